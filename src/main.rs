@@ -1,0 +1,2 @@
+//! The `hotline` binary: command-line entry point.
+fn main() {}
