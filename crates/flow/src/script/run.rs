@@ -1,0 +1,232 @@
+//! Runs a parsed script against a flow and reports every step whose expectations failed.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::diagnostic::SourcePos;
+use crate::engine::{Action, CallerInput, Conversation};
+use crate::error::FlowError;
+use crate::flow::Flow;
+use crate::matcher::IntentMatcher;
+use crate::script::{Expectations, Script, StepInput};
+
+/// Time the simulated caller takes to speak or press a key.
+const STEP_TIME: Duration = Duration::from_secs(3);
+
+/// One failed expectation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepFailure {
+    /// Script file.
+    pub file: String,
+    /// Step number, 1-based; 0 is the greeting.
+    pub step: usize,
+    /// Where the step is written.
+    pub pos: SourcePos,
+    /// What was expected and what happened.
+    pub message: String,
+}
+
+impl fmt::Display for StepFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let step = match self.step {
+            0 => "greeting".to_string(),
+            n => format!("step {n}"),
+        };
+        write!(
+            f,
+            "{}:{}:{}: {step}: {}",
+            self.file, self.pos.line, self.pos.column, self.message
+        )
+    }
+}
+
+/// The outcome of running a script.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScriptReport {
+    /// Script file.
+    pub file: String,
+    /// Name of the flow that was run.
+    pub flow: String,
+    /// Steps run (not counting the greeting).
+    pub steps: usize,
+    /// Every failed expectation, in step order.
+    pub failures: Vec<StepFailure>,
+}
+
+impl ScriptReport {
+    /// True when every expectation held.
+    pub fn passed(&self) -> bool {
+        self.failures.is_empty()
+    }
+}
+
+/// Parses `script_source` and plays it against `flow`.
+///
+/// Errors only when the script itself is invalid; failed expectations are in the report.
+pub fn run_script(
+    flow: Arc<Flow>,
+    matcher: Arc<dyn IntentMatcher + Send + Sync>,
+    script_source: &str,
+    file: &str,
+) -> Result<ScriptReport, FlowError> {
+    Ok(Script::parse(script_source, file)?.run(flow, matcher))
+}
+
+impl Script {
+    /// Plays the script against `flow`, on a virtual clock.
+    pub fn run(
+        &self,
+        flow: Arc<Flow>,
+        matcher: Arc<dyn IntentMatcher + Send + Sync>,
+    ) -> ScriptReport {
+        let mut report = ScriptReport {
+            file: self.file.clone(),
+            flow: flow.name().to_string(),
+            steps: self.steps.len(),
+            failures: Vec::new(),
+        };
+        let mut call = Conversation::new(flow, matcher);
+        let mut now = Duration::ZERO;
+        let actions = call.start(now);
+        self.verify(&mut report, 0, &self.greeting, &actions, &call);
+        for (index, step) in self.steps.iter().enumerate() {
+            let number = index + 1;
+            if call.is_finished() && step.input != StepInput::HangUp {
+                report.failures.push(StepFailure {
+                    file: self.file.clone(),
+                    step: number,
+                    pos: step.pos,
+                    message: "the call had already ended before this step".to_string(),
+                });
+                break;
+            }
+            let mut actions = Vec::new();
+            match &step.input {
+                StepInput::Caller(text) => {
+                    now += STEP_TIME;
+                    let input = CallerInput::Speech {
+                        text: text.clone(),
+                        confidence: 1.0,
+                    };
+                    actions = call.handle(input, now);
+                }
+                StepInput::Press(keys) => {
+                    for &key in keys {
+                        now += STEP_TIME;
+                        actions.extend(call.handle(CallerInput::Dtmf(key), now));
+                    }
+                }
+                StepInput::Silence => {
+                    now = call.listen_deadline().unwrap_or(now + STEP_TIME);
+                    actions = call.handle(CallerInput::NoInput, now);
+                }
+                StepInput::HangUp => {
+                    now += STEP_TIME;
+                    actions = call.handle(CallerInput::Hangup, now);
+                }
+            }
+            self.verify(&mut report, number, &step.expect, &actions, &call);
+        }
+        report
+    }
+
+    fn verify(
+        &self,
+        report: &mut ScriptReport,
+        step: usize,
+        expect: &Expectations,
+        actions: &[Action],
+        call: &Conversation,
+    ) {
+        let said: Vec<&str> = actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::Say { text } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect();
+        let said = said.join(" ");
+        let said_lower = said.to_lowercase();
+        let mut fail = |message: String| {
+            report.failures.push(StepFailure {
+                file: self.file.clone(),
+                step,
+                pos: expect.pos,
+                message,
+            })
+        };
+        for phrase in &expect.bot_says {
+            if !said_lower.contains(&phrase.to_lowercase()) {
+                fail(format!("expected the bot to say \"{phrase}\"; it said \"{said}\""));
+            }
+        }
+        for phrase in &expect.not_says {
+            if said_lower.contains(&phrase.to_lowercase()) {
+                fail(format!("expected the bot not to say \"{phrase}\"; it said \"{said}\""));
+            }
+        }
+        if let Some(node) = &expect.node {
+            if call.current_node() != node {
+                fail(format!(
+                    "expected to be at node `{node}`, but at `{}`",
+                    call.current_node()
+                ));
+            }
+        }
+        if let Some(intent) = &expect.intent {
+            let matched: Vec<String> = actions
+                .iter()
+                .filter_map(|a| match a {
+                    Action::Matched { intent, .. } => {
+                        Some(intent.clone().unwrap_or_else(|| "nothing".to_string()))
+                    }
+                    _ => None,
+                })
+                .collect();
+            if !matched.contains(intent) {
+                fail(format!(
+                    "expected intent `{intent}`, matched: {}",
+                    if matched.is_empty() { "no input".to_string() } else { matched.join(", ") }
+                ));
+            }
+        }
+        let hung_up = actions.iter().any(|a| matches!(a, Action::Hangup { .. }));
+        if let Some(expected) = expect.hangup {
+            if hung_up != expected {
+                let what = if expected { "to hang up" } else { "not to hang up" };
+                fail(format!("expected the bot {what}; actions: {}", describe(actions)));
+            }
+        }
+        if let Some(queue) = &expect.transfer {
+            let transferred = actions
+                .iter()
+                .any(|a| matches!(a, Action::Transfer { queue: q, .. } if q == queue));
+            if !transferred {
+                fail(format!(
+                    "expected a transfer to `{queue}`; actions: {}",
+                    describe(actions)
+                ));
+            }
+        }
+    }
+}
+
+fn describe(actions: &[Action]) -> String {
+    if actions.is_empty() {
+        return "none".to_string();
+    }
+    actions
+        .iter()
+        .map(|a| match a {
+            Action::Say { text } => format!("say \"{text}\""),
+            Action::Listen { .. } => "listen".to_string(),
+            Action::Transfer { queue, .. } => format!("transfer to `{queue}`"),
+            Action::Hangup { reason } => format!("hang up ({reason})"),
+            Action::Matched { intent, .. } => {
+                format!("matched {}", intent.as_deref().unwrap_or("nothing"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}

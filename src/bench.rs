@@ -1,0 +1,211 @@
+//! `hotline bench latency`: voice-to-voice latency over loopback, with where the time goes.
+//!
+//! Starts the real server in-process for each Whisper model, calls it with `hotline dial`'s client
+//! speaking espeak-ng questions (a different engine from the bot's voice), and prints p50/p95 of the
+//! caller-measured latency and of the server-side parts: endpointing wait, ASR, matching, first TTS audio.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::Subcommand;
+
+use crate::config::{Config, WhisperChoice};
+use crate::dial::{self, script::Step};
+use crate::store::Store;
+
+#[derive(Subcommand)]
+pub enum BenchAction {
+    /// Voice-to-voice latency of question turns.
+    Latency {
+        /// Question turns per model.
+        #[arg(long, default_value_t = 20)]
+        turns: usize,
+        /// Models to compare.
+        #[arg(long, value_delimiter = ',', default_value = "base,tiny.en")]
+        models: Vec<String>,
+        /// Override speech.end_of_speech_silence (comma-separated to compare several).
+        #[arg(long, value_delimiter = ',')]
+        silence: Vec<String>,
+        /// Flow to run.
+        #[arg(long, default_value = "flows/shop.yaml")]
+        flow: PathBuf,
+    },
+}
+
+/// Questions a shop's callers ask, spoken by espeak-ng.
+pub const QUESTIONS: &[&str] = &[
+    "How long does delivery take?",
+    "What is your return policy?",
+    "Which payment methods do you accept?",
+    "What are your opening hours?",
+    "How much does shipping cost?",
+    "How can I track my order?",
+    "I want to cancel my order.",
+    "Can I return a product I bought?",
+];
+
+/// Speaks `text` with espeak-ng into a WAV.
+pub fn espeak_wav(text: &str, path: &Path) -> anyhow::Result<()> {
+    let status = std::process::Command::new("espeak-ng")
+        .args(["-v", "en-us", "-s", "160", "-w"])
+        .arg(path)
+        .arg(text)
+        .status()
+        .map_err(|e| anyhow::anyhow!("espeak-ng could not run ({e}); install the Debian package espeak-ng"))?;
+    anyhow::ensure!(status.success(), "espeak-ng failed for {text:?}");
+    Ok(())
+}
+
+pub async fn run(action: BenchAction, base: Config) -> anyhow::Result<()> {
+    let BenchAction::Latency {
+        turns,
+        models,
+        silence,
+        flow,
+    } = action;
+    let work = std::env::temp_dir().join(format!("hotline-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&work)?;
+    let mut questions = Vec::new();
+    for (n, q) in QUESTIONS.iter().enumerate() {
+        let path = work.join(format!("q{n}.wav"));
+        espeak_wav(q, &path)?;
+        let mut pcm = dial::read_wav_8k(&path)?;
+        pcm.extend(std::iter::repeat_n(0, 4000)); // half a second of silence after the question
+        questions.push((q.to_string(), pcm));
+    }
+    let silences: Vec<Option<Duration>> = if silence.is_empty() {
+        vec![None]
+    } else {
+        silence
+            .iter()
+            .map(|s| crate::config::parse_duration(s).map(Some).ok_or_else(|| anyhow::anyhow!("bad --silence {s:?}")))
+            .collect::<anyhow::Result<_>>()?
+    };
+    println!("machine: {} cores; {} question turns per configuration", num_cpus(), turns);
+    for model in &models {
+        for silence in &silences {
+            let mut config = base.clone();
+            config.sip.listen = "127.0.0.1:0".parse()?;
+            config.flow_file = flow.clone();
+            config.database = work.join(format!("bench-{model}-{}.db", silence.map(|s| s.as_millis()).unwrap_or(0)));
+            let _ = std::fs::remove_file(&config.database);
+            config.speech.whisper_model = match model.as_str() {
+                "base" => WhisperChoice::Base,
+                "tiny.en" => WhisperChoice::TinyEn,
+                other => WhisperChoice::File(other.into()),
+            };
+            if let Some(s) = silence {
+                config.speech.end_of_speech_silence = *s;
+            }
+            let label = format!(
+                "whisper {model}, end-of-speech silence {} ms",
+                config.speech.end_of_speech_silence.as_millis()
+            );
+            measure(&label, config, &questions, turns).await?;
+        }
+    }
+    Ok(())
+}
+
+fn num_cpus() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+}
+
+async fn measure(label: &str, config: Config, questions: &[(String, Vec<i16>)], turns: usize) -> anyhow::Result<()> {
+    let database = config.database.clone();
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let (ready_tx, ready) = tokio::sync::oneshot::channel();
+    let server = tokio::spawn(crate::server::run(config, Some(ready_tx), shutdown));
+    let addr = ready.await.map_err(|_| anyhow::anyhow!("server did not start"))?;
+    let per_call = 4;
+    let mut caller_ms = Vec::new();
+    let mut asked = 0;
+    while asked < turns {
+        let n = per_call.min(turns - asked);
+        let steps = (0..n)
+            .map(|i| {
+                let (text, pcm) = &questions[(asked + i) % questions.len()];
+                Step::Play {
+                    name: text.clone(),
+                    pcm: pcm.clone(),
+                }
+            })
+            .collect();
+        let report = dial::dial(dial::DialOptions {
+            target: format!("sip:hotline@{addr}"),
+            from: "sip:bench@127.0.0.1".into(),
+            steps,
+            record: None,
+            codec: hotline_media::Codec::Pcmu,
+            gap: Duration::from_millis(900),
+            max_duration: Duration::from_secs(120),
+        })
+        .await?;
+        caller_ms.extend(report.timings.iter().filter_map(|t| t.response.map(|r| r.as_millis() as f64)));
+        asked += n;
+    }
+    let _ = stop.send(true);
+    let _ = server.await;
+    let store = Store::open(&database).await?;
+    let mut parts: [Vec<f64>; 5] = Default::default();
+    for call in store.list_calls(1000).await? {
+        for t in store.turns(&call.id).await? {
+            if t.caller_text.is_none() {
+                continue;
+            }
+            for (slot, v) in parts.iter_mut().zip([
+                t.endpoint_wait_ms,
+                t.asr_ms,
+                t.match_ms,
+                t.tts_first_ms,
+                t.voice_to_voice_ms,
+            ]) {
+                if let Some(v) = v {
+                    slot.push(v as f64);
+                }
+            }
+        }
+    }
+    println!("\n{label}");
+    println!("  {:<34} {:>6} {:>8} {:>8}", "", "n", "p50 ms", "p95 ms");
+    let row = |name: &str, v: &mut Vec<f64>| {
+        let (p50, p95) = (percentile(v, 0.50), percentile(v, 0.95));
+        println!("  {name:<34} {:>6} {:>8.0} {:>8.0}", v.len(), p50, p95);
+    };
+    row("voice-to-voice (caller measured)", &mut caller_ms);
+    let names = [
+        "  endpointing wait",
+        "  ASR (queue + transcription)",
+        "  matching",
+        "  first TTS audio",
+        "voice-to-voice (server measured)",
+    ];
+    for (name, v) in names.iter().zip(parts.iter_mut()) {
+        row(name, v);
+    }
+    Ok(())
+}
+
+/// Nearest-rank percentile; NaN for no samples.
+pub fn percentile(values: &mut [f64], q: f64) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    values.sort_by(|a, b| a.total_cmp(b));
+    let rank = ((q * values.len() as f64).ceil() as usize).clamp(1, values.len());
+    values[rank - 1]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percentile;
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let mut v: Vec<f64> = (1..=20).map(f64::from).collect();
+        assert_eq!(percentile(&mut v, 0.5), 10.0);
+        assert_eq!(percentile(&mut v, 0.95), 19.0);
+        assert!(percentile(&mut [], 0.5).is_nan());
+        assert_eq!(percentile(&mut [7.0], 0.95), 7.0);
+    }
+}

@@ -1,0 +1,172 @@
+//! One inbound call: its media plan, the events the SIP task relays to it, and its task.
+
+mod playout;
+pub mod rtp;
+mod session;
+mod turn;
+
+pub use playout::{Frame, Playout, FRAME};
+pub use rtp::{Incoming, RtpLink};
+pub use session::run_inbound;
+
+use std::net::SocketAddr;
+
+use hotline_media::Codec;
+use hotline_sip::sdp::{self, SessionDescription};
+use hotline_sip::{CallId, EndCause};
+
+/// Everything the SIP task knows about a call it has admitted.
+#[derive(Debug)]
+pub struct CallSetup {
+    pub sip_call: CallId,
+    pub source: SocketAddr,
+    pub caller: String,
+    pub callee: String,
+    pub media: MediaPlan,
+    pub sip_local: SocketAddr,
+}
+
+/// The audio both sides agreed on.
+#[derive(Debug, Clone)]
+pub struct MediaPlan {
+    pub codec: Codec,
+    pub payload_type: u8,
+    pub dtmf_payload_type: Option<u8>,
+    /// Where the offer asked us to send RTP; `None` for an INVITE without SDP (we learn it from the
+    /// first RTP packet, symmetric RTP).
+    pub remote_rtp: Option<SocketAddr>,
+    /// The offer, kept so the answer can mirror it.
+    pub offer: Option<SessionDescription>,
+}
+
+/// Dialog events the SIP task relays to the call task.
+#[derive(Debug)]
+pub enum DialogEvent {
+    /// The caller's ACK arrived: media may flow.
+    Confirmed,
+    /// The dialog is over, with the cause recorded on the call.
+    Ended(String),
+    /// In-dialog INFO, for example `application/dtmf-relay`.
+    Info { content_type: String, body: String },
+}
+
+/// Default dynamic payload type for telephone-event when we make the offer.
+pub const DTMF_PT: u8 = 101;
+
+/// Decides the media for an INVITE, or the SIP status to refuse it with (488).
+pub fn negotiate_media(offer: Option<&str>, codecs: &[Codec]) -> Result<MediaPlan, u16> {
+    let Some(text) = offer else {
+        // Delayed offer: we offer in the 200 and take our first codec.
+        return Ok(MediaPlan {
+            codec: codecs[0],
+            payload_type: codecs[0].payload_type(),
+            dtmf_payload_type: Some(DTMF_PT),
+            remote_rtp: None,
+            offer: None,
+        });
+    };
+    let parsed = SessionDescription::parse(text).map_err(|_| 488u16)?;
+    let supported: Vec<sdp::Codec> = codecs.iter().map(|c| to_sdp_codec(*c)).collect();
+    let negotiated = sdp::negotiate(&parsed, &supported).map_err(|_| 488u16)?;
+    Ok(MediaPlan {
+        codec: from_sdp_codec(negotiated.codec),
+        payload_type: negotiated.payload_type,
+        dtmf_payload_type: negotiated.dtmf_payload_type,
+        remote_rtp: Some(negotiated.remote_rtp),
+        offer: Some(parsed),
+    })
+}
+
+/// The SDP we answer with (or offer, for a delayed-offer INVITE).
+pub fn local_sdp(plan: &MediaPlan, local_rtp: SocketAddr, session_id: u64, codecs: &[Codec]) -> String {
+    match &plan.offer {
+        Some(offer) => {
+            let supported: Vec<sdp::Codec> = codecs.iter().map(|c| to_sdp_codec(*c)).collect();
+            match sdp::negotiate(offer, &supported) {
+                Ok(n) => sdp::answer_sdp(&n, local_rtp.ip(), local_rtp.port(), session_id),
+                Err(_) => offer_sdp(local_rtp, session_id, codecs),
+            }
+        }
+        None => offer_sdp(local_rtp, session_id, codecs),
+    }
+}
+
+fn offer_sdp(local_rtp: SocketAddr, session_id: u64, codecs: &[Codec]) -> String {
+    let supported: Vec<sdp::Codec> = codecs.iter().map(|c| to_sdp_codec(*c)).collect();
+    sdp::offer_sdp(local_rtp.ip(), local_rtp.port(), &supported, DTMF_PT, session_id)
+}
+
+pub fn to_sdp_codec(c: Codec) -> sdp::Codec {
+    match c {
+        Codec::Pcmu => sdp::Codec::Pcmu,
+        Codec::Pcma => sdp::Codec::Pcma,
+    }
+}
+
+pub fn from_sdp_codec(c: sdp::Codec) -> Codec {
+    match c {
+        sdp::Codec::Pcmu => Codec::Pcmu,
+        sdp::Codec::Pcma => Codec::Pcma,
+    }
+}
+
+pub fn codec_name(c: Codec) -> &'static str {
+    match c {
+        Codec::Pcmu => "PCMU",
+        Codec::Pcma => "PCMA",
+    }
+}
+
+/// The hang-up cause stored on the call record.
+pub fn end_cause_name(cause: &EndCause) -> &'static str {
+    match cause {
+        EndCause::RemoteBye => "caller-bye",
+        EndCause::LocalBye => "hotline-bye",
+        EndCause::AckTimeout => "ack-timeout",
+        #[allow(unreachable_patterns)]
+        _ => "ended",
+    }
+}
+
+/// Digit from an `application/dtmf-relay` INFO body (`Signal=5`).
+pub fn dtmf_from_info(content_type: &str, body: &str) -> Option<char> {
+    if !content_type.eq_ignore_ascii_case("application/dtmf-relay") {
+        return None;
+    }
+    body.lines().find_map(|line| {
+        let (key, value) = line.split_once('=')?;
+        if !key.trim().eq_ignore_ascii_case("signal") {
+            return None;
+        }
+        let c = value.trim().chars().next()?.to_ascii_uppercase();
+        matches!(c, '0'..='9' | '*' | '#' | 'A'..='D').then_some(c)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn info_dtmf_relay_bodies() {
+        assert_eq!(dtmf_from_info("application/dtmf-relay", "Signal=5\r\nDuration=160\r\n"), Some('5'));
+        assert_eq!(dtmf_from_info("application/dtmf-relay", "Signal= #\r\n"), Some('#'));
+        assert_eq!(dtmf_from_info("text/plain", "Signal=5"), None);
+        assert_eq!(dtmf_from_info("application/dtmf-relay", "Signal=x"), None);
+    }
+
+    #[test]
+    fn no_common_codec_is_488() {
+        let offer = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 18\r\na=rtpmap:18 G729/8000\r\n";
+        assert_eq!(negotiate_media(Some(offer), &[Codec::Pcmu, Codec::Pcma]).unwrap_err(), 488);
+    }
+
+    #[test]
+    fn pcma_offer_is_taken() {
+        let offer = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 8 101\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:101 telephone-event/8000\r\n";
+        let plan = negotiate_media(Some(offer), &[Codec::Pcmu, Codec::Pcma]).unwrap();
+        assert_eq!(plan.codec, Codec::Pcma);
+        assert_eq!(plan.dtmf_payload_type, Some(101));
+        assert_eq!(plan.remote_rtp, Some("127.0.0.1:4000".parse().unwrap()));
+    }
+}

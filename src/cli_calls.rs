@@ -1,0 +1,170 @@
+//! `hotline calls list` and `hotline calls show ID`: call records and their turns, as a supervisor reads them.
+
+use std::path::Path;
+
+use clap::Subcommand;
+
+use crate::store::{CallRecord, Store, TurnRecord};
+
+#[derive(Subcommand)]
+pub enum CallsAction {
+    /// The newest calls first.
+    List {
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+    },
+    /// One call with every turn (id, id prefix or SIP Call-ID).
+    Show { id: String },
+}
+
+pub async fn run(action: CallsAction, database: &Path) -> anyhow::Result<()> {
+    if !database.exists() {
+        anyhow::bail!("no call records yet: {} does not exist (start `hotline serve` first)", database.display());
+    }
+    let store = Store::open(database).await?;
+    match action {
+        CallsAction::List { limit } => {
+            println!(
+                "{:<36}  {:<19}  {:>6}  {:<6}  {:<22}  {}",
+                "ID", "STARTED (UTC)", "SECS", "CODEC", "CAUSE", "CALLER"
+            );
+            for call in store.list_calls(limit).await? {
+                println!("{}", list_line(&call));
+            }
+        }
+        CallsAction::Show { id } => {
+            let Some(call) = store.find_call(&id).await? else {
+                anyhow::bail!("no call matches {id:?}");
+            };
+            let turns = store.turns(&call.id).await?;
+            print!("{}", show_text(&call, &turns));
+        }
+    }
+    Ok(())
+}
+
+fn time(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_else(|| ms.to_string())
+}
+
+fn duration_secs(call: &CallRecord) -> String {
+    match (call.answered_at.or(Some(call.started_at)), call.ended_at) {
+        (Some(a), Some(e)) => format!("{:.1}", (e - a) as f64 / 1000.0),
+        _ => "live".into(),
+    }
+}
+
+pub fn list_line(call: &CallRecord) -> String {
+    format!(
+        "{:<36}  {:<19}  {:>6}  {:<6}  {:<22}  {}",
+        call.id,
+        time(call.started_at),
+        duration_secs(call),
+        call.codec.as_deref().unwrap_or("-"),
+        call.hangup_cause.as_deref().unwrap_or("-"),
+        call.caller
+    )
+}
+
+pub fn show_text(call: &CallRecord, turns: &[TurnRecord]) -> String {
+    let mut out = String::new();
+    let opt = |t: Option<i64>| t.map(time).unwrap_or_else(|| "-".into());
+    out.push_str(&format!("call      {}\n", call.id));
+    out.push_str(&format!("sip       {} ({}, from {})\n", call.sip_call_id, call.direction, call.source));
+    out.push_str(&format!("caller    {}\ncallee    {}\n", call.caller, call.callee));
+    out.push_str(&format!(
+        "started   {}\nanswered  {}\nended     {}\n",
+        time(call.started_at),
+        opt(call.answered_at),
+        opt(call.ended_at)
+    ));
+    out.push_str(&format!("cause     {}\n", call.hangup_cause.as_deref().unwrap_or("-")));
+    out.push_str(&format!("codec     {}\n", call.codec.as_deref().unwrap_or("-")));
+    out.push_str(&format!(
+        "flow      {} @ {}\n",
+        call.flow_name.as_deref().unwrap_or("-"),
+        call.flow_version.as_deref().map(|v| &v[..v.len().min(12)]).unwrap_or("-")
+    ));
+    for t in turns {
+        out.push_str(&format!("\n#{} {}\n", t.seq, time(t.at)));
+        if let Some(text) = &t.caller_text {
+            out.push_str(&format!(
+                "  caller: {text:?} (confidence {:.2})\n",
+                t.asr_confidence.unwrap_or(0.0)
+            ));
+        }
+        if let Some(d) = &t.caller_dtmf {
+            out.push_str(&format!("  caller pressed: {d}\n"));
+        }
+        if t.intent.is_some() || t.node.is_some() {
+            out.push_str(&format!(
+                "  matched: {} (score {:.2}) -> {}\n",
+                t.intent.as_deref().unwrap_or("nothing"),
+                t.match_score.unwrap_or(0.0),
+                t.node.as_deref().unwrap_or("-")
+            ));
+        }
+        if let Some(text) = &t.bot_text {
+            out.push_str(&format!("  bot: {text:?}\n"));
+        }
+        let f = |v: Option<i64>| v.map(|x| format!("{x} ms")).unwrap_or_else(|| "-".into());
+        if t.voice_to_voice_ms.is_some() || t.asr_ms.is_some() {
+            out.push_str(&format!(
+                "  timing: endpointing {}, asr {}, matching {}, first tts {}, voice-to-voice {}\n",
+                f(t.endpoint_wait_ms),
+                f(t.asr_ms),
+                f(t.match_ms),
+                f(t.tts_first_ms),
+                f(t.voice_to_voice_ms)
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn show_lists_what_was_said_and_the_timings() {
+        let call = CallRecord {
+            id: "0192-abc".into(),
+            sip_call_id: "x@y".into(),
+            direction: "inbound".into(),
+            caller: "sip:alice@127.0.0.1".into(),
+            callee: "sip:hotline@127.0.0.1".into(),
+            source: "127.0.0.1:5062".into(),
+            started_at: 1_700_000_000_000,
+            answered_at: Some(1_700_000_000_100),
+            ended_at: Some(1_700_000_012_100),
+            hangup_cause: Some("caller-bye".into()),
+            codec: Some("PCMU".into()),
+            flow_name: Some("shop".into()),
+            flow_version: Some("0123456789abcdef".into()),
+        };
+        let turn = TurnRecord {
+            call_id: call.id.clone(),
+            seq: 1,
+            at: 1_700_000_005_000,
+            caller_text: Some("how long does delivery take".into()),
+            asr_confidence: Some(0.87),
+            intent: Some("delivery_times".into()),
+            match_score: Some(0.8),
+            node: Some("delivery".into()),
+            bot_text: Some("Delivery takes two to three working days.".into()),
+            asr_ms: Some(300),
+            voice_to_voice_ms: Some(812),
+            ..Default::default()
+        };
+        let text = show_text(&call, &[turn]);
+        assert!(text.contains("caller: \"how long does delivery take\" (confidence 0.87)"));
+        assert!(text.contains("delivery_times (score 0.80) -> delivery"));
+        assert!(text.contains("voice-to-voice 812 ms"));
+        assert!(text.contains("cause     caller-bye"));
+        assert!(text.contains("flow      shop @ 0123456789ab"));
+        assert!(list_line(&call).contains("12.0"));
+    }
+}

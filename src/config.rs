@@ -1,0 +1,363 @@
+//! Server configuration: serde structs with embedded defaults, validated into typed values on load.
+//!
+//! `sip-config/hotline.yaml` documents every key; the same file is compiled in as the defaults, so a
+//! bare `hotline serve` works on a fresh checkout and a user file only needs the keys it changes.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use ipnet::IpNet;
+use serde::Deserialize;
+
+use crate::error::HotlineError;
+
+/// The defaults, byte for byte the documented example file.
+pub const EMBEDDED_DEFAULTS: &str = include_str!("../sip-config/hotline.yaml");
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct RawConfig {
+    sip: RawSip,
+    rtp: RawRtp,
+    speech: RawSpeech,
+    flows: RawFlows,
+    store: RawStore,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct RawSip {
+    listen: Option<String>,
+    user_agent: Option<String>,
+    allowed_peers: Option<Vec<String>>,
+    max_calls: Option<usize>,
+    answer_after: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct RawRtp {
+    address: Option<String>,
+    port_min: Option<u16>,
+    port_max: Option<u16>,
+    inactivity_timeout: Option<String>,
+    codecs: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct RawSpeech {
+    whisper_model: Option<String>,
+    asr_workers: Option<usize>,
+    asr_threads: Option<usize>,
+    voice: Option<String>,
+    tts_workers: Option<usize>,
+    tts_threads: Option<usize>,
+    end_of_speech_silence: Option<String>,
+    vad_threshold: Option<f32>,
+    models_dir: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct RawFlows {
+    file: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct RawStore {
+    database: Option<String>,
+}
+
+/// Which Whisper weights to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WhisperChoice {
+    Base,
+    TinyEn,
+    File(PathBuf),
+}
+
+#[derive(Debug, Clone)]
+pub struct SipConfig {
+    pub listen: SocketAddr,
+    pub user_agent: String,
+    pub allowed_peers: Vec<IpNet>,
+    pub max_calls: usize,
+    pub answer_after: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct RtpConfig {
+    pub address: IpAddr,
+    pub port_min: u16,
+    pub port_max: u16,
+    pub inactivity_timeout: Duration,
+    pub codecs: Vec<hotline_media::Codec>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SpeechConfig {
+    pub whisper_model: WhisperChoice,
+    pub asr_workers: usize,
+    pub asr_threads: usize,
+    pub voice: PathBuf,
+    pub tts_workers: usize,
+    pub tts_threads: usize,
+    pub end_of_speech_silence: Duration,
+    pub vad_threshold: f32,
+    pub models_dir: PathBuf,
+}
+
+/// The validated configuration the server runs on.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub sip: SipConfig,
+    pub rtp: RtpConfig,
+    pub speech: SpeechConfig,
+    pub flow_file: PathBuf,
+    pub database: PathBuf,
+}
+
+impl Config {
+    /// The embedded defaults, optionally overlaid with a user file.
+    pub fn load(user_file: Option<&Path>) -> Result<Config, HotlineError> {
+        let defaults = parse_raw(EMBEDDED_DEFAULTS, "<embedded sip-config/hotline.yaml>")?;
+        let merged = match user_file {
+            None => defaults,
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| HotlineError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+                let user = parse_raw(&text, &path.display().to_string())?;
+                overlay(defaults, user)
+            }
+        };
+        let file = user_file
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "<embedded defaults>".into());
+        validate(merged, &file)
+    }
+}
+
+fn parse_raw(text: &str, file: &str) -> Result<RawConfig, HotlineError> {
+    serde_saphyr::from_str(text).map_err(|e| HotlineError::Config {
+        file: file.to_string(),
+        field: String::new(),
+        reason: e.to_string(),
+    })
+}
+
+macro_rules! take {
+    ($user:expr, $default:expr) => {
+        $user.or($default)
+    };
+}
+
+fn overlay(d: RawConfig, u: RawConfig) -> RawConfig {
+    RawConfig {
+        sip: RawSip {
+            listen: take!(u.sip.listen, d.sip.listen),
+            user_agent: take!(u.sip.user_agent, d.sip.user_agent),
+            allowed_peers: take!(u.sip.allowed_peers, d.sip.allowed_peers),
+            max_calls: take!(u.sip.max_calls, d.sip.max_calls),
+            answer_after: take!(u.sip.answer_after, d.sip.answer_after),
+        },
+        rtp: RawRtp {
+            address: take!(u.rtp.address, d.rtp.address),
+            port_min: take!(u.rtp.port_min, d.rtp.port_min),
+            port_max: take!(u.rtp.port_max, d.rtp.port_max),
+            inactivity_timeout: take!(u.rtp.inactivity_timeout, d.rtp.inactivity_timeout),
+            codecs: take!(u.rtp.codecs, d.rtp.codecs),
+        },
+        speech: RawSpeech {
+            whisper_model: take!(u.speech.whisper_model, d.speech.whisper_model),
+            asr_workers: take!(u.speech.asr_workers, d.speech.asr_workers),
+            asr_threads: take!(u.speech.asr_threads, d.speech.asr_threads),
+            voice: take!(u.speech.voice, d.speech.voice),
+            tts_workers: take!(u.speech.tts_workers, d.speech.tts_workers),
+            tts_threads: take!(u.speech.tts_threads, d.speech.tts_threads),
+            end_of_speech_silence: take!(
+                u.speech.end_of_speech_silence,
+                d.speech.end_of_speech_silence
+            ),
+            vad_threshold: take!(u.speech.vad_threshold, d.speech.vad_threshold),
+            models_dir: take!(u.speech.models_dir, d.speech.models_dir),
+        },
+        flows: RawFlows {
+            file: take!(u.flows.file, d.flows.file),
+        },
+        store: RawStore {
+            database: take!(u.store.database, d.store.database),
+        },
+    }
+}
+
+fn bad(file: &str, field: &str, reason: impl Into<String>) -> HotlineError {
+    HotlineError::Config {
+        file: file.to_string(),
+        field: field.to_string(),
+        reason: reason.into(),
+    }
+}
+
+fn required<T>(value: Option<T>, file: &str, field: &str) -> Result<T, HotlineError> {
+    value.ok_or_else(|| bad(file, field, "missing"))
+}
+
+fn validate(raw: RawConfig, file: &str) -> Result<Config, HotlineError> {
+    let listen: SocketAddr = required(raw.sip.listen, file, "sip.listen")?
+        .parse()
+        .map_err(|_| bad(file, "sip.listen", "expected an address like 127.0.0.1:5060"))?;
+    let mut allowed_peers = Vec::new();
+    for peer in required(raw.sip.allowed_peers, file, "sip.allowed_peers")? {
+        let net = peer
+            .parse::<IpNet>()
+            .or_else(|_| peer.parse::<IpAddr>().map(IpNet::from))
+            .map_err(|_| bad(file, "sip.allowed_peers", format!("{peer:?} is not a CIDR or address")))?;
+        allowed_peers.push(net);
+    }
+    let address: IpAddr = required(raw.rtp.address, file, "rtp.address")?
+        .parse()
+        .map_err(|_| bad(file, "rtp.address", "expected an IP address"))?;
+    let port_min = required(raw.rtp.port_min, file, "rtp.port_min")?;
+    let port_max = required(raw.rtp.port_max, file, "rtp.port_max")?;
+    if port_min > port_max || port_min < 1024 {
+        return Err(bad(file, "rtp.port_min", "needs 1024 <= port_min <= port_max"));
+    }
+    let mut codecs = Vec::new();
+    for name in required(raw.rtp.codecs, file, "rtp.codecs")? {
+        codecs.push(match name.to_ascii_lowercase().as_str() {
+            "pcmu" | "ulaw" => hotline_media::Codec::Pcmu,
+            "pcma" | "alaw" => hotline_media::Codec::Pcma,
+            other => return Err(bad(file, "rtp.codecs", format!("unknown codec {other:?}"))),
+        });
+    }
+    if codecs.is_empty() {
+        return Err(bad(file, "rtp.codecs", "at least one codec is needed"));
+    }
+    let whisper_model = match required(raw.speech.whisper_model, file, "speech.whisper_model")?.as_str() {
+        "base" => WhisperChoice::Base,
+        "tiny.en" | "tiny" => WhisperChoice::TinyEn,
+        path => WhisperChoice::File(PathBuf::from(path)),
+    };
+    let vad_threshold = required(raw.speech.vad_threshold, file, "speech.vad_threshold")?;
+    if !(0.05..=0.95).contains(&vad_threshold) {
+        return Err(bad(file, "speech.vad_threshold", "must lie between 0.05 and 0.95"));
+    }
+    let at_least_one = |v: Option<usize>, field: &str| -> Result<usize, HotlineError> {
+        match required(v, file, field)? {
+            0 => Err(bad(file, field, "must be at least 1")),
+            n => Ok(n),
+        }
+    };
+    Ok(Config {
+        sip: SipConfig {
+            listen,
+            user_agent: required(raw.sip.user_agent, file, "sip.user_agent")?,
+            allowed_peers,
+            max_calls: at_least_one(raw.sip.max_calls, "sip.max_calls")?,
+            answer_after: duration(raw.sip.answer_after, file, "sip.answer_after")?,
+        },
+        rtp: RtpConfig {
+            address,
+            port_min,
+            port_max,
+            inactivity_timeout: duration(raw.rtp.inactivity_timeout, file, "rtp.inactivity_timeout")?,
+            codecs,
+        },
+        speech: SpeechConfig {
+            whisper_model,
+            asr_workers: at_least_one(raw.speech.asr_workers, "speech.asr_workers")?,
+            asr_threads: at_least_one(raw.speech.asr_threads, "speech.asr_threads")?,
+            voice: PathBuf::from(required(raw.speech.voice, file, "speech.voice")?),
+            tts_workers: at_least_one(raw.speech.tts_workers, "speech.tts_workers")?,
+            tts_threads: at_least_one(raw.speech.tts_threads, "speech.tts_threads")?,
+            end_of_speech_silence: duration(
+                raw.speech.end_of_speech_silence,
+                file,
+                "speech.end_of_speech_silence",
+            )?,
+            vad_threshold,
+            models_dir: PathBuf::from(required(raw.speech.models_dir, file, "speech.models_dir")?),
+        },
+        flow_file: PathBuf::from(required(raw.flows.file, file, "flows.file")?),
+        database: PathBuf::from(required(raw.store.database, file, "store.database")?),
+    })
+}
+
+fn duration(value: Option<String>, file: &str, field: &str) -> Result<Duration, HotlineError> {
+    let text = required(value, file, field)?;
+    parse_duration(&text).ok_or_else(|| bad(file, field, format!("{text:?} is not a duration like 500ms or 30s")))
+}
+
+/// Parses `500ms`, `30s`, `2m` or a bare number of seconds.
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    let t = text.trim();
+    let (number, unit) = match t.find(|c: char| c.is_ascii_alphabetic()) {
+        Some(i) => (&t[..i], &t[i..]),
+        None => (t, "s"),
+    };
+    let n: f64 = number.trim().parse().ok()?;
+    if !n.is_finite() || n < 0.0 {
+        return None;
+    }
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" | "min" => n * 60.0,
+        _ => return None,
+    };
+    Some(Duration::from_secs_f64(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_defaults_validate() {
+        let c = Config::load(None).expect("defaults are valid");
+        assert_eq!(c.sip.listen, "127.0.0.1:5060".parse().unwrap());
+        assert_eq!(c.rtp.inactivity_timeout, Duration::from_secs(30));
+        assert_eq!(c.speech.whisper_model, WhisperChoice::Base);
+        assert!(c.sip.allowed_peers.iter().any(|n| n.contains(&"127.0.0.1".parse::<IpAddr>().unwrap())));
+    }
+
+    #[test]
+    fn user_file_overrides_only_what_it_names() {
+        let dir = std::env::temp_dir().join(format!("hotline-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("c.yaml");
+        std::fs::write(&path, "sip:\n  listen: 127.0.0.1:5080\nspeech:\n  whisper_model: tiny.en\n").unwrap();
+        let c = Config::load(Some(&path)).unwrap();
+        assert_eq!(c.sip.listen.port(), 5080);
+        assert_eq!(c.speech.whisper_model, WhisperChoice::TinyEn);
+        assert_eq!(c.rtp.port_min, 20000);
+    }
+
+    #[test]
+    fn bad_values_name_the_field() {
+        let dir = std::env::temp_dir().join(format!("hotline-config-bad-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("c.yaml");
+        std::fs::write(&path, "rtp:\n  inactivity_timeout: soon\n").unwrap();
+        let err = Config::load(Some(&path)).unwrap_err().to_string();
+        assert!(err.contains("rtp.inactivity_timeout"), "{err}");
+        std::fs::write(&path, "rtp:\n  colour: red\n").unwrap();
+        let err = Config::load(Some(&path)).unwrap_err().to_string();
+        assert!(err.contains("colour"), "{err}");
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("500ms"), Some(Duration::from_millis(500)));
+        assert_eq!(parse_duration("30s"), Some(Duration::from_secs(30)));
+        assert_eq!(parse_duration("2m"), Some(Duration::from_secs(120)));
+        assert_eq!(parse_duration("7"), Some(Duration::from_secs(7)));
+        assert_eq!(parse_duration("-1s"), None);
+        assert_eq!(parse_duration("soon"), None);
+    }
+}

@@ -1,0 +1,35 @@
+//! The binary's one error enum: configuration, storage, models and call-path failures.
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum HotlineError {
+    #[error("{file}: {field}{}{reason}", if field.is_empty() { "" } else { ": " })]
+    Config { file: String, field: String, reason: String },
+    #[error("{}: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("socket {addr}: {source}")]
+    Socket { addr: String, source: std::io::Error },
+    #[error("database: {0}")]
+    Store(#[from] sqlx::Error),
+    #[error("database migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("flow {file} has errors:\n{report}")]
+    Flow { file: String, report: String },
+    #[error(transparent)]
+    Models(#[from] hotline_models::ModelsError),
+    #[error(transparent)]
+    Listen(#[from] hotline_listen::ListenError),
+    #[error(transparent)]
+    Speak(#[from] hotline_speak::SpeakError),
+    #[error("no free RTP port between {min} and {max}")]
+    NoRtpPort { min: u16, max: u16 },
+    #[error("call {0} not found")]
+    CallNotFound(String),
+    #[error("{what} worker pool has stopped")]
+    PoolStopped { what: &'static str },
+    #[error("WAV {}: {reason}", path.display())]
+    Wav { path: PathBuf, reason: String },
+    #[error("dial: {0}")]
+    Dial(String),
+}

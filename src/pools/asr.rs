@@ -1,0 +1,84 @@
+//! The Whisper pool: utterances (8 kHz) in, transcripts out, on worker threads behind a bounded queue.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use hotline_listen::WhisperAsr;
+use hotline_media::Resampler;
+use tokio::sync::oneshot;
+
+use crate::error::HotlineError;
+
+/// What the caller said, with the time spent queued and transcribing.
+#[derive(Debug, Clone)]
+pub struct AsrResult {
+    pub text: String,
+    pub confidence: f32,
+    pub no_speech: bool,
+    /// From submission to result, including time waiting for a free worker.
+    pub elapsed: Duration,
+}
+
+struct AsrJob {
+    pcm_8k: Vec<f32>,
+    submitted: Instant,
+    reply: oneshot::Sender<Result<AsrResult, String>>,
+}
+
+#[derive(Clone)]
+pub struct AsrPool {
+    queue: flume::Sender<AsrJob>,
+}
+
+impl AsrPool {
+    /// Loads the model once and starts `workers` threads sharing it.
+    pub fn start(model: &Path, workers: usize, threads: usize) -> Result<AsrPool, HotlineError> {
+        let asr = Arc::new(WhisperAsr::load(model, threads)?);
+        let (queue, jobs) = flume::bounded::<AsrJob>(workers * 8);
+        for n in 0..workers {
+            let asr = Arc::clone(&asr);
+            let jobs = jobs.clone();
+            std::thread::Builder::new()
+                .name(format!("asr-{n}"))
+                .spawn(move || {
+                    while let Ok(job) = jobs.recv() {
+                        let mut up = Resampler::new(8000, 16000);
+                        let mut pcm_16k = Vec::with_capacity(job.pcm_8k.len() * 2 + 64);
+                        up.process(&job.pcm_8k, &mut pcm_16k);
+                        up.flush(&mut pcm_16k);
+                        let result = asr
+                            .transcribe(&pcm_16k)
+                            .map(|t| AsrResult {
+                                text: t.text,
+                                confidence: t.confidence,
+                                no_speech: t.no_speech,
+                                elapsed: job.submitted.elapsed(),
+                            })
+                            .map_err(|e| e.to_string());
+                        let _ = job.reply.send(result);
+                    }
+                })
+                .map_err(|source| HotlineError::Io {
+                    path: "asr worker thread".into(),
+                    source,
+                })?;
+        }
+        Ok(AsrPool { queue })
+    }
+
+    /// Transcribes one utterance. Fails only when the pool is gone; a model error comes back as text.
+    pub async fn transcribe(&self, pcm_8k: Vec<f32>) -> Result<Result<AsrResult, String>, HotlineError> {
+        let (reply, answer) = oneshot::channel();
+        let job = AsrJob {
+            pcm_8k,
+            submitted: Instant::now(),
+            reply,
+        };
+        self.queue
+            .send_async(job)
+            .await
+            .map_err(|_| HotlineError::PoolStopped { what: "ASR" })?;
+        answer.await.map_err(|_| HotlineError::PoolStopped { what: "ASR" })
+    }
+}

@@ -1,0 +1,77 @@
+//! The per-call listener thread: decoded caller audio in, Silero VAD plus endpointing, utterances out.
+
+use std::path::Path;
+use std::time::Instant;
+
+use hotline_listen::SileroVad;
+use hotline_media::{EndpointEvent, Endpointer, EndpointerConfig};
+use tokio::sync::mpsc;
+
+use crate::error::HotlineError;
+
+/// Silero's window at 8 kHz.
+const VAD_CHUNK: usize = 256;
+
+#[derive(Debug)]
+pub enum ListenerEvent {
+    SpeechStarted,
+    Utterance {
+        samples: Vec<f32>,
+        /// When the endpointer decided the turn was over.
+        decided_at: Instant,
+        /// How long after the last speech that was (the end-of-speech silence wait).
+        endpoint_wait: std::time::Duration,
+    },
+    Failed(String),
+}
+
+/// Starts the listener for one call; dropping the returned sender stops it.
+pub fn spawn_listener(
+    vad_model: &Path,
+    config: EndpointerConfig,
+    events: mpsc::UnboundedSender<ListenerEvent>,
+) -> Result<std::sync::mpsc::Sender<Vec<f32>>, HotlineError> {
+    let mut vad = SileroVad::load(vad_model)?;
+    let (audio_in, audio) = std::sync::mpsc::channel::<Vec<f32>>();
+    std::thread::Builder::new()
+        .name("listener".into())
+        .spawn(move || {
+            let mut endpointer = Endpointer::new(config);
+            let mut pending: Vec<f32> = Vec::with_capacity(VAD_CHUNK * 2);
+            while let Ok(frame) = audio.recv() {
+                pending.extend_from_slice(&frame);
+                while pending.len() >= VAD_CHUNK {
+                    let chunk: Vec<f32> = pending.drain(..VAD_CHUNK).collect();
+                    let p = match vad.speech_probability(&chunk) {
+                        Ok(p) => p,
+                        Err(e) => {
+                            let _ = events.send(ListenerEvent::Failed(e.to_string()));
+                            return;
+                        }
+                    };
+                    let out = match endpointer.push(&chunk, p) {
+                        Some(EndpointEvent::SpeechStarted { .. }) => ListenerEvent::SpeechStarted,
+                        Some(EndpointEvent::Utterance {
+                            samples,
+                            ended,
+                            speech_end,
+                            ..
+                        }) => ListenerEvent::Utterance {
+                            samples,
+                            decided_at: Instant::now(),
+                            endpoint_wait: ended.saturating_sub(speech_end),
+                        },
+                        None => continue,
+                    };
+                    if events.send(out).is_err() {
+                        return;
+                    }
+                }
+            }
+        })
+        .map_err(|source| HotlineError::Io {
+            path: "listener thread".into(),
+            source,
+        })?;
+    Ok(audio_in)
+}

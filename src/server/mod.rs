@@ -1,0 +1,181 @@
+//! `hotline serve`: loads models, flow and store, binds SIP, and runs until shutdown.
+//!
+//! `run` is the whole server's entry point (the binary, the benchmark and the tests all call it), so
+//! there is exactly one way the server starts.
+
+mod signalling;
+
+pub use signalling::SipCommand;
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::{Arc, RwLock};
+
+use hotline_flow::{Flow, IntentMatcher, KeywordMatcher};
+use tokio::net::UdpSocket;
+
+use crate::config::{Config, WhisperChoice};
+use crate::error::HotlineError;
+use crate::pools::{AsrPool, TtsPool};
+use crate::store::{unix_ms, Store};
+
+/// The flow new calls start on, with the matcher built for it.
+pub struct ActiveFlow {
+    pub flow: Arc<Flow>,
+    pub matcher: Arc<dyn IntentMatcher + Send + Sync>,
+}
+
+/// What every call task shares.
+pub struct Services {
+    pub config: Config,
+    pub store: Store,
+    pub asr: AsrPool,
+    pub tts: TtsPool,
+    pub vad_model: PathBuf,
+    flow: RwLock<Arc<ActiveFlow>>,
+    next_port: AtomicU16,
+}
+
+impl Services {
+    pub fn peer_allowed(&self, source: SocketAddr) -> bool {
+        let ip = match source.ip() {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(IpAddr::V6(v6)),
+            v4 => v4,
+        };
+        self.config.sip.allowed_peers.iter().any(|net| net.contains(&ip))
+    }
+
+    /// The flow a new call should run (calls keep the version they started with).
+    pub fn current_flow(&self) -> Arc<ActiveFlow> {
+        match self.flow.read() {
+            Ok(guard) => Arc::clone(&guard),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Binds an even RTP port from the configured range, rotating so ports are not reused at once.
+    pub fn bind_rtp(&self) -> Result<std::net::UdpSocket, HotlineError> {
+        let rtp = &self.config.rtp;
+        let span = (rtp.port_max - rtp.port_min) / 2 + 1;
+        for _ in 0..span {
+            let step = self.next_port.fetch_add(1, Ordering::Relaxed) % span;
+            let port = rtp.port_min + step * 2;
+            if let Ok(socket) = std::net::UdpSocket::bind((rtp.address, port)) {
+                socket.set_nonblocking(true).map_err(|source| HotlineError::Socket {
+                    addr: format!("{}:{port}", rtp.address),
+                    source,
+                })?;
+                return Ok(socket);
+            }
+        }
+        Err(HotlineError::NoRtpPort {
+            min: rtp.port_min,
+            max: rtp.port_max,
+        })
+    }
+}
+
+/// Model file paths the configuration points at, checked before anything starts.
+pub struct ModelPaths {
+    pub whisper: PathBuf,
+    pub vad: PathBuf,
+    pub voice: PathBuf,
+    pub onnxruntime: PathBuf,
+}
+
+pub fn model_paths(config: &Config) -> Result<ModelPaths, HotlineError> {
+    let dir = &config.speech.models_dir;
+    let whisper = match &config.speech.whisper_model {
+        WhisperChoice::Base => dir.join("ggml-base.bin"),
+        WhisperChoice::TinyEn => dir.join("ggml-tiny.en.bin"),
+        WhisperChoice::File(path) => path.clone(),
+    };
+    let paths = ModelPaths {
+        whisper,
+        vad: dir.join("silero_vad.onnx"),
+        voice: config.speech.voice.clone(),
+        onnxruntime: dir.join("libonnxruntime.so.1.31.1"),
+    };
+    for file in [
+        &paths.whisper,
+        &paths.vad,
+        &paths.voice,
+        &crate::pools::tts::voice_config_path(&paths.voice),
+        &paths.onnxruntime,
+    ] {
+        if !file.is_file() {
+            return Err(HotlineError::Models(hotline_models::ModelsError::Missing {
+                file: file.clone(),
+                command: "hotline models fetch".into(),
+            }));
+        }
+    }
+    Ok(paths)
+}
+
+/// Loads and checks the flow file; on errors, every diagnostic as file:line:column.
+pub fn load_flow_file(path: &std::path::Path) -> Result<ActiveFlow, HotlineError> {
+    let source = std::fs::read_to_string(path).map_err(|source| HotlineError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let flow = hotline_flow::load_flow(&source, &path.display().to_string()).map_err(|diags| {
+        HotlineError::Flow {
+            file: path.display().to_string(),
+            report: diags.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n"),
+        }
+    })?;
+    let flow = Arc::new(flow);
+    let matcher: Arc<dyn IntentMatcher + Send + Sync> = Arc::new(KeywordMatcher::new(&flow));
+    Ok(ActiveFlow { flow, matcher })
+}
+
+/// Runs the server until `shutdown` flips to true. `ready` receives the bound SIP address.
+pub async fn run(
+    config: Config,
+    ready: Option<tokio::sync::oneshot::Sender<SocketAddr>>,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+) -> Result<(), HotlineError> {
+    let models = model_paths(&config)?;
+    let flow = load_flow_file(&config.flow_file)?;
+    hotline_listen::init_onnxruntime(&models.onnxruntime)?;
+    let store = Store::open(&config.database).await?;
+    let closed = store.close_interrupted_calls(unix_ms()).await?;
+    if closed > 0 {
+        tracing::warn!("closed {closed} call record(s) left open by an earlier crash");
+    }
+    tracing::info!("loading Whisper {}", models.whisper.display());
+    let asr = AsrPool::start(&models.whisper, config.speech.asr_workers, config.speech.asr_threads)?;
+    tracing::info!("loading Piper voice {}", models.voice.display());
+    let tts = TtsPool::start(&models.voice, config.speech.tts_workers, config.speech.tts_threads)?;
+    let socket = UdpSocket::bind(config.sip.listen)
+        .await
+        .map_err(|source| HotlineError::Socket {
+            addr: config.sip.listen.to_string(),
+            source,
+        })?;
+    let local = socket.local_addr().map_err(|source| HotlineError::Socket {
+        addr: config.sip.listen.to_string(),
+        source,
+    })?;
+    tracing::info!(
+        "flow {} version {}",
+        flow.flow.name(),
+        &flow.flow.version_hash()[..12.min(flow.flow.version_hash().len())]
+    );
+    let services = Arc::new(Services {
+        store,
+        asr,
+        tts,
+        vad_model: models.vad,
+        flow: RwLock::new(Arc::new(flow)),
+        next_port: AtomicU16::new(0),
+        config,
+    });
+    println!("SIP listening on udp:{local}");
+    if let Some(ready) = ready {
+        let _ = ready.send(local);
+    }
+    signalling::run_signalling(socket, services, shutdown).await
+}

@@ -1,0 +1,178 @@
+//! The SIP task: owns the UDP socket and the sans-IO endpoint, admits calls and relays dialog events.
+//!
+//! Everything protocol-shaped happens in `hotline_sip::Endpoint`; this loop only moves datagrams,
+//! drives the endpoint's timers, applies admission policy (ACL, call limit, codecs) and hands each
+//! admitted call to its own task.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use hotline_sip::{CallId, Endpoint, EndpointConfig, Event};
+use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
+
+use crate::call::{self, CallSetup, DialogEvent};
+use crate::error::HotlineError;
+use crate::server::Services;
+
+/// What a call task asks of the SIP layer.
+#[derive(Debug)]
+pub enum SipCommand {
+    Ringing(CallId),
+    Answer(CallId, String),
+    Reject(CallId, u16),
+    Hangup(CallId),
+    /// The call task has finished; forget it.
+    Gone(CallId),
+}
+
+pub async fn run_signalling(
+    socket: UdpSocket,
+    services: Arc<Services>,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) -> Result<(), HotlineError> {
+    let local = socket.local_addr().map_err(|source| HotlineError::Socket {
+        addr: "sip".into(),
+        source,
+    })?;
+    let mut endpoint = Endpoint::new(
+        EndpointConfig {
+            local_addr: local,
+            user_agent: services.config.sip.user_agent.clone(),
+            t1: std::time::Duration::from_millis(500),
+            t2: std::time::Duration::from_secs(4),
+            allow_register: false,
+        },
+        rand::random(),
+    );
+    let (commands_tx, mut commands) = mpsc::unbounded_channel::<SipCommand>();
+    let mut calls: HashMap<CallId, mpsc::UnboundedSender<DialogEvent>> = HashMap::new();
+    let mut buf = vec![0u8; 65_536];
+    loop {
+        let deadline = endpoint.poll_timeout();
+        tokio::select! {
+            received = socket.recv_from(&mut buf) => match received {
+                Ok((n, source)) => endpoint.handle_datagram(Instant::now(), source, &buf[..n]),
+                Err(e) => tracing::warn!("SIP socket receive error: {e}"),
+            },
+            Some(command) = commands.recv() => {
+                let now = Instant::now();
+                let outcome = match &command {
+                    SipCommand::Ringing(call) => endpoint.ringing(now, call),
+                    SipCommand::Answer(call, sdp) => endpoint.answer(now, call, sdp.clone()),
+                    SipCommand::Reject(call, status) => endpoint.reject(now, call, *status),
+                    SipCommand::Hangup(call) => endpoint.hangup(now, call),
+                    SipCommand::Gone(call) => { calls.remove(call); Ok(()) }
+                };
+                if let Err(e) = outcome {
+                    tracing::debug!("SIP command {command:?} not applied: {e}");
+                }
+            }
+            _ = sleep_until(deadline) => endpoint.handle_timeout(Instant::now()),
+            _ = shutdown.changed() => {
+                let now = Instant::now();
+                for call in calls.keys() {
+                    let _ = endpoint.hangup(now, call);
+                }
+                flush(&socket, &mut endpoint).await;
+                return Ok(());
+            }
+        }
+        flush(&socket, &mut endpoint).await;
+        while let Some(event) = endpoint.poll_event() {
+            dispatch(event, &mut endpoint, &mut calls, &services, &commands_tx, local).await;
+        }
+        flush(&socket, &mut endpoint).await;
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn flush(socket: &UdpSocket, endpoint: &mut Endpoint) {
+    while let Some(t) = endpoint.poll_transmit() {
+        if let Err(e) = socket.send_to(&t.payload, t.destination).await {
+            tracing::debug!("SIP send to {} failed: {e}", t.destination);
+        }
+    }
+}
+
+async fn dispatch(
+    event: Event,
+    endpoint: &mut Endpoint,
+    calls: &mut HashMap<CallId, mpsc::UnboundedSender<DialogEvent>>,
+    services: &Arc<Services>,
+    commands: &mpsc::UnboundedSender<SipCommand>,
+    local: SocketAddr,
+) {
+    let now = Instant::now();
+    match event {
+        Event::IncomingCall {
+            call,
+            source,
+            from,
+            to,
+            offer,
+            ..
+        } => {
+            if !services.peer_allowed(source) {
+                tracing::warn!(%source, "call refused: source not in sip.allowed_peers");
+                let _ = endpoint.reject(now, &call, 403);
+                return;
+            }
+            if calls.len() >= services.config.sip.max_calls {
+                tracing::warn!(%source, "call refused: sip.max_calls reached");
+                let _ = endpoint.reject(now, &call, 486);
+                return;
+            }
+            let media = match call::negotiate_media(offer.as_deref(), &services.config.rtp.codecs) {
+                Ok(media) => media,
+                Err(status) => {
+                    tracing::info!(%source, status, "call refused: media negotiation failed");
+                    let _ = endpoint.reject(now, &call, status);
+                    return;
+                }
+            };
+            let (events_tx, events_rx) = mpsc::unbounded_channel();
+            calls.insert(call.clone(), events_tx);
+            let setup = CallSetup {
+                sip_call: call,
+                source,
+                caller: from,
+                callee: to,
+                media,
+                sip_local: local,
+            };
+            tokio::spawn(call::run_inbound(
+                setup,
+                Arc::clone(services),
+                commands.clone(),
+                events_rx,
+            ));
+        }
+        Event::Confirmed { call } => relay(calls, &call, DialogEvent::Confirmed),
+        Event::Cancelled { call } => relay(calls, &call, DialogEvent::Ended("caller-cancel".into())),
+        Event::Ended { call, cause } => {
+            relay(calls, &call, DialogEvent::Ended(call::end_cause_name(&cause).into()))
+        }
+        Event::Failed { call, status, .. } => {
+            relay(calls, &call, DialogEvent::Ended(format!("failed-{status}")))
+        }
+        Event::Info { call, content_type, body } => {
+            relay(calls, &call, DialogEvent::Info { content_type, body })
+        }
+        Event::Ringing { .. } | Event::Answered { .. } => {}
+    }
+}
+
+fn relay(calls: &HashMap<CallId, mpsc::UnboundedSender<DialogEvent>>, call: &CallId, event: DialogEvent) {
+    if let Some(tx) = calls.get(call) {
+        let _ = tx.send(event);
+    }
+}

@@ -1,0 +1,309 @@
+//! Call records and conversation turns in SQLite (WAL), written as the call happens so a crash loses nothing.
+//!
+//! A call row is inserted when the INVITE arrives, updated on answer and on hang-up; each turn is
+//! inserted as soon as the bot has answered it. At start-up, calls a crash left open are closed with
+//! the cause `server-restart`, so `hotline calls list` never shows a call as live forever.
+
+use std::path::Path;
+use std::str::FromStr;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, SqlitePool};
+
+use crate::error::HotlineError;
+
+/// One call detail record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallRecord {
+    pub id: String,
+    pub sip_call_id: String,
+    pub direction: String,
+    pub caller: String,
+    pub callee: String,
+    pub source: String,
+    /// Unix time in milliseconds.
+    pub started_at: i64,
+    pub answered_at: Option<i64>,
+    pub ended_at: Option<i64>,
+    pub hangup_cause: Option<String>,
+    pub codec: Option<String>,
+    pub flow_name: Option<String>,
+    pub flow_version: Option<String>,
+}
+
+/// One exchange: what the caller said or pressed, and what the bot answered, with its timings.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TurnRecord {
+    pub call_id: String,
+    pub seq: i64,
+    pub at: i64,
+    pub node: Option<String>,
+    pub caller_text: Option<String>,
+    pub caller_dtmf: Option<String>,
+    pub asr_confidence: Option<f64>,
+    pub intent: Option<String>,
+    pub match_score: Option<f64>,
+    pub bot_text: Option<String>,
+    pub endpoint_wait_ms: Option<i64>,
+    pub asr_ms: Option<i64>,
+    pub match_ms: Option<i64>,
+    pub tts_first_ms: Option<i64>,
+    pub voice_to_voice_ms: Option<i64>,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+/// Milliseconds since the Unix epoch, for records.
+pub fn unix_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+impl Store {
+    /// Opens (creating if needed) the database and applies migrations.
+    pub async fn open(path: &Path) -> Result<Store, HotlineError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| HotlineError::Io {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(std::time::Duration::from_secs(5));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(Store { pool })
+    }
+
+    /// Closes calls left open by a crash or kill; returns how many.
+    pub async fn close_interrupted_calls(&self, now: i64) -> Result<u64, HotlineError> {
+        let done = sqlx::query(
+            "UPDATE calls SET ended_at = ?, hangup_cause = 'server-restart' WHERE ended_at IS NULL",
+        )
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    pub async fn call_started(&self, call: &CallRecord) -> Result<(), HotlineError> {
+        sqlx::query(
+            "INSERT INTO calls (id, sip_call_id, direction, caller, callee, source, started_at, flow_name, flow_version)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&call.id)
+        .bind(&call.sip_call_id)
+        .bind(&call.direction)
+        .bind(&call.caller)
+        .bind(&call.callee)
+        .bind(&call.source)
+        .bind(call.started_at)
+        .bind(&call.flow_name)
+        .bind(&call.flow_version)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn call_answered(&self, id: &str, at: i64, codec: &str) -> Result<(), HotlineError> {
+        sqlx::query("UPDATE calls SET answered_at = ?, codec = ? WHERE id = ?")
+            .bind(at)
+            .bind(codec)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Records the end of a call once; a second end (say a late BYE) keeps the first cause.
+    pub async fn call_ended(&self, id: &str, at: i64, cause: &str) -> Result<(), HotlineError> {
+        sqlx::query("UPDATE calls SET ended_at = ?, hangup_cause = ? WHERE id = ? AND ended_at IS NULL")
+            .bind(at)
+            .bind(cause)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn add_turn(&self, t: &TurnRecord) -> Result<(), HotlineError> {
+        sqlx::query(
+            "INSERT INTO turns (call_id, seq, at, node, caller_text, caller_dtmf, asr_confidence, intent, match_score,
+                                bot_text, endpoint_wait_ms, asr_ms, match_ms, tts_first_ms, voice_to_voice_ms)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&t.call_id)
+        .bind(t.seq)
+        .bind(t.at)
+        .bind(&t.node)
+        .bind(&t.caller_text)
+        .bind(&t.caller_dtmf)
+        .bind(t.asr_confidence)
+        .bind(&t.intent)
+        .bind(t.match_score)
+        .bind(&t.bot_text)
+        .bind(t.endpoint_wait_ms)
+        .bind(t.asr_ms)
+        .bind(t.match_ms)
+        .bind(t.tts_first_ms)
+        .bind(t.voice_to_voice_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The newest calls first.
+    pub async fn list_calls(&self, limit: i64) -> Result<Vec<CallRecord>, HotlineError> {
+        let rows = sqlx::query("SELECT * FROM calls ORDER BY started_at DESC, id DESC LIMIT ?")
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(call_from_row).collect()
+    }
+
+    /// A call by its id, or by a unique prefix of it, or by its SIP Call-ID.
+    pub async fn find_call(&self, key: &str) -> Result<Option<CallRecord>, HotlineError> {
+        let rows = sqlx::query("SELECT * FROM calls WHERE id = ? OR sip_call_id = ? OR id LIKE ? LIMIT 2")
+            .bind(key)
+            .bind(key)
+            .bind(format!("{key}%"))
+            .fetch_all(&self.pool)
+            .await?;
+        match rows.as_slice() {
+            [one] => Ok(Some(call_from_row(one)?)),
+            _ => Ok(None),
+        }
+    }
+
+    pub async fn turns(&self, call_id: &str) -> Result<Vec<TurnRecord>, HotlineError> {
+        let rows = sqlx::query("SELECT * FROM turns WHERE call_id = ? ORDER BY seq")
+            .bind(call_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(turn_from_row).collect()
+    }
+}
+
+fn call_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<CallRecord, HotlineError> {
+    Ok(CallRecord {
+        id: r.try_get("id")?,
+        sip_call_id: r.try_get("sip_call_id")?,
+        direction: r.try_get("direction")?,
+        caller: r.try_get("caller")?,
+        callee: r.try_get("callee")?,
+        source: r.try_get("source")?,
+        started_at: r.try_get("started_at")?,
+        answered_at: r.try_get("answered_at")?,
+        ended_at: r.try_get("ended_at")?,
+        hangup_cause: r.try_get("hangup_cause")?,
+        codec: r.try_get("codec")?,
+        flow_name: r.try_get("flow_name")?,
+        flow_version: r.try_get("flow_version")?,
+    })
+}
+
+fn turn_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<TurnRecord, HotlineError> {
+    Ok(TurnRecord {
+        call_id: r.try_get("call_id")?,
+        seq: r.try_get("seq")?,
+        at: r.try_get("at")?,
+        node: r.try_get("node")?,
+        caller_text: r.try_get("caller_text")?,
+        caller_dtmf: r.try_get("caller_dtmf")?,
+        asr_confidence: r.try_get("asr_confidence")?,
+        intent: r.try_get("intent")?,
+        match_score: r.try_get("match_score")?,
+        bot_text: r.try_get("bot_text")?,
+        endpoint_wait_ms: r.try_get("endpoint_wait_ms")?,
+        asr_ms: r.try_get("asr_ms")?,
+        match_ms: r.try_get("match_ms")?,
+        tts_first_ms: r.try_get("tts_first_ms")?,
+        voice_to_voice_ms: r.try_get("voice_to_voice_ms")?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_db(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("hotline-store-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir.join("calls.db")
+    }
+
+    fn sample(id: &str, started_at: i64) -> CallRecord {
+        CallRecord {
+            id: id.into(),
+            sip_call_id: format!("sip-{id}"),
+            direction: "inbound".into(),
+            caller: "sip:alice@127.0.0.1".into(),
+            callee: "sip:hotline@127.0.0.1".into(),
+            source: "127.0.0.1:5062".into(),
+            started_at,
+            answered_at: None,
+            ended_at: None,
+            hangup_cause: None,
+            codec: None,
+            flow_name: Some("shop".into()),
+            flow_version: Some("abc".into()),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_call_and_its_turns_survive_reopening() {
+        let path = temp_db("reopen");
+        {
+            let store = Store::open(&path).await.unwrap();
+            store.call_started(&sample("c1", 1000)).await.unwrap();
+            store.call_answered("c1", 1100, "PCMU").await.unwrap();
+            store
+                .add_turn(&TurnRecord {
+                    call_id: "c1".into(),
+                    seq: 1,
+                    at: 1500,
+                    caller_text: Some("how long does delivery take".into()),
+                    asr_confidence: Some(0.9),
+                    bot_text: Some("Two to three days.".into()),
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+            store.call_ended("c1", 2000, "caller-bye").await.unwrap();
+            store.call_ended("c1", 3000, "late-duplicate").await.unwrap();
+        }
+        let store = Store::open(&path).await.unwrap();
+        let call = store.find_call("c1").await.unwrap().unwrap();
+        assert_eq!(call.codec.as_deref(), Some("PCMU"));
+        assert_eq!(call.hangup_cause.as_deref(), Some("caller-bye"));
+        assert_eq!(call.ended_at, Some(2000));
+        let turns = store.turns("c1").await.unwrap();
+        assert_eq!(turns.len(), 1);
+        assert_eq!(turns[0].bot_text.as_deref(), Some("Two to three days."));
+    }
+
+    #[tokio::test]
+    async fn interrupted_calls_are_closed_at_startup() {
+        let path = temp_db("interrupted");
+        let store = Store::open(&path).await.unwrap();
+        store.call_started(&sample("open", 10)).await.unwrap();
+        store.call_started(&sample("done", 20)).await.unwrap();
+        store.call_ended("done", 30, "caller-bye").await.unwrap();
+        assert_eq!(store.close_interrupted_calls(99).await.unwrap(), 1);
+        let open = store.find_call("open").await.unwrap().unwrap();
+        assert_eq!(open.hangup_cause.as_deref(), Some("server-restart"));
+        let listed = store.list_calls(10).await.unwrap();
+        assert_eq!(listed.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["done", "open"]);
+    }
+}
