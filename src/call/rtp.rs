@@ -33,8 +33,7 @@ pub struct RtpLink {
     dtmf: DtmfReceiver,
     encoded: Vec<u8>,
     decoded: Vec<i16>,
-    dtmf_out: VecDeque<(DtmfEvent, bool)>,
-    dtmf_timestamp: Option<u32>,
+    dtmf_out: VecDeque<RtpPacket>,
 }
 
 impl RtpLink {
@@ -62,7 +61,6 @@ impl RtpLink {
             encoded: Vec::with_capacity(FRAME),
             decoded: Vec::with_capacity(FRAME),
             dtmf_out: VecDeque::new(),
-            dtmf_timestamp: None,
         })
     }
 
@@ -110,7 +108,7 @@ impl RtpLink {
     /// Sends one 20 ms frame (silence is sent as encoded silence, keeping the stream continuous).
     pub async fn send_frame(&mut self, frame: &Frame) {
         let Some(remote) = self.remote else { return };
-        if let Some(packet) = self.send_dtmf_packet() {
+        if let Some(packet) = self.dtmf_out.pop_front() {
             let _ = self.socket.send_to(&packet.to_bytes(), remote).await;
             return;
         }
@@ -130,30 +128,12 @@ impl RtpLink {
         let _ = self.socket.send_to(&packet.to_bytes(), remote).await;
     }
 
-    /// Queues one RFC 4733 digit; its packets replace audio frames on the next `send_frame` calls.
+    /// Queues one RFC 4733 digit; its packets replace audio frames on the next `send_frame` calls,
+    /// one every 20 ms, all carrying the event's timestamp.
     pub fn queue_digit(&mut self, digit: char, duration_ms: u32) {
-        if self.dtmf_payload_type.is_some() {
-            self.dtmf_out.extend(dtmf_packets(digit, duration_ms));
+        let Some(pt) = self.dtmf_payload_type else { return };
+        if let Ok(events) = dtmf_packets(digit, duration_ms, 10) {
+            self.dtmf_out.extend(self.sender.dtmf(pt, &events));
         }
-    }
-
-    fn send_dtmf_packet(&mut self) -> Option<RtpPacket> {
-        let pt = self.dtmf_payload_type?;
-        let (event, marker) = self.dtmf_out.pop_front()?;
-        let timestamp = *self.dtmf_timestamp.get_or_insert(self.sender.next_timestamp());
-        let packet = RtpPacket {
-            payload_type: pt,
-            marker,
-            sequence: self.sender.take_sequence(),
-            timestamp,
-            ssrc: self.sender.ssrc(),
-            payload: event.to_bytes().to_vec(),
-        };
-        if event.end && !self.dtmf_out.front().is_some_and(|(e, _)| e.end) {
-            // The event is over: the audio clock resumes after the time it covered.
-            self.sender.skip(u32::from(event.duration));
-            self.dtmf_timestamp = None;
-        }
-        Some(packet)
     }
 }

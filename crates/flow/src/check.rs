@@ -12,8 +12,13 @@ use crate::yaml::Reader;
 /// Runs every semantic check, adding findings to `reader.diagnostics`.
 pub(crate) fn check_flow(reader: &mut Reader<'_>, flow: &FlowDoc) {
     let nodes: HashMap<&str, &Node> = flow.nodes.iter().map(|n| (n.id.as_str(), n)).collect();
+    let mut known: HashSet<&str> = nodes.keys().copied().collect();
+    known.extend(flow.broken_nodes.iter().map(String::as_str));
     let intents: HashSet<&str> = flow.intents.iter().map(|i| i.id.as_str()).collect();
-    let refs = References { nodes: &nodes, intents: &intents };
+    let refs = References {
+        nodes: &known,
+        intents: &intents,
+    };
 
     if let Some(start) = &flow.start {
         refs.node(reader, start, "`start`");
@@ -45,26 +50,36 @@ pub(crate) fn check_flow(reader: &mut Reader<'_>, flow: &FlowDoc) {
         if intent.examples.is_empty() && intent.keywords.is_empty() {
             reader.error(
                 intent.pos,
-                format!("intent `{}` has no examples and no keywords, so it can never match", intent.id),
+                format!(
+                    "intent `{}` has no examples and no keywords, so it can never match",
+                    intent.id
+                ),
             );
         }
     }
-    unused_intents(reader, flow);
-    unreachable_nodes(reader, flow, &nodes);
+    // With a node that failed to parse, its routes and targets are unknown: warnings about
+    // unused intents and unreachable nodes would be noise.
+    if flow.broken_nodes.is_empty() {
+        unused_intents(reader, flow);
+        unreachable_nodes(reader, flow, &nodes);
+    }
     say_loops(reader, flow, &nodes);
     undeclared_variables(reader, flow);
 }
 
 struct References<'a> {
-    nodes: &'a HashMap<&'a str, &'a Node>,
+    nodes: &'a HashSet<&'a str>,
     intents: &'a HashSet<&'a str>,
 }
 
 impl References<'_> {
     fn node(&self, reader: &mut Reader<'_>, target: &Located<String>, field: &str) {
-        if !self.nodes.contains_key(target.as_str()) {
-            let hint = suggestion(target, self.nodes.keys().copied());
-            reader.error(target.pos, format!("{field} names unknown node `{}`{hint}", target.value));
+        if !self.nodes.contains(target.as_str()) {
+            let hint = suggestion(target, self.nodes.iter().copied());
+            reader.error(
+                target.pos,
+                format!("{field} names unknown node `{}`{hint}", target.value),
+            );
         }
     }
 

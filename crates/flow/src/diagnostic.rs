@@ -101,9 +101,7 @@ impl fmt::Display for Diagnostic {
 
 /// Sorts diagnostics by position so a report reads top to bottom.
 pub(crate) fn sort_diagnostics(diagnostics: &mut [Diagnostic]) {
-    diagnostics.sort_by(|a, b| {
-        (a.line, a.column, a.severity).cmp(&(b.line, b.column, b.severity))
-    });
+    diagnostics.sort_by_key(|d| (d.line, d.column, d.severity));
 }
 
 #[cfg(test)]
@@ -120,7 +118,10 @@ mod tests {
     #[test]
     fn warning_is_marked_in_display() {
         let d = Diagnostic::warning("a.yaml", SourcePos::new(3, 3), "node `x` is unreachable");
-        assert_eq!(d.to_string(), "a.yaml:3:3: warning: node `x` is unreachable");
+        assert_eq!(
+            d.to_string(),
+            "a.yaml:3:3: warning: node `x` is unreachable"
+        );
         assert!(!d.is_error());
     }
 }

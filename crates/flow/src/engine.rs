@@ -135,7 +135,10 @@ impl Conversation {
         }
         let flow = Arc::clone(&self.flow);
         let Some(NodeKind::Ask(ask)) = flow.node(&self.node).map(|n| &n.kind) else {
-            self.finish(&mut actions, "conversation lost its place in the flow".to_string());
+            self.finish(
+                &mut actions,
+                "conversation lost its place in the flow".to_string(),
+            );
             return actions;
         };
         match input {
@@ -255,7 +258,12 @@ impl Conversation {
             .unwrap_or_else(|| self.flow.settings().max_failures.saturating_sub(1));
         if self.failures > allowed {
             let flow = Arc::clone(&self.flow);
-            match ask.on_failure.as_ref().map(|t| t.as_str()).or(flow.on_failure()) {
+            match ask
+                .on_failure
+                .as_ref()
+                .map(|t| t.as_str())
+                .or(flow.on_failure())
+            {
                 Some(target) => self.enter(target, now, actions),
                 None => self.finish(actions, "too many failed attempts".to_string()),
             }
@@ -302,3 +310,7 @@ fn find_route<'a>(
 ) -> Option<&'a Route> {
     ask.routes.iter().chain(global).find(|r| pick(r))
 }
+
+#[cfg(test)]
+#[path = "engine_tests.rs"]
+mod tests;

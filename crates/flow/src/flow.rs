@@ -154,3 +154,7 @@ fn sha256_hex(source: &str) -> String {
         .map(|b| format!("{b:02x}"))
         .collect()
 }
+
+#[cfg(test)]
+#[path = "flow_tests.rs"]
+mod tests;

@@ -22,6 +22,8 @@ pub(crate) struct FlowDoc {
     pub intents: Vec<Intent>,
     pub routes: Vec<Route>,
     pub nodes: Vec<Node>,
+    /// Ids of nodes whose body had errors (some may still be in `nodes`, partly read).
+    pub broken_nodes: Vec<String>,
 }
 
 const TOP_FIELDS: &[&str] = &[
@@ -102,7 +104,7 @@ pub(crate) fn read_flow(reader: &mut Reader<'_>, doc: &YamlNode) -> FlowDoc {
         flow.routes = read_routes(reader, v);
     }
     if let Some(v) = reader.require(&top, "nodes", "the flow file") {
-        flow.nodes = read_nodes(reader, v);
+        (flow.nodes, flow.broken_nodes) = read_nodes(reader, v);
     }
     flow
 }
@@ -121,11 +123,17 @@ fn read_settings(reader: &mut Reader<'_>, node: &YamlNode) -> Settings {
     let Some(fields) = reader.fields(node, "`settings`", SETTINGS_FIELDS) else {
         return settings;
     };
-    if let Some(v) = fields.get("language").and_then(|v| reader.text(v, "language")) {
+    if let Some(v) = fields
+        .get("language")
+        .and_then(|v| reader.text(v, "language"))
+    {
         settings.language = v;
     }
     settings.voice = fields.get("voice").and_then(|v| reader.text(v, "voice"));
-    if let Some(v) = fields.get("barge_in").and_then(|v| reader.bool(v, "barge_in")) {
+    if let Some(v) = fields
+        .get("barge_in")
+        .and_then(|v| reader.bool(v, "barge_in"))
+    {
         settings.barge_in = v;
     }
     if let Some(v) = fields
@@ -156,7 +164,10 @@ fn read_variables(reader: &mut Reader<'_>, node: &YamlNode) -> Vec<(Located<Stri
         if !is_identifier(&field.name) {
             reader.error(
                 field.key_pos,
-                format!("variable name `{}` may only contain letters, digits and `_`", field.name),
+                format!(
+                    "variable name `{}` may only contain letters, digits and `_`",
+                    field.name
+                ),
             );
             continue;
         }
@@ -254,22 +265,31 @@ fn read_dtmf(reader: &mut Reader<'_>, node: &YamlNode) -> Option<char> {
     }
 }
 
-fn read_nodes(reader: &mut Reader<'_>, node: &YamlNode) -> Vec<Node> {
+fn read_nodes(reader: &mut Reader<'_>, node: &YamlNode) -> (Vec<Node>, Vec<String>) {
     let Some(fields) = reader.fields(node, "`nodes`", &[]) else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
     if fields.entries.is_empty() {
         reader.error(node.pos, "`nodes` must contain at least one node");
     }
     let mut out = Vec::new();
+    let mut broken = Vec::new();
     for field in fields.entries {
         if !is_identifier(&field.name) {
             reader.error(
                 field.key_pos,
-                format!("node id `{}` may only contain letters, digits and `_`", field.name),
+                format!(
+                    "node id `{}` may only contain letters, digits and `_`",
+                    field.name
+                ),
             );
         }
-        if let Some(kind) = read_node_kind(reader, &field.name, field.value) {
+        let errors_before = reader.diagnostics.len();
+        let kind = read_node_kind(reader, &field.name, field.value);
+        if reader.diagnostics.len() != errors_before {
+            broken.push(field.name.clone());
+        }
+        if let Some(kind) = kind {
             out.push(Node {
                 id: field.name,
                 pos: field.key_pos,
@@ -277,7 +297,7 @@ fn read_nodes(reader: &mut Reader<'_>, node: &YamlNode) -> Vec<Node> {
             });
         }
     }
-    out
+    (out, broken)
 }
 
 fn read_node_kind(reader: &mut Reader<'_>, id: &str, node: &YamlNode) -> Option<NodeKind> {
@@ -339,7 +359,9 @@ fn read_node_kind(reader: &mut Reader<'_>, id: &str, node: &YamlNode) -> Option<
 }
 
 fn read_say(reader: &mut Reader<'_>, fields: &Fields<'_>, what: &str) -> Option<SayNode> {
-    let text = fields.get("say").and_then(|v| located_text(reader, v, "say"));
+    let text = fields
+        .get("say")
+        .and_then(|v| located_text(reader, v, "say"));
     let next = reader
         .require(fields, "next", what)
         .and_then(|v| located_text(reader, v, "next"));
@@ -350,7 +372,9 @@ fn read_say(reader: &mut Reader<'_>, fields: &Fields<'_>, what: &str) -> Option<
 }
 
 fn read_ask(reader: &mut Reader<'_>, fields: &Fields<'_>) -> Option<AskNode> {
-    let prompt = fields.get("ask").and_then(|v| located_text(reader, v, "ask"));
+    let prompt = fields
+        .get("ask")
+        .and_then(|v| located_text(reader, v, "ask"));
     let listen = match fields.get("listen") {
         Some(v) => read_listen(reader, v)?,
         None => ListenModes {
@@ -358,7 +382,9 @@ fn read_ask(reader: &mut Reader<'_>, fields: &Fields<'_>) -> Option<AskNode> {
             dtmf: true,
         },
     };
-    let timeout = fields.get("timeout").and_then(|v| reader.duration(v, "timeout"));
+    let timeout = fields
+        .get("timeout")
+        .and_then(|v| reader.duration(v, "timeout"));
     let routes = fields
         .get("routes")
         .map(|v| read_routes(reader, v))
@@ -417,7 +443,9 @@ fn read_transfer(reader: &mut Reader<'_>, fields: &Fields<'_>, id: &str) -> Opti
     let queue = fields
         .get("transfer")
         .and_then(|v| located_text(reader, v, "transfer"));
-    let text = fields.get("say").and_then(|v| located_text(reader, v, "say"));
+    let text = fields
+        .get("say")
+        .and_then(|v| located_text(reader, v, "say"));
     let reason = fields
         .get("reason")
         .and_then(|v| reader.text(v, "reason"))

@@ -80,7 +80,10 @@ mod tests {
 
     #[test]
     fn reports_unclosed_and_bad_names() {
-        assert_eq!(variables("Hi {name"), Err(TemplateProblem::Unclosed { offset: 3 }));
+        assert_eq!(
+            variables("Hi {name"),
+            Err(TemplateProblem::Unclosed { offset: 3 })
+        );
         assert_eq!(
             variables("Hi {two words}"),
             Err(TemplateProblem::BadName {

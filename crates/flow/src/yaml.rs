@@ -72,9 +72,12 @@ fn convert(node: &MarkedYaml<'_>) -> YamlNode {
         },
         YamlData::Representation(text, _, _) => YamlValue::Str(text.to_string()),
         YamlData::Sequence(items) => YamlValue::Seq(items.iter().map(convert).collect()),
-        YamlData::Mapping(entries) => {
-            YamlValue::Map(entries.iter().map(|(k, v)| (convert(k), convert(v))).collect())
-        }
+        YamlData::Mapping(entries) => YamlValue::Map(
+            entries
+                .iter()
+                .map(|(k, v)| (convert(k), convert(v)))
+                .collect(),
+        ),
         YamlData::Tagged(_, inner) => return convert(inner),
         YamlData::Alias(_) => YamlValue::Unsupported("an alias (aliases are not supported)"),
         YamlData::BadValue => YamlValue::Unsupported("an invalid value"),
@@ -94,7 +97,11 @@ pub(crate) fn parse_document(source: &str, file: &str) -> Result<YamlNode, Diagn
     })?;
     let mut docs = docs.iter();
     let Some(first) = docs.next() else {
-        return Err(Diagnostic::error(file, SourcePos::START, "the file is empty"));
+        return Err(Diagnostic::error(
+            file,
+            SourcePos::START,
+            "the file is empty",
+        ));
     };
     if let Some(second) = docs.next() {
         return Err(Diagnostic::error(
@@ -225,7 +232,9 @@ impl<'f> Reader<'f> {
     /// A whole number in `min..=max`.
     pub fn uint(&mut self, node: &YamlNode, field: &str, min: u32, max: u32) -> Option<u32> {
         match node.value {
-            YamlValue::Int(i) if i >= i64::from(min) && i <= i64::from(max) => u32::try_from(i).ok(),
+            YamlValue::Int(i) if i >= i64::from(min) && i <= i64::from(max) => {
+                u32::try_from(i).ok()
+            }
             YamlValue::Int(i) => {
                 self.error(
                     node.pos,
@@ -302,7 +311,10 @@ pub(crate) struct Fields<'n> {
 
 impl<'n> Fields<'n> {
     pub fn get(&self, name: &str) -> Option<&'n YamlNode> {
-        self.entries.iter().find(|f| f.name == name).map(|f| f.value)
+        self.entries
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| f.value)
     }
 
     pub fn has(&self, name: &str) -> bool {
@@ -342,7 +354,11 @@ mod tests {
     fn syntax_error_has_position() {
         let err = parse_document("a: b\n  c: d\n", "t.yaml").expect_err("invalid yaml");
         assert_eq!((err.line, err.column), (2, 4));
-        assert!(err.message.starts_with("YAML syntax error"), "{}", err.message);
+        assert!(
+            err.message.starts_with("YAML syntax error"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]

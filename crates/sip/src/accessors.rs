@@ -38,7 +38,10 @@ impl Headers {
 
     /// Every Contact value.
     pub fn contacts(&self) -> Result<Vec<Contact>, Defect> {
-        self.values("Contact")?.into_iter().map(Contact::parse).collect()
+        self.values("Contact")?
+            .into_iter()
+            .map(Contact::parse)
+            .collect()
     }
 
     /// Max-Forwards, if present.
@@ -90,7 +93,10 @@ mod tests {
     #[test]
     fn typed_values() {
         let mut h = Headers::new();
-        h.push("v", "SIP/2.0/UDP a.example.com;branch=z9hG4bK1, SIP/2.0/UDP 10.0.0.1");
+        h.push(
+            "v",
+            "SIP/2.0/UDP a.example.com;branch=z9hG4bK1, SIP/2.0/UDP 10.0.0.1",
+        );
         h.push("f", "<sip:a@example.com>;tag=1");
         h.push("t", "sip:b@example.com");
         h.push("CSeq", "7 OPTIONS");

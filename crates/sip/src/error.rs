@@ -166,13 +166,4 @@ impl SipError {
             | SipError::InvalidHeader { .. } => 500,
         }
     }
-
-    pub(crate) fn bad_request(defect: Defect) -> SipError {
-        SipError::BadMessage {
-            status: 400,
-            defect,
-            response: false,
-            request: None,
-        }
-    }
 }

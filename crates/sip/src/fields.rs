@@ -133,7 +133,11 @@ pub(crate) fn parse_bounded(s: &str, max: u64) -> Option<u64> {
     if trimmed.len() > 19 {
         return None;
     }
-    let n: u64 = if trimmed.is_empty() { 0 } else { trimmed.parse().ok()? };
+    let n: u64 = if trimmed.is_empty() {
+        0
+    } else {
+        trimmed.parse().ok()?
+    };
     (n <= max).then_some(n)
 }
 
@@ -235,15 +239,22 @@ mod tests {
         let m = MediaType::parse("multipart/mixed;boundary=7a9cbec02ceef655").unwrap();
         assert_eq!(m.to_string(), "multipart/mixed;boundary=7a9cbec02ceef655");
         assert_eq!(m.param("boundary").as_deref(), Some("7a9cbec02ceef655"));
-        assert!(MediaType::parse("application/*").unwrap().covers("application", "sdp"));
-        assert!(!MediaType::parse("text/nobodyKnowsThis").unwrap().covers("application", "sdp"));
+        assert!(MediaType::parse("application/*")
+            .unwrap()
+            .covers("application", "sdp"));
+        assert!(!MediaType::parse("text/nobodyKnowsThis")
+            .unwrap()
+            .covers("application", "sdp"));
         assert!(MediaType::parse("nonsense").is_err());
     }
 
     #[test]
     fn method_tokens() {
         assert_eq!(Method::parse("INVITE"), Some(Method::Invite));
-        assert_eq!(Method::parse("invite"), Some(Method::Extension("invite".into())));
+        assert_eq!(
+            Method::parse("invite"),
+            Some(Method::Extension("invite".into()))
+        );
         assert_eq!(Method::parse("IN VITE"), None);
     }
 }

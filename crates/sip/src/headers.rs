@@ -125,7 +125,11 @@ impl Headers {
     pub fn set(&mut self, name: &str, value: impl Into<String>) {
         let name = canonical_name(name);
         let value = value.into();
-        match self.entries.iter().position(|(n, _)| n.eq_ignore_ascii_case(&name)) {
+        match self
+            .entries
+            .iter()
+            .position(|(n, _)| n.eq_ignore_ascii_case(&name))
+        {
             Some(i) => {
                 self.entries[i].1 = value;
                 let mut seen = 0;

@@ -44,6 +44,7 @@
 //! - Requests in RFC 2543 syntax (no From tag) are refused with 400 (RFC 4475 §3.4.1 allows it).
 
 mod accessors;
+mod endpoint;
 mod error;
 mod fields;
 mod headers;
@@ -52,9 +53,11 @@ mod multipart;
 mod name_addr;
 mod parse;
 mod scan;
+pub mod sdp;
 mod uri;
 mod via;
 
+pub use endpoint::{EndCause, Endpoint, EndpointConfig, Event, OutgoingCall, Transmit};
 pub use error::{Defect, RecoveredRequest, SdpDefect, SipError};
 pub use fields::{parse_max_forwards, CSeq, MediaType, Method};
 pub use headers::{canonical_name, Headers};
@@ -63,6 +66,10 @@ pub use multipart::{parts as multipart_parts, sdp_body};
 pub use name_addr::{Contact, NameAddr};
 pub use parse::parse_message;
 pub use scan::Param;
+pub use sdp::{
+    answer_sdp, negotiate, negotiate_answer, offer_sdp, Codec, Direction, Negotiated,
+    SessionDescription,
+};
 pub use uri::Uri;
 pub use via::{Via, MAGIC_COOKIE};
 

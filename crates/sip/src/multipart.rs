@@ -92,7 +92,10 @@ mod tests {
     #[test]
     fn finds_sdp_part() {
         let body = b"--b1\r\nContent-Type: text/plain\r\n\r\nHello\r\n--b1\r\nContent-Type: application/sdp\r\n\r\nv=0\r\ns=-\r\n\r\n--b1--\r\n";
-        assert_eq!(sdp_body(&multipart("b1"), body), Some(&b"v=0\r\ns=-\r\n"[..]));
+        assert_eq!(
+            sdp_body(&multipart("b1"), body),
+            Some(&b"v=0\r\ns=-\r\n"[..])
+        );
         let parts = parts(body, "b1");
         assert_eq!(parts.len(), 2);
         assert_eq!(parts[0].1, b"Hello");

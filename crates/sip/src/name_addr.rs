@@ -116,7 +116,7 @@ pub enum Contact {
     /// `Contact: *` (REGISTER only).
     Any,
     /// An address.
-    Address(NameAddr),
+    Address(Box<NameAddr>),
 }
 
 impl Contact {
@@ -125,7 +125,7 @@ impl Contact {
         if value.trim_matches(is_ws) == "*" {
             return Ok(Contact::Any);
         }
-        NameAddr::parse(value).map(Contact::Address)
+        NameAddr::parse(value).map(|a| Contact::Address(Box::new(a)))
     }
 
     /// The address, unless this is `*`.
@@ -152,7 +152,8 @@ mod tests {
 
     #[test]
     fn addr_spec_params_belong_to_the_header() {
-        let na = NameAddr::parse(" sip:vivekg@chair-dnrc.example.com ;   tag    = 1918181833n").unwrap();
+        let na =
+            NameAddr::parse(" sip:vivekg@chair-dnrc.example.com ;   tag    = 1918181833n").unwrap();
         assert_eq!(na.uri.to_string(), "sip:vivekg@chair-dnrc.example.com");
         assert_eq!(na.tag(), Some("1918181833n"));
         assert!(na.uri.params.is_empty());
@@ -160,7 +161,10 @@ mod tests {
 
     #[test]
     fn escaped_quotes_in_display_name() {
-        let na = NameAddr::parse("\"J Rosenberg \\\\\\\"\"       <sip:jdrosen@example.com>\r\n  ;\r\n  tag = 98asjd8").unwrap();
+        let na = NameAddr::parse(
+            "\"J Rosenberg \\\\\\\"\"       <sip:jdrosen@example.com>\r\n  ;\r\n  tag = 98asjd8",
+        )
+        .unwrap();
         assert_eq!(na.display_name().as_deref(), Some("J Rosenberg \\\""));
         assert_eq!(na.tag(), Some("98asjd8"));
     }
@@ -170,7 +174,10 @@ mod tests {
         let na = NameAddr::parse("caller<sip:caller@example.com>;tag=323").unwrap();
         assert_eq!(na.display.as_deref(), Some("caller"));
         let na = NameAddr::parse("\"Watson, Thomas\" < sip:t.watson@example.org >").unwrap();
-        assert_eq!(na.uri.host, "t.watson@example.org".split('@').nth(1).unwrap());
+        assert_eq!(
+            na.uri.host,
+            "t.watson@example.org".split('@').nth(1).unwrap()
+        );
         let na = NameAddr::parse("Bell, Alexander <sip:a.g.bell@example.com>;tag=43").unwrap();
         assert_eq!(na.display_name().as_deref(), Some("Bell, Alexander"));
     }
@@ -191,6 +198,9 @@ mod tests {
     #[test]
     fn contact_star() {
         assert_eq!(Contact::parse(" * "), Ok(Contact::Any));
-        assert!(Contact::parse("<name:John_Smith>").unwrap().address().is_some());
+        assert!(Contact::parse("<name:John_Smith>")
+            .unwrap()
+            .address()
+            .is_some());
     }
 }

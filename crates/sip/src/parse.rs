@@ -162,11 +162,13 @@ fn parse_request_line(line: &str) -> Result<StartLine, (Defect, u16)> {
     }
     let method = Method::parse(parts[0]).ok_or((Defect::StartLine, 400))?;
     if parts[2] != "SIP/2.0" {
-        return Err(if parts[2].starts_with("SIP/") && is_token(&parts[2][4..]) {
-            (Defect::Version, 505)
-        } else {
-            (Defect::StartLine, 400)
-        });
+        return Err(
+            if parts[2].starts_with("SIP/") && is_token(&parts[2][4..]) {
+                (Defect::Version, 505)
+            } else {
+                (Defect::StartLine, 400)
+            },
+        );
     }
     let uri = Uri::parse(parts[1]).map_err(|_| (Defect::RequestUri, 400))?;
     Ok(StartLine::Request { method, uri })
@@ -266,9 +268,18 @@ mod tests {
             panic!()
         };
         assert_eq!(r.body, b"rest");
-        assert_eq!(status_of(&format!("{OPTIONS}Content-Length: 9\r\n\r\nabc")), Some(400));
-        assert_eq!(status_of(&format!("{OPTIONS}Content-Length: -1\r\n\r\n")), Some(400));
-        assert_eq!(status_of(&format!("{OPTIONS}l: 99999999999999999999\r\n\r\n")), Some(400));
+        assert_eq!(
+            status_of(&format!("{OPTIONS}Content-Length: 9\r\n\r\nabc")),
+            Some(400)
+        );
+        assert_eq!(
+            status_of(&format!("{OPTIONS}Content-Length: -1\r\n\r\n")),
+            Some(400)
+        );
+        assert_eq!(
+            status_of(&format!("{OPTIONS}l: 99999999999999999999\r\n\r\n")),
+            Some(400)
+        );
     }
 
     #[test]
@@ -290,7 +301,10 @@ mod tests {
     fn recovered_values_for_error_responses() {
         let text = format!("{OPTIONS}Max-Forwards: 5\r\n\r\n");
         let Err(SipError::BadMessage {
-            status, request, response, defect,
+            status,
+            request,
+            response,
+            defect,
         }) = parse_message(text.as_bytes())
         else {
             panic!("accepted")
@@ -313,7 +327,11 @@ mod tests {
         let big = "SIP/2.0 4294967301 nope\r\nCSeq: 1 INVITE\r\n\r\n";
         assert!(matches!(
             parse_message(big.as_bytes()),
-            Err(SipError::BadMessage { response: true, request: None, .. })
+            Err(SipError::BadMessage {
+                response: true,
+                request: None,
+                ..
+            })
         ));
         assert!(parse_message(b"SIP/2.0 700 x\r\n\r\n").is_err());
     }
@@ -330,7 +348,14 @@ mod tests {
 
     #[test]
     fn garbage_is_refused_without_panic() {
-        for g in [&b""[..], b"\r\n\r\n", b"\xff\xfe", b"SIP/2.0", b"A b c\r\n\r\n", b"INVITE"] {
+        for g in [
+            &b""[..],
+            b"\r\n\r\n",
+            b"\xff\xfe",
+            b"SIP/2.0",
+            b"A b c\r\n\r\n",
+            b"INVITE",
+        ] {
             assert!(parse_message(g).is_err());
         }
     }

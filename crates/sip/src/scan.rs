@@ -127,7 +127,10 @@ pub(crate) fn find_param<'a>(params: &'a [Param], name: &str) -> Option<&'a Para
 
 /// Sets (or adds) a parameter.
 pub(crate) fn set_param(params: &mut Vec<Param>, name: &str, value: Option<&str>) {
-    match params.iter_mut().find(|p| p.name.eq_ignore_ascii_case(name)) {
+    match params
+        .iter_mut()
+        .find(|p| p.name.eq_ignore_ascii_case(name))
+    {
         Some(p) => p.value = value.map(str::to_string),
         None => params.push(Param::new(name, value)),
     }
@@ -200,7 +203,10 @@ mod tests {
     #[test]
     fn params_with_lws_and_quotes() {
         let p = parse_params(" ;   tag    = 1918 ; q = 0.33; x=\"a;b\"; lr").unwrap();
-        let names: Vec<_> = p.iter().map(|p| (p.name.as_str(), p.value.as_deref())).collect();
+        let names: Vec<_> = p
+            .iter()
+            .map(|p| (p.name.as_str(), p.value.as_deref()))
+            .collect();
         assert_eq!(
             names,
             vec![

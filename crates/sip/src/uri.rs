@@ -32,7 +32,10 @@ impl Uri {
     pub fn parse(s: &str) -> Result<Uri, Defect> {
         if s.is_empty()
             || s.chars().any(|c| {
-                c.is_ascii_whitespace() || c.is_ascii_control() || !c.is_ascii() || "<>\"".contains(c)
+                c.is_ascii_whitespace()
+                    || c.is_ascii_control()
+                    || !c.is_ascii()
+                    || "<>\"".contains(c)
             })
         {
             return Err(Defect::Uri);
@@ -127,7 +130,10 @@ pub(crate) fn split_hostport(hostport: &str) -> Result<(&str, Option<u16>), Defe
         let end = hostport.find(']').ok_or(Defect::Uri)? + 1;
         match &hostport[end..] {
             "" => (&hostport[..end], None),
-            p => (&hostport[..end], Some(p.strip_prefix(':').ok_or(Defect::Uri)?)),
+            p => (
+                &hostport[..end],
+                Some(p.strip_prefix(':').ok_or(Defect::Uri)?),
+            ),
         }
     } else {
         match hostport.find(':') {

@@ -40,7 +40,10 @@ impl Via {
             parts.push(token);
             s = s[len..].trim_start_matches(is_ws);
             if i < 2 {
-                s = s.strip_prefix('/').ok_or(Defect::Via)?.trim_start_matches(is_ws);
+                s = s
+                    .strip_prefix('/')
+                    .ok_or(Defect::Via)?
+                    .trim_start_matches(is_ws);
             }
         }
         if !parts[0].eq_ignore_ascii_case("SIP") {
@@ -50,14 +53,17 @@ impl Via {
         let host_len = if s.starts_with('[') {
             s.find(']').map(|i| i + 1).ok_or(Defect::Via)?
         } else {
-            s.find(|c: char| is_ws(c) || c == ':' || c == ';').unwrap_or(s.len())
+            s.find(|c: char| is_ws(c) || c == ':' || c == ';')
+                .unwrap_or(s.len())
         };
         let host = &s[..host_len];
         s = s[host_len..].trim_start_matches(is_ws);
         let mut hostport = host.to_string();
         if let Some(rest) = s.strip_prefix(':') {
             let rest = rest.trim_start_matches(is_ws);
-            let len = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+            let len = rest
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(rest.len());
             hostport.push(':');
             hostport.push_str(&rest[..len]);
             s = &rest[len..];
@@ -87,7 +93,10 @@ impl Via {
             transport: "UDP".into(),
             host,
             port: Some(local.port()),
-            params: vec![Param::new("branch", Some(branch)), Param::new("rport", None)],
+            params: vec![
+                Param::new("branch", Some(branch)),
+                Param::new("rport", None),
+            ],
         }
     }
 
@@ -126,7 +135,11 @@ impl Via {
 
     /// `host:port` of sent-by, the port defaulting to 5060.
     pub fn sent_by(&self) -> String {
-        format!("{}:{}", self.host.to_ascii_lowercase(), self.port.unwrap_or(5060))
+        format!(
+            "{}:{}",
+            self.host.to_ascii_lowercase(),
+            self.port.unwrap_or(5060)
+        )
     }
 
     /// Fills in `received` and `rport` for a request that arrived from `source`
@@ -200,7 +213,9 @@ mod tests {
         assert_eq!(via.host, "192.0.2.2");
         assert_eq!(via.branch(), Some("390skdjuw"));
         assert_eq!(via.rfc3261_branch(), None);
-        let via = Via::parse("SIP  / 2.0  / TCP     spindle.example.com   ;  branch  =   z9hG4bK9ikj8").unwrap();
+        let via =
+            Via::parse("SIP  / 2.0  / TCP     spindle.example.com   ;  branch  =   z9hG4bK9ikj8")
+                .unwrap();
         assert_eq!(via.rfc3261_branch(), Some("z9hG4bK9ikj8"));
     }
 
@@ -224,7 +239,10 @@ mod tests {
         let with_rport = Via::parse("SIP/2.0/UDP 10.0.0.1:5062;branch=z9hG4bKa;rport").unwrap();
         assert_eq!(with_rport.response_destination(src), src);
         let ip = Via::parse("SIP/2.0/UDP 10.0.0.1:5062;branch=z9hG4bKa").unwrap();
-        assert_eq!(ip.response_destination(src), "10.0.0.1:5062".parse().unwrap());
+        assert_eq!(
+            ip.response_destination(src),
+            "10.0.0.1:5062".parse().unwrap()
+        );
         let name = Via::parse("SIP/2.0/UDP pc.example.com;branch=z9hG4bKa").unwrap();
         assert_eq!(name.response_destination(src), src);
         let bcast = Via::parse("SIP/2.0/UDP 255.255.255.255;branch=z9hG4bKa").unwrap();

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use ort::session::builder::GraphOptimizationLevel;
+use ort::session::builder::{GraphOptimizationLevel, SessionBuilder};
 use ort::session::Session;
 use ort::value::Tensor;
 
@@ -59,14 +59,19 @@ impl PiperVoice {
             path: onnx.to_path_buf(),
             source,
         };
+        let option_error = |e: ort::Error<SessionBuilder>| model_error(e.into());
         let session = Session::builder(environment)
             .map_err(model_error)?
             .with_optimization_level(GraphOptimizationLevel::Level3)
-            .and_then(|b| b.with_intra_threads(intra_threads))
-            .and_then(|b| b.with_inter_threads(1))
-            .and_then(|b| b.with_intra_op_spinning(false))
-            .and_then(|b| b.with_inter_op_spinning(false))
-            .map_err(|e| model_error(e.into()))?
+            .map_err(option_error)?
+            .with_intra_threads(intra_threads)
+            .map_err(option_error)?
+            .with_inter_threads(1)
+            .map_err(option_error)?
+            .with_intra_op_spinning(false)
+            .map_err(option_error)?
+            .with_inter_op_spinning(false)
+            .map_err(option_error)?
             .commit_from_file(onnx)
             .map_err(model_error)?;
         let takes_speaker_id = session.inputs().iter().any(|input| input.name() == "sid");

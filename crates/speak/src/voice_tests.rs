@@ -152,3 +152,26 @@ fn initialising_twice_is_harmless_and_a_second_ort_environment_is_refused() {
     assert!(again.is_err(), "ort built a second environment");
     assert!(crate::onnx_environment().is_some());
 }
+
+#[test]
+fn missing_model_file_is_a_load_error() {
+    let _voice = voice(); // ONNX Runtime is initialised
+    let json = asset("HOTLINE_VOICES_DIR", "voices", VOICE_CONFIG);
+    let error =
+        PiperVoice::load(Path::new("/nonexistent/voice.onnx"), &json).expect_err("no model");
+    assert!(
+        matches!(error, crate::SpeakError::ModelLoad { .. }),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn a_voice_can_move_to_its_worker_thread() {
+    fn assert_send<T: Send>() {}
+    assert_send::<PiperVoice>();
+    let speaks_on_worker =
+        std::thread::spawn(|| voice().synthesize("Hi.").map(|audio| !audio.is_empty()))
+            .join()
+            .expect("worker thread finished");
+    assert!(speaks_on_worker.expect("synthesis works"));
+}

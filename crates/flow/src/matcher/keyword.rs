@@ -103,7 +103,10 @@ impl IntentMatcher for KeywordMatcher {
 }
 
 fn content_words(text: &str) -> Vec<String> {
-    words(text).into_iter().filter(|w| !is_stop_word(w)).collect()
+    words(text)
+        .into_iter()
+        .filter(|w| !is_stop_word(w))
+        .collect()
 }
 
 /// Combines keyword and example evidence: either alone can match; both together score higher.
@@ -190,14 +193,23 @@ mod tests {
     #[test]
     fn whisper_style_transcript_matches() {
         let m = matcher();
-        let found = m.classify(" How long does delivery take?").expect("a match");
+        let found = m
+            .classify(" How long does delivery take?")
+            .expect("a match");
         assert_eq!(found.intent, "delivery_time");
-        assert!(found.score > 0.9, "exact example with keywords: {}", found.score);
+        assert!(
+            found.score > 0.9,
+            "exact example with keywords: {}",
+            found.score
+        );
     }
 
     #[test]
     fn keyword_alone_matches() {
-        assert_eq!(best(&matcher(), "I want a refund."), Some("returns".to_string()));
+        assert_eq!(
+            best(&matcher(), "I want a refund."),
+            Some("returns".to_string())
+        );
         assert_eq!(best(&matcher(), "Bye-bye!"), Some("goodbye".to_string()));
     }
 
@@ -213,7 +225,13 @@ mod tests {
     #[test]
     fn unrelated_text_and_noise_do_not_match() {
         let m = matcher();
-        for text in ["what's the weather like", "I like turtles", "", "[BLANK_AUDIO]", "(silence)"] {
+        for text in [
+            "what's the weather like",
+            "I like turtles",
+            "",
+            "[BLANK_AUDIO]",
+            "(silence)",
+        ] {
             assert_eq!(best(&m, text), None, "{text:?}");
         }
     }

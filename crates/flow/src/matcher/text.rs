@@ -103,8 +103,7 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 /// Same word, allowing one edit for words of five letters or more (ASR near-misses such as
 /// `delivary` for `delivery`).
 pub fn same_word(a: &str, b: &str) -> bool {
-    a == b
-        || (a.chars().count() >= 5 && b.chars().count() >= 5 && edit_distance(a, b) <= 1)
+    a == b || (a.chars().count() >= 5 && b.chars().count() >= 5 && edit_distance(a, b) <= 1)
 }
 
 #[cfg(test)]

@@ -66,7 +66,9 @@ pub(crate) struct Expectations {
 }
 
 const SCRIPT_FIELDS: &[&str] = &["flow", "description", "greeting", "steps"];
-const EXPECT_FIELDS: &[&str] = &["bot_says", "not_says", "node", "intent", "hangup", "transfer"];
+const EXPECT_FIELDS: &[&str] = &[
+    "bot_says", "not_says", "node", "intent", "hangup", "transfer",
+];
 const INPUT_FIELDS: &[&str] = &["caller", "press", "silence", "hang_up"];
 
 impl Script {
@@ -124,7 +126,10 @@ fn read_script(reader: &mut Reader<'_>, doc: &YamlNode, file: &str) -> Option<Sc
         Some(YamlNode {
             value: YamlValue::Seq(items),
             ..
-        }) => items.iter().filter_map(|item| read_step(reader, item)).collect(),
+        }) => items
+            .iter()
+            .filter_map(|item| read_step(reader, item))
+            .collect(),
         Some(other) => {
             reader.error(
                 other.pos,
@@ -193,7 +198,10 @@ fn require_true(reader: &mut Reader<'_>, node: &YamlNode, field: &str) -> Option
     match reader.bool(node, field)? {
         true => Some(()),
         false => {
-            reader.error(node.pos, format!("`{field}: false` does nothing; remove the step"));
+            reader.error(
+                node.pos,
+                format!("`{field}: false` does nothing; remove the step"),
+            );
             None
         }
     }
@@ -215,7 +223,9 @@ fn read_expectations(reader: &mut Reader<'_>, fields: &Fields<'_>) -> Expectatio
         node: fields.get("node").and_then(|v| reader.text(v, "node")),
         intent: fields.get("intent").and_then(|v| reader.text(v, "intent")),
         hangup: fields.get("hangup").and_then(|v| reader.bool(v, "hangup")),
-        transfer: fields.get("transfer").and_then(|v| reader.text(v, "transfer")),
+        transfer: fields
+            .get("transfer")
+            .and_then(|v| reader.text(v, "transfer")),
         pos: fields.pos,
     }
 }
@@ -254,7 +264,7 @@ mod tests {
             found,
             vec![
                 "s.yaml:3:5: a step needs exactly one of `caller`, `press`, `silence` or `hang_up`",
-                "s.yaml:5:14: `press` takes keypad keys (0-9, *, #, A-D), found `x`",
+                "s.yaml:5:12: `press` takes keypad keys (0-9, *, #, A-D), found `x`",
                 "s.yaml:7:5: unknown field `bot_sayz` in a step; did you mean `bot_says`?",
             ]
         );

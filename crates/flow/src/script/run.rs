@@ -158,12 +158,16 @@ impl Script {
         };
         for phrase in &expect.bot_says {
             if !said_lower.contains(&phrase.to_lowercase()) {
-                fail(format!("expected the bot to say \"{phrase}\"; it said \"{said}\""));
+                fail(format!(
+                    "expected the bot to say \"{phrase}\"; it said \"{said}\""
+                ));
             }
         }
         for phrase in &expect.not_says {
             if said_lower.contains(&phrase.to_lowercase()) {
-                fail(format!("expected the bot not to say \"{phrase}\"; it said \"{said}\""));
+                fail(format!(
+                    "expected the bot not to say \"{phrase}\"; it said \"{said}\""
+                ));
             }
         }
         if let Some(node) = &expect.node {
@@ -187,15 +191,26 @@ impl Script {
             if !matched.contains(intent) {
                 fail(format!(
                     "expected intent `{intent}`, matched: {}",
-                    if matched.is_empty() { "no input".to_string() } else { matched.join(", ") }
+                    if matched.is_empty() {
+                        "no input".to_string()
+                    } else {
+                        matched.join(", ")
+                    }
                 ));
             }
         }
         let hung_up = actions.iter().any(|a| matches!(a, Action::Hangup { .. }));
         if let Some(expected) = expect.hangup {
             if hung_up != expected {
-                let what = if expected { "to hang up" } else { "not to hang up" };
-                fail(format!("expected the bot {what}; actions: {}", describe(actions)));
+                let what = if expected {
+                    "to hang up"
+                } else {
+                    "not to hang up"
+                };
+                fail(format!(
+                    "expected the bot {what}; actions: {}",
+                    describe(actions)
+                ));
             }
         }
         if let Some(queue) = &expect.transfer {
@@ -229,4 +244,62 @@ fn describe(actions: &[Action]) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flow::load_flow;
+    use crate::matcher::KeywordMatcher;
+
+    const FLOW: &str = "\
+flow: script-test
+start: menu
+intents:
+  bye:
+    keywords: [bye]
+nodes:
+  menu:
+    ask: Say bye.
+    no_match: Please say bye.
+    routes:
+      - intent: bye
+        next: done
+  done:
+    hangup: See you.
+";
+
+    fn run(script: &str) -> ScriptReport {
+        let flow = Arc::new(load_flow(FLOW, "f.yaml").expect("valid flow"));
+        let matcher = Arc::new(KeywordMatcher::new(&flow));
+        run_script(flow, matcher, script, "s.yaml").expect("valid script")
+    }
+
+    #[test]
+    fn passing_script_has_no_failures() {
+        let report = run("flow: f.yaml\ngreeting:\n  bot_says: [say bye]\nsteps:\n  - caller: hello\n    bot_says: [please say bye]\n    node: menu\n  - caller: bye\n    intent: bye\n    hangup: true\n");
+        assert!(report.passed(), "{:?}", report.failures);
+        assert_eq!((report.steps, report.flow.as_str()), (2, "script-test"));
+    }
+
+    #[test]
+    fn every_failed_expectation_is_listed_with_its_step() {
+        let report = run("flow: f.yaml\nsteps:\n  - caller: bye\n    bot_says: [farewell]\n    hangup: false\n    node: menu\n  - caller: hello\n");
+        let found: Vec<String> = report.failures.iter().map(|f| f.to_string()).collect();
+        assert_eq!(
+            found,
+            vec![
+                "s.yaml:3:5: step 1: expected the bot to say \"farewell\"; it said \"See you.\"",
+                "s.yaml:3:5: step 1: expected to be at node `menu`, but at `done`",
+                "s.yaml:3:5: step 1: expected the bot not to hang up; actions: matched bye, say \"See you.\", hang up (done)",
+                "s.yaml:7:5: step 2: the call had already ended before this step",
+            ]
+        );
+    }
+
+    #[test]
+    fn silence_and_keys_are_played() {
+        let report = run("flow: f.yaml\nsteps:\n  - silence: true\n    bot_says: [say bye]\n  - press: '5'\n    bot_says: [please say bye]\n    intent: nothing\n");
+        assert!(report.passed(), "{:?}", report.failures);
+    }
 }

@@ -299,4 +299,4 @@ impl ShapeFacts {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -19,7 +19,7 @@ fn f16_values(start: f32, n: u32) -> Vec<u8> {
 }
 
 /// One encoder layer, one decoder layer, width 4, 80 mel bands.
-fn synthetic_model() -> Vec<u8> {
+pub(crate) fn synthetic_model() -> Vec<u8> {
     let mut vars: Vec<(String, Vec<u32>)> = vec![
         ("decoder/embeddings/weight".into(), vec![VOCAB_ROWS, D]),
         ("decoder/layer_norm/beta".into(), vec![D]),

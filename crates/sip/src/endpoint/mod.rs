@@ -1,0 +1,278 @@
+//! The sans-IO user agent: feed it datagrams and time, drain transmits, events and the next
+//! timeout. Public types and the call-control API live here; request handling is in
+//! `server.rs`, our own requests and their responses in `client.rs`, timers in `timers.rs`.
+
+mod build;
+mod client;
+mod server;
+mod state;
+mod timers;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeMap, VecDeque};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use crate::{CallId, Message, SipError};
+use state::{Call, ClientTx, Ids, ServerTx};
+
+/// Endpoint settings.
+#[derive(Clone, Debug)]
+pub struct EndpointConfig {
+    /// The address we listen on and advertise in Via and Contact (must be reachable by peers).
+    pub local_addr: SocketAddr,
+    /// Sent as User-Agent in requests and Server in responses (empty: omitted).
+    pub user_agent: String,
+    /// RTT estimate T1 (RFC 3261: 500 ms).
+    pub t1: Duration,
+    /// Maximum retransmit interval T2 (RFC 3261: 4 s).
+    pub t2: Duration,
+    /// Answer REGISTER with 200 (echoing Contacts, storing nothing) instead of 405.
+    pub allow_register: bool,
+}
+
+/// A datagram to send.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Transmit {
+    /// Where to send it.
+    pub destination: SocketAddr,
+    /// The SIP message.
+    pub payload: Vec<u8>,
+}
+
+/// A call to place with [`Endpoint::invite`].
+#[derive(Clone, Debug)]
+pub struct OutgoingCall {
+    /// Request-URI and To, e.g. `sip:+15551234@pbx.example.com`.
+    pub target_uri: String,
+    /// Our From URI, e.g. `sip:hotline@203.0.113.5`.
+    pub from_uri: String,
+    /// Where to send the INVITE and every later request of the call.
+    pub destination: SocketAddr,
+    /// The SDP offer (see [`crate::offer_sdp`]).
+    pub sdp: String,
+    /// Extra headers added to the INVITE.
+    pub extra_headers: Vec<(String, String)>,
+}
+
+/// Why a dialog ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EndCause {
+    /// The peer sent BYE.
+    RemoteBye,
+    /// Our BYE got a final response or timed out.
+    LocalBye,
+    /// We answered but the ACK never came within 64*T1; the endpoint sent BYE itself.
+    AckTimeout,
+}
+
+/// Something the application should know.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// A new INVITE passed every check; 100 Trying is already sent. Answer with
+    /// [`Endpoint::ringing`], [`Endpoint::answer`] or [`Endpoint::reject`].
+    IncomingCall {
+        /// The call.
+        call: CallId,
+        /// Where the INVITE came from.
+        source: SocketAddr,
+        /// The From header value as received (parse with [`crate::NameAddr::parse`]).
+        from: String,
+        /// The To header value as received.
+        to: String,
+        /// The Request-URI.
+        request_uri: String,
+        /// The SDP offer (taken out of a multipart body if needed), if any.
+        offer: Option<String>,
+    },
+    /// UAC: the callee is ringing (180-189).
+    Ringing {
+        /// The call.
+        call: CallId,
+    },
+    /// UAC: the callee answered (the ACK is already sent).
+    Answered {
+        /// The call.
+        call: CallId,
+        /// The SDP answer, if any.
+        answer: Option<String>,
+    },
+    /// UAS: the ACK for our 2xx arrived.
+    Confirmed {
+        /// The call.
+        call: CallId,
+    },
+    /// UAC: final non-2xx response, or 408 on timeout, or 487 after our CANCEL.
+    Failed {
+        /// The call.
+        call: CallId,
+        /// Status code.
+        status: u16,
+        /// Reason phrase.
+        reason: String,
+    },
+    /// UAS: the caller cancelled before we answered (200 and 487 are already sent).
+    Cancelled {
+        /// The call.
+        call: CallId,
+    },
+    /// The dialog is over.
+    Ended {
+        /// The call.
+        call: CallId,
+        /// Why.
+        cause: EndCause,
+    },
+    /// An INFO arrived in the dialog (200 is already sent).
+    Info {
+        /// The call.
+        call: CallId,
+        /// Its Content-Type (empty if none).
+        content_type: String,
+        /// Its body.
+        body: String,
+    },
+}
+
+/// One SIP user agent (UAS and UAC) over UDP, as a pure state machine.
+#[derive(Debug)]
+pub struct Endpoint {
+    config: EndpointConfig,
+    ids: Ids,
+    transmits: VecDeque<Transmit>,
+    events: VecDeque<Event>,
+    servers: BTreeMap<String, ServerTx>,
+    clients: BTreeMap<String, ClientTx>,
+    calls: BTreeMap<String, Call>,
+}
+
+impl Endpoint {
+    /// A new endpoint; `seed` drives every tag, branch and Call-ID it makes.
+    pub fn new(config: EndpointConfig, seed: u64) -> Self {
+        Endpoint {
+            config,
+            ids: Ids::new(seed),
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+            servers: BTreeMap::new(),
+            clients: BTreeMap::new(),
+            calls: BTreeMap::new(),
+        }
+    }
+
+    /// Processes one received datagram. Malformed requests are answered with the parser's
+    /// status (400/505) when a Via was recovered; malformed responses are dropped.
+    pub fn handle_datagram(&mut self, now: Instant, source: SocketAddr, datagram: &[u8]) {
+        match crate::parse_message(datagram) {
+            Ok(Message::Request(request)) => self.on_request(now, source, request),
+            Ok(Message::Response(response)) => self.on_response(now, response),
+            Err(SipError::BadMessage {
+                status,
+                request: Some(recovered),
+                response: false,
+                ..
+            }) => self.reply_malformed(source, status, &recovered),
+            Err(_) => {}
+        }
+    }
+
+    /// The next datagram to send.
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits.pop_front()
+    }
+
+    /// The next event.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// UAS: send 180 Ringing for an incoming call.
+    pub fn ringing(&mut self, now: Instant, call: &CallId) -> Result<(), SipError> {
+        let key = self.incoming_invite_key(call, "ringing")?;
+        let contact = build::contact(self.config.local_addr);
+        self.reply(now, &key, 180, vec![("Contact", contact)], None);
+        Ok(())
+    }
+
+    /// UAS: answer with 200 and our SDP; the 2xx is retransmitted until the ACK arrives.
+    pub fn answer(&mut self, now: Instant, call: &CallId, sdp: String) -> Result<(), SipError> {
+        let key = self.incoming_invite_key(call, "answer")?;
+        self.send_2xx(now, call, &key, sdp, true);
+        Ok(())
+    }
+
+    /// UAS: refuse an incoming call with a final status (300..=699), e.g. 486, 488, 403.
+    pub fn reject(&mut self, now: Instant, call: &CallId, status: u16) -> Result<(), SipError> {
+        if !(300..=699).contains(&status) {
+            return Err(SipError::InvalidStatus { status });
+        }
+        let key = self.incoming_invite_key(call, "reject")?;
+        self.reply(now, &key, status, Vec::new(), None);
+        self.calls.remove(&call.0);
+        Ok(())
+    }
+
+    /// Ends a call: BYE when established, CANCEL while our INVITE is unanswered, and for an
+    /// unanswered incoming call the same as `reject(480)`.
+    pub fn hangup(&mut self, now: Instant, call: &CallId) -> Result<(), SipError> {
+        use state::{CallState as S, Role};
+        let c = self.call(call)?;
+        match (c.role, c.state) {
+            (Role::Uas, S::Incoming) => self.reject(now, call, 480),
+            (_, S::Answered | S::Confirmed) => {
+                self.send_bye(now, call, true);
+                Ok(())
+            }
+            (Role::Uac, S::Calling | S::Early) => {
+                self.send_cancel(now, call);
+                Ok(())
+            }
+            _ => Err(SipError::CallState {
+                call: call.clone(),
+                operation: "hang up",
+            }),
+        }
+    }
+
+    fn call(&self, call: &CallId) -> Result<&Call, SipError> {
+        self.calls
+            .get(&call.0)
+            .ok_or_else(|| SipError::UnknownCall { call: call.clone() })
+    }
+
+    fn incoming_invite_key(
+        &self,
+        call: &CallId,
+        operation: &'static str,
+    ) -> Result<String, SipError> {
+        let c = self.call(call)?;
+        if c.role != state::Role::Uas || c.state != state::CallState::Incoming {
+            return Err(SipError::CallState {
+                call: call.clone(),
+                operation,
+            });
+        }
+        Ok(c.invite_key.clone())
+    }
+
+    fn transmit(&mut self, destination: SocketAddr, payload: Vec<u8>) {
+        self.transmits.push_back(Transmit {
+            destination,
+            payload,
+        });
+    }
+
+    fn allow(&self) -> String {
+        let mut allow = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, PRACK".to_string();
+        if self.config.allow_register {
+            allow.push_str(", REGISTER");
+        }
+        allow
+    }
+
+    fn t1x64(&self) -> Duration {
+        self.config.t1 * 64
+    }
+}
