@@ -89,11 +89,7 @@ pub async fn run(action: BenchAction, base: Config) -> anyhow::Result<()> {
             config.flow_file = flow.clone();
             config.database = work.join(format!("bench-{model}-{}.db", silence.map(|s| s.as_millis()).unwrap_or(0)));
             let _ = std::fs::remove_file(&config.database);
-            config.speech.whisper_model = match model.as_str() {
-                "base" => WhisperChoice::Base,
-                "tiny.en" => WhisperChoice::TinyEn,
-                other => WhisperChoice::File(other.into()),
-            };
+            config.speech.whisper_model = WhisperChoice::parse(model);
             if let Some(s) = silence {
                 config.speech.end_of_speech_silence = *s;
             }

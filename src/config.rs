@@ -79,6 +79,17 @@ pub enum WhisperChoice {
     File(PathBuf),
 }
 
+impl WhisperChoice {
+    /// `base`, `tiny.en`, or a path to a ggml file.
+    pub fn parse(text: &str) -> WhisperChoice {
+        match text {
+            "base" => WhisperChoice::Base,
+            "tiny.en" | "tiny" => WhisperChoice::TinyEn,
+            path => WhisperChoice::File(PathBuf::from(path)),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct SipConfig {
     pub listen: SocketAddr,
@@ -238,11 +249,7 @@ fn validate(raw: RawConfig, file: &str) -> Result<Config, HotlineError> {
     if codecs.is_empty() {
         return Err(bad(file, "rtp.codecs", "at least one codec is needed"));
     }
-    let whisper_model = match required(raw.speech.whisper_model, file, "speech.whisper_model")?.as_str() {
-        "base" => WhisperChoice::Base,
-        "tiny.en" | "tiny" => WhisperChoice::TinyEn,
-        path => WhisperChoice::File(PathBuf::from(path)),
-    };
+    let whisper_model = WhisperChoice::parse(&required(raw.speech.whisper_model, file, "speech.whisper_model")?);
     let vad_threshold = required(raw.speech.vad_threshold, file, "speech.vad_threshold")?;
     if !(0.05..=0.95).contains(&vad_threshold) {
         return Err(bad(file, "speech.vad_threshold", "must lie between 0.05 and 0.95"));

@@ -86,6 +86,13 @@ enum Command {
         #[arg(long, global = true)]
         database: Option<PathBuf>,
     },
+    /// Print what Whisper hears in a WAV file (any rate; 30 s at most per chunk).
+    Transcribe {
+        wav: PathBuf,
+        /// base, tiny.en or a ggml file (default: the configured model).
+        #[arg(long)]
+        whisper: Option<String>,
+    },
     /// Measure the product.
     Bench {
         #[command(subcommand)]
@@ -150,11 +157,7 @@ async fn run(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<()> {
                 config.database = db;
             }
             if let Some(w) = whisper {
-                config.speech.whisper_model = match w.as_str() {
-                    "base" => config::WhisperChoice::Base,
-                    "tiny.en" => config::WhisperChoice::TinyEn,
-                    path => config::WhisperChoice::File(path.into()),
-                };
+                config.speech.whisper_model = config::WhisperChoice::parse(&w);
             }
             let (stop, shutdown) = tokio::sync::watch::channel(false);
             tokio::spawn(async move {
@@ -205,6 +208,23 @@ async fn run(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<()> {
                 config.database = db;
             }
             cli_calls::run(action, &config.database).await
+        }
+        Command::Transcribe { wav, whisper } => {
+            let mut config = config::Config::load(cli.config.as_deref())?;
+            if let Some(w) = whisper {
+                config.speech.whisper_model = config::WhisperChoice::parse(&w);
+            }
+            let model = server::model_paths(&config)?.whisper;
+            let asr = hotline_listen::WhisperAsr::load(&model, config.speech.asr_threads)?;
+            let pcm = dial::read_wav_8k(&wav)?;
+            let mut up = hotline_media::Resampler::new(8000, 16000);
+            for chunk in hotline_media::pcm_to_f32(&pcm).chunks(8000 * 25) {
+                let mut pcm16 = Vec::new();
+                up.process(chunk, &mut pcm16);
+                let t = asr.transcribe(&pcm16)?;
+                println!("{}", t.text);
+            }
+            Ok(())
         }
         Command::Bench { action } => {
             let config = config::Config::load(cli.config.as_deref())?;
@@ -274,9 +294,12 @@ fn models_command(action: ModelsAction, config_file: Option<&std::path::Path>) -
                 cache_dir: cache_dir.unwrap_or_else(hotline_models::default_cache_dir),
                 only: (!only.is_empty()).then_some(only),
                 skip,
+                verify: false,
             };
-            let set = hotline_models::fetch(&options, &mut |line: &str| eprintln!("{line}"))?;
-            println!("models ready: {}", set.whisper_base.display());
+            let report = hotline_models::fetch(&options, &mut |line: &str| eprintln!("{line}"))?;
+            for asset in &report.assets {
+                println!("{:<16} {:?} in {:.1} s", asset.id, asset.action, asset.elapsed.as_secs_f32());
+            }
             Ok(())
         }
         ModelsAction::Check => {

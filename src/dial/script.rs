@@ -233,7 +233,8 @@ mod tests {
         let mut s = Script::new(vec![Step::Dtmf("12".into())], Duration::from_millis(600));
         let quiet = vec![0i16; FRAME_SAMPLES];
         let mut out = Vec::new();
-        for _ in 0..2000 {
+        // 20 s waiting for a greeting that never comes, then 20 s for a reply that never comes.
+        for _ in 0..2100 {
             match s.on_frame(&quiet) {
                 Output::Silence => {}
                 o => out.push(o),

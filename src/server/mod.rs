@@ -106,8 +106,11 @@ pub fn model_paths(config: &Config) -> Result<ModelPaths, HotlineError> {
     ] {
         if !file.is_file() {
             return Err(HotlineError::Models(hotline_models::ModelsError::Missing {
-                file: file.clone(),
-                command: "hotline models fetch".into(),
+                asset: file
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                path: file.clone(),
             }));
         }
     }
@@ -131,6 +134,15 @@ pub fn load_flow_file(path: &std::path::Path) -> Result<ActiveFlow, HotlineError
     Ok(ActiveFlow { flow, matcher })
 }
 
+/// Creates the process's one ONNX Runtime environment and shares it with Piper and Silero.
+pub fn init_onnx(dylib: &std::path::Path) -> Result<(), HotlineError> {
+    hotline_speak::init_onnxruntime(dylib)?;
+    if let Some(environment) = hotline_speak::onnx_environment() {
+        hotline_listen::adopt_onnx_environment(&environment);
+    }
+    Ok(())
+}
+
 /// Runs the server until `shutdown` flips to true. `ready` receives the bound SIP address.
 pub async fn run(
     config: Config,
@@ -139,7 +151,7 @@ pub async fn run(
 ) -> Result<(), HotlineError> {
     let models = model_paths(&config)?;
     let flow = load_flow_file(&config.flow_file)?;
-    hotline_listen::init_onnxruntime(&models.onnxruntime)?;
+    init_onnx(&models.onnxruntime)?;
     let store = Store::open(&config.database).await?;
     let closed = store.close_interrupted_calls(unix_ms()).await?;
     if closed > 0 {

@@ -144,8 +144,8 @@ async fn dispatch(
             let setup = CallSetup {
                 sip_call: call,
                 source,
-                caller: from,
-                callee: to,
+                caller: address_of(&from),
+                callee: address_of(&to),
                 media,
                 sip_local: local,
             };
@@ -168,6 +168,17 @@ async fn dispatch(
             relay(calls, &call, DialogEvent::Info { content_type, body })
         }
         Event::Ringing { .. } | Event::Answered { .. } => {}
+    }
+}
+
+/// `"Alice" <sip:alice@host>;tag=x` -> `"Alice" <sip:alice@host>`, for call records.
+fn address_of(header: &str) -> String {
+    match hotline_sip::NameAddr::parse(header) {
+        Ok(a) => match a.display {
+            Some(d) => format!("{d} <{}>", a.uri),
+            None => a.uri.to_string(),
+        },
+        Err(_) => header.to_string(),
     }
 }
 

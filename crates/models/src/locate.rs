@@ -55,6 +55,9 @@ pub fn locate_with(
                 known: manifest.ids().join(", "),
             })
     };
+    let whisper_base = first("whisper-base")?;
+    let whisper_tiny_en = first("whisper-tiny.en")?;
+    let silero_vad = first("silero-vad")?;
     let voice = files("piper-en_US-joe-medium")?;
     let (piper_onnx, piper_config) = match voice.as_slice() {
         [onnx, config, ..] => (onnx.clone(), config.clone()),
@@ -66,9 +69,9 @@ pub fn locate_with(
         }
     };
     Ok(ModelSet {
-        whisper_base: first("whisper-base")?,
-        whisper_tiny_en: first("whisper-tiny.en")?,
-        silero_vad: first("silero-vad")?,
+        whisper_base,
+        whisper_tiny_en,
+        silero_vad,
         piper_onnx,
         piper_config,
         onnxruntime: first("onnxruntime")?,

@@ -79,6 +79,21 @@ impl Headers {
             .collect()
     }
 
+    /// Option tags the peer requires us to support.
+    pub fn require(&self) -> Vec<String> {
+        self.option_tags("Require")
+    }
+
+    /// Option tags required of proxies.
+    pub fn proxy_require(&self) -> Vec<String> {
+        self.option_tags("Proxy-Require")
+    }
+
+    /// Option tags the peer supports.
+    pub fn supported(&self) -> Vec<String> {
+        self.option_tags("Supported")
+    }
+
     /// Methods listed in Allow.
     pub fn allow(&self) -> Vec<String> {
         self.option_tags("Allow")
@@ -108,7 +123,8 @@ mod tests {
         assert_eq!(h.from().unwrap().tag(), Some("1"));
         assert_eq!(h.to().unwrap().tag(), None);
         assert_eq!(h.cseq().unwrap().method, Method::Options);
-        assert_eq!(h.option_tags("Require"), vec!["100rel", "timer"]);
+        assert_eq!(h.require(), vec!["100rel", "timer"]);
+        assert!(h.proxy_require().is_empty() && h.supported().is_empty());
         assert_eq!(h.accept().unwrap().unwrap().len(), 2);
         assert_eq!(h.contacts().unwrap()[1], Contact::Any);
         assert!(h.max_forwards().is_none());

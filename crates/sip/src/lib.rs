@@ -6,14 +6,43 @@
 //! [`Endpoint::poll_transmit`], [`Endpoint::poll_event`] and [`Endpoint::poll_timeout`].
 //! Tags, branches and Call-IDs come from a splitmix64 generator seeded by the caller.
 //!
+//! ```
+//! use std::time::{Duration, Instant};
+//! use hotline_sip::{Endpoint, EndpointConfig, Event};
+//!
+//! let config = EndpointConfig {
+//!     local_addr: "192.0.2.10:5060".parse().unwrap(),
+//!     user_agent: "hotline".into(),
+//!     t1: Duration::from_millis(500),
+//!     t2: Duration::from_secs(4),
+//!     allow_register: false,
+//! };
+//! let mut endpoint = Endpoint::new(config, 42);
+//! let now = Instant::now();
+//! let options = b"OPTIONS sip:hotline@192.0.2.10 SIP/2.0\r\n\
+//!     Via: SIP/2.0/UDP 192.0.2.7:5060;branch=z9hG4bK1;rport\r\n\
+//!     From: <sip:a@192.0.2.7>;tag=1\r\nTo: <sip:hotline@192.0.2.10>\r\n\
+//!     Call-ID: c1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+//! endpoint.handle_datagram(now, "192.0.2.7:40000".parse().unwrap(), options);
+//! let reply = endpoint.poll_transmit().unwrap();
+//! assert!(reply.payload.starts_with(b"SIP/2.0 200 OK"));
+//! assert_eq!(reply.destination, "192.0.2.7:40000".parse().unwrap()); // rport
+//! while let Some(event) = endpoint.poll_event() {
+//!     if let Event::IncomingCall { call, .. } = event {
+//!         endpoint.ringing(now, &call).unwrap();
+//!     }
+//! }
+//! ```
+//!
 //! # Implemented
 //! - RFC 3261 §7, §25 message syntax: exact request line, SIP/2.0 only (505), header folding,
 //!   compact names, case-insensitive names, comma lists respecting quotes and `<>`,
 //!   Content-Length (§18.3: absent means the rest of the datagram on UDP, trailing octets
 //!   ignored), single-valued headers, CSeq/Max-Forwards/status ranges, CSeq method check.
 //!   Parse errors carry the status to answer and the raw Via/From/To/Call-ID/CSeq (§8.2.6).
-//! - RFC 3261 §8.2 UAS request processing in this order: mandatory headers and Contact syntax
-//!   (400), method (405 known-but-not-served with Allow, 501 unknown), Request-URI scheme (416),
+//! - RFC 3261 §8.2 UAS request processing in this order: mandatory headers (To, From,
+//!   Call-ID, CSeq, Via; the parser itself accepts their absence, as RFC 4475 §3.3.1 expects of
+//!   a parser) and Contact syntax (400, e.g. an addr-spec Contact with `?`), method (405 known-but-not-served with Allow, 501 unknown), Request-URI scheme (416),
 //!   Require (420 with Unsupported), then for a new INVITE Content-Type (415 with Accept) and
 //!   Accept (406); OPTIONS gets 200 with Allow/Accept/Supported (§11.2).
 //! - RFC 3261 §17 transactions over UDP: INVITE server (100 Trying at once, Timer G/H/I),
@@ -76,3 +105,9 @@ pub use via::{Via, MAGIC_COOKIE};
 /// A SIP Call-ID, which names a call in the [`Endpoint`] API.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct CallId(pub String);
+
+impl std::fmt::Display for CallId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}

@@ -269,7 +269,7 @@ pub(crate) mod tests {
     #[test]
     fn truncated_and_inconsistent_files_are_errors() {
         let bytes = ct2_bytes("WhisperSpec", &[("a", vec![4], 0, vec![0; 16])]);
-        let mut reader = Ct2Reader::new(&bytes[..bytes.len() - 60]).unwrap();
+        let mut reader = Ct2Reader::new(&bytes[..bytes.len() - 70]).unwrap();
         let err = reader.next_variable().unwrap_err();
         assert!(matches!(
             err,

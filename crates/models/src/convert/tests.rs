@@ -94,7 +94,7 @@ struct Parsed {
 
 fn parse_ggml(bytes: &[u8]) -> Parsed {
     let mut pos = 0usize;
-    let mut i32_at = |pos: &mut usize| {
+    let i32_at = |pos: &mut usize| {
         let v = i32::from_le_bytes(bytes[*pos..*pos + 4].try_into().unwrap());
         *pos += 4;
         v
@@ -149,7 +149,8 @@ fn as_f32(t: &Tensor) -> Vec<f32> {
 fn synthetic_model_converts_to_whisper_cpp_layout() {
     let tokens = vec![b"a".to_vec(), b" b".to_vec(), vec![0xC3, 0xA9]];
     let mut out = Cursor::new(Vec::new());
-    let (report, rest) = convert_reader(&synthetic_model()[..], &tokens, &mut out).unwrap();
+    let model = synthetic_model();
+    let (report, rest) = convert_reader(&model[..], &tokens, &mut out).unwrap();
     assert!(rest.is_empty(), "the alias table is consumed");
     let bytes = out.into_inner();
     assert_eq!(report.bytes_out, bytes.len() as u64);

@@ -44,15 +44,23 @@ pub(crate) struct Echo<'a> {
 }
 
 /// A response echoing Via, From, To (tagged), Call-ID and CSeq (RFC 3261 §8.2.6.2).
-pub(crate) fn response(
+pub(crate) fn response<'a>(
     vias: &[String],
-    echo: Echo<'_>,
+    echo: Echo<'a>,
     status: u16,
     to_tag: Option<&str>,
     server: &str,
 ) -> Response {
+    // Raw values from a refused request may hold stray line breaks: never echo those.
+    let clean = |v: Option<&'a str>| v.filter(|v| !v.contains(['\r', '\n']));
+    let echo = Echo {
+        from: clean(echo.from),
+        to: clean(echo.to),
+        call_id: clean(echo.call_id),
+        cseq: clean(echo.cseq),
+    };
     let mut headers = Headers::new();
-    for via in vias {
+    for via in vias.iter().filter(|v| !v.contains(['\r', '\n'])) {
         headers.push("Via", via.clone());
     }
     if let Some(from) = echo.from {

@@ -9,7 +9,9 @@ mod state;
 mod timers;
 
 #[cfg(test)]
-mod tests;
+mod call_tests;
+#[cfg(test)]
+mod uas_tests;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
@@ -31,6 +33,19 @@ pub struct EndpointConfig {
     pub t2: Duration,
     /// Answer REGISTER with 200 (echoing Contacts, storing nothing) instead of 405.
     pub allow_register: bool,
+}
+
+impl EndpointConfig {
+    /// RFC 3261 defaults (T1 500 ms, T2 4 s), User-Agent `hotline`, no REGISTER.
+    pub fn new(local_addr: SocketAddr) -> EndpointConfig {
+        EndpointConfig {
+            local_addr,
+            user_agent: "hotline".into(),
+            t1: Duration::from_millis(500),
+            t2: Duration::from_secs(4),
+            allow_register: false,
+        }
+    }
 }
 
 /// A datagram to send.

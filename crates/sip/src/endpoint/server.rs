@@ -69,6 +69,7 @@ impl Endpoint {
             .map(str::to_string)
             .collect();
         let (response_vias, destination) = response_vias(&vias, source);
+        let invite = request.method == Method::Invite;
         let tx = ServerTx {
             request,
             destination,
@@ -78,7 +79,8 @@ impl Endpoint {
             last: None,
             retransmit: None,
             give_up_at: None,
-            expire_at: Some(now + self.t1x64()),
+            // An INVITE waits for the application; other requests are answered at once.
+            expire_at: (!invite).then(|| now + self.t1x64()),
             acked: false,
         };
         let request = tx.request.clone();

@@ -264,14 +264,16 @@ pub fn answer_sdp(
 }
 
 /// Builds an SDP offer for our UAC: one sendrecv audio stream with `codecs` in order and,
-/// when `dtmf_pt` is given, telephone-event/8000 on that payload type; ptime 20.
+/// when `dtmf_pt` is given (`101` or `Some(101)`; `None` for none), telephone-event/8000 on
+/// that payload type; ptime 20.
 pub fn offer_sdp(
     local_ip: IpAddr,
     port: u16,
     codecs: &[Codec],
-    dtmf_pt: Option<u8>,
+    dtmf_pt: impl Into<Option<u8>>,
     session_id: u64,
 ) -> String {
+    let dtmf_pt = dtmf_pt.into();
     let mut out = String::new();
     session_header(&mut out, local_ip, session_id);
     let codecs: Vec<(Codec, u8)> = codecs.iter().map(|c| (*c, c.payload_type())).collect();
@@ -331,7 +333,9 @@ mod tests {
 
     #[test]
     fn offer_round_trip() {
-        let offer = offer_sdp("10.0.0.2".parse().unwrap(), 40000, &BOTH, Some(101), 7);
+        let offer = offer_sdp("10.0.0.2".parse().unwrap(), 40000, &BOTH, 101, 7);
+        let no_dtmf = offer_sdp("10.0.0.2".parse().unwrap(), 40000, &BOTH, None, 7);
+        assert!(!no_dtmf.contains("telephone-event"));
         let parsed = SessionDescription::parse(&offer).unwrap();
         assert_eq!(parsed.media[0].formats, vec!["0", "8", "101"]);
         let n = negotiate(&parsed, &[Codec::Pcma]).unwrap();

@@ -1,0 +1,182 @@
+//! End-to-end tests with SIPp as the caller: the real `hotline serve` (models, flow, store) on
+//! loopback, called by a third-party SIP implementation, checked through `hotline calls show`.
+//!
+//! Scenarios live in `tests/sipp/`; audio and pcaps are made or copied into a scratch dir at test
+//! time. Each test starts its own server with its own database and RTP port range; a mutex runs
+//! them one at a time because Whisper and Piper want both cores.
+
+mod support;
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use support::audio::{espeak_wav, telephone_event_digits, wav_to_ulaw};
+use support::sipp::SippCall;
+use support::{serial, Server, ServerOptions, TempDir};
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+/// How long a call record may take to show its hang-up cause after SIPp has finished.
+const RECORD_WAIT: Duration = Duration::from_secs(30);
+
+/// The RFC 2833 pcaps shipped with SIPp.
+const SIPP_PCAPS: &str = "/usr/share/sip-tester";
+
+/// Payload type of telephone-event in SIPp's pcaps, and in the offer of `caller_dtmf.xml`.
+const PCAP_EVENT_PT: u8 = 101;
+
+#[test]
+fn caller_hangs_up_and_the_record_says_caller_bye_with_pcmu() {
+    let _serial = serial(&SERIAL);
+    let dir = TempDir::new("sipp-bye");
+    let server = Server::start(&dir, &ServerOptions::new(31_000));
+
+    let call = SippCall::new("caller_bye.xml", server.sip, "e2e-bye");
+    call.run(&dir)
+        .assert_success("call answered, then BYE from SIPp");
+
+    let record = server.wait_for_finished_call(&call.call_id(), RECORD_WAIT);
+    println!("{}", record.text);
+    assert_eq!(
+        record.cause.as_deref(),
+        Some("caller-bye"),
+        "cause\n{}",
+        record.text
+    );
+    assert_eq!(
+        record.codec.as_deref(),
+        Some("PCMU"),
+        "codec\n{}",
+        record.text
+    );
+}
+
+#[test]
+fn caller_says_goodbye_and_hotline_hangs_up() {
+    let _serial = serial(&SERIAL);
+    let dir = TempDir::new("sipp-goodbye");
+    let server = Server::start(&dir, &ServerOptions::new(31_100));
+
+    // Silence first so the greeting can play, silence after so the end of speech is heard.
+    let wav = dir.join("goodbye.wav");
+    espeak_wav("No thanks, that's all. Goodbye.", &wav);
+    wav_to_ulaw(
+        &wav,
+        &dir.join("caller.ul"),
+        Duration::from_secs(4),
+        Duration::from_secs(3),
+    );
+
+    let mut call = SippCall::new("caller_goodbye.xml", server.sip, "e2e-goodbye");
+    call.timeout = Duration::from_secs(100);
+    call.run(&dir)
+        .assert_success("caller says goodbye, Hotline sends BYE");
+
+    let record = server.wait_for_finished_call(&call.call_id(), RECORD_WAIT);
+    println!("{}", record.text);
+    let cause = record.cause.clone().unwrap_or_default();
+    assert!(
+        cause.starts_with("bot-"),
+        "the flow should have hung up (cause bot-...), got {cause:?}\n{}",
+        record.text
+    );
+    assert!(
+        record.matched.iter().any(|intent| intent == "goodbye"),
+        "the caller's words should have matched the goodbye intent\n{}",
+        record.text
+    );
+}
+
+#[test]
+fn cancel_while_ringing_gets_487_and_is_recorded_as_caller_cancel() {
+    let _serial = serial(&SERIAL);
+    let dir = TempDir::new("sipp-cancel");
+    let mut options = ServerOptions::new(31_200);
+    // Ring for 3 s before answering, so the CANCEL surely arrives first.
+    options.answer_after = Some("3s".into());
+    let server = Server::start(&dir, &options);
+
+    let call = SippCall::new("cancel_ringing.xml", server.sip, "e2e-cancel");
+    call.run(&dir)
+        .assert_success("INVITE, 180, CANCEL -> 200 + 487, ACK");
+
+    let record = server.wait_for_finished_call(&call.call_id(), RECORD_WAIT);
+    println!("{}", record.text);
+    assert_eq!(
+        record.cause.as_deref(),
+        Some("caller-cancel"),
+        "cause\n{}",
+        record.text
+    );
+}
+
+#[test]
+fn invite_offering_only_g729_is_refused_with_488() {
+    let _serial = serial(&SERIAL);
+    let dir = TempDir::new("sipp-g729");
+    let server = Server::start(&dir, &ServerOptions::new(31_300));
+
+    let call = SippCall::new("invite_g729_only.xml", server.sip, "e2e-g729");
+    let outcome = call.run(&dir);
+    outcome.assert_success("INVITE with only G.729 -> 488, ACK");
+    assert!(
+        !outcome.messages().contains("SIP/2.0 200 OK"),
+        "no call may be answered without a common codec\n{}",
+        outcome.report()
+    );
+}
+
+#[test]
+fn rfc2833_digits_from_sipp_pcaps_are_recorded_as_key_presses() {
+    let _serial = serial(&SERIAL);
+    let dir = TempDir::new("sipp-dtmf");
+    let server = Server::start(&dir, &ServerOptions::new(31_400));
+
+    // Read the keys out of the pcaps rather than trusting their file names.
+    let mut sent = Vec::new();
+    for (pcap, copy) in [
+        ("dtmf_2833_1.pcap", "dtmf_first.pcap"),
+        ("dtmf_2833_3.pcap", "dtmf_second.pcap"),
+    ] {
+        let source = std::path::Path::new(SIPP_PCAPS).join(pcap);
+        let digits = telephone_event_digits(&source, PCAP_EVENT_PT);
+        assert_eq!(
+            digits.len(),
+            1,
+            "{pcap} should hold exactly one key press, found {digits:?}"
+        );
+        sent.push(digits[0].to_string());
+        std::fs::copy(&source, dir.join(copy)).expect("copy the pcap next to SIPp");
+    }
+
+    let call = SippCall::new("caller_dtmf.xml", server.sip, "e2e-dtmf");
+    call.run(&dir)
+        .assert_success("call with two RFC 2833 key presses, then BYE");
+
+    let record = server.wait_for_finished_call(&call.call_id(), RECORD_WAIT);
+    println!("{}", record.text);
+    assert_eq!(
+        record.pressed, sent,
+        "keys recorded for the call\n{}",
+        record.text
+    );
+    assert_eq!(
+        record.cause.as_deref(),
+        Some("caller-bye"),
+        "cause\n{}",
+        record.text
+    );
+}
+
+#[test]
+fn options_gets_200_and_an_unknown_method_501_both_with_allow() {
+    let _serial = serial(&SERIAL);
+    let dir = TempDir::new("sipp-options");
+    let mut server = Server::start(&dir, &ServerOptions::new(31_500));
+
+    // The Allow checks are in the scenario (ereg check_it on the Allow header).
+    let call = SippCall::new("options_and_unknown_method.xml", server.sip, "e2e-options");
+    call.run(&dir)
+        .assert_success("OPTIONS -> 200 with Allow, FROBNICATE -> 501/405 with Allow");
+    assert_eq!(server.exited(), None, "the server must still be running");
+}

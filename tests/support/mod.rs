@@ -1,0 +1,380 @@
+//! Shared helpers for the end-to-end tests: a scratch directory, free loopback ports, the real
+//! `hotline serve` child process, and reading its call records back with `hotline calls`.
+//!
+//! Include it from a test file with `mod support;`. Audio making (espeak-ng, sox, pcap reading)
+//! lives in `support::audio`, driving SIPp in `support::sipp`, raw SIP text in `support::sip_text`.
+
+// Each test binary uses a different subset of these helpers.
+#![allow(dead_code)]
+
+pub mod audio;
+pub mod sip_text;
+pub mod sipp;
+
+use std::io::{BufRead, BufReader};
+use std::net::{SocketAddr, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::mpsc;
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+/// How long `hotline serve` may take to load its models and print its listening line.
+pub const SERVER_START_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Serialises the tests of one file (each starts a server that wants both cores); survives a
+/// test that panicked while holding it.
+pub fn serial(lock: &'static Mutex<()>) -> MutexGuard<'static, ()> {
+    lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The workspace root: where `models/`, `voices/` and `flows/` live.
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A scratch directory under the system temp dir, removed on drop unless the test is failing
+/// (then it is kept and its path printed, for a post-mortem).
+pub struct TempDir {
+    path: PathBuf,
+}
+
+impl TempDir {
+    pub fn new(label: &str) -> TempDir {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let path =
+            std::env::temp_dir().join(format!("hotline-e2e-{label}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path)
+            .unwrap_or_else(|e| panic!("cannot create {}: {e}", path.display()));
+        TempDir { path }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn join(&self, name: &str) -> PathBuf {
+        self.path.join(name)
+    }
+
+    /// Writes `text` to `name` inside the directory and returns the full path.
+    pub fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.join(name);
+        std::fs::write(&path, text)
+            .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+        path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!(
+                "kept the scratch directory for inspection: {}",
+                self.path.display()
+            );
+        } else {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
+    }
+}
+
+/// A UDP port on 127.0.0.1 that was free a moment ago.
+pub fn free_udp_port() -> u16 {
+    free_udp_ports(1)
+}
+
+/// The first of `count` consecutive UDP ports on 127.0.0.1 that were all free a moment ago
+/// (RTP wants an even port with its RTCP neighbour; SIPp also uses media port + 2).
+pub fn free_udp_ports(count: u16) -> u16 {
+    for _ in 0..200 {
+        let probe = UdpSocket::bind("127.0.0.1:0").expect("bind a probe socket on 127.0.0.1");
+        let base = probe.local_addr().expect("probe address").port() & !1;
+        drop(probe);
+        if base < 10_000 || base.checked_add(count).is_none() {
+            continue;
+        }
+        let held: Vec<_> = (base..base + count)
+            .map_while(|p| UdpSocket::bind(("127.0.0.1", p)).ok())
+            .collect();
+        if held.len() == count as usize {
+            return base;
+        }
+    }
+    panic!("found no {count} consecutive free UDP ports on 127.0.0.1");
+}
+
+/// Runs a command to completion, panicking with its full output if it cannot start or fails.
+pub fn run_ok(command: &mut Command) -> Output {
+    let output = run(command);
+    if !output.status.success() {
+        panic!("{}", describe_failure(command, &output));
+    }
+    output
+}
+
+/// Runs a command to completion and returns its output whatever the exit status.
+pub fn run(command: &mut Command) -> Output {
+    command
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"))
+}
+
+fn describe_failure(command: &Command, output: &Output) -> String {
+    format!(
+        "{command:?} failed ({})\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// What to start `hotline serve` with; rendered into a config file overlaid on the defaults.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    /// RTP ports `[rtp_port_min, rtp_port_min + 99]`: give each test its own range.
+    pub rtp_port_min: u16,
+    pub max_calls: u32,
+    /// `sip.answer_after`, e.g. `"3s"` (ring that long before answering).
+    pub answer_after: Option<String>,
+    /// `speech.whisper_model`: `base`, `tiny.en` or a file.
+    pub whisper_model: Option<String>,
+    /// `--flow`, relative to the workspace root.
+    pub flow: Option<String>,
+}
+
+impl ServerOptions {
+    /// Many calls allowed, answer at once, the shop flow, RTP from `rtp_port_min`.
+    pub fn new(rtp_port_min: u16) -> ServerOptions {
+        ServerOptions {
+            rtp_port_min,
+            max_calls: 64,
+            answer_after: None,
+            whisper_model: None,
+            flow: Some("flows/shop.yaml".into()),
+        }
+    }
+
+    /// The YAML overlay file's text.
+    pub fn config_yaml(&self) -> String {
+        let mut yaml = format!("sip:\n  max_calls: {}\n", self.max_calls);
+        if let Some(ring) = &self.answer_after {
+            yaml.push_str(&format!("  answer_after: {ring}\n"));
+        }
+        yaml.push_str(&format!(
+            "rtp:\n  port_min: {}\n  port_max: {}\n",
+            self.rtp_port_min,
+            self.rtp_port_min + 99
+        ));
+        if let Some(model) = &self.whisper_model {
+            yaml.push_str(&format!("speech:\n  whisper_model: {model}\n"));
+        }
+        yaml
+    }
+}
+
+/// A running `hotline serve` child listening on 127.0.0.1 (its own database in the scratch
+/// dir, stderr captured to `hotline.log`); killed on drop, which also prints its log if the
+/// test is failing.
+pub struct Server {
+    child: Child,
+    /// Where it answers SIP.
+    pub sip: SocketAddr,
+    pub database: PathBuf,
+    pub log: PathBuf,
+}
+
+impl Server {
+    /// Starts the server from the workspace root and waits (up to [`SERVER_START_TIMEOUT`]) for
+    /// its one stdout line `SIP listening on udp:ADDR`.
+    pub fn start(dir: &TempDir, options: &ServerOptions) -> Server {
+        let config = dir.write("hotline.yaml", &options.config_yaml());
+        let database = dir.join("hotline.db");
+        let log = dir.join("hotline.log");
+        let log_file = std::fs::File::create(&log).expect("create the server log");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_hotline"));
+        command
+            .current_dir(workspace_root())
+            .arg("--config")
+            .arg(&config)
+            .args(["serve", "--listen", "127.0.0.1:0", "--database"])
+            .arg(&database);
+        if let Some(flow) = &options.flow {
+            command.arg("--flow").arg(flow);
+        }
+        let mut child = command
+            .env(
+                "RUST_LOG",
+                std::env::var("RUST_LOG").unwrap_or_else(|_| "info,hotline=debug".into()),
+            )
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log_file))
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (lines_tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if lines_tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut server = Server {
+            child,
+            sip: SocketAddr::from(([127, 0, 0, 1], 0)),
+            database,
+            log,
+        };
+        let deadline = Instant::now() + SERVER_START_TIMEOUT;
+        loop {
+            match lines.recv_timeout(Duration::from_millis(250)) {
+                Ok(line) => {
+                    if let Some(addr) = line.strip_prefix("SIP listening on udp:") {
+                        server.sip = addr
+                            .trim()
+                            .parse()
+                            .unwrap_or_else(|e| panic!("bad listening line {line:?}: {e}"));
+                        return server;
+                    }
+                    eprintln!("hotline stdout: {line}");
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    let status = server.child.wait().ok();
+                    panic!("hotline serve closed stdout before listening (exit {status:?}); its log follows");
+                }
+            }
+            if let Ok(Some(status)) = server.child.try_wait() {
+                panic!("hotline serve exited ({status}) before listening; its log follows");
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "hotline serve printed no listening line within {SERVER_START_TIMEOUT:?}; its log follows"
+                );
+            }
+        }
+    }
+
+    /// The server's stderr so far.
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_else(|e| format!("(cannot read {}: {e})", self.log.display()))
+    }
+
+    /// `None` while the child runs, its exit status once it has exited.
+    pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
+
+    /// `hotline calls ARGS --database DB`, run from the workspace root.
+    pub fn calls(&self, args: &[&str]) -> Output {
+        run(Command::new(env!("CARGO_BIN_EXE_hotline"))
+            .current_dir(workspace_root())
+            .arg("calls")
+            .args(args)
+            .arg("--database")
+            .arg(&self.database))
+    }
+
+    /// `hotline calls list` output (panics if the command fails).
+    pub fn calls_list(&self) -> String {
+        let out = self.calls(&["list"]);
+        assert!(
+            out.status.success(),
+            "hotline calls list failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Polls `hotline calls show CALL_ID` until the call has a hang-up cause, then returns it
+    /// parsed. Panics (with the server log) if no finished record appears within `timeout`.
+    pub fn wait_for_finished_call(&self, sip_call_id: &str, timeout: Duration) -> CallRecord {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let out = self.calls(&["show", sip_call_id]);
+            let text = String::from_utf8_lossy(&out.stdout).into_owned();
+            if out.status.success() {
+                let record = CallRecord::parse(&text);
+                if record.cause.as_deref().is_some_and(|c| c != "-") {
+                    return record;
+                }
+            }
+            let last = format!("{}{}", text, String::from_utf8_lossy(&out.stderr));
+            if Instant::now() > deadline {
+                panic!(
+                    "no finished call record for Call-ID {sip_call_id} within {timeout:?}\n\
+                     --- last `hotline calls show` ---\n{last}\n--- calls list ---\n{}",
+                    String::from_utf8_lossy(&self.calls(&["list"]).stdout)
+                );
+            }
+            std::thread::sleep(Duration::from_millis(300));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // Only the child this helper started, by its handle.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if std::thread::panicking() {
+            eprintln!(
+                "--- hotline serve log ({}) ---\n{}",
+                self.log.display(),
+                self.log_text()
+            );
+        }
+    }
+}
+
+/// The parts of `hotline calls show` the tests check.
+#[derive(Debug, Clone, Default)]
+pub struct CallRecord {
+    pub cause: Option<String>,
+    pub codec: Option<String>,
+    /// Every `caller pressed:` line, in turn order.
+    pub pressed: Vec<String>,
+    /// Every `caller: "..."` transcript, in turn order.
+    pub caller_said: Vec<String>,
+    /// Every `bot: "..."` line, in turn order.
+    pub bot_said: Vec<String>,
+    /// The intent of every `matched:` line (`nothing` when no intent matched), in turn order.
+    pub matched: Vec<String>,
+    /// The whole text, for failure messages.
+    pub text: String,
+}
+
+impl CallRecord {
+    pub fn parse(text: &str) -> CallRecord {
+        let mut record = CallRecord {
+            text: text.to_string(),
+            ..CallRecord::default()
+        };
+        for line in text.lines() {
+            let trimmed = line.trim();
+            if let Some(v) = line.strip_prefix("cause ") {
+                record.cause = Some(v.trim().to_string());
+            } else if let Some(v) = line.strip_prefix("codec ") {
+                record.codec = Some(v.trim().to_string());
+            } else if let Some(v) = trimmed.strip_prefix("caller pressed:") {
+                record.pressed.push(v.trim().to_string());
+            } else if let Some(v) = trimmed.strip_prefix("caller:") {
+                record.caller_said.push(v.trim().to_string());
+            } else if let Some(v) = trimmed.strip_prefix("bot:") {
+                record.bot_said.push(v.trim().to_string());
+            } else if let Some(v) = trimmed.strip_prefix("matched:") {
+                let intent = v.split_whitespace().next().unwrap_or_default();
+                record.matched.push(intent.to_string());
+            }
+        }
+        record
+    }
+}
