@@ -145,6 +145,8 @@ pub struct ServerOptions {
     pub whisper_model: Option<String>,
     /// `--flow`, relative to the workspace root.
     pub flow: Option<String>,
+    /// `rtp.inactivity_timeout`, e.g. `"2s"`.
+    pub rtp_timeout: Option<String>,
 }
 
 impl ServerOptions {
@@ -156,6 +158,7 @@ impl ServerOptions {
             answer_after: None,
             whisper_model: None,
             flow: Some("flows/shop.yaml".into()),
+            rtp_timeout: None,
         }
     }
 
@@ -170,6 +173,9 @@ impl ServerOptions {
             self.rtp_port_min,
             self.rtp_port_min + 99
         ));
+        if let Some(timeout) = &self.rtp_timeout {
+            yaml.push_str(&format!("  inactivity_timeout: {timeout}\n"));
+        }
         if let Some(model) = &self.whisper_model {
             yaml.push_str(&format!("speech:\n  whisper_model: {model}\n"));
         }

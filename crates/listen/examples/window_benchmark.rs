@@ -9,17 +9,44 @@ use std::process::Command;
 use hotline_listen::{word_error_rate, AudioWindow, WhisperAsr, WordErrors};
 
 const PROMPTS: [&str; 20] = [
-    "agent-alreadyon", "conf-getchannel", "conf-onlyperson", "confbridge-removed",
-    "entr-num-rmv-blklist", "pls-hold-while-try", "vm-invalid-password", "vm-nobodyavail",
-    "vm-rec-temp", "vm-sorry", "all-circuits-busy-now", "cannot-complete-as-dialed",
-    "check-number-dial-again", "basic-pbx-ivr-main", "agent-pass", "agent-user",
-    "auth-incorrect", "agent-newlocation", "vm-tocancelmsg", "conf-adminmenu-162",
+    "agent-alreadyon",
+    "conf-getchannel",
+    "conf-onlyperson",
+    "confbridge-removed",
+    "entr-num-rmv-blklist",
+    "pls-hold-while-try",
+    "vm-invalid-password",
+    "vm-nobodyavail",
+    "vm-rec-temp",
+    "vm-sorry",
+    "all-circuits-busy-now",
+    "cannot-complete-as-dialed",
+    "check-number-dial-again",
+    "basic-pbx-ivr-main",
+    "agent-pass",
+    "agent-user",
+    "auth-incorrect",
+    "agent-newlocation",
+    "vm-tocancelmsg",
+    "conf-adminmenu-162",
 ];
 
 fn load_16k(name: &str) -> Vec<f32> {
     let out = Command::new("sox")
-        .arg(format!("/usr/share/asterisk/sounds/en_US_f_Allison/{name}.wav"))
-        .args(["-t", "raw", "-e", "floating-point", "-b", "32", "-r", "16000", "-"])
+        .arg(format!(
+            "/usr/share/asterisk/sounds/en_US_f_Allison/{name}.wav"
+        ))
+        .args([
+            "-t",
+            "raw",
+            "-e",
+            "floating-point",
+            "-b",
+            "32",
+            "-r",
+            "16000",
+            "-",
+        ])
         .output()
         .expect("sox runs");
     out.stdout
@@ -38,19 +65,28 @@ fn transcripts() -> String {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let model = args.first().map(String::as_str).unwrap_or("models/ggml-base.bin");
+    let model = args
+        .first()
+        .map(String::as_str)
+        .unwrap_or("models/ggml-base.bin");
     let threads: usize = args.get(1).and_then(|t| t.parse().ok()).unwrap_or(2);
     let all = transcripts();
     let clips: Vec<(String, Vec<f32>)> = PROMPTS
         .iter()
         .map(|name| {
             let prefix = format!("{name}: ");
-            let text = all.lines().find_map(|l| l.strip_prefix(&prefix)).unwrap_or("");
+            let text = all
+                .lines()
+                .find_map(|l| l.strip_prefix(&prefix))
+                .unwrap_or("");
             (text.to_string(), load_16k(name))
         })
         .collect();
     let audio_s: f64 = clips.iter().map(|(_, a)| a.len() as f64 / 16000.0).sum();
-    println!("{model}, {threads} threads, {} prompts, {audio_s:.1} s of audio", clips.len());
+    println!(
+        "{model}, {threads} threads, {} prompts, {audio_s:.1} s of audio",
+        clips.len()
+    );
     let mut asr = WhisperAsr::load(Path::new(model), threads).expect("model loads");
     let windows = [
         AudioWindow::Full,
@@ -68,7 +104,7 @@ fn main() {
         let mut short_n = 0;
         for (text, audio) in &clips {
             let heard = asr.transcribe(audio).expect("transcribes");
-            errors = errors.add(word_error_rate(text, &heard.text));
+            errors = errors + word_error_rate(text, &heard.text);
             elapsed += heard.elapsed.as_secs_f64();
             if heard.audio.as_secs_f64() < 4.0 {
                 short_elapsed += heard.elapsed.as_secs_f64();

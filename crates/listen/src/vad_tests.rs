@@ -42,8 +42,14 @@ fn two_utterances_with_a_gap_give_two_speech_regions() {
     assert_eq!(regions.len(), 2, "regions {regions:?}");
     let gap_start = first.len() / VAD_CHUNK_8K;
     let gap_end = (first.len() + gap.len()) / VAD_CHUNK_8K;
-    assert!(regions[0].1 < gap_start + 8, "first region ends in the gap: {regions:?}");
-    assert!(regions[1].0 > gap_end - 2, "second region starts early: {regions:?}");
+    assert!(
+        regions[0].1 < gap_start + 8,
+        "first region ends in the gap: {regions:?}"
+    );
+    assert!(
+        regions[1].0 > gap_end - 2,
+        "second region starts early: {regions:?}"
+    );
     // The middle of the gap is clearly silence.
     let middle = &p[gap_start + 10..gap_end - 5];
     assert!(middle.iter().all(|v| *v < 0.1), "gap scores {middle:?}");
@@ -63,7 +69,11 @@ fn agrees_with_energy_on_where_speech_is() {
         .map(|c| (c.iter().map(|s| s * s).sum::<f32>() / c.len() as f32).sqrt() > 0.03)
         .collect();
     let near_loud: Vec<bool> = (0..loud.len())
-        .map(|i| loud[i.saturating_sub(8)..(i + 9).min(loud.len())].iter().any(|l| *l))
+        .map(|i| {
+            loud[i.saturating_sub(8)..(i + 9).min(loud.len())]
+                .iter()
+                .any(|l| *l)
+        })
         .collect();
     let agree = p
         .iter()
@@ -86,7 +96,10 @@ fn silence_scores_low_and_reset_forgets() {
     vad.reset();
     let again = probabilities(&mut vad, &speech[..8_192]);
     assert_eq!(first, again, "after reset the same audio scores the same");
-    assert!(first.iter().any(|v| *v > 0.8), "speech never detected: {first:?}");
+    assert!(
+        first.iter().any(|v| *v > 0.8),
+        "speech never detected: {first:?}"
+    );
 }
 
 #[test]
@@ -95,6 +108,9 @@ fn wrong_chunk_length_is_an_error() {
     let mut vad = SileroVad::load(&model("silero_vad.onnx")).expect("VAD loads");
     assert!(matches!(
         vad.speech_probability(&[0.0; 512]),
-        Err(ListenError::VadChunk { expected: 256, got: 512 })
+        Err(ListenError::VadChunk {
+            expected: 256,
+            got: 512
+        })
     ));
 }

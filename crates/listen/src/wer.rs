@@ -17,9 +17,13 @@ impl WordErrors {
         }
         self.edits as f64 / self.reference_words as f64
     }
+}
 
-    /// Sums counts over several utterances (a corpus-level rate).
-    pub fn add(self, other: WordErrors) -> WordErrors {
+/// Sums counts over several utterances (a corpus-level rate).
+impl std::ops::Add for WordErrors {
+    type Output = WordErrors;
+
+    fn add(self, other: WordErrors) -> WordErrors {
         WordErrors {
             edits: self.edits + other.edits,
             reference_words: self.reference_words + other.reference_words,
@@ -92,11 +96,17 @@ mod tests {
     #[test]
     fn counts_substitutions_insertions_and_deletions() {
         let e = word_error_rate("please hold the line", "please hold a line now");
-        assert_eq!(e, WordErrors { edits: 2, reference_words: 4 });
+        assert_eq!(
+            e,
+            WordErrors {
+                edits: 2,
+                reference_words: 4
+            }
+        );
         assert_eq!(e.rate(), 0.5);
         assert_eq!(word_error_rate("a b c", "").edits, 3);
         assert_eq!(word_error_rate("", "").rate(), 0.0);
-        let total = e.add(word_error_rate("x y", "x y"));
+        let total = e + word_error_rate("x y", "x y");
         assert_eq!(total.reference_words, 6);
     }
 }

@@ -91,13 +91,12 @@ impl WhisperAsr {
         QUIET.call_once(whisper_rs::install_logging_hooks);
         let mut params = WhisperContextParameters::default();
         params.use_gpu(false);
-        let context =
-            WhisperContext::new_with_params(model, params).map_err(|source| {
-                ListenError::WhisperLoad {
-                    path: model.to_path_buf(),
-                    source,
-                }
-            })?;
+        let context = WhisperContext::new_with_params(model, params).map_err(|source| {
+            ListenError::WhisperLoad {
+                path: model.to_path_buf(),
+                source,
+            }
+        })?;
         Self::with_context(Arc::new(context), threads, AudioWindow::default())
     }
 

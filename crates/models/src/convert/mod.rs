@@ -59,11 +59,15 @@ pub fn convert_ct2_to_ggml(
     let partial = out.with_extension("partial");
     let file = File::create(&partial).map_err(ModelsError::io(&partial))?;
     let mut writer = BufWriter::with_capacity(1 << 20, file);
-    let result = convert_reader(BufReader::with_capacity(1 << 20, model), &tokens, &mut writer)
-        .and_then(|(report, _)| {
-            writer.flush().map_err(ModelsError::io(&partial))?;
-            Ok(report)
-        });
+    let result = convert_reader(
+        BufReader::with_capacity(1 << 20, model),
+        &tokens,
+        &mut writer,
+    )
+    .and_then(|(report, _)| {
+        writer.flush().map_err(ModelsError::io(&partial))?;
+        Ok(report)
+    });
     drop(writer);
     match result {
         Ok(report) => {
@@ -147,7 +151,7 @@ pub(crate) fn convert_reader<R: Read, W: Write + Seek>(
             }
             Target::Split(parts) => {
                 let k = parts.len();
-                if dims[0] % k != 0 {
+                if !dims[0].is_multiple_of(k) {
                     return Err(bad(Ct2Problem::BadFusedShape {
                         name: var.name.clone(),
                         parts: k,

@@ -173,7 +173,10 @@ mod tests {
     #[test]
     fn unknown_names_are_rejected() {
         assert_eq!(map_variable("encoder/layer_x/ffn/linear_0/weight"), None);
-        assert_eq!(map_variable("encoder/layer_0/attention/linear_0/weight"), None);
+        assert_eq!(
+            map_variable("encoder/layer_0/attention/linear_0/weight"),
+            None
+        );
         assert_eq!(map_variable("decoder/projection/weight"), None);
         assert_eq!(map_variable("encoder/layer_norm/scale"), None);
     }

@@ -72,9 +72,24 @@ pub(crate) fn synthetic_model() -> Vec<u8> {
             (name, dims, 4u8, f16_values(0.0, n))
         })
         .collect();
-    encoded.push(("encoder/num_heads".into(), vec![], 2, 2i16.to_le_bytes().into()));
-    encoded.push(("decoder/num_heads".into(), vec![], 2, 2i16.to_le_bytes().into()));
-    encoded.push(("decoder/alignment_layer".into(), vec![], 2, (-1i16).to_le_bytes().into()));
+    encoded.push((
+        "encoder/num_heads".into(),
+        vec![],
+        2,
+        2i16.to_le_bytes().into(),
+    ));
+    encoded.push((
+        "decoder/num_heads".into(),
+        vec![],
+        2,
+        2i16.to_le_bytes().into(),
+    ));
+    encoded.push((
+        "decoder/alignment_layer".into(),
+        vec![],
+        2,
+        (-1i16).to_le_bytes().into(),
+    ));
     let borrowed: Vec<(&str, Vec<u32>, u8, Vec<u8>)> = encoded
         .iter()
         .map(|(n, d, t, b)| (n.as_str(), d.clone(), *t, b.clone()))
@@ -132,16 +147,16 @@ fn parse_ggml(bytes: &[u8]) -> Parsed {
 
 fn as_f32(t: &Tensor) -> Vec<f32> {
     match t.0 {
-        0 => t
-            .2
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
-            .collect(),
-        _ => t
-            .2
-            .chunks_exact(2)
-            .map(|c| f16::from_le_bytes([c[0], c[1]]).to_f32())
-            .collect(),
+        0 => {
+            t.2.chunks_exact(4)
+                .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
+                .collect()
+        }
+        _ => {
+            t.2.chunks_exact(2)
+                .map(|c| f16::from_le_bytes([c[0], c[1]]).to_f32())
+                .collect()
+        }
     }
 }
 
@@ -240,8 +255,18 @@ fn model_missing_a_layer_tensor_is_rejected() {
             ("encoder/num_heads", vec![], 2, 2i16.to_le_bytes().into()),
             ("decoder/num_heads", vec![], 2, 2i16.to_le_bytes().into()),
             ("decoder/embeddings/weight", vec![2, 2], 4, vec![0; 8]),
-            ("decoder/position_encodings/encodings", vec![2, 2], 4, vec![0; 8]),
-            ("encoder/position_encodings/encodings", vec![2, 2], 4, vec![0; 8]),
+            (
+                "decoder/position_encodings/encodings",
+                vec![2, 2],
+                4,
+                vec![0; 8],
+            ),
+            (
+                "encoder/position_encodings/encodings",
+                vec![2, 2],
+                4,
+                vec![0; 8],
+            ),
             ("encoder/conv1/weight", vec![2, 80, 3], 4, vec![0; 960]),
             ("encoder/layer_1/ffn/linear_0/bias", vec![2], 4, vec![0; 4]),
         ],
@@ -250,7 +275,10 @@ fn model_missing_a_layer_tensor_is_rejected() {
     assert!(matches!(
         err,
         ModelsError::Ct2Format {
-            problem: Ct2Problem::TensorCount { expected: 41, written: 5 },
+            problem: Ct2Problem::TensorCount {
+                expected: 41,
+                written: 5
+            },
             ..
         }
     ));

