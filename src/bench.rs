@@ -29,19 +29,32 @@ pub enum BenchAction {
         /// Flow to run.
         #[arg(long, default_value = "flows/shop.yaml")]
         flow: PathBuf,
+        /// Synthesise every sentence on demand (speech.prompt_cache off).
+        #[arg(long)]
+        no_prompt_cache: bool,
+        /// Start Whisper only once the turn is over (speech.early_transcription off).
+        #[arg(long)]
+        no_early_transcription: bool,
     },
 }
 
-/// Questions a shop's callers ask, spoken by espeak-ng.
-pub const QUESTIONS: &[&str] = &[
-    "How long does delivery take?",
-    "What is your return policy?",
-    "Which payment methods do you accept?",
-    "What are your opening hours?",
-    "How much does shipping cost?",
-    "How can I track my order?",
-    "I want to cancel my order.",
-    "Can I return a product I bought?",
+/// Questions a shop's callers ask, spoken by espeak-ng, with the intent that should answer them.
+/// Two have a pause inside (a comma), which too short an end-of-speech silence cuts in two.
+pub const QUESTIONS: &[(&str, &str)] = &[
+    ("How long does delivery take?", "delivery_time"),
+    ("What is your return policy?", "returns"),
+    ("Which payment methods do you accept?", "payment_methods"),
+    (
+        "Hello, I would like to know your opening hours.",
+        "opening_hours",
+    ),
+    ("How much does shipping cost?", "shipping_cost"),
+    ("How can I track my order?", "order_tracking"),
+    (
+        "I ordered something yesterday, and I want to cancel it.",
+        "cancel_order",
+    ),
+    ("Can I return a product I bought?", "returns"),
 ];
 
 /// Speaks `text` with espeak-ng into a WAV.
@@ -51,7 +64,9 @@ pub fn espeak_wav(text: &str, path: &Path) -> anyhow::Result<()> {
         .arg(path)
         .arg(text)
         .status()
-        .map_err(|e| anyhow::anyhow!("espeak-ng could not run ({e}); install the Debian package espeak-ng"))?;
+        .map_err(|e| {
+            anyhow::anyhow!("espeak-ng could not run ({e}); install the Debian package espeak-ng")
+        })?;
     anyhow::ensure!(status.success(), "espeak-ng failed for {text:?}");
     Ok(())
 }
@@ -62,40 +77,65 @@ pub async fn run(action: BenchAction, base: Config) -> anyhow::Result<()> {
         models,
         silence,
         flow,
+        no_prompt_cache,
+        no_early_transcription,
     } = action;
     let work = std::env::temp_dir().join(format!("hotline-bench-{}", std::process::id()));
     std::fs::create_dir_all(&work)?;
     let mut questions = Vec::new();
-    for (n, q) in QUESTIONS.iter().enumerate() {
+    for (n, (q, intent)) in QUESTIONS.iter().enumerate() {
         let path = work.join(format!("q{n}.wav"));
         espeak_wav(q, &path)?;
         let mut pcm = dial::read_wav_8k(&path)?;
         pcm.extend(std::iter::repeat_n(0, 4000)); // half a second of silence after the question
-        questions.push((q.to_string(), pcm));
+        questions.push(Question {
+            text: q.to_string(),
+            intent: intent.to_string(),
+            pcm,
+        });
     }
     let silences: Vec<Option<Duration>> = if silence.is_empty() {
         vec![None]
     } else {
         silence
             .iter()
-            .map(|s| crate::config::parse_duration(s).map(Some).ok_or_else(|| anyhow::anyhow!("bad --silence {s:?}")))
+            .map(|s| {
+                crate::config::parse_duration(s)
+                    .map(Some)
+                    .ok_or_else(|| anyhow::anyhow!("bad --silence {s:?}"))
+            })
             .collect::<anyhow::Result<_>>()?
     };
-    println!("machine: {} cores; {} question turns per configuration", num_cpus(), turns);
+    println!(
+        "machine: {} cores; {} question turns per configuration",
+        num_cpus(),
+        turns
+    );
     for model in &models {
         for silence in &silences {
             let mut config = base.clone();
             config.sip.listen = "127.0.0.1:0".parse()?;
             config.flow_file = flow.clone();
-            config.database = work.join(format!("bench-{model}-{}.db", silence.map(|s| s.as_millis()).unwrap_or(0)));
+            config.database = work.join(format!(
+                "bench-{model}-{}.db",
+                silence.map(|s| s.as_millis()).unwrap_or(0)
+            ));
             let _ = std::fs::remove_file(&config.database);
             config.speech.whisper_model = WhisperChoice::parse(model);
             if let Some(s) = silence {
                 config.speech.end_of_speech_silence = *s;
             }
+            if no_prompt_cache {
+                config.speech.prompt_cache = false;
+            }
+            if no_early_transcription {
+                config.speech.early_transcription = config.speech.end_of_speech_silence;
+            }
             let label = format!(
-                "whisper {model}, end-of-speech silence {} ms",
-                config.speech.end_of_speech_silence.as_millis()
+                "whisper {model}, end-of-speech silence {} ms, early transcription {}, prompt cache {}",
+                config.speech.end_of_speech_silence.as_millis(),
+                if no_early_transcription { "off".to_string() } else { format!("{} ms", config.speech.early_transcription.as_millis()) },
+                if config.speech.prompt_cache { "on" } else { "off" },
             );
             measure(&label, config, &questions, turns).await?;
         }
@@ -103,28 +143,46 @@ pub async fn run(action: BenchAction, base: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn num_cpus() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+struct Question {
+    text: String,
+    intent: String,
+    pcm: Vec<i16>,
 }
 
-async fn measure(label: &str, config: Config, questions: &[(String, Vec<i16>)], turns: usize) -> anyhow::Result<()> {
+fn num_cpus() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+}
+
+async fn measure(
+    label: &str,
+    config: Config,
+    questions: &[Question],
+    turns: usize,
+) -> anyhow::Result<()> {
     let database = config.database.clone();
     let (stop, shutdown) = tokio::sync::watch::channel(false);
     let (ready_tx, ready) = tokio::sync::oneshot::channel();
     let server = tokio::spawn(crate::server::run(config, Some(ready_tx), shutdown));
-    let addr = ready.await.map_err(|_| anyhow::anyhow!("server did not start"))?;
+    let addr = ready
+        .await
+        .map_err(|_| anyhow::anyhow!("server did not start"))?;
     let per_call = 4;
     let mut caller_ms = Vec::new();
+    let mut expected: Vec<Vec<String>> = Vec::new();
     let mut asked = 0;
     while asked < turns {
         let n = per_call.min(turns - asked);
-        let steps = (0..n)
-            .map(|i| {
-                let (text, pcm) = &questions[(asked + i) % questions.len()];
-                Step::Play {
-                    name: text.clone(),
-                    pcm: pcm.clone(),
-                }
+        let chosen: Vec<&Question> = (0..n)
+            .map(|i| &questions[(asked + i) % questions.len()])
+            .collect();
+        expected.push(chosen.iter().map(|q| q.intent.clone()).collect());
+        let steps = chosen
+            .iter()
+            .map(|q| Step::Play {
+                name: q.text.clone(),
+                pcm: q.pcm.clone(),
             })
             .collect();
         let report = dial::dial(dial::DialOptions {
@@ -137,14 +195,40 @@ async fn measure(label: &str, config: Config, questions: &[(String, Vec<i16>)], 
             max_duration: Duration::from_secs(120),
         })
         .await?;
-        caller_ms.extend(report.timings.iter().filter_map(|t| t.response.map(|r| r.as_millis() as f64)));
+        caller_ms.extend(
+            report
+                .timings
+                .iter()
+                .filter_map(|t| t.response.map(|r| r.as_millis() as f64)),
+        );
         asked += n;
     }
     let _ = stop.send(true);
     let _ = server.await;
     let store = Store::open(&database).await?;
     let mut parts: [Vec<f64>; 5] = Default::default();
-    for call in store.list_calls(1000).await? {
+    let (mut right, mut asked_total) = (0, 0);
+    let mut calls = store.list_calls(1000).await?;
+    calls.reverse(); // oldest first, the order they were placed
+    for (call, wanted) in calls.iter().zip(&expected) {
+        let heard: Vec<Option<String>> = store
+            .turns(&call.id)
+            .await?
+            .into_iter()
+            .filter(|t| t.caller_text.is_some())
+            .map(|t| t.intent)
+            .collect();
+        asked_total += wanted.len();
+        // Right only when the turns line up one to one: a question cut in two shifts them.
+        if heard.len() == wanted.len() {
+            right += heard
+                .iter()
+                .zip(wanted)
+                .filter(|(h, w)| h.as_deref() == Some(w.as_str()))
+                .count();
+        }
+    }
+    for call in &calls {
         for t in store.turns(&call.id).await? {
             if t.caller_text.is_none() {
                 continue;
@@ -171,7 +255,7 @@ async fn measure(label: &str, config: Config, questions: &[(String, Vec<i16>)], 
     row("voice-to-voice (caller measured)", &mut caller_ms);
     let names = [
         "  endpointing wait",
-        "  ASR (queue + transcription)",
+        "  ASR still running at end of turn",
         "  matching",
         "  first TTS audio",
         "voice-to-voice (server measured)",
@@ -179,6 +263,7 @@ async fn measure(label: &str, config: Config, questions: &[(String, Vec<i16>)], 
     for (name, v) in names.iter().zip(parts.iter_mut()) {
         row(name, v);
     }
+    println!("  questions answered with the right intent: {right} of {asked_total}");
     Ok(())
 }
 

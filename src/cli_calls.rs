@@ -19,14 +19,17 @@ pub enum CallsAction {
 
 pub async fn run(action: CallsAction, database: &Path) -> anyhow::Result<()> {
     if !database.exists() {
-        anyhow::bail!("no call records yet: {} does not exist (start `hotline serve` first)", database.display());
+        anyhow::bail!(
+            "no call records yet: {} does not exist (start `hotline serve` first)",
+            database.display()
+        );
     }
     let store = Store::open(database).await?;
     match action {
         CallsAction::List { limit } => {
             println!(
-                "{:<36}  {:<19}  {:>6}  {:<6}  {:<22}  {}",
-                "ID", "STARTED (UTC)", "SECS", "CODEC", "CAUSE", "CALLER"
+                "{:<36}  {:<19}  {:>6}  {:<6}  {:<22}  CALLER",
+                "ID", "STARTED (UTC)", "SECS", "CODEC", "CAUSE"
             );
             for call in store.list_calls(limit).await? {
                 println!("{}", list_line(&call));
@@ -72,20 +75,35 @@ pub fn show_text(call: &CallRecord, turns: &[TurnRecord]) -> String {
     let mut out = String::new();
     let opt = |t: Option<i64>| t.map(time).unwrap_or_else(|| "-".into());
     out.push_str(&format!("call      {}\n", call.id));
-    out.push_str(&format!("sip       {} ({}, from {})\n", call.sip_call_id, call.direction, call.source));
-    out.push_str(&format!("caller    {}\ncallee    {}\n", call.caller, call.callee));
+    out.push_str(&format!(
+        "sip       {} ({}, from {})\n",
+        call.sip_call_id, call.direction, call.source
+    ));
+    out.push_str(&format!(
+        "caller    {}\ncallee    {}\n",
+        call.caller, call.callee
+    ));
     out.push_str(&format!(
         "started   {}\nanswered  {}\nended     {}\n",
         time(call.started_at),
         opt(call.answered_at),
         opt(call.ended_at)
     ));
-    out.push_str(&format!("cause     {}\n", call.hangup_cause.as_deref().unwrap_or("-")));
-    out.push_str(&format!("codec     {}\n", call.codec.as_deref().unwrap_or("-")));
+    out.push_str(&format!(
+        "cause     {}\n",
+        call.hangup_cause.as_deref().unwrap_or("-")
+    ));
+    out.push_str(&format!(
+        "codec     {}\n",
+        call.codec.as_deref().unwrap_or("-")
+    ));
     out.push_str(&format!(
         "flow      {} @ {}\n",
         call.flow_name.as_deref().unwrap_or("-"),
-        call.flow_version.as_deref().map(|v| &v[..v.len().min(12)]).unwrap_or("-")
+        call.flow_version
+            .as_deref()
+            .map(|v| &v[..v.len().min(12)])
+            .unwrap_or("-")
     ));
     for t in turns {
         out.push_str(&format!("\n#{} {}\n", t.seq, time(t.at)));

@@ -54,7 +54,9 @@ struct RawSpeech {
     voice: Option<String>,
     tts_workers: Option<usize>,
     tts_threads: Option<usize>,
+    prompt_cache: Option<bool>,
     end_of_speech_silence: Option<String>,
+    early_transcription: Option<String>,
     vad_threshold: Option<f32>,
     models_dir: Option<String>,
 }
@@ -116,7 +118,9 @@ pub struct SpeechConfig {
     pub voice: PathBuf,
     pub tts_workers: usize,
     pub tts_threads: usize,
+    pub prompt_cache: bool,
     pub end_of_speech_silence: Duration,
+    pub early_transcription: Duration,
     pub vad_threshold: f32,
     pub models_dir: PathBuf,
 }
@@ -190,10 +194,12 @@ fn overlay(d: RawConfig, u: RawConfig) -> RawConfig {
             voice: take!(u.speech.voice, d.speech.voice),
             tts_workers: take!(u.speech.tts_workers, d.speech.tts_workers),
             tts_threads: take!(u.speech.tts_threads, d.speech.tts_threads),
+            prompt_cache: take!(u.speech.prompt_cache, d.speech.prompt_cache),
             end_of_speech_silence: take!(
                 u.speech.end_of_speech_silence,
                 d.speech.end_of_speech_silence
             ),
+            early_transcription: take!(u.speech.early_transcription, d.speech.early_transcription),
             vad_threshold: take!(u.speech.vad_threshold, d.speech.vad_threshold),
             models_dir: take!(u.speech.models_dir, d.speech.models_dir),
         },
@@ -221,13 +227,25 @@ fn required<T>(value: Option<T>, file: &str, field: &str) -> Result<T, HotlineEr
 fn validate(raw: RawConfig, file: &str) -> Result<Config, HotlineError> {
     let listen: SocketAddr = required(raw.sip.listen, file, "sip.listen")?
         .parse()
-        .map_err(|_| bad(file, "sip.listen", "expected an address like 127.0.0.1:5060"))?;
+        .map_err(|_| {
+            bad(
+                file,
+                "sip.listen",
+                "expected an address like 127.0.0.1:5060",
+            )
+        })?;
     let mut allowed_peers = Vec::new();
     for peer in required(raw.sip.allowed_peers, file, "sip.allowed_peers")? {
         let net = peer
             .parse::<IpNet>()
             .or_else(|_| peer.parse::<IpAddr>().map(IpNet::from))
-            .map_err(|_| bad(file, "sip.allowed_peers", format!("{peer:?} is not a CIDR or address")))?;
+            .map_err(|_| {
+                bad(
+                    file,
+                    "sip.allowed_peers",
+                    format!("{peer:?} is not a CIDR or address"),
+                )
+            })?;
         allowed_peers.push(net);
     }
     let address: IpAddr = required(raw.rtp.address, file, "rtp.address")?
@@ -236,7 +254,11 @@ fn validate(raw: RawConfig, file: &str) -> Result<Config, HotlineError> {
     let port_min = required(raw.rtp.port_min, file, "rtp.port_min")?;
     let port_max = required(raw.rtp.port_max, file, "rtp.port_max")?;
     if port_min > port_max || port_min < 1024 {
-        return Err(bad(file, "rtp.port_min", "needs 1024 <= port_min <= port_max"));
+        return Err(bad(
+            file,
+            "rtp.port_min",
+            "needs 1024 <= port_min <= port_max",
+        ));
     }
     let mut codecs = Vec::new();
     for name in required(raw.rtp.codecs, file, "rtp.codecs")? {
@@ -249,10 +271,18 @@ fn validate(raw: RawConfig, file: &str) -> Result<Config, HotlineError> {
     if codecs.is_empty() {
         return Err(bad(file, "rtp.codecs", "at least one codec is needed"));
     }
-    let whisper_model = WhisperChoice::parse(&required(raw.speech.whisper_model, file, "speech.whisper_model")?);
+    let whisper_model = WhisperChoice::parse(&required(
+        raw.speech.whisper_model,
+        file,
+        "speech.whisper_model",
+    )?);
     let vad_threshold = required(raw.speech.vad_threshold, file, "speech.vad_threshold")?;
     if !(0.05..=0.95).contains(&vad_threshold) {
-        return Err(bad(file, "speech.vad_threshold", "must lie between 0.05 and 0.95"));
+        return Err(bad(
+            file,
+            "speech.vad_threshold",
+            "must lie between 0.05 and 0.95",
+        ));
     }
     let at_least_one = |v: Option<usize>, field: &str| -> Result<usize, HotlineError> {
         match required(v, file, field)? {
@@ -272,7 +302,11 @@ fn validate(raw: RawConfig, file: &str) -> Result<Config, HotlineError> {
             address,
             port_min,
             port_max,
-            inactivity_timeout: duration(raw.rtp.inactivity_timeout, file, "rtp.inactivity_timeout")?,
+            inactivity_timeout: duration(
+                raw.rtp.inactivity_timeout,
+                file,
+                "rtp.inactivity_timeout",
+            )?,
             codecs,
         },
         speech: SpeechConfig {
@@ -282,10 +316,16 @@ fn validate(raw: RawConfig, file: &str) -> Result<Config, HotlineError> {
             voice: PathBuf::from(required(raw.speech.voice, file, "speech.voice")?),
             tts_workers: at_least_one(raw.speech.tts_workers, "speech.tts_workers")?,
             tts_threads: at_least_one(raw.speech.tts_threads, "speech.tts_threads")?,
+            prompt_cache: required(raw.speech.prompt_cache, file, "speech.prompt_cache")?,
             end_of_speech_silence: duration(
                 raw.speech.end_of_speech_silence,
                 file,
                 "speech.end_of_speech_silence",
+            )?,
+            early_transcription: duration(
+                raw.speech.early_transcription,
+                file,
+                "speech.early_transcription",
             )?,
             vad_threshold,
             models_dir: PathBuf::from(required(raw.speech.models_dir, file, "speech.models_dir")?),
@@ -297,7 +337,13 @@ fn validate(raw: RawConfig, file: &str) -> Result<Config, HotlineError> {
 
 fn duration(value: Option<String>, file: &str, field: &str) -> Result<Duration, HotlineError> {
     let text = required(value, file, field)?;
-    parse_duration(&text).ok_or_else(|| bad(file, field, format!("{text:?} is not a duration like 500ms or 30s")))
+    parse_duration(&text).ok_or_else(|| {
+        bad(
+            file,
+            field,
+            format!("{text:?} is not a duration like 500ms or 30s"),
+        )
+    })
 }
 
 /// Parses `500ms`, `30s`, `2m` or a bare number of seconds.
@@ -330,7 +376,11 @@ mod tests {
         assert_eq!(c.sip.listen, "127.0.0.1:5060".parse().unwrap());
         assert_eq!(c.rtp.inactivity_timeout, Duration::from_secs(30));
         assert_eq!(c.speech.whisper_model, WhisperChoice::Base);
-        assert!(c.sip.allowed_peers.iter().any(|n| n.contains(&"127.0.0.1".parse::<IpAddr>().unwrap())));
+        assert!(c
+            .sip
+            .allowed_peers
+            .iter()
+            .any(|n| n.contains(&"127.0.0.1".parse::<IpAddr>().unwrap())));
     }
 
     #[test]
@@ -338,7 +388,11 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("hotline-config-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("c.yaml");
-        std::fs::write(&path, "sip:\n  listen: 127.0.0.1:5080\nspeech:\n  whisper_model: tiny.en\n").unwrap();
+        std::fs::write(
+            &path,
+            "sip:\n  listen: 127.0.0.1:5080\nspeech:\n  whisper_model: tiny.en\n",
+        )
+        .unwrap();
         let c = Config::load(Some(&path)).unwrap();
         assert_eq!(c.sip.listen.port(), 5080);
         assert_eq!(c.speech.whisper_model, WhisperChoice::TinyEn);

@@ -5,11 +5,21 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum HotlineError {
     #[error("{file}: {field}{}{reason}", if field.is_empty() { "" } else { ": " })]
-    Config { file: String, field: String, reason: String },
+    Config {
+        file: String,
+        field: String,
+        reason: String,
+    },
     #[error("{}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("socket {addr}: {source}")]
-    Socket { addr: String, source: std::io::Error },
+    Socket {
+        addr: String,
+        source: std::io::Error,
+    },
     #[error("database: {0}")]
     Store(#[from] sqlx::Error),
     #[error("database migration: {0}")]
@@ -24,8 +34,6 @@ pub enum HotlineError {
     Speak(#[from] hotline_speak::SpeakError),
     #[error("no free RTP port between {min} and {max}")]
     NoRtpPort { min: u16, max: u16 },
-    #[error("call {0} not found")]
-    CallNotFound(String),
     #[error("{what} worker pool has stopped")]
     PoolStopped { what: &'static str },
     #[error("WAV {}: {reason}", path.display())]

@@ -17,7 +17,11 @@ use anyhow::Context;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "hotline", version, about = "Open-source voice contact center: SIP, Whisper, YAML flows, Piper")]
+#[command(
+    name = "hotline",
+    version,
+    about = "Open-source voice contact center: SIP, Whisper, YAML flows, Piper"
+)]
 struct Cli {
     /// Configuration file overlaid on the embedded defaults (see sip-config/hotline.yaml).
     #[arg(long, global = true)]
@@ -134,7 +138,9 @@ fn main() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(run(cli, &matches))
 }
 
@@ -194,7 +200,10 @@ async fn run(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<()> {
             let report = dial::dial(options).await?;
             print_dial_report(&report);
             if !report.answered {
-                anyhow::bail!("the call was not answered (status {:?})", report.final_status);
+                anyhow::bail!(
+                    "the call was not answered (status {:?})",
+                    report.final_status
+                );
             }
             Ok(())
         }
@@ -234,7 +243,8 @@ async fn run(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<()> {
 }
 
 fn parse_duration_arg(text: &str, flag: &str) -> anyhow::Result<Duration> {
-    config::parse_duration(text).with_context(|| format!("{flag}: {text:?} is not a duration like 900ms"))
+    config::parse_duration(text)
+        .with_context(|| format!("{flag}: {text:?} is not a duration like 900ms"))
 }
 
 /// `--play` and `--dtmf` in the order they were given.
@@ -243,16 +253,24 @@ fn dial_steps(matches: &clap::ArgMatches) -> anyhow::Result<Vec<dial::script::St
         return Ok(Vec::new());
     };
     let mut ordered: Vec<(usize, dial::script::Step)> = Vec::new();
-    if let (Some(values), Some(indices)) = (sub.get_many::<PathBuf>("play"), sub.indices_of("play")) {
+    if let (Some(values), Some(indices)) = (sub.get_many::<PathBuf>("play"), sub.indices_of("play"))
+    {
         for (path, index) in values.zip(indices) {
             let pcm = dial::read_wav_8k(path)?;
-            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             ordered.push((index, dial::script::Step::Play { name, pcm }));
         }
     }
-    if let (Some(values), Some(indices)) = (sub.get_many::<String>("dtmf"), sub.indices_of("dtmf")) {
+    if let (Some(values), Some(indices)) = (sub.get_many::<String>("dtmf"), sub.indices_of("dtmf"))
+    {
         for (digits, index) in values.zip(indices) {
-            if let Some(bad) = digits.chars().find(|c| !matches!(c, '0'..='9' | '*' | '#' | 'A'..='D')) {
+            if let Some(bad) = digits
+                .chars()
+                .find(|c| !matches!(c, '0'..='9' | '*' | '#' | 'A'..='D'))
+            {
                 anyhow::bail!("--dtmf {digits:?}: {bad:?} is not a DTMF key");
             }
             ordered.push((index, dial::script::Step::Dtmf(digits.clone())));
@@ -286,9 +304,16 @@ fn print_dial_report(report: &dial::DialReport) {
     }
 }
 
-fn models_command(action: ModelsAction, config_file: Option<&std::path::Path>) -> anyhow::Result<()> {
+fn models_command(
+    action: ModelsAction,
+    config_file: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
     match action {
-        ModelsAction::Fetch { cache_dir, only, skip } => {
+        ModelsAction::Fetch {
+            cache_dir,
+            only,
+            skip,
+        } => {
             let options = hotline_models::FetchOptions {
                 root: std::env::current_dir()?,
                 cache_dir: cache_dir.unwrap_or_else(hotline_models::default_cache_dir),
@@ -298,7 +323,12 @@ fn models_command(action: ModelsAction, config_file: Option<&std::path::Path>) -
             };
             let report = hotline_models::fetch(&options, &mut |line: &str| eprintln!("{line}"))?;
             for asset in &report.assets {
-                println!("{:<16} {:?} in {:.1} s", asset.id, asset.action, asset.elapsed.as_secs_f32());
+                println!(
+                    "{:<16} {:?} in {:.1} s",
+                    asset.id,
+                    asset.action,
+                    asset.elapsed.as_secs_f32()
+                );
             }
             Ok(())
         }
@@ -320,7 +350,8 @@ fn flow_check(files: &[PathBuf]) -> anyhow::Result<()> {
     }
     let mut failed = 0;
     for file in files {
-        let source = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+        let source =
+            std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
         match hotline_flow::check(&source, &file.display().to_string()) {
             diagnostics if diagnostics.iter().any(|d| d.is_error()) => {
                 failed += 1;

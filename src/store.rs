@@ -128,12 +128,14 @@ impl Store {
 
     /// Records the end of a call once; a second end (say a late BYE) keeps the first cause.
     pub async fn call_ended(&self, id: &str, at: i64, cause: &str) -> Result<(), HotlineError> {
-        sqlx::query("UPDATE calls SET ended_at = ?, hangup_cause = ? WHERE id = ? AND ended_at IS NULL")
-            .bind(at)
-            .bind(cause)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE calls SET ended_at = ?, hangup_cause = ? WHERE id = ? AND ended_at IS NULL",
+        )
+        .bind(at)
+        .bind(cause)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -174,12 +176,13 @@ impl Store {
 
     /// A call by its id, or by a unique prefix of it, or by its SIP Call-ID.
     pub async fn find_call(&self, key: &str) -> Result<Option<CallRecord>, HotlineError> {
-        let rows = sqlx::query("SELECT * FROM calls WHERE id = ? OR sip_call_id = ? OR id LIKE ? LIMIT 2")
-            .bind(key)
-            .bind(key)
-            .bind(format!("{key}%"))
-            .fetch_all(&self.pool)
-            .await?;
+        let rows =
+            sqlx::query("SELECT * FROM calls WHERE id = ? OR sip_call_id = ? OR id LIKE ? LIMIT 2")
+                .bind(key)
+                .bind(key)
+                .bind(format!("{key}%"))
+                .fetch_all(&self.pool)
+                .await?;
         match rows.as_slice() {
             [one] => Ok(Some(call_from_row(one)?)),
             _ => Ok(None),
@@ -281,7 +284,10 @@ mod tests {
                 .await
                 .unwrap();
             store.call_ended("c1", 2000, "caller-bye").await.unwrap();
-            store.call_ended("c1", 3000, "late-duplicate").await.unwrap();
+            store
+                .call_ended("c1", 3000, "late-duplicate")
+                .await
+                .unwrap();
         }
         let store = Store::open(&path).await.unwrap();
         let call = store.find_call("c1").await.unwrap().unwrap();
@@ -304,6 +310,9 @@ mod tests {
         let open = store.find_call("open").await.unwrap().unwrap();
         assert_eq!(open.hangup_cause.as_deref(), Some("server-restart"));
         let listed = store.list_calls(10).await.unwrap();
-        assert_eq!(listed.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["done", "open"]);
+        assert_eq!(
+            listed.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
+            ["done", "open"]
+        );
     }
 }

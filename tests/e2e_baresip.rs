@@ -73,33 +73,46 @@ fn baresip_asks_a_question_and_hears_the_answer() {
     let caller = dir.join("caller.wav");
     let silence = dir.join("silence.wav");
     let question8k = dir.join("question8k.wav");
-    run_ok(Command::new("sox")
-        .args(["-n", "-r", "8000", "-c", "1", "-b", "16"])
-        .arg(&silence)
-        .args(["trim", "0", "7"]));
-    run_ok(Command::new("sox")
-        .arg(&question)
-        .args(["-r", "8000", "-c", "1", "-b", "16"])
-        .arg(&question8k));
+    run_ok(
+        Command::new("sox")
+            .args(["-n", "-r", "8000", "-c", "1", "-b", "16"])
+            .arg(&silence)
+            .args(["trim", "0", "7"]),
+    );
+    run_ok(
+        Command::new("sox")
+            .arg(&question)
+            .args(["-r", "8000", "-c", "1", "-b", "16"])
+            .arg(&question8k),
+    );
     // 7 s + 3 s of lead, the question, 14 s of tail.
-    run_ok(Command::new("sox")
-        .arg(&silence)
-        .arg(&silence)
-        .arg(&question8k)
-        .arg(&silence)
-        .arg(&silence)
-        .arg(&caller)
-        .args(["trim", "4"]));
+    run_ok(
+        Command::new("sox")
+            .arg(&silence)
+            .arg(&silence)
+            .arg(&question8k)
+            .arg(&silence)
+            .arg(&silence)
+            .arg(&caller)
+            .args(["trim", "4"]),
+    );
     baresip_config(&dir, &caller, support::free_udp_ports(1), 31_000);
 
     let started = Instant::now();
     let mut baresip = Command::new("baresip")
         .arg("-f")
         .arg(dir.path())
-        .args(["-e", &format!("/dial sip:hotline@{}", server.sip), "-t", "60"])
+        .args([
+            "-e",
+            &format!("/dial sip:hotline@{}", server.sip),
+            "-t",
+            "60",
+        ])
         .env("HOME", dir.path())
         .stdin(Stdio::null())
-        .stdout(Stdio::from(std::fs::File::create(dir.join("baresip.log")).unwrap()))
+        .stdout(Stdio::from(
+            std::fs::File::create(dir.join("baresip.log")).unwrap(),
+        ))
         .stderr(Stdio::null())
         .spawn()
         .expect("start baresip (Debian package baresip-core)");
@@ -115,7 +128,10 @@ fn baresip_asks_a_question_and_hears_the_answer() {
         std::thread::sleep(Duration::from_millis(200));
     }
     let log = std::fs::read_to_string(dir.join("baresip.log")).unwrap_or_default();
-    assert!(log.contains("Call established"), "baresip did not get through:\n{log}");
+    assert!(
+        log.contains("Call established"),
+        "baresip did not get through:\n{log}"
+    );
 
     let heard = std::fs::read_dir(dir.join("rec"))
         .expect("recordings")
@@ -128,7 +144,10 @@ fn baresip_asks_a_question_and_hears_the_answer() {
         .arg("transcribe")
         .arg(&heard));
     let transcript = String::from_utf8_lossy(&out.stdout).to_lowercase();
-    assert!(transcript.contains("northwind"), "no greeting heard: {transcript:?}");
+    assert!(
+        transcript.contains("northwind"),
+        "no greeting heard: {transcript:?}"
+    );
     assert!(
         transcript.contains("working days"),
         "the delivery answer was not heard by baresip: {transcript:?}\nserver log:\n{}",

@@ -43,11 +43,18 @@ fn newest_call(server: &Server) -> String {
 /// Transcribes an 8 kHz recording with the real Whisper base model, lower-cased.
 fn transcribe(wav: &Path) -> String {
     let model = workspace_root().join("models/ggml-base.bin");
-    assert!(model.is_file(), "{} is missing: run `hotline models fetch`", model.display());
+    assert!(
+        model.is_file(),
+        "{} is missing: run `hotline models fetch`",
+        model.display()
+    );
     let asr = hotline_listen::WhisperAsr::load(&model, 2).expect("load Whisper");
     let mut reader = hound::WavReader::open(wav).expect("open the recording");
     assert_eq!(reader.spec().sample_rate, 8000);
-    let pcm: Vec<i16> = reader.samples::<i16>().map(|s| s.expect("sample")).collect();
+    let pcm: Vec<i16> = reader
+        .samples::<i16>()
+        .map(|s| s.expect("sample"))
+        .collect();
     let mut up = hotline_media::Resampler::new(8000, 16000);
     let mut text = String::new();
     // Whisper takes at most 30 s at a time.
@@ -71,28 +78,55 @@ fn a_spoken_question_gets_the_spoken_answer_and_a_call_record() {
     let answer = dir.join("answer.wav");
     let out = dial(
         &server,
-        &["--play", question.to_str().unwrap(), "--record", answer.to_str().unwrap()],
+        &[
+            "--play",
+            question.to_str().unwrap(),
+            "--record",
+            answer.to_str().unwrap(),
+        ],
     );
     assert!(out.contains("hung up by: caller"), "{out}");
-    assert!(out.contains("first bot audio after"), "the bot never answered the question:\n{out}");
+    assert!(
+        out.contains("first bot audio after"),
+        "the bot never answered the question:\n{out}"
+    );
 
     let heard = transcribe(&answer);
-    assert!(heard.contains("northwind"), "no greeting in what the caller heard: {heard:?}");
+    assert!(
+        heard.contains("northwind"),
+        "no greeting in what the caller heard: {heard:?}"
+    );
     assert!(
         heard.contains("working days") && heard.contains("delivery"),
         "the delivery answer is not in what the caller heard: {heard:?}"
     );
 
     let record = server.wait_for_finished_call(&newest_call(&server), Duration::from_secs(20));
-    assert_eq!(record.cause.as_deref(), Some("caller-bye"), "{}", record.text);
-    assert_eq!(record.codec.as_deref(), Some("PCMU"), "{}", record.text);
-    assert!(
-        record.caller_said.iter().any(|s| s.to_lowercase().contains("delivery")),
+    assert_eq!(
+        record.cause.as_deref(),
+        Some("caller-bye"),
         "{}",
         record.text
     );
-    assert!(record.matched.iter().any(|m| m == "delivery_time"), "{}", record.text);
-    assert!(record.text.contains("voice-to-voice"), "turn timings missing:\n{}", record.text);
+    assert_eq!(record.codec.as_deref(), Some("PCMU"), "{}", record.text);
+    assert!(
+        record
+            .caller_said
+            .iter()
+            .any(|s| s.to_lowercase().contains("delivery")),
+        "{}",
+        record.text
+    );
+    assert!(
+        record.matched.iter().any(|m| m == "delivery_time"),
+        "{}",
+        record.text
+    );
+    assert!(
+        record.text.contains("voice-to-voice"),
+        "turn timings missing:\n{}",
+        record.text
+    );
 }
 
 #[test]
@@ -106,7 +140,10 @@ fn a_pressed_key_reaches_the_flow() {
     assert_eq!(record.pressed, vec!["2"], "{}", record.text);
     assert_eq!(record.codec.as_deref(), Some("PCMA"), "{}", record.text);
     assert!(
-        record.bot_said.iter().any(|s| s.contains("return any item within 30 days")),
+        record
+            .bot_said
+            .iter()
+            .any(|s| s.contains("return any item within 30 days")),
         "key 2 should give the returns answer:\n{}",
         record.text
     );
@@ -120,10 +157,17 @@ fn saying_goodbye_makes_hotline_hang_up() {
     let bye = dir.join("bye.wav");
     audio::espeak_wav("No thanks, that's all. Goodbye.", &bye);
     let out = dial(&server, &["--play", bye.to_str().unwrap()]);
-    assert!(out.contains("hung up by: hotline"), "{out}\nserver log:\n{}", server.log_text());
+    assert!(
+        out.contains("hung up by: hotline"),
+        "{out}\nserver log:\n{}",
+        server.log_text()
+    );
     let record = server.wait_for_finished_call(&newest_call(&server), Duration::from_secs(20));
     assert!(
-        record.cause.as_deref().is_some_and(|c| c.starts_with("bot-")),
+        record
+            .cause
+            .as_deref()
+            .is_some_and(|c| c.starts_with("bot-")),
         "the record should say the bot hung up:\n{}",
         record.text
     );
@@ -134,7 +178,13 @@ fn a_missing_model_names_the_file_and_the_fetch_command() {
     let _guard = support::serial(&SERIAL);
     let out = run(Command::new(env!("CARGO_BIN_EXE_hotline"))
         .current_dir(workspace_root())
-        .args(["serve", "--listen", "127.0.0.1:0", "--whisper", "/nonexistent/ggml-huge.bin"]));
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--whisper",
+            "/nonexistent/ggml-huge.bin",
+        ]));
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("/nonexistent/ggml-huge.bin"), "{err}");
@@ -148,22 +198,35 @@ fn a_broken_flow_is_refused_with_file_line_and_column() {
     let out = run(Command::new(env!("CARGO_BIN_EXE_hotline"))
         .current_dir(workspace_root())
         .args(["serve", "--listen", "127.0.0.1:0", "--flow", broken]));
-    assert!(!out.status.success(), "the server must not start on a broken flow");
+    assert!(
+        !out.status.success(),
+        "the server must not start on a broken flow"
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     let positioned = regex_like_positions(&err, "broken.yaml");
-    assert!(positioned >= 2, "expected several file:line:column errors:\n{err}");
+    assert!(
+        positioned >= 2,
+        "expected several file:line:column errors:\n{err}"
+    );
 
     let check = run(Command::new(env!("CARGO_BIN_EXE_hotline"))
         .current_dir(workspace_root())
         .args(["flow", "check", broken]));
     assert!(!check.status.success());
     let report = String::from_utf8_lossy(&check.stdout);
-    assert!(regex_like_positions(&report, "broken.yaml") >= 2, "{report}");
+    assert!(
+        regex_like_positions(&report, "broken.yaml") >= 2,
+        "{report}"
+    );
 
     let good = run(Command::new(env!("CARGO_BIN_EXE_hotline"))
         .current_dir(workspace_root())
         .args(["flow", "check", "flows/shop.yaml"]));
-    assert!(good.status.success(), "{}", String::from_utf8_lossy(&good.stdout));
+    assert!(
+        good.status.success(),
+        "{}",
+        String::from_utf8_lossy(&good.stdout)
+    );
 }
 
 /// Counts lines that start with `FILE:LINE:COLUMN:`.
@@ -192,7 +255,19 @@ fn a_call_whose_rtp_stops_is_hung_up() {
     // SIPp's built-in caller sends no RTP at all and waits 20 s before its BYE.
     let sipp_port = free_udp_ports(1);
     let mut sipp = Command::new("sipp")
-        .args(["-sn", "uac", "-m", "1", "-d", "20000", "-i", "127.0.0.1", "-nostdin", "-timeout", "40s"])
+        .args([
+            "-sn",
+            "uac",
+            "-m",
+            "1",
+            "-d",
+            "20000",
+            "-i",
+            "127.0.0.1",
+            "-nostdin",
+            "-timeout",
+            "40s",
+        ])
         .args(["-p", &sipp_port.to_string()])
         .arg(server.sip.to_string())
         .current_dir(dir.path())
@@ -203,14 +278,23 @@ fn a_call_whose_rtp_stops_is_hung_up() {
     let record = server.wait_for_finished_call(&wait_for_call(&server), Duration::from_secs(30));
     let _ = sipp.kill();
     let _ = sipp.wait();
-    assert_eq!(record.cause.as_deref(), Some("rtp-timeout"), "{}", record.text);
+    assert_eq!(
+        record.cause.as_deref(),
+        Some("rtp-timeout"),
+        "{}",
+        record.text
+    );
 }
 
 /// Waits until a call appears in the list and returns its id.
 fn wait_for_call(server: &Server) -> String {
     for _ in 0..100 {
         let list = server.calls_list();
-        if let Some(id) = list.lines().nth(1).and_then(|l| l.split_whitespace().next()) {
+        if let Some(id) = list
+            .lines()
+            .nth(1)
+            .and_then(|l| l.split_whitespace().next())
+        {
             return id.to_string();
         }
         std::thread::sleep(Duration::from_millis(200));

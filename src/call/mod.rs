@@ -6,7 +6,7 @@ mod session;
 mod turn;
 
 pub use playout::{Frame, Playout, FRAME};
-pub use rtp::{Incoming, RtpLink};
+pub use rtp::RtpLink;
 pub use session::run_inbound;
 
 use std::net::SocketAddr;
@@ -23,7 +23,6 @@ pub struct CallSetup {
     pub caller: String,
     pub callee: String,
     pub media: MediaPlan,
-    pub sip_local: SocketAddr,
 }
 
 /// The audio both sides agreed on.
@@ -78,7 +77,12 @@ pub fn negotiate_media(offer: Option<&str>, codecs: &[Codec]) -> Result<MediaPla
 }
 
 /// The SDP we answer with (or offer, for a delayed-offer INVITE).
-pub fn local_sdp(plan: &MediaPlan, local_rtp: SocketAddr, session_id: u64, codecs: &[Codec]) -> String {
+pub fn local_sdp(
+    plan: &MediaPlan,
+    local_rtp: SocketAddr,
+    session_id: u64,
+    codecs: &[Codec],
+) -> String {
     match &plan.offer {
         Some(offer) => {
             let supported: Vec<sdp::Codec> = codecs.iter().map(|c| to_sdp_codec(*c)).collect();
@@ -93,7 +97,13 @@ pub fn local_sdp(plan: &MediaPlan, local_rtp: SocketAddr, session_id: u64, codec
 
 fn offer_sdp(local_rtp: SocketAddr, session_id: u64, codecs: &[Codec]) -> String {
     let supported: Vec<sdp::Codec> = codecs.iter().map(|c| to_sdp_codec(*c)).collect();
-    sdp::offer_sdp(local_rtp.ip(), local_rtp.port(), &supported, DTMF_PT, session_id)
+    sdp::offer_sdp(
+        local_rtp.ip(),
+        local_rtp.port(),
+        &supported,
+        DTMF_PT,
+        session_id,
+    )
 }
 
 pub fn to_sdp_codec(c: Codec) -> sdp::Codec {
@@ -149,8 +159,14 @@ mod tests {
 
     #[test]
     fn info_dtmf_relay_bodies() {
-        assert_eq!(dtmf_from_info("application/dtmf-relay", "Signal=5\r\nDuration=160\r\n"), Some('5'));
-        assert_eq!(dtmf_from_info("application/dtmf-relay", "Signal= #\r\n"), Some('#'));
+        assert_eq!(
+            dtmf_from_info("application/dtmf-relay", "Signal=5\r\nDuration=160\r\n"),
+            Some('5')
+        );
+        assert_eq!(
+            dtmf_from_info("application/dtmf-relay", "Signal= #\r\n"),
+            Some('#')
+        );
         assert_eq!(dtmf_from_info("text/plain", "Signal=5"), None);
         assert_eq!(dtmf_from_info("application/dtmf-relay", "Signal=x"), None);
     }
@@ -158,7 +174,10 @@ mod tests {
     #[test]
     fn no_common_codec_is_488() {
         let offer = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 18\r\na=rtpmap:18 G729/8000\r\n";
-        assert_eq!(negotiate_media(Some(offer), &[Codec::Pcmu, Codec::Pcma]).unwrap_err(), 488);
+        assert_eq!(
+            negotiate_media(Some(offer), &[Codec::Pcmu, Codec::Pcma]).unwrap_err(),
+            488
+        );
     }
 
     #[test]

@@ -8,7 +8,10 @@ pub const FRAME: usize = 160;
 #[derive(Debug, PartialEq)]
 pub enum Frame {
     /// Bot speech; `talkspurt_start` asks for the RTP marker bit.
-    Speech { pcm: Vec<i16>, talkspurt_start: bool },
+    Speech {
+        pcm: Vec<i16>,
+        talkspurt_start: bool,
+    },
     Silence,
 }
 
@@ -43,7 +46,10 @@ impl Playout {
         pcm.resize(FRAME, 0);
         let talkspurt_start = !self.talking;
         self.talking = true;
-        Frame::Speech { pcm, talkspurt_start }
+        Frame::Speech {
+            pcm,
+            talkspurt_start,
+        }
     }
 }
 
@@ -56,10 +62,21 @@ mod tests {
         let mut p = Playout::default();
         p.push(&vec![100; 400]);
         let first = p.next_frame();
-        assert!(matches!(&first, Frame::Speech { pcm, talkspurt_start: true } if pcm.len() == FRAME));
-        assert!(matches!(p.next_frame(), Frame::Speech { talkspurt_start: false, .. }));
+        assert!(
+            matches!(&first, Frame::Speech { pcm, talkspurt_start: true } if pcm.len() == FRAME)
+        );
+        assert!(matches!(
+            p.next_frame(),
+            Frame::Speech {
+                talkspurt_start: false,
+                ..
+            }
+        ));
         match p.next_frame() {
-            Frame::Speech { pcm, talkspurt_start } => {
+            Frame::Speech {
+                pcm,
+                talkspurt_start,
+            } => {
                 assert!(!talkspurt_start);
                 assert_eq!(&pcm[..80], &[100; 80]);
                 assert_eq!(&pcm[80..], &[0; 80]);
@@ -68,7 +85,13 @@ mod tests {
         }
         assert_eq!(p.next_frame(), Frame::Silence);
         p.push(&[5; 160]);
-        assert!(matches!(p.next_frame(), Frame::Speech { talkspurt_start: true, .. }));
+        assert!(matches!(
+            p.next_frame(),
+            Frame::Speech {
+                talkspurt_start: true,
+                ..
+            }
+        ));
     }
 
     #[test]

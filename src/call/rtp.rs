@@ -6,7 +6,9 @@
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 
-use hotline_media::{dtmf_packets, pcm_to_f32, Codec, DtmfEvent, DtmfReceiver, RtpPacket, RtpSender};
+use hotline_media::{
+    dtmf_packets, pcm_to_f32, Codec, DtmfEvent, DtmfReceiver, RtpPacket, RtpSender,
+};
 use tokio::net::UdpSocket;
 
 use crate::call::{Frame, FRAME};
@@ -64,14 +66,6 @@ impl RtpLink {
         })
     }
 
-    pub fn local_addr(&self) -> Option<SocketAddr> {
-        self.socket.local_addr().ok()
-    }
-
-    pub fn remote(&self) -> Option<SocketAddr> {
-        self.remote
-    }
-
     /// Waits for the next datagram and interprets it.
     pub async fn recv(&mut self, buf: &mut [u8]) -> Incoming {
         let Ok((n, source)) = self.socket.recv_from(buf).await else {
@@ -114,10 +108,16 @@ impl RtpLink {
         }
         self.encoded.clear();
         let packet = match frame {
-            Frame::Speech { pcm, talkspurt_start } => {
+            Frame::Speech {
+                pcm,
+                talkspurt_start,
+            } => {
                 self.codec.encode(pcm, &mut self.encoded);
-                self.sender
-                    .audio(std::mem::take(&mut self.encoded), FRAME as u32, *talkspurt_start)
+                self.sender.audio(
+                    std::mem::take(&mut self.encoded),
+                    FRAME as u32,
+                    *talkspurt_start,
+                )
             }
             Frame::Silence => {
                 self.codec.encode(&[0i16; FRAME], &mut self.encoded);
@@ -131,7 +131,9 @@ impl RtpLink {
     /// Queues one RFC 4733 digit; its packets replace audio frames on the next `send_frame` calls,
     /// one every 20 ms, all carrying the event's timestamp.
     pub fn queue_digit(&mut self, digit: char, duration_ms: u32) {
-        let Some(pt) = self.dtmf_payload_type else { return };
+        let Some(pt) = self.dtmf_payload_type else {
+            return;
+        };
         if let Ok(events) = dtmf_packets(digit, duration_ms, 10) {
             self.dtmf_out.extend(self.sender.dtmf(pt, &events));
         }

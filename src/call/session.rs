@@ -26,11 +26,26 @@ const NO_AGENT: &str = "I'm sorry, no agent is available to take your call right
 
 /// Results that come back to the call task from jobs it spawned.
 enum Internal {
+    /// A transcript; `pause` names the early (speculative) transcription it belongs to.
     Asr {
+        pause: Option<u64>,
         result: Result<AsrResult, String>,
-        speech_end: Instant,
-        endpoint_wait: Duration,
     },
+}
+
+/// The end of a turn as the endpointer saw it.
+#[derive(Clone, Copy)]
+struct TurnEnd {
+    decided_at: Instant,
+    endpoint_wait: Duration,
+}
+
+/// Whisper started on a pause, before the endpointer confirmed the end of the turn.
+struct Speculation {
+    pause: u64,
+    result: Option<Result<AsrResult, String>>,
+    /// Set once the turn really ended at that pause: the transcript is then awaited.
+    turn_end: Option<TurnEnd>,
 }
 
 struct Speech {
@@ -50,18 +65,19 @@ struct CallTask {
     id: String,
     sip_call: CallId,
     services: Arc<Services>,
-    commands: mpsc::UnboundedSender<SipCommand>,
     conversation: Conversation,
     barge_in: bool,
     playout: Playout,
     speech: VecDeque<Speech>,
     after_speech: AfterSpeech,
     no_input_deadline: Option<Instant>,
-    asr_in_flight: bool,
+    asr_in_flight: Option<TurnEnd>,
+    speculation: Option<Speculation>,
     turn: Option<Turn>,
     turn_seq: i64,
     hanging_up: Option<String>,
     internal: mpsc::UnboundedSender<Internal>,
+    started: Instant,
 }
 
 pub async fn run_inbound(
@@ -119,13 +135,26 @@ async fn answer_and_talk(
 ) -> Result<String, crate::error::HotlineError> {
     let config = &services.config;
     let socket = services.bind_rtp()?;
-    let local_rtp = socket.local_addr().map_err(|source| crate::error::HotlineError::Socket {
-        addr: "rtp".into(),
-        source,
-    })?;
+    let local_rtp = socket
+        .local_addr()
+        .map_err(|source| crate::error::HotlineError::Socket {
+            addr: "rtp".into(),
+            source,
+        })?;
     let plan = setup.media;
-    let sdp = local_sdp(&plan, local_rtp, rand::random::<u32>() as u64, &config.rtp.codecs);
-    let mut link = RtpLink::new(socket, plan.remote_rtp, plan.codec, plan.payload_type, plan.dtmf_payload_type)?;
+    let sdp = local_sdp(
+        &plan,
+        local_rtp,
+        rand::random::<u32>() as u64,
+        &config.rtp.codecs,
+    );
+    let mut link = RtpLink::new(
+        socket,
+        plan.remote_rtp,
+        plan.codec,
+        plan.payload_type,
+        plan.dtmf_payload_type,
+    )?;
 
     let (listener_tx, mut listener) = mpsc::unbounded_channel();
     let endpointing = EndpointerConfig {
@@ -134,7 +163,12 @@ async fn answer_and_talk(
         end_silence: config.speech.end_of_speech_silence,
         ..EndpointerConfig::default()
     };
-    let audio_to_listener = spawn_listener(&services.vad_model, endpointing, listener_tx)?;
+    let audio_to_listener = spawn_listener(
+        &services.vad_model,
+        endpointing,
+        config.speech.early_transcription,
+        listener_tx,
+    )?;
 
     let _ = commands.send(SipCommand::Ringing(setup.sip_call.clone()));
     if !config.sip.answer_after.is_zero() {
@@ -160,20 +194,21 @@ async fn answer_and_talk(
         id: id.to_string(),
         sip_call: setup.sip_call.clone(),
         services: Arc::clone(services),
-        commands: commands.clone(),
         conversation: Conversation::new(Arc::clone(&active.flow), Arc::clone(&active.matcher)),
         barge_in: settings.barge_in,
         playout: Playout::default(),
         speech: VecDeque::new(),
         after_speech: AfterSpeech::Nothing,
         no_input_deadline: None,
-        asr_in_flight: false,
+        asr_in_flight: None,
+        speculation: None,
         turn: None,
         turn_seq: 0,
         hanging_up: None,
         internal: internal_tx,
+        started: Instant::now(),
     };
-    let started = Instant::now();
+    let started = task.started;
     // Synthesis of the greeting starts now; sending waits for the ACK.
     task.turn = Some(Turn::new(id, 0));
     let actions = task.conversation.start(Duration::ZERO);
@@ -229,13 +264,11 @@ async fn answer_and_talk(
                 }
             }
             Some(event) = listener.recv() => task.on_listener(event).await,
-            Some(Internal::Asr { result, speech_end, endpoint_wait }) = internal.recv() => {
-                task.on_transcript(result, speech_end, endpoint_wait).await;
-            }
+            Some(Internal::Asr { pause, result }) = internal.recv() => task.on_asr(pause, result).await,
             Some(chunk) = next_chunk(&mut task.speech) => task.on_tts(chunk),
             _ = sleep_opt(no_input) => {
                 task.no_input_deadline = None;
-                task.handle_input(CallerInput::NoInput, Instant::now(), started).await;
+                task.handle_input(CallerInput::NoInput, Instant::now()).await;
             }
             _ = tokio::time::sleep_until(inactivity_deadline.into()), if confirmed => {
                 tracing::warn!("call {}: no RTP for {:?}, hanging up", task.id, inactivity);
@@ -308,14 +341,22 @@ impl CallTask {
                     self.after_speech = AfterSpeech::Hangup(format!("bot-{reason}"));
                 }
                 Action::Transfer { queue, reason } => {
-                    tracing::info!("call {}: transfer to {queue:?} ({reason}) requested; no agent queues yet", self.id);
+                    tracing::info!(
+                        "call {}: transfer to {queue:?} ({reason}) requested; no agent queues yet",
+                        self.id
+                    );
                     if !text.is_empty() {
                         text.push(' ');
                     }
                     text.push_str(NO_AGENT);
-                    self.after_speech = AfterSpeech::Hangup(format!("transfer-unavailable:{reason}"));
+                    self.after_speech =
+                        AfterSpeech::Hangup(format!("transfer-unavailable:{reason}"));
                 }
-                Action::Matched { intent, score, node } => {
+                Action::Matched {
+                    intent,
+                    score,
+                    node,
+                } => {
                     if let Some(turn) = &mut self.turn {
                         turn.record.intent = intent;
                         turn.record.match_score = Some(score as f64);
@@ -362,7 +403,9 @@ impl CallTask {
                 }
                 self.playout.push(&pcm);
             }
-            TtsChunk::Failed(reason) => tracing::error!("call {}: speech synthesis failed: {reason}", self.id),
+            TtsChunk::Failed(reason) => {
+                tracing::error!("call {}: speech synthesis failed: {reason}", self.id)
+            }
             TtsChunk::Done => {
                 self.speech.pop_front();
             }
@@ -414,38 +457,92 @@ impl CallTask {
                     self.stop_speaking();
                 }
             }
+            ListenerEvent::Paused { pause, samples } => {
+                if self.accepting_input() && self.asr_in_flight.is_none() {
+                    self.speculation = Some(Speculation {
+                        pause,
+                        result: None,
+                        turn_end: None,
+                    });
+                    self.submit_asr(Some(pause), samples);
+                }
+            }
+            ListenerEvent::Resumed { pause } => {
+                if self.speculation.as_ref().is_some_and(|s| s.pause == pause) {
+                    self.speculation = None;
+                }
+            }
             ListenerEvent::Utterance {
+                pause,
                 samples,
                 decided_at,
                 endpoint_wait,
             } => {
-                if !self.accepting_input() || self.asr_in_flight {
+                let end = TurnEnd {
+                    decided_at,
+                    endpoint_wait,
+                };
+                if !self.accepting_input() || self.asr_in_flight.is_some() {
                     tracing::debug!("call {}: utterance ignored (bot busy)", self.id);
+                    self.speculation = None;
                     return;
                 }
-                self.asr_in_flight = true;
                 self.no_input_deadline = None;
-                let asr = self.services.asr.clone();
-                let internal = self.internal.clone();
-                let speech_end = decided_at.checked_sub(endpoint_wait).unwrap_or(decided_at);
-                tokio::spawn(async move {
-                    let result = match asr.transcribe(samples).await {
-                        Ok(r) => r,
-                        Err(e) => Err(e.to_string()),
-                    };
-                    let _ = internal.send(Internal::Asr {
-                        result,
-                        speech_end,
-                        endpoint_wait,
-                    });
-                });
+                match self.speculation.take() {
+                    Some(mut spec) if pause == Some(spec.pause) => match spec.result.take() {
+                        Some(result) => self.on_transcript(result, end).await,
+                        None => {
+                            spec.turn_end = Some(end);
+                            self.speculation = Some(spec);
+                        }
+                    },
+                    _ => {
+                        self.asr_in_flight = Some(end);
+                        self.submit_asr(None, samples);
+                    }
+                }
             }
-            ListenerEvent::Failed(reason) => tracing::error!("call {}: VAD failed: {reason}", self.id),
+            ListenerEvent::Failed(reason) => {
+                tracing::error!("call {}: VAD failed: {reason}", self.id)
+            }
         }
     }
 
-    async fn on_transcript(&mut self, result: Result<AsrResult, String>, speech_end: Instant, endpoint_wait: Duration) {
-        self.asr_in_flight = false;
+    fn submit_asr(&self, pause: Option<u64>, samples: Vec<f32>) {
+        let asr = self.services.asr.clone();
+        let internal = self.internal.clone();
+        tokio::spawn(async move {
+            let result = match asr.transcribe(samples).await {
+                Ok(r) => r,
+                Err(e) => Err(e.to_string()),
+            };
+            let _ = internal.send(Internal::Asr { pause, result });
+        });
+    }
+
+    async fn on_asr(&mut self, pause: Option<u64>, result: Result<AsrResult, String>) {
+        match pause {
+            None => {
+                if let Some(end) = self.asr_in_flight.take() {
+                    self.on_transcript(result, end).await;
+                }
+            }
+            Some(pause) => {
+                let Some(spec) = self.speculation.as_mut().filter(|s| s.pause == pause) else {
+                    return; // the caller went on speaking: stale
+                };
+                match spec.turn_end {
+                    Some(end) => {
+                        self.speculation = None;
+                        self.on_transcript(result, end).await;
+                    }
+                    None => spec.result = Some(result),
+                }
+            }
+        }
+    }
+
+    async fn on_transcript(&mut self, result: Result<AsrResult, String>, end: TurnEnd) {
         let asr = match result {
             Ok(asr) => asr,
             Err(reason) => {
@@ -453,15 +550,27 @@ impl CallTask {
                 return;
             }
         };
-        tracing::info!("call {}: caller said {:?} (confidence {:.2})", self.id, asr.text, asr.confidence);
+        tracing::info!(
+            "call {}: caller said {:?} (confidence {:.2}, Whisper {} ms)",
+            self.id,
+            asr.text,
+            asr.confidence,
+            asr.elapsed.as_millis()
+        );
         self.flush_turn().await;
         self.turn_seq += 1;
         let mut turn = Turn::new(&self.id, self.turn_seq);
-        turn.speech_end = Some(speech_end);
+        turn.speech_end = Some(
+            end.decided_at
+                .checked_sub(end.endpoint_wait)
+                .unwrap_or(end.decided_at),
+        );
         turn.record.caller_text = Some(asr.text.trim().to_string());
         turn.record.asr_confidence = Some(asr.confidence as f64);
-        turn.record.endpoint_wait_ms = Some(ms(endpoint_wait));
-        turn.record.asr_ms = Some(ms(asr.elapsed));
+        turn.record.endpoint_wait_ms = Some(ms(end.endpoint_wait));
+        // What transcription added after the end of the turn (less than its run time when it
+        // started early, during the end-of-speech wait).
+        turn.record.asr_ms = Some(ms(end.decided_at.elapsed()));
         self.turn = Some(turn);
         // Barge-in may have cut the bot short: whatever it was going to do next is superseded.
         self.stop_speaking();
@@ -475,7 +584,7 @@ impl CallTask {
             }
         };
         let begin = Instant::now();
-        let actions = self.conversation.handle(input, Duration::ZERO);
+        let actions = self.conversation.handle(input, self.started.elapsed());
         let done = Instant::now();
         if let Some(turn) = &mut self.turn {
             turn.record.match_ms = Some(ms(done - begin));
@@ -497,15 +606,17 @@ impl CallTask {
         self.stop_speaking();
         self.after_speech = AfterSpeech::Nothing;
         self.no_input_deadline = None;
-        let actions = self.conversation.handle(CallerInput::Dtmf(digit), Duration::ZERO);
+        let actions = self
+            .conversation
+            .handle(CallerInput::Dtmf(digit), self.started.elapsed());
         self.apply(actions, Instant::now()).await;
     }
 
-    async fn handle_input(&mut self, input: CallerInput, now: Instant, _started: Instant) {
+    async fn handle_input(&mut self, input: CallerInput, now: Instant) {
         self.flush_turn().await;
         self.turn_seq += 1;
         self.turn = Some(Turn::new(&self.id, self.turn_seq));
-        let actions = self.conversation.handle(input, Duration::ZERO);
+        let actions = self.conversation.handle(input, self.started.elapsed());
         self.apply(actions, now).await;
     }
 }

@@ -95,22 +95,42 @@ fn resolve(target: &str) -> Result<(SocketAddr, String), HotlineError> {
 
 pub async fn dial(options: DialOptions) -> Result<DialReport, HotlineError> {
     let (destination, target_uri) = resolve(&options.target)?;
-    let local_ip: IpAddr = if destination.is_ipv4() { "127.0.0.1".parse() } else { "::1".parse() }
-        .map_err(|_| HotlineError::Dial("address".into()))?;
-    let sip_socket = UdpSocket::bind((local_ip, 0))
-        .await
-        .map_err(|source| HotlineError::Socket { addr: local_ip.to_string(), source })?;
+    let local_ip: IpAddr = if destination.is_ipv4() {
+        "127.0.0.1".parse()
+    } else {
+        "::1".parse()
+    }
+    .map_err(|_| HotlineError::Dial("address".into()))?;
+    let sip_socket =
+        UdpSocket::bind((local_ip, 0))
+            .await
+            .map_err(|source| HotlineError::Socket {
+                addr: local_ip.to_string(),
+                source,
+            })?;
     let sip_local = sip_socket
         .local_addr()
-        .map_err(|source| HotlineError::Socket { addr: local_ip.to_string(), source })?;
-    let rtp_socket = std::net::UdpSocket::bind((local_ip, 0))
-        .map_err(|source| HotlineError::Socket { addr: local_ip.to_string(), source })?;
+        .map_err(|source| HotlineError::Socket {
+            addr: local_ip.to_string(),
+            source,
+        })?;
+    let rtp_socket =
+        std::net::UdpSocket::bind((local_ip, 0)).map_err(|source| HotlineError::Socket {
+            addr: local_ip.to_string(),
+            source,
+        })?;
     rtp_socket
         .set_nonblocking(true)
-        .map_err(|source| HotlineError::Socket { addr: local_ip.to_string(), source })?;
+        .map_err(|source| HotlineError::Socket {
+            addr: local_ip.to_string(),
+            source,
+        })?;
     let rtp_local = rtp_socket
         .local_addr()
-        .map_err(|source| HotlineError::Socket { addr: local_ip.to_string(), source })?;
+        .map_err(|source| HotlineError::Socket {
+            addr: local_ip.to_string(),
+            source,
+        })?;
 
     let mut endpoint = Endpoint::new(
         EndpointConfig {
@@ -123,7 +143,13 @@ pub async fn dial(options: DialOptions) -> Result<DialReport, HotlineError> {
         rand::random(),
     );
     let codecs = [to_sdp_codec(options.codec)];
-    let offer = hotline_sip::sdp::offer_sdp(rtp_local.ip(), rtp_local.port(), &codecs, DTMF_PT, rand::random::<u32>() as u64);
+    let offer = hotline_sip::sdp::offer_sdp(
+        rtp_local.ip(),
+        rtp_local.port(),
+        &codecs,
+        DTMF_PT,
+        rand::random::<u32>() as u64,
+    );
     let call = endpoint
         .invite(
             Instant::now(),
@@ -213,7 +239,14 @@ pub async fn dial(options: DialOptions) -> Result<DialReport, HotlineError> {
                         .as_deref()
                         .and_then(|sdp| hotline_sip::sdp::SessionDescription::parse(sdp).ok())
                         .and_then(|sdp| hotline_sip::sdp::negotiate(&sdp, &codecs).ok())
-                        .map(|n| (Some(n.remote_rtp), from_sdp_codec(n.codec), n.payload_type, n.dtmf_payload_type))
+                        .map(|n| {
+                            (
+                                Some(n.remote_rtp),
+                                from_sdp_codec(n.codec),
+                                n.payload_type,
+                                n.dtmf_payload_type,
+                            )
+                        })
                         .unwrap_or((None, options.codec, options.codec.payload_type(), None));
                     eprintln!("answered: {} to {remote:?}", crate::call::codec_name(codec));
                     if let Some(socket) = rtp_socket.take() {

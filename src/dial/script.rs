@@ -87,7 +87,11 @@ impl Script {
             if self.awaiting_reply {
                 if let Some(last) = self.timings.last_mut() {
                     // The frame heard now started one frame ago.
-                    last.response = Some(self.now.saturating_sub(FRAME).saturating_sub(last.caller_end));
+                    last.response = Some(
+                        self.now
+                            .saturating_sub(FRAME)
+                            .saturating_sub(last.caller_end),
+                    );
                 }
                 self.awaiting_reply = false;
             }
@@ -130,7 +134,11 @@ impl Script {
         }
 
         let waited = self.now.saturating_sub(self.waiting_since);
-        let limit = if self.timings.is_empty() { self.first_prompt_timeout } else { self.reply_timeout };
+        let limit = if self.timings.is_empty() {
+            self.first_prompt_timeout
+        } else {
+            self.reply_timeout
+        };
         let bot_done = self.bot_spoke && self.bot_quiet_for >= self.gap;
         if !(bot_done || waited >= limit) {
             return Output::Silence;
@@ -171,7 +179,7 @@ fn last_voiced_sample(pcm: &[i16]) -> usize {
         .enumerate()
         .filter(|(_, c)| hotline_media::rms_dbfs(&hotline_media::pcm_to_f32(c)) > VOICED_DBFS)
         .map(|(i, c)| i * FRAME_SAMPLES + c.len())
-        .last()
+        .next_back()
         .unwrap_or(0)
 }
 
@@ -190,13 +198,20 @@ mod tests {
         let mut question = tone(25);
         question.extend(vec![0i16; 10 * FRAME_SAMPLES]); // 200 ms of trailing silence
         let mut s = Script::new(
-            vec![Step::Play { name: "q1".into(), pcm: question }],
+            vec![Step::Play {
+                name: "q1".into(),
+                pcm: question,
+            }],
             Duration::from_millis(600),
         );
         let loud = tone(1);
         let quiet = vec![0i16; FRAME_SAMPLES];
         for _ in 0..50 {
-            assert_eq!(s.on_frame(&loud), Output::Silence, "must not talk over the greeting");
+            assert_eq!(
+                s.on_frame(&loud),
+                Output::Silence,
+                "must not talk over the greeting"
+            );
         }
         let mut sent_audio = 0;
         for _ in 0..29 {
@@ -243,7 +258,10 @@ mod tests {
                 break;
             }
         }
-        assert_eq!(out, vec![Output::Digit('1'), Output::Digit('2'), Output::HangUp]);
+        assert_eq!(
+            out,
+            vec![Output::Digit('1'), Output::Digit('2'), Output::HangUp]
+        );
         assert_eq!(s.timings()[0].response, None);
     }
 }

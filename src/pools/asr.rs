@@ -68,7 +68,10 @@ impl AsrPool {
     }
 
     /// Transcribes one utterance. Fails only when the pool is gone; a model error comes back as text.
-    pub async fn transcribe(&self, pcm_8k: Vec<f32>) -> Result<Result<AsrResult, String>, HotlineError> {
+    pub async fn transcribe(
+        &self,
+        pcm_8k: Vec<f32>,
+    ) -> Result<Result<AsrResult, String>, HotlineError> {
         let (reply, answer) = oneshot::channel();
         let job = AsrJob {
             pcm_8k,
@@ -79,6 +82,8 @@ impl AsrPool {
             .send_async(job)
             .await
             .map_err(|_| HotlineError::PoolStopped { what: "ASR" })?;
-        answer.await.map_err(|_| HotlineError::PoolStopped { what: "ASR" })
+        answer
+            .await
+            .map_err(|_| HotlineError::PoolStopped { what: "ASR" })
     }
 }

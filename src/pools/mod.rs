@@ -4,6 +4,8 @@
 //! jobs and await replies. Silero VAD runs on one small thread per call, since it keeps per-call state.
 
 pub mod asr;
+pub mod early_turn;
+pub mod prompt_cache;
 pub mod tts;
 pub mod vad;
 

@@ -9,6 +9,7 @@ use hotline_media::{f32_to_pcm, Resampler};
 use hotline_speak::{split_sentences, PiperVoice};
 use tokio::sync::mpsc;
 
+use super::prompt_cache::PromptCache;
 use crate::error::HotlineError;
 
 /// One piece of synthesised speech, or the end of the job.
@@ -30,20 +31,28 @@ pub struct TtsJob {
 #[derive(Clone)]
 pub struct TtsPool {
     queue: flume::Sender<TtsJob>,
+    cache: Option<Arc<PromptCache>>,
 }
 
 impl TtsPool {
-    pub fn start(voice_onnx: &Path, workers: usize, threads: usize) -> Result<TtsPool, HotlineError> {
+    /// Starts `workers` synthesis threads; with a cache, sentences said before are not synthesised again.
+    pub fn start(
+        voice_onnx: &Path,
+        workers: usize,
+        threads: usize,
+        cache: Option<Arc<PromptCache>>,
+    ) -> Result<TtsPool, HotlineError> {
         let config = voice_config_path(voice_onnx);
         let (queue, jobs) = flume::bounded::<TtsJob>(workers * 16);
         for n in 0..workers {
             let mut voice = PiperVoice::load_with_threads(voice_onnx, &config, threads)?;
             let jobs = jobs.clone();
+            let cache = cache.clone();
             std::thread::Builder::new()
                 .name(format!("tts-{n}"))
                 .spawn(move || {
                     while let Ok(job) = jobs.recv() {
-                        run_job(&mut voice, job);
+                        run_job(&mut voice, cache.as_deref(), job);
                     }
                 })
                 .map_err(|source| HotlineError::Io {
@@ -51,7 +60,41 @@ impl TtsPool {
                     source,
                 })?;
         }
-        Ok(TtsPool { queue })
+        Ok(TtsPool { queue, cache })
+    }
+
+    /// Synthesises `texts` into the cache on a background thread with its own voice, so calls
+    /// never queue behind it. Returns at once.
+    pub fn prepare(&self, voice_onnx: &Path, texts: Vec<String>) -> Result<(), HotlineError> {
+        let Some(cache) = self.cache.clone() else {
+            return Ok(());
+        };
+        let mut voice =
+            PiperVoice::load_with_threads(voice_onnx, &voice_config_path(voice_onnx), 1)?;
+        std::thread::Builder::new()
+            .name("tts-prepare".into())
+            .spawn(move || {
+                let started = std::time::Instant::now();
+                for text in &texts {
+                    for sentence in split_sentences(text) {
+                        if cache.get(&sentence).is_none() {
+                            if let Some(pcm) = synthesize_8k(&mut voice, &sentence) {
+                                cache.insert(&sentence, Arc::new(pcm));
+                            }
+                        }
+                    }
+                }
+                tracing::info!(
+                    "prepared {} flow sentences in {:.1} s",
+                    cache.len(),
+                    started.elapsed().as_secs_f32()
+                );
+            })
+            .map_err(|source| HotlineError::Io {
+                path: "tts prepare thread".into(),
+                source,
+            })?;
+        Ok(())
     }
 
     pub async fn submit(&self, job: TtsJob) -> Result<(), HotlineError> {
@@ -69,26 +112,76 @@ pub fn voice_config_path(voice_onnx: &Path) -> std::path::PathBuf {
     name.into()
 }
 
-fn run_job(voice: &mut PiperVoice, job: TtsJob) {
-    let rate = voice.sample_rate();
+fn synthesize_8k(voice: &mut PiperVoice, sentence: &str) -> Option<Vec<i16>> {
+    match voice.synthesize(sentence) {
+        Ok(audio) => {
+            let rate = voice.sample_rate();
+            let mut down = Resampler::new(rate, 8000);
+            let mut pcm = Vec::with_capacity(audio.len() * 8000 / rate as usize + 64);
+            down.process(&audio, &mut pcm);
+            down.flush(&mut pcm);
+            let mut pcm = f32_to_pcm(&pcm);
+            trim_leading_silence(&mut pcm);
+            Some(pcm)
+        }
+        Err(e) => {
+            tracing::error!("speech synthesis failed for {sentence:?}: {e}");
+            None
+        }
+    }
+}
+
+/// Piper starts each sentence with up to a few hundred milliseconds of near-silence; on a phone
+/// that is pure latency. Keeps 20 ms before the first sample above -50 dBFS.
+pub fn trim_leading_silence(pcm: &mut Vec<i16>) {
+    const THRESHOLD: i16 = 104; // -50 dBFS
+    const KEEP: usize = 160;
+    if let Some(first) = pcm.iter().position(|s| s.unsigned_abs() > THRESHOLD as u16) {
+        pcm.drain(..first.saturating_sub(KEEP));
+    }
+}
+
+fn run_job(voice: &mut PiperVoice, cache: Option<&PromptCache>, job: TtsJob) {
     for sentence in split_sentences(&job.text) {
         if job.cancelled.load(Ordering::Relaxed) {
             break;
         }
-        match voice.synthesize(&sentence) {
-            Ok(audio) => {
-                let mut down = Resampler::new(rate, 8000);
-                let mut pcm = Vec::with_capacity(audio.len() * 8000 / rate as usize + 64);
-                down.process(&audio, &mut pcm);
-                down.flush(&mut pcm);
-                if job.output.send(TtsChunk::Audio(f32_to_pcm(&pcm))).is_err() {
-                    return;
+        let pcm = match cache.and_then(|c| c.get(&sentence)) {
+            Some(hit) => hit.as_ref().clone(),
+            None => match synthesize_8k(voice, &sentence) {
+                Some(pcm) => {
+                    if let Some(c) = cache {
+                        c.insert(&sentence, Arc::new(pcm.clone()));
+                    }
+                    pcm
                 }
-            }
-            Err(e) => {
-                let _ = job.output.send(TtsChunk::Failed(e.to_string()));
-            }
+                None => {
+                    let _ = job.output.send(TtsChunk::Failed(sentence));
+                    continue;
+                }
+            },
+        };
+        if job.output.send(TtsChunk::Audio(pcm)).is_err() {
+            return;
         }
     }
     let _ = job.output.send(TtsChunk::Done);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::trim_leading_silence;
+
+    #[test]
+    fn leading_near_silence_is_cut_to_20_ms() {
+        let mut pcm = vec![0i16; 2000];
+        pcm[1000] = 20; // hiss below -50 dBFS stays part of the silence
+        pcm.extend([3000, -3000, 0, 0]);
+        trim_leading_silence(&mut pcm);
+        assert_eq!(pcm.len(), 160 + 4);
+        assert_eq!(pcm[160], 3000);
+        let mut quiet = vec![0i16; 500];
+        trim_leading_silence(&mut quiet);
+        assert_eq!(quiet.len(), 500, "all-quiet audio is left alone");
+    }
 }

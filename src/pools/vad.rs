@@ -7,6 +7,7 @@ use hotline_listen::SileroVad;
 use hotline_media::{EndpointEvent, Endpointer, EndpointerConfig};
 use tokio::sync::mpsc;
 
+use super::early_turn::{PauseSignal, PauseWatch};
 use crate::error::HotlineError;
 
 /// Silero's window at 8 kHz.
@@ -15,7 +16,18 @@ const VAD_CHUNK: usize = 256;
 #[derive(Debug)]
 pub enum ListenerEvent {
     SpeechStarted,
+    /// The caller paused: what was said so far, to transcribe ahead of the end of the turn.
+    Paused {
+        pause: u64,
+        samples: Vec<f32>,
+    },
+    /// The caller went on after that pause.
+    Resumed {
+        pause: u64,
+    },
     Utterance {
+        /// The pause whose audio this turn is, when the caller did not speak after it.
+        pause: Option<u64>,
         samples: Vec<f32>,
         /// When the endpointer decided the turn was over.
         decided_at: Instant,
@@ -29,15 +41,22 @@ pub enum ListenerEvent {
 pub fn spawn_listener(
     vad_model: &Path,
     config: EndpointerConfig,
+    early_pause: std::time::Duration,
     events: mpsc::UnboundedSender<ListenerEvent>,
 ) -> Result<std::sync::mpsc::Sender<Vec<f32>>, HotlineError> {
     let mut vad = SileroVad::load(vad_model)?;
+    let chunk_time =
+        std::time::Duration::from_secs_f64(VAD_CHUNK as f64 / f64::from(config.sample_rate));
+    let mut pauses = PauseWatch::new(early_pause, config.end_threshold, chunk_time);
+    let pre_roll = (config.pre_roll.as_secs_f64() * f64::from(config.sample_rate)) as usize;
     let (audio_in, audio) = std::sync::mpsc::channel::<Vec<f32>>();
     std::thread::Builder::new()
         .name("listener".into())
         .spawn(move || {
             let mut endpointer = Endpointer::new(config);
             let mut pending: Vec<f32> = Vec::with_capacity(VAD_CHUNK * 2);
+            // The current turn's audio with its pre-roll, for early transcription.
+            let mut turn_audio: Vec<f32> = Vec::new();
             while let Ok(frame) = audio.recv() {
                 pending.extend_from_slice(&frame);
                 while pending.len() >= VAD_CHUNK {
@@ -49,6 +68,7 @@ pub fn spawn_listener(
                             return;
                         }
                     };
+                    turn_audio.extend_from_slice(&chunk);
                     let out = match endpointer.push(&chunk, p) {
                         Some(EndpointEvent::SpeechStarted { .. }) => ListenerEvent::SpeechStarted,
                         Some(EndpointEvent::Utterance {
@@ -56,12 +76,31 @@ pub fn spawn_listener(
                             ended,
                             speech_end,
                             ..
-                        }) => ListenerEvent::Utterance {
-                            samples,
-                            decided_at: Instant::now(),
-                            endpoint_wait: ended.saturating_sub(speech_end),
-                        },
-                        None => continue,
+                        }) => {
+                            turn_audio.clear();
+                            ListenerEvent::Utterance {
+                                pause: pauses.turn_ended(),
+                                samples,
+                                decided_at: Instant::now(),
+                                endpoint_wait: ended.saturating_sub(speech_end),
+                            }
+                        }
+                        None => {
+                            let speaking = endpointer.is_speaking();
+                            if !speaking && turn_audio.len() > pre_roll {
+                                turn_audio.drain(..turn_audio.len() - pre_roll);
+                            }
+                            match pauses.on_chunk(speaking, p) {
+                                Some(PauseSignal::Pause(pause)) => ListenerEvent::Paused {
+                                    pause,
+                                    samples: turn_audio.clone(),
+                                },
+                                Some(PauseSignal::Resumed(pause)) => {
+                                    ListenerEvent::Resumed { pause }
+                                }
+                                None => continue,
+                            }
+                        }
                     };
                     if events.send(out).is_err() {
                         return;

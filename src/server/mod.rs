@@ -40,10 +40,17 @@ pub struct Services {
 impl Services {
     pub fn peer_allowed(&self, source: SocketAddr) -> bool {
         let ip = match source.ip() {
-            IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(IpAddr::V6(v6)),
+            IpAddr::V6(v6) => v6
+                .to_ipv4_mapped()
+                .map(IpAddr::V4)
+                .unwrap_or(IpAddr::V6(v6)),
             v4 => v4,
         };
-        self.config.sip.allowed_peers.iter().any(|net| net.contains(&ip))
+        self.config
+            .sip
+            .allowed_peers
+            .iter()
+            .any(|net| net.contains(&ip))
     }
 
     /// The flow a new call should run (calls keep the version they started with).
@@ -62,10 +69,12 @@ impl Services {
             let step = self.next_port.fetch_add(1, Ordering::Relaxed) % span;
             let port = rtp.port_min + step * 2;
             if let Ok(socket) = std::net::UdpSocket::bind((rtp.address, port)) {
-                socket.set_nonblocking(true).map_err(|source| HotlineError::Socket {
-                    addr: format!("{}:{port}", rtp.address),
-                    source,
-                })?;
+                socket
+                    .set_nonblocking(true)
+                    .map_err(|source| HotlineError::Socket {
+                        addr: format!("{}:{port}", rtp.address),
+                        source,
+                    })?;
                 return Ok(socket);
             }
         }
@@ -126,7 +135,11 @@ pub fn load_flow_file(path: &std::path::Path) -> Result<ActiveFlow, HotlineError
     let flow = hotline_flow::load_flow(&source, &path.display().to_string()).map_err(|diags| {
         HotlineError::Flow {
             file: path.display().to_string(),
-            report: diags.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n"),
+            report: diags
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join("\n"),
         }
     })?;
     let flow = Arc::new(flow);
@@ -158,15 +171,30 @@ pub async fn run(
         tracing::warn!("closed {closed} call record(s) left open by an earlier crash");
     }
     tracing::info!("loading Whisper {}", models.whisper.display());
-    let asr = AsrPool::start(&models.whisper, config.speech.asr_workers, config.speech.asr_threads)?;
+    let asr = AsrPool::start(
+        &models.whisper,
+        config.speech.asr_workers,
+        config.speech.asr_threads,
+    )?;
     tracing::info!("loading Piper voice {}", models.voice.display());
-    let tts = TtsPool::start(&models.voice, config.speech.tts_workers, config.speech.tts_threads)?;
-    let socket = UdpSocket::bind(config.sip.listen)
-        .await
-        .map_err(|source| HotlineError::Socket {
-            addr: config.sip.listen.to_string(),
-            source,
-        })?;
+    let cache = config
+        .speech
+        .prompt_cache
+        .then(|| Arc::new(crate::pools::prompt_cache::PromptCache::new(2000)));
+    let tts = TtsPool::start(
+        &models.voice,
+        config.speech.tts_workers,
+        config.speech.tts_threads,
+        cache,
+    )?;
+    tts.prepare(&models.voice, flow.flow.spoken_texts())?;
+    let socket =
+        UdpSocket::bind(config.sip.listen)
+            .await
+            .map_err(|source| HotlineError::Socket {
+                addr: config.sip.listen.to_string(),
+                source,
+            })?;
     let local = socket.local_addr().map_err(|source| HotlineError::Socket {
         addr: config.sip.listen.to_string(),
         source,

@@ -5,7 +5,6 @@
 //! admitted call to its own task.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -82,7 +81,7 @@ pub async fn run_signalling(
         }
         flush(&socket, &mut endpoint).await;
         while let Some(event) = endpoint.poll_event() {
-            dispatch(event, &mut endpoint, &mut calls, &services, &commands_tx, local).await;
+            dispatch(event, &mut endpoint, &mut calls, &services, &commands_tx).await;
         }
         flush(&socket, &mut endpoint).await;
     }
@@ -109,7 +108,6 @@ async fn dispatch(
     calls: &mut HashMap<CallId, mpsc::UnboundedSender<DialogEvent>>,
     services: &Arc<Services>,
     commands: &mpsc::UnboundedSender<SipCommand>,
-    local: SocketAddr,
 ) {
     let now = Instant::now();
     match event {
@@ -147,7 +145,6 @@ async fn dispatch(
                 caller: address_of(&from),
                 callee: address_of(&to),
                 media,
-                sip_local: local,
             };
             tokio::spawn(call::run_inbound(
                 setup,
@@ -157,16 +154,22 @@ async fn dispatch(
             ));
         }
         Event::Confirmed { call } => relay(calls, &call, DialogEvent::Confirmed),
-        Event::Cancelled { call } => relay(calls, &call, DialogEvent::Ended("caller-cancel".into())),
-        Event::Ended { call, cause } => {
-            relay(calls, &call, DialogEvent::Ended(call::end_cause_name(&cause).into()))
+        Event::Cancelled { call } => {
+            relay(calls, &call, DialogEvent::Ended("caller-cancel".into()))
         }
+        Event::Ended { call, cause } => relay(
+            calls,
+            &call,
+            DialogEvent::Ended(call::end_cause_name(&cause).into()),
+        ),
         Event::Failed { call, status, .. } => {
             relay(calls, &call, DialogEvent::Ended(format!("failed-{status}")))
         }
-        Event::Info { call, content_type, body } => {
-            relay(calls, &call, DialogEvent::Info { content_type, body })
-        }
+        Event::Info {
+            call,
+            content_type,
+            body,
+        } => relay(calls, &call, DialogEvent::Info { content_type, body }),
         Event::Ringing { .. } | Event::Answered { .. } => {}
     }
 }
@@ -182,7 +185,11 @@ fn address_of(header: &str) -> String {
     }
 }
 
-fn relay(calls: &HashMap<CallId, mpsc::UnboundedSender<DialogEvent>>, call: &CallId, event: DialogEvent) {
+fn relay(
+    calls: &HashMap<CallId, mpsc::UnboundedSender<DialogEvent>>,
+    call: &CallId,
+    event: DialogEvent,
+) {
     if let Some(tx) = calls.get(call) {
         let _ = tx.send(event);
     }

@@ -93,6 +93,18 @@ impl Flow {
     pub fn warnings(&self) -> &[Diagnostic] {
         &self.warnings
     }
+
+    /// Every text the flow can speak, rendered with the variables' declared values: what a
+    /// speech synthesiser can prepare before the first call. Duplicates are removed.
+    pub fn spoken_texts(&self) -> Vec<String> {
+        let mut seen = std::collections::HashSet::new();
+        self.nodes
+            .iter()
+            .flat_map(|node| node.texts())
+            .map(|text| crate::template::render(&text.value, &self.variables))
+            .filter(|text| !text.trim().is_empty() && seen.insert(text.clone()))
+            .collect()
+    }
 }
 
 /// Loads and validates a flow from its source text. `file_name` is used in diagnostics only.

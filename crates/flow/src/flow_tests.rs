@@ -311,3 +311,14 @@ nodes:
         ]
     );
 }
+
+#[test]
+fn spoken_texts_are_rendered_with_declared_values_once_each() {
+    let source = "flow: t\nvariables:\n  shop: Acme\nstart: hello\nintents:\n  done:\n    keywords: [bye]\nnodes:\n  hello:\n    say: \"Welcome to {shop}.\"\n    next: menu\n  menu:\n    ask: \"How can I help?\"\n    routes:\n      - intent: done\n        next: bye\n    no_input: \"How can I help?\"\n    no_match: \"Sorry?\"\n    on_failure: bye\n  bye:\n    hangup: \"Goodbye.\"\n";
+    let flow = load_flow(source, "t.yaml").expect("valid flow");
+    let texts = flow.spoken_texts();
+    assert_eq!(
+        texts,
+        ["Welcome to Acme.", "How can I help?", "Sorry?", "Goodbye."]
+    );
+}
