@@ -182,7 +182,7 @@ mod tests {
         assert!(text.contains("delivery_times (score 0.80) -> delivery"));
         assert!(text.contains("voice-to-voice 812 ms"));
         assert!(text.contains("cause     caller-bye"));
-        assert!(text.contains("flow      shop @ 0123456789ab"));
+        assert!(text.contains("flow      shop @ 0123456789abcdef"));
         assert!(list_line(&call).contains("12.0"));
     }
 }

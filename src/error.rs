@@ -29,6 +29,8 @@ pub enum HotlineError {
     #[error(transparent)]
     Models(#[from] hotline_models::ModelsError),
     #[error(transparent)]
+    Onnx(#[from] hotline_onnx::OnnxError),
+    #[error(transparent)]
     Listen(#[from] hotline_listen::ListenError),
     #[error(transparent)]
     Speak(#[from] hotline_speak::SpeakError),

@@ -3,6 +3,7 @@
 mod bench;
 mod call;
 mod cli_calls;
+mod cli_flow;
 mod config;
 mod dial;
 mod error;
@@ -82,6 +83,11 @@ enum Command {
         #[command(subcommand)]
         action: FlowAction,
     },
+    /// Talk to a flow as text, with the engine the phone path runs.
+    Chat {
+        #[arg(default_value = "flows/shop.yaml")]
+        flow: PathBuf,
+    },
     /// Read call records.
     Calls {
         #[command(subcommand)]
@@ -126,6 +132,15 @@ enum ModelsAction {
 enum FlowAction {
     /// Validate flow files; reports every problem as file:line:column.
     Check { files: Vec<PathBuf> },
+    /// Run scripted conversations (default: every flows/tests/*.yaml).
+    Test { scripts: Vec<PathBuf> },
+    /// Print the exact flow source a call ran (the version hash from `hotline calls show`).
+    Version {
+        hash: String,
+        /// Override store.database.
+        #[arg(long)]
+        database: Option<PathBuf>,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -210,7 +225,22 @@ async fn run(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<()> {
         Command::Models { action } => models_command(action, cli.config.as_deref()),
         Command::Flow {
             action: FlowAction::Check { files },
-        } => flow_check(&files),
+        } => cli_flow::check(&files),
+        Command::Flow {
+            action: FlowAction::Test { scripts },
+        } => cli_flow::test(&scripts),
+        Command::Flow {
+            action: FlowAction::Version { hash, database },
+        } => {
+            let config = config::Config::load(cli.config.as_deref())?;
+            let store = store::Store::open(&database.unwrap_or(config.database)).await?;
+            match store.flow_source(&hash).await? {
+                Some(source) => print!("{source}"),
+                None => anyhow::bail!("no flow version {hash} in the call records"),
+            }
+            Ok(())
+        }
+        Command::Chat { flow } => cli_flow::chat(&flow),
         Command::Calls { action, database } => {
             let mut config = config::Config::load(cli.config.as_deref())?;
             if let Some(db) = database {
@@ -342,33 +372,4 @@ fn models_command(
             Ok(())
         }
     }
-}
-
-fn flow_check(files: &[PathBuf]) -> anyhow::Result<()> {
-    if files.is_empty() {
-        anyhow::bail!("name at least one flow file");
-    }
-    let mut failed = 0;
-    for file in files {
-        let source =
-            std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-        match hotline_flow::check(&source, &file.display().to_string()) {
-            diagnostics if diagnostics.iter().any(|d| d.is_error()) => {
-                failed += 1;
-                for d in &diagnostics {
-                    println!("{d}");
-                }
-            }
-            diagnostics => {
-                for d in &diagnostics {
-                    println!("{d}");
-                }
-                println!("{}: ok", file.display());
-            }
-        }
-    }
-    if failed > 0 {
-        anyhow::bail!("{failed} flow file(s) have errors");
-    }
-    Ok(())
 }

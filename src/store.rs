@@ -165,6 +165,39 @@ impl Store {
         Ok(())
     }
 
+    /// Keeps a flow version's source under its hash (once; reloading the same text is a no-op).
+    pub async fn flow_loaded(
+        &self,
+        version: &str,
+        name: &str,
+        file: &str,
+        source: &str,
+        at: i64,
+    ) -> Result<(), HotlineError> {
+        sqlx::query(
+            "INSERT OR IGNORE INTO flow_versions (version, name, file, loaded_at, source) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(version)
+        .bind(name)
+        .bind(file)
+        .bind(at)
+        .bind(source)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The source of a flow version a call ran.
+    pub async fn flow_source(&self, version: &str) -> Result<Option<String>, HotlineError> {
+        let row = sqlx::query("SELECT source FROM flow_versions WHERE version = ?")
+            .bind(version)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| r.try_get("source"))
+            .transpose()
+            .map_err(Into::into)
+    }
+
     /// The newest calls first.
     pub async fn list_calls(&self, limit: i64) -> Result<Vec<CallRecord>, HotlineError> {
         let rows = sqlx::query("SELECT * FROM calls ORDER BY started_at DESC, id DESC LIMIT ?")
@@ -297,6 +330,24 @@ mod tests {
         let turns = store.turns("c1").await.unwrap();
         assert_eq!(turns.len(), 1);
         assert_eq!(turns[0].bot_text.as_deref(), Some("Two to three days."));
+    }
+
+    #[tokio::test]
+    async fn flow_versions_are_kept_by_hash() {
+        let store = Store::open(&temp_db("flows")).await.unwrap();
+        store
+            .flow_loaded("v1", "shop", "flows/shop.yaml", "flow: shop\n", 5)
+            .await
+            .unwrap();
+        store
+            .flow_loaded("v1", "shop", "flows/shop.yaml", "flow: shop\n", 9)
+            .await
+            .unwrap();
+        assert_eq!(
+            store.flow_source("v1").await.unwrap().as_deref(),
+            Some("flow: shop\n")
+        );
+        assert_eq!(store.flow_source("v2").await.unwrap(), None);
     }
 
     #[tokio::test]

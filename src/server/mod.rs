@@ -3,6 +3,7 @@
 //! `run` is the whole server's entry point (the binary, the benchmark and the tests all call it), so
 //! there is exactly one way the server starts.
 
+mod reload;
 mod signalling;
 
 pub use signalling::SipCommand;
@@ -59,6 +60,15 @@ impl Services {
             Ok(guard) => Arc::clone(&guard),
             Err(poisoned) => Arc::clone(&poisoned.into_inner()),
         }
+    }
+
+    /// New calls run `active` from now on.
+    pub fn set_flow(&self, active: ActiveFlow) {
+        let mut guard = match self.flow.write() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        *guard = Arc::new(active);
     }
 
     /// Binds an even RTP port from the configured range, rotating so ports are not reused at once.
@@ -132,28 +142,22 @@ pub fn load_flow_file(path: &std::path::Path) -> Result<ActiveFlow, HotlineError
         path: path.to_path_buf(),
         source,
     })?;
-    let flow = hotline_flow::load_flow(&source, &path.display().to_string()).map_err(|diags| {
-        HotlineError::Flow {
-            file: path.display().to_string(),
-            report: diags
-                .iter()
-                .map(|d| d.to_string())
-                .collect::<Vec<_>>()
-                .join("\n"),
-        }
+    let file = path.display().to_string();
+    active_flow(&source, &file).map_err(|report| HotlineError::Flow { file, report })
+}
+
+/// A flow from its source text, with its matcher; on errors, the diagnostics one per line.
+pub fn active_flow(source: &str, file: &str) -> Result<ActiveFlow, String> {
+    let flow = hotline_flow::load_flow(source, file).map_err(|diags| {
+        diags
+            .iter()
+            .map(|d| d.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
     })?;
     let flow = Arc::new(flow);
     let matcher: Arc<dyn IntentMatcher + Send + Sync> = Arc::new(KeywordMatcher::new(&flow));
     Ok(ActiveFlow { flow, matcher })
-}
-
-/// Creates the process's one ONNX Runtime environment and shares it with Piper and Silero.
-pub fn init_onnx(dylib: &std::path::Path) -> Result<(), HotlineError> {
-    hotline_speak::init_onnxruntime(dylib)?;
-    if let Some(environment) = hotline_speak::onnx_environment() {
-        hotline_listen::adopt_onnx_environment(&environment);
-    }
-    Ok(())
 }
 
 /// Runs the server until `shutdown` flips to true. `ready` receives the bound SIP address.
@@ -164,8 +168,18 @@ pub async fn run(
 ) -> Result<(), HotlineError> {
     let models = model_paths(&config)?;
     let flow = load_flow_file(&config.flow_file)?;
-    init_onnx(&models.onnxruntime)?;
+    hotline_onnx::init(&models.onnxruntime)?;
     let store = Store::open(&config.database).await?;
+    let flow_source = std::fs::read_to_string(&config.flow_file).unwrap_or_default();
+    store
+        .flow_loaded(
+            &flow.flow.version_hash(),
+            flow.flow.name(),
+            &config.flow_file.display().to_string(),
+            &flow_source,
+            unix_ms(),
+        )
+        .await?;
     let closed = store.close_interrupted_calls(unix_ms()).await?;
     if closed > 0 {
         tracing::warn!("closed {closed} call record(s) left open by an earlier crash");
@@ -204,6 +218,7 @@ pub async fn run(
         flow.flow.name(),
         &flow.flow.version_hash()[..12.min(flow.flow.version_hash().len())]
     );
+    let flow_file = config.flow_file.clone();
     let services = Arc::new(Services {
         store,
         asr,
@@ -217,5 +232,10 @@ pub async fn run(
     if let Some(ready) = ready {
         let _ = ready.send(local);
     }
+    tokio::spawn(reload::watch_flow(
+        Arc::clone(&services),
+        flow_file,
+        shutdown.clone(),
+    ));
     signalling::run_signalling(socket, services, shutdown).await
 }

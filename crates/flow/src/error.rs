@@ -21,4 +21,10 @@ pub enum FlowError {
         /// All findings, sorted by position.
         diagnostics: Vec<Diagnostic>,
     },
+    /// An http request names a secret (`{env.NAME}`) the runtime does not have.
+    #[error("secret `{name}` is not set in the environment")]
+    MissingSecret {
+        /// The environment variable's name.
+        name: String,
+    },
 }

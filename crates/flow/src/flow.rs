@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 use crate::check::check_flow;
 use crate::diagnostic::{sort_diagnostics, Diagnostic};
 use crate::parse::read_flow;
-use crate::schema::{Intent, Node, Route, Settings};
+use crate::schema::{FaqEntry, Intent, Node, Route, Settings};
 use crate::yaml::{parse_document, Reader};
 
 /// A validated call flow. Immutable; share it between calls in an `Arc`.
@@ -24,6 +24,9 @@ pub struct Flow {
     routes: Vec<Route>,
     nodes: Vec<Node>,
     index: HashMap<String, usize>,
+    faq: Vec<FaqEntry>,
+    remember: Vec<String>,
+    escalation: Option<String>,
     version_hash: String,
     warnings: Vec<Diagnostic>,
 }
@@ -89,19 +92,40 @@ impl Flow {
         self.index.get(id).and_then(|&i| self.nodes.get(i))
     }
 
+    /// The FAQ knowledge base (`faq:`), in file order.
+    pub fn faq(&self) -> &[FaqEntry] {
+        &self.faq
+    }
+
+    /// Variables whose new values the runtime should keep for the caller's next call
+    /// (`remember:`); the engine emits `Action::Remember` when one changes.
+    pub fn remember(&self) -> &[String] {
+        &self.remember
+    }
+
+    /// Node the call goes to when the caller gets angry and the current node has no
+    /// `on_anger` (`escalation:`).
+    pub fn escalation(&self) -> Option<&str> {
+        self.escalation.as_deref()
+    }
+
     /// Warnings found while loading (unreachable nodes, unused intents ...).
     pub fn warnings(&self) -> &[Diagnostic] {
         &self.warnings
     }
 
-    /// Every text the flow can speak, rendered with the variables' declared values: what a
-    /// speech synthesiser can prepare before the first call. Duplicates are removed.
+    /// Every text the flow can speak (node texts and FAQ answers), rendered with the
+    /// variables' declared values: what a speech synthesiser can prepare before the first
+    /// call. Duplicates are removed.
     pub fn spoken_texts(&self) -> Vec<String> {
         let mut seen = std::collections::HashSet::new();
         self.nodes
             .iter()
             .flat_map(|node| node.texts())
-            .map(|text| crate::template::render(&text.value, &self.variables))
+            .chain(self.faq.iter().map(|entry| &entry.answer))
+            .map(|text| {
+                crate::template::render(&text.value, &self.variables, self.settings.currency)
+            })
             .filter(|text| !text.trim().is_empty() && seen.insert(text.clone()))
             .collect()
     }
@@ -146,6 +170,9 @@ pub fn load_flow(source: &str, file_name: &str) -> Result<Flow, Vec<Diagnostic>>
         routes: parsed.routes,
         nodes: parsed.nodes,
         index,
+        faq: parsed.faq,
+        remember: parsed.remember.into_iter().map(|r| r.value).collect(),
+        escalation: parsed.escalation.map(|e| e.value),
         version_hash: sha256_hex(source),
         warnings: diagnostics,
     })

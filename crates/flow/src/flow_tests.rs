@@ -239,7 +239,7 @@ fn node_kind_problems_are_reported() {
     let source = edit("    hangup: Bye\n", "    reason: none\n");
     assert_eq!(
         findings(&source),
-        vec!["13:5: node `done` needs one of `say`, `ask`, `transfer` or `hangup`"]
+        vec!["13:5: node `done` needs one of `say`, `ask`, `menu`, `route`, `faq`, `set`, `if`, `goto`, `http`, `record`, `ticket`, `transfer`, `hangup`"]
     );
 }
 

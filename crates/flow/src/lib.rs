@@ -35,26 +35,35 @@
 //! ```
 
 mod check;
+pub mod condition;
 pub mod diagnostic;
 mod duration;
 pub mod engine;
 pub mod error;
+pub mod faq;
 pub mod flow;
 pub mod matcher;
 mod parse;
+pub mod say_as;
 pub mod schema;
 pub mod script;
+pub mod slots;
 mod template;
 mod yaml;
 
+pub use condition::Condition;
 pub use diagnostic::{Diagnostic, Severity, SourcePos};
-pub use engine::{Action, CallerInput, Conversation};
+pub use engine::{Action, CallerInput, Conversation, HttpRequest};
 pub use error::FlowError;
+pub use faq::{FaqAnswer, FaqAnswerer, KeywordFaq};
 pub use flow::{check, load_flow, Flow};
 pub use matcher::{is_no_speech, IntentMatch, IntentMatcher, KeywordMatcher};
 pub use parse::LANGUAGE_VERSION;
+pub use say_as::{Currency, SayAs};
 pub use schema::{
-    AskNode, HangupNode, Intent, ListenModes, Located, Node, NodeKind, Route, SayNode, Settings,
-    TransferNode,
+    AskNode, FaqEntry, FaqNode, GotoNode, HangupNode, HttpMethod, HttpNode, IfNode, Intent,
+    JsonTemplate, ListenModes, Located, Node, NodeKind, RecordNode, Route, RouteNode, RouteSource,
+    SayNode, SetNode, Settings, SlotSpec, TicketNode, TransferNode,
 };
 pub use script::{run_script, Script, ScriptReport, StepFailure};
+pub use slots::{parse_slot, CalendarDate, SlotType};

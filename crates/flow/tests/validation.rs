@@ -19,7 +19,7 @@ fn broken_flow_reports_every_problem_with_position() {
             "broken.yaml:18:17: a route of `menu` names unknown intent `delivry` (did you mean `delivery`?)",
             "broken.yaml:21:15: `next` of a route of `menu` names unknown node `delivery_anser` (did you mean `delivery_answer`?)",
             "broken.yaml:22:17: `on_failure` of `menu` names unknown node `human`",
-            "broken.yaml:23:5: unknown field `colour` in ask node `menu`; expected one of: ask, listen, timeout, routes, no_input, no_match, max_retries, on_failure",
+            "broken.yaml:23:5: unknown field `colour` in ask node `menu`; expected one of: ask, listen, timeout, routes, no_input, no_match, max_retries, on_failure, slot, next, otherwise, on_anger",
             "broken.yaml:24:3: `say` nodes loop without ever waiting for input: delivery_answer -> loop_back -> delivery_answer",
         ]
     );

@@ -33,24 +33,9 @@ pub enum ListenError {
         /// Samples at 16 kHz.
         samples: usize,
     },
-    /// The ONNX Runtime library could not be loaded.
-    #[error("cannot load ONNX Runtime from {path}: {source}")]
-    RuntimeLoad {
-        /// The library path.
-        path: PathBuf,
-        /// ort's error.
-        #[source]
-        source: ort::LoadDynamicError,
-    },
-    /// Another crate created the process's ONNX Runtime environment; adopt it instead.
-    #[error("an ONNX Runtime environment already exists in this process: pass it to hotline_listen::adopt_onnx_environment")]
-    EnvironmentElsewhere,
-    /// Creating the ONNX Runtime environment failed.
-    #[error("cannot create the ONNX Runtime environment: {0}")]
-    EnvironmentBuild(#[source] ort::Error),
-    /// A model was loaded before ONNX Runtime was initialised.
-    #[error("ONNX Runtime is not initialised: call hotline_listen::init_onnxruntime first")]
-    RuntimeNotInitialised,
+    /// ONNX Runtime is not available (not loaded, or not initialised with `hotline_onnx::init`).
+    #[error(transparent)]
+    Onnx(#[from] hotline_onnx::OnnxError),
     /// The VAD model could not be loaded.
     #[error("cannot load VAD model {path}: {source}")]
     VadLoad {

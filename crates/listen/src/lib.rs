@@ -3,12 +3,12 @@
 //! - [`WhisperAsr`] runs whisper.cpp (via whisper-rs) on 16 kHz utterances, sizing the
 //!   encoder window to the clip so a 2 s answer does not pay for Whisper's 30 s window.
 //! - [`SileroVad`] scores 32 ms chunks of 8 kHz telephone audio for speech, on ONNX Runtime
-//!   loaded once per process with [`init_onnxruntime`].
+//!   loaded once per process with `hotline_onnx::init`.
 //! - [`word_error_rate`] measures recognition quality against a reference transcript.
 //!
 //! ```no_run
 //! use std::path::Path;
-//! hotline_listen::init_onnxruntime(Path::new("models/libonnxruntime.so.1.31.1"))?;
+//! hotline_onnx::init(Path::new("models/libonnxruntime.so.1.31.1"))?;
 //! let mut vad = hotline_listen::SileroVad::load(Path::new("models/silero_vad.onnx"))?;
 //! let p = vad.speech_probability(&[0.0; 256])?;
 //! let asr = hotline_listen::WhisperAsr::load(Path::new("models/ggml-base.bin"), 2)?;
@@ -18,7 +18,6 @@
 //! ```
 
 mod error;
-mod runtime;
 mod vad;
 mod wer;
 mod whisper;
@@ -31,7 +30,6 @@ mod vad_tests;
 mod whisper_tests;
 
 pub use error::ListenError;
-pub use runtime::{adopt_onnx_environment, init_onnxruntime, onnx_environment};
 pub use vad::{SileroVad, VAD_CHUNK_8K};
 pub use wer::{normalise_words, word_error_rate, WordErrors};
 pub use whisper::{audio_ctx_for, AudioWindow, Transcript, WhisperAsr, WHISPER_SAMPLE_RATE};

@@ -32,7 +32,7 @@ pub(crate) fn model(name: &str) -> PathBuf {
 pub(crate) fn onnxruntime() {
     static INIT: Once = Once::new();
     INIT.call_once(|| {
-        crate::init_onnxruntime(&model("libonnxruntime.so.1.31.1")).expect("ONNX Runtime loads");
+        hotline_onnx::init(&model("libonnxruntime.so.1.31.1")).expect("ONNX Runtime loads");
     });
 }
 

@@ -6,7 +6,7 @@ use ort::session::builder::{GraphOptimizationLevel, SessionBuilder};
 use ort::session::Session;
 use ort::value::Tensor;
 
-use crate::{runtime, ListenError};
+use crate::ListenError;
 
 /// Samples per chunk at 8 kHz (32 ms).
 pub const VAD_CHUNK_8K: usize = 256;
@@ -25,15 +25,14 @@ pub struct SileroVad {
 }
 
 impl SileroVad {
-    /// Loads `silero_vad.onnx` (v5/v6) with one thread. Needs [`crate::init_onnxruntime`]
-    /// (or [`crate::adopt_onnx_environment`]) first.
+    /// Loads `silero_vad.onnx` (v5/v6) with one thread. Needs `hotline_onnx::init` first.
     pub fn load(model: &Path) -> Result<Self, ListenError> {
         if !model.exists() {
             return Err(ListenError::ModelMissing {
                 path: model.to_path_buf(),
             });
         }
-        let environment = runtime::environment()?;
+        let environment = hotline_onnx::environment()?;
         let load_error = |source: ort::Error| ListenError::VadLoad {
             path: model.to_path_buf(),
             source,

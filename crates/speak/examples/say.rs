@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use hotline_speak::{init_onnxruntime, split_sentences, PiperVoice};
+use hotline_speak::{split_sentences, PiperVoice};
 
 fn find(env_var: &str, dir: &str, file: &str) -> Result<PathBuf, String> {
     if let Ok(from_env) = std::env::var(env_var) {
@@ -34,7 +34,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             _ => text = arg,
         }
     }
-    init_onnxruntime(&find(
+    hotline_onnx::init(&find(
         "HOTLINE_MODELS_DIR",
         "models",
         "libonnxruntime.so.1.31.1",

@@ -92,27 +92,9 @@ pub enum SpeakError {
         /// Number of speakers in the voice.
         available: u32,
     },
-    /// The ONNX Runtime shared library could not be loaded.
-    #[error("cannot load ONNX Runtime from {path} (run `hotline models fetch`)")]
-    RuntimeLoad {
-        /// The library path.
-        path: PathBuf,
-        /// The loader's error.
-        #[source]
-        source: ort::LoadDynamicError,
-    },
-    /// ONNX Runtime loaded but refused to create its environment.
-    #[error("cannot create the ONNX Runtime environment")]
-    EnvironmentBuild(#[source] ort::Error),
-    /// A voice was loaded before [`crate::init_onnxruntime`] or [`crate::adopt_onnx_environment`].
-    #[error("ONNX Runtime is not initialised: call hotline_speak::init_onnxruntime first")]
-    RuntimeNotInitialised,
-    /// Another crate already built this process's single ONNX Runtime environment.
-    #[error(
-        "another part of the program already created the process's ONNX Runtime environment; \
-         hand it over with hotline_speak::adopt_onnx_environment"
-    )]
-    EnvironmentElsewhere,
+    /// ONNX Runtime is not available (not loaded, or not initialised with `hotline_onnx::init`).
+    #[error(transparent)]
+    Onnx(#[from] hotline_onnx::OnnxError),
     /// The voice model could not be loaded into a session.
     #[error("cannot load voice model {path}")]
     ModelLoad {

@@ -4,7 +4,7 @@
 //! ```no_run
 //! # fn main() -> Result<(), hotline_speak::SpeakError> {
 //! use std::path::Path;
-//! hotline_speak::init_onnxruntime(Path::new("models/libonnxruntime.so.1.31.1"))?;
+//! hotline_onnx::init(Path::new("models/libonnxruntime.so.1.31.1"))?;
 //! let mut voice = hotline_speak::PiperVoice::load(
 //!     Path::new("voices/en_US-joe-medium.onnx"),
 //!     Path::new("voices/en_US-joe-medium.onnx.json"),
@@ -20,7 +20,6 @@
 mod config;
 mod error;
 mod phonemes;
-mod runtime;
 mod text;
 mod voice;
 
@@ -30,6 +29,5 @@ mod voice_tests;
 pub use config::{InferenceScales, PhonemeIds, VoiceConfig};
 pub use error::{ConfigProblem, SpeakError};
 pub use phonemes::{Phonemizer, ESPEAK_PROGRAM};
-pub use runtime::{adopt_onnx_environment, init_onnxruntime, onnx_environment};
 pub use text::{normalize_text, split_sentences};
 pub use voice::PiperVoice;

@@ -9,7 +9,7 @@ use ort::value::Tensor;
 use crate::config::{InferenceScales, PhonemeIds, VoiceConfig};
 use crate::phonemes::Phonemizer;
 use crate::text::{normalize_text, split_clauses, split_sentences};
-use crate::{runtime, SpeakError};
+use crate::SpeakError;
 
 /// Silence put between sentences when one call to [`PiperVoice::synthesize`] gets several.
 const SENTENCE_GAP_SECONDS: f32 = 0.2;
@@ -40,7 +40,7 @@ impl std::fmt::Debug for PiperVoice {
 impl PiperVoice {
     /// Loads a voice with one intra-op thread (see [`PiperVoice::load_with_threads`]).
     ///
-    /// Needs [`crate::init_onnxruntime`] first.
+    /// Needs `hotline_onnx::init` first.
     pub fn load(onnx: &Path, config_json: &Path) -> Result<Self, SpeakError> {
         Self::load_with_threads(onnx, config_json, 1)
     }
@@ -54,7 +54,7 @@ impl PiperVoice {
         intra_threads: usize,
     ) -> Result<Self, SpeakError> {
         let config = VoiceConfig::load(config_json)?;
-        let environment = runtime::environment()?;
+        let environment = hotline_onnx::environment()?;
         let model_error = |source: ort::Error| SpeakError::ModelLoad {
             path: onnx.to_path_buf(),
             source,

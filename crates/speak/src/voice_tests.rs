@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
-use crate::{init_onnxruntime, split_sentences, PiperVoice};
+use crate::{split_sentences, PiperVoice};
 
 const VOICE: &str = "en_US-joe-medium.onnx";
 const VOICE_CONFIG: &str = "en_US-joe-medium.onnx.json";
@@ -36,7 +36,7 @@ fn voice() -> MutexGuard<'static, PiperVoice> {
     static VOICE_CELL: OnceLock<Mutex<PiperVoice>> = OnceLock::new();
     VOICE_CELL
         .get_or_init(|| {
-            init_onnxruntime(&asset("HOTLINE_MODELS_DIR", "models", RUNTIME))
+            hotline_onnx::init(&asset("HOTLINE_MODELS_DIR", "models", RUNTIME))
                 .expect("ONNX Runtime loads");
             let onnx = asset("HOTLINE_VOICES_DIR", "voices", VOICE);
             let json = asset("HOTLINE_VOICES_DIR", "voices", VOICE_CONFIG);
@@ -143,14 +143,14 @@ fn real_time_factor_is_reported() {
 fn initialising_twice_is_harmless_and_a_second_ort_environment_is_refused() {
     let _voice = voice();
     let runtime = asset("HOTLINE_MODELS_DIR", "models", RUNTIME);
-    init_onnxruntime(&runtime).expect("second call is a no-op");
-    init_onnxruntime(Path::new("/nonexistent/lib.so")).expect("the loaded library is kept");
+    hotline_onnx::init(&runtime).expect("second call is a no-op");
+    hotline_onnx::init(Path::new("/nonexistent/lib.so")).expect("the loaded library is kept");
     // What another crate calling ort itself would see: ort allows one environment per process.
     let again = ort::init_from(&runtime)
         .expect("dylib already loaded")
         .build();
     assert!(again.is_err(), "ort built a second environment");
-    assert!(crate::onnx_environment().is_some());
+    assert!(hotline_onnx::environment().is_ok());
 }
 
 #[test]

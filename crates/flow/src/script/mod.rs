@@ -12,13 +12,21 @@
 //!   - press: "0"
 //!     transfer: support
 //! ```
+//!
+//! Scripts can also start with `caller_memory:` and `today:`, answer the engine's requests
+//! (`http_result`, `recorded`, `ticket_created`), send `anger:` scores, and check actions
+//! (`expect:`) and variables (`set:`); see `step`.
 
+mod checks;
 mod run;
+mod step;
+
+use std::time::Duration;
 
 use crate::diagnostic::{sort_diagnostics, SourcePos};
 use crate::error::FlowError;
-use crate::parse::is_dtmf_key;
-use crate::yaml::{parse_document, Fields, Reader, YamlNode, YamlValue};
+use crate::slots::CalendarDate;
+use crate::yaml::{parse_document, Reader, YamlNode, YamlValue};
 
 pub use run::{run_script, ScriptReport, StepFailure};
 
@@ -28,6 +36,8 @@ pub struct Script {
     file: String,
     flow_path: String,
     description: String,
+    caller_memory: Vec<(String, String)>,
+    today: Option<CalendarDate>,
     greeting: Expectations,
     steps: Vec<Step>,
 }
@@ -40,17 +50,35 @@ pub(crate) struct Step {
     pub pos: SourcePos,
 }
 
-/// What the simulated caller does in a step.
+/// What the simulated caller (or the runtime) does in a step.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum StepInput {
-    /// Says this (given to the engine as a transcript).
-    Caller(String),
+    /// Says this (given to the engine as a transcript), with an anger score if given.
+    Caller(String, Option<f32>),
     /// Presses these keys, one after the other.
     Press(Vec<char>),
     /// Says nothing until the listen timeout.
     Silence,
     /// Hangs up.
     HangUp,
+    /// Sounds this angry.
+    Anger(f32),
+    /// The API answers (status `None`: timeout).
+    HttpResult(Option<u16>, String),
+    /// The voicemail was recorded.
+    Recorded(String, Duration),
+    /// The ticket was created.
+    TicketCreated(String),
+}
+
+/// A check on one action of the step (`expect:`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct ActionCheck {
+    /// `http`, `record`, `ticket`, `remember`, `language`, `slot`, `faq`, `transfer`,
+    /// `hangup`, `listen`.
+    pub action: String,
+    /// Text that must appear in the action's main text (URL, summary, value ...).
+    pub contains: Vec<(String, String)>,
 }
 
 /// Checks made on the bot's reaction to a step.
@@ -62,14 +90,19 @@ pub(crate) struct Expectations {
     pub intent: Option<String>,
     pub hangup: Option<bool>,
     pub transfer: Option<String>,
+    pub actions: Vec<ActionCheck>,
+    pub variables: Vec<(String, String)>,
     pub pos: SourcePos,
 }
 
-const SCRIPT_FIELDS: &[&str] = &["flow", "description", "greeting", "steps"];
-const EXPECT_FIELDS: &[&str] = &[
-    "bot_says", "not_says", "node", "intent", "hangup", "transfer",
+const SCRIPT_FIELDS: &[&str] = &[
+    "flow",
+    "description",
+    "caller_memory",
+    "today",
+    "greeting",
+    "steps",
 ];
-const INPUT_FIELDS: &[&str] = &["caller", "press", "silence", "hang_up"];
 
 impl Script {
     /// Parses a script; every problem is reported with its line and column.
@@ -115,10 +148,34 @@ fn read_script(reader: &mut Reader<'_>, doc: &YamlNode, file: &str) -> Option<Sc
         .get("description")
         .and_then(|v| reader.string(v, "description"))
         .unwrap_or_default();
+    let caller_memory = match top.get("caller_memory") {
+        Some(v) => reader
+            .fields(v, "`caller_memory`", &[])
+            .map(|fields| {
+                fields
+                    .entries
+                    .iter()
+                    .filter_map(|f| reader.string(f.value, &f.name).map(|v| (f.name.clone(), v)))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    let today = top.get("today").and_then(|v| {
+        let text = reader.text(v, "today")?;
+        let date = CalendarDate::parse_iso(&text);
+        if date.is_none() {
+            reader.error(
+                v.pos,
+                format!("`today` must be a date such as 2026-11-21, found `{text}`"),
+            );
+        }
+        date
+    });
     let greeting = match top.get("greeting") {
         Some(v) => {
-            let fields = reader.fields(v, "`greeting`", EXPECT_FIELDS)?;
-            read_expectations(reader, &fields)
+            let fields = reader.fields(v, "`greeting`", step::EXPECT_FIELDS)?;
+            step::read_expectations(reader, &fields)
         }
         None => Expectations::default(),
     };
@@ -128,7 +185,7 @@ fn read_script(reader: &mut Reader<'_>, doc: &YamlNode, file: &str) -> Option<Sc
             ..
         }) => items
             .iter()
-            .filter_map(|item| read_step(reader, item))
+            .filter_map(|item| step::read_step(reader, item))
             .collect(),
         Some(other) => {
             reader.error(
@@ -143,91 +200,11 @@ fn read_script(reader: &mut Reader<'_>, doc: &YamlNode, file: &str) -> Option<Sc
         file: file.to_string(),
         flow_path: flow_path?,
         description,
+        caller_memory,
+        today,
         greeting,
         steps,
     })
-}
-
-fn read_step(reader: &mut Reader<'_>, node: &YamlNode) -> Option<Step> {
-    let allowed: Vec<&str> = INPUT_FIELDS.iter().chain(EXPECT_FIELDS).copied().collect();
-    let fields = reader.fields(node, "a step", &allowed)?;
-    let inputs: Vec<_> = fields
-        .entries
-        .iter()
-        .filter(|f| INPUT_FIELDS.contains(&f.name.as_str()))
-        .collect();
-    if inputs.len() != 1 {
-        reader.error(
-            node.pos,
-            "a step needs exactly one of `caller`, `press`, `silence` or `hang_up`",
-        );
-        return None;
-    }
-    let field = inputs[0];
-    let input = match field.name.as_str() {
-        "caller" => StepInput::Caller(reader.string(field.value, "caller")?),
-        "press" => {
-            let keys = reader.text(field.value, "press")?;
-            let keys: Vec<char> = keys.chars().filter(|c| !c.is_whitespace()).collect();
-            if let Some(bad) = keys.iter().find(|c| !is_dtmf_key(c.to_ascii_uppercase())) {
-                reader.error(
-                    field.value.pos,
-                    format!("`press` takes keypad keys (0-9, *, #, A-D), found `{bad}`"),
-                );
-                return None;
-            }
-            StepInput::Press(keys)
-        }
-        "silence" => {
-            require_true(reader, field.value, "silence")?;
-            StepInput::Silence
-        }
-        _ => {
-            require_true(reader, field.value, "hang_up")?;
-            StepInput::HangUp
-        }
-    };
-    Some(Step {
-        input,
-        expect: read_expectations(reader, &fields),
-        pos: node.pos,
-    })
-}
-
-fn require_true(reader: &mut Reader<'_>, node: &YamlNode, field: &str) -> Option<()> {
-    match reader.bool(node, field)? {
-        true => Some(()),
-        false => {
-            reader.error(
-                node.pos,
-                format!("`{field}: false` does nothing; remove the step"),
-            );
-            None
-        }
-    }
-}
-
-fn read_expectations(reader: &mut Reader<'_>, fields: &Fields<'_>) -> Expectations {
-    let list = |reader: &mut Reader<'_>, name: &str| -> Vec<String> {
-        fields
-            .get(name)
-            .map(|v| reader.string_list(v, name))
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(s, _)| s)
-            .collect()
-    };
-    Expectations {
-        bot_says: list(reader, "bot_says"),
-        not_says: list(reader, "not_says"),
-        node: fields.get("node").and_then(|v| reader.text(v, "node")),
-        intent: fields.get("intent").and_then(|v| reader.text(v, "intent")),
-        hangup: fields.get("hangup").and_then(|v| reader.bool(v, "hangup")),
-        transfer: fields
-            .get("transfer")
-            .and_then(|v| reader.text(v, "transfer")),
-        pos: fields.pos,
-    }
 }
 
 #[cfg(test)]
@@ -243,7 +220,10 @@ mod tests {
         .expect("valid script");
         assert_eq!(script.flow_path(), "../shop.yaml");
         assert_eq!(script.step_count(), 4);
-        assert_eq!(script.steps[0].input, StepInput::Caller("hi".to_string()));
+        assert_eq!(
+            script.steps[0].input,
+            StepInput::Caller("hi".to_string(), None)
+        );
         assert_eq!(script.steps[0].expect.bot_says, vec!["hello".to_string()]);
         assert_eq!(script.steps[1].input, StepInput::Press(vec!['1', '2']));
         assert_eq!(script.steps[1].pos, SourcePos::new(5, 5));
@@ -263,9 +243,63 @@ mod tests {
         assert_eq!(
             found,
             vec![
-                "s.yaml:3:5: a step needs exactly one of `caller`, `press`, `silence` or `hang_up`",
+                "s.yaml:3:5: a step needs exactly one of `caller`, `press`, `silence`, `hang_up`, `anger`, `http_result`, `recorded` or `ticket_created`",
                 "s.yaml:5:12: `press` takes keypad keys (0-9, *, #, A-D), found `x`",
                 "s.yaml:7:5: unknown field `bot_sayz` in a step; did you mean `bot_says`?",
+            ]
+        );
+    }
+
+    #[test]
+    fn parses_runtime_answers_memory_and_checks() {
+        let script = Script::parse(
+            "flow: f.yaml\ntoday: 2026-11-21\ncaller_memory: { language: de }\nsteps:\n  - caller: hi\n    anger: 0.9\n  - anger: 0.2\n  - http_result: { status: null }\n  - http_result: { status: 200, body: '{}' }\n    expect: [{ action: http, url_contains: /orders }]\n    set: { order: '4567' }\n  - recorded: { path: /tmp/a.wav, seconds: 3 }\n  - ticket_created: T-1\n",
+            "s.yaml",
+        )
+        .expect("valid script");
+        assert_eq!(script.today, CalendarDate::new(2026, 11, 21));
+        assert_eq!(
+            script.caller_memory,
+            [("language".to_string(), "de".to_string())]
+        );
+        let inputs: Vec<&StepInput> = script.steps.iter().map(|s| &s.input).collect();
+        assert_eq!(
+            inputs,
+            [
+                &StepInput::Caller("hi".into(), Some(0.9)),
+                &StepInput::Anger(0.2),
+                &StepInput::HttpResult(None, String::new()),
+                &StepInput::HttpResult(Some(200), "{}".into()),
+                &StepInput::Recorded("/tmp/a.wav".into(), Duration::from_secs(3)),
+                &StepInput::TicketCreated("T-1".into()),
+            ]
+        );
+        let checks = &script.steps[3].expect;
+        assert_eq!(checks.actions[0].action, "http");
+        assert_eq!(
+            checks.variables,
+            [("order".to_string(), "4567".to_string())]
+        );
+    }
+
+    #[test]
+    fn reports_bad_runtime_answers_and_checks() {
+        let err = Script::parse(
+            "flow: f.yaml\ntoday: soon\nsteps:\n  - anger: 2\n  - http_result: { status: 99 }\n  - silence: true\n    expect: { action: email }\n",
+            "s.yaml",
+        )
+        .expect_err("invalid script");
+        let FlowError::InvalidScript { diagnostics, .. } = err else {
+            panic!("expected InvalidScript");
+        };
+        let found: Vec<String> = diagnostics.iter().map(|d| d.to_string()).collect();
+        assert_eq!(
+            found,
+            [
+                "s.yaml:2:8: `today` must be a date such as 2026-11-21, found `soon`",
+                "s.yaml:4:12: `anger` must be between 0 and 1, found 2",
+                "s.yaml:5:28: `status` must be between 100 and 599, found 99",
+                "s.yaml:7:13: unknown action `email`; use one of: http, record, ticket, remember, language, slot, faq, transfer, hangup, listen",
             ]
         );
     }

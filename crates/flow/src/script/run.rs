@@ -9,7 +9,7 @@ use crate::engine::{Action, CallerInput, Conversation};
 use crate::error::FlowError;
 use crate::flow::Flow;
 use crate::matcher::IntentMatcher;
-use crate::script::{Expectations, Script, StepInput};
+use crate::script::{checks, Expectations, Script, StepInput};
 
 /// Time the simulated caller takes to speak or press a key.
 const STEP_TIME: Duration = Duration::from_secs(3);
@@ -86,7 +86,11 @@ impl Script {
             steps: self.steps.len(),
             failures: Vec::new(),
         };
-        let mut call = Conversation::new(flow, matcher);
+        let mut call =
+            Conversation::new(flow, matcher).with_caller_memory(self.caller_memory.clone());
+        if let Some(today) = self.today {
+            call = call.with_today(today);
+        }
         let mut now = Duration::ZERO;
         let actions = call.start(now);
         self.verify(&mut report, 0, &self.greeting, &actions, &call);
@@ -103,11 +107,18 @@ impl Script {
             }
             let mut actions = Vec::new();
             match &step.input {
-                StepInput::Caller(text) => {
+                StepInput::Caller(text, anger) => {
                     now += STEP_TIME;
-                    let input = CallerInput::Speech {
-                        text: text.clone(),
-                        confidence: 1.0,
+                    let input = match anger {
+                        Some(anger) => CallerInput::SpeechWithMood {
+                            text: text.clone(),
+                            confidence: 1.0,
+                            anger: *anger,
+                        },
+                        None => CallerInput::Speech {
+                            text: text.clone(),
+                            confidence: 1.0,
+                        },
                     };
                     actions = call.handle(input, now);
                 }
@@ -124,6 +135,28 @@ impl Script {
                 StepInput::HangUp => {
                     now += STEP_TIME;
                     actions = call.handle(CallerInput::Hangup, now);
+                }
+                StepInput::Anger(score) => {
+                    actions = call.handle(CallerInput::Anger { score: *score }, now);
+                }
+                StepInput::HttpResult(status, body) => {
+                    now += STEP_TIME;
+                    let input = CallerInput::HttpResult {
+                        status: *status,
+                        body: body.clone(),
+                    };
+                    actions = call.handle(input, now);
+                }
+                StepInput::Recorded(path, duration) => {
+                    now += *duration;
+                    let input = CallerInput::Recorded {
+                        path: path.clone(),
+                        duration: *duration,
+                    };
+                    actions = call.handle(input, now);
+                }
+                StepInput::TicketCreated(id) => {
+                    actions = call.handle(CallerInput::TicketCreated { id: id.clone() }, now);
                 }
             }
             self.verify(&mut report, number, &step.expect, &actions, &call);
@@ -224,6 +257,19 @@ impl Script {
                 ));
             }
         }
+        for check in &expect.actions {
+            if let Err(message) = checks::action_present(check, actions) {
+                fail(format!("{message}; actions: {}", describe(actions)));
+            }
+        }
+        for (name, expected) in &expect.variables {
+            let found = call.variable(name).unwrap_or_default();
+            if found != expected {
+                fail(format!(
+                    "expected variable `{name}` to be \"{expected}\", it is \"{found}\""
+                ));
+            }
+        }
     }
 }
 
@@ -233,15 +279,7 @@ fn describe(actions: &[Action]) -> String {
     }
     actions
         .iter()
-        .map(|a| match a {
-            Action::Say { text } => format!("say \"{text}\""),
-            Action::Listen { .. } => "listen".to_string(),
-            Action::Transfer { queue, .. } => format!("transfer to `{queue}`"),
-            Action::Hangup { reason } => format!("hang up ({reason})"),
-            Action::Matched { intent, .. } => {
-                format!("matched {}", intent.as_deref().unwrap_or("nothing"))
-            }
-        })
+        .map(checks::describe_action)
         .collect::<Vec<_>>()
         .join(", ")
 }

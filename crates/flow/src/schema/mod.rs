@@ -2,12 +2,21 @@
 //!
 //! Every reference a flow author writes (a `next`, an intent name, a spoken text) keeps its
 //! source position so that validation can point at it. Types are `#[non_exhaustive]` so the
-//! language can grow (http, record, ticket, set/if ... nodes) without breaking readers.
+//! language can grow without breaking readers. The newer node kinds live in `steps`.
+
+mod steps;
 
 use std::ops::Deref;
 use std::time::Duration;
 
 use crate::diagnostic::SourcePos;
+use crate::say_as::Currency;
+use crate::slots::SlotType;
+
+pub use steps::{
+    FaqEntry, FaqNode, GotoNode, HttpMethod, HttpNode, IfNode, JsonTemplate, RecordNode, RouteNode,
+    RouteSource, SetNode, TicketNode,
+};
 
 /// A value together with where it was written in the flow file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,6 +56,14 @@ pub struct Settings {
     /// Consecutive failures (no-input or no-match) at one `ask` before escalating to its
     /// `on_failure` (default 3). An `ask`'s `max_retries` overrides it as `max_failures - 1`.
     pub max_failures: u32,
+    /// How long to wait for the next key while the caller types digits (default `3s`).
+    pub digit_timeout: Duration,
+    /// Anger score (`0.0..=1.0`) above which the call escalates (default `0.8`).
+    pub anger_threshold: f32,
+    /// Score an FAQ answer needs by default (default `0.5`).
+    pub faq_threshold: f32,
+    /// Currency of `{amount:money}` readings (default `USD`).
+    pub currency: Currency,
 }
 
 impl Default for Settings {
@@ -57,6 +74,10 @@ impl Default for Settings {
             barge_in: true,
             no_input_timeout: Duration::from_secs(6),
             max_failures: 3,
+            digit_timeout: Duration::from_secs(3),
+            anger_threshold: 0.8,
+            faq_threshold: 0.5,
+            currency: Currency::Usd,
         }
     }
 }
@@ -83,6 +104,11 @@ pub struct Route {
     pub intent: Option<Located<String>>,
     /// Key (`0`-`9`, `*`, `#`, `A`-`D`) that takes this route.
     pub dtmf: Option<char>,
+    /// Words that take this route when the caller says them (menu choices).
+    pub phrases: Vec<String>,
+    /// The route applies only to a follow-up question about this earlier intent
+    /// ("and how long does that take?" after asking about returns).
+    pub topic: Option<Located<String>>,
     /// Node to go to.
     pub next: Located<String>,
     /// Where the route starts.
@@ -128,6 +154,32 @@ pub struct AskNode {
     pub max_retries: Option<u32>,
     /// Node to go to when retries run out (default: the flow's `on_failure`).
     pub on_failure: Option<Located<String>>,
+    /// The value the answer must give, stored in a variable.
+    pub slot: Option<SlotSpec>,
+    /// Node to go to once the slot is filled.
+    pub next: Option<Located<String>>,
+    /// Node to go to when speech matches no route (instead of a no-match reprompt); the
+    /// words are in `{last_utterance}`.
+    pub otherwise: Option<Located<String>>,
+    /// Node to go to when the caller sounds angry here (default: the flow's `escalation`).
+    pub on_anger: Option<Located<String>>,
+}
+
+/// The value an `ask` collects (`slot: { name, type, required, length }`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SlotSpec {
+    /// Variable that receives the value.
+    pub name: Located<String>,
+    /// What kind of value.
+    pub kind: SlotType,
+    /// Whether an answer without a value is a no-match (default `true`); otherwise the
+    /// flow continues to `next` with the variable empty.
+    pub required: bool,
+    /// Exact number of digits, for digit types.
+    pub length: Option<usize>,
+    /// Where the slot is declared.
+    pub pos: SourcePos,
 }
 
 /// Says something, then hands the call to a human queue.
@@ -153,13 +205,32 @@ pub struct HangupNode {
 }
 
 /// The kinds of node a flow can contain.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum NodeKind {
     /// `say:` + `next:`.
     Say(SayNode),
     /// `ask:` + `routes:` ...
     Ask(AskNode),
+    /// `menu:` + `choices:`: keys and spoken choices (read like an `ask` whose routes are
+    /// the choices).
+    Menu(AskNode),
+    /// `route:` by intent, without asking.
+    Route(RouteNode),
+    /// `faq:` answer from the knowledge base.
+    Faq(FaqNode),
+    /// `set:` variables.
+    Set(SetNode),
+    /// `if:` condition, `then:`, `else:`.
+    If(IfNode),
+    /// `goto:` another node.
+    Goto(GotoNode),
+    /// `http:` call the business's API.
+    Http(HttpNode),
+    /// `record:` a voicemail.
+    Record(RecordNode),
+    /// `ticket:` open a ticket.
+    Ticket(TicketNode),
     /// `transfer:` queue.
     Transfer(TransferNode),
     /// `hangup:` goodbye text.
@@ -167,7 +238,7 @@ pub enum NodeKind {
 }
 
 /// A named step of a flow.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct Node {
     /// The node's id (its key under `nodes:`).
@@ -183,26 +254,59 @@ impl Node {
     pub fn targets(&self) -> Vec<&Located<String>> {
         match &self.kind {
             NodeKind::Say(say) => vec![&say.next],
-            NodeKind::Ask(ask) => ask
+            NodeKind::Ask(ask) | NodeKind::Menu(ask) => ask
                 .routes
                 .iter()
                 .map(|r| &r.next)
                 .chain(ask.on_failure.as_ref())
+                .chain(ask.next.as_ref())
+                .chain(ask.otherwise.as_ref())
+                .chain(ask.on_anger.as_ref())
                 .collect(),
+            NodeKind::Route(route) => route
+                .routes
+                .iter()
+                .map(|r| &r.next)
+                .chain(std::iter::once(&route.default))
+                .collect(),
+            NodeKind::Faq(faq) => vec![&faq.next, &faq.on_no_answer],
+            NodeKind::Set(set) => vec![&set.next],
+            NodeKind::If(branch) => vec![&branch.then, &branch.otherwise],
+            NodeKind::Goto(goto) => vec![&goto.target],
+            NodeKind::Http(http) => vec![&http.next, &http.on_failure],
+            NodeKind::Record(record) => vec![&record.next],
+            NodeKind::Ticket(ticket) => vec![&ticket.next],
             NodeKind::Transfer(_) | NodeKind::Hangup(_) => Vec::new(),
         }
     }
 
-    /// Every spoken text of the node, for variable checks.
+    /// Every text the node speaks, for variable checks and speech preparation.
     pub fn texts(&self) -> Vec<&Located<String>> {
         match &self.kind {
             NodeKind::Say(say) => vec![&say.text],
-            NodeKind::Ask(ask) => std::iter::once(&ask.prompt)
+            NodeKind::Ask(ask) | NodeKind::Menu(ask) => std::iter::once(&ask.prompt)
                 .chain(ask.no_input.as_ref())
                 .chain(ask.no_match.as_ref())
                 .collect(),
+            NodeKind::Http(http) => http.text.iter().collect(),
+            NodeKind::Record(record) => vec![&record.prompt],
             NodeKind::Transfer(t) => t.text.iter().collect(),
             NodeKind::Hangup(h) => vec![&h.text],
+            NodeKind::Route(_)
+            | NodeKind::Faq(_)
+            | NodeKind::Set(_)
+            | NodeKind::If(_)
+            | NodeKind::Goto(_)
+            | NodeKind::Ticket(_) => Vec::new(),
         }
+    }
+
+    /// True for nodes that wait for the caller (`ask`, `menu`, `record`): a loop through
+    /// one of them cannot spin without input.
+    pub fn waits_for_caller(&self) -> bool {
+        matches!(
+            self.kind,
+            NodeKind::Ask(_) | NodeKind::Menu(_) | NodeKind::Record(_)
+        )
     }
 }

@@ -1,11 +1,14 @@
 //! Turns a flow file's YAML tree into the schema types, reporting every structural problem
 //! (unknown fields, wrong types, missing fields, bad durations) rather than only the first.
+//! The newer node kinds are read in `steps`.
 
-use crate::schema::{
-    AskNode, HangupNode, Intent, ListenModes, Located, Node, NodeKind, Route, SayNode, Settings,
-    TransferNode,
-};
-use crate::yaml::{Fields, Reader, YamlNode, YamlValue};
+mod http;
+mod nodes;
+mod steps;
+
+use crate::say_as::Currency;
+use crate::schema::{FaqEntry, Intent, Located, Node, Route, Settings};
+use crate::yaml::{Reader, YamlNode, YamlValue};
 
 /// The flow language version this crate reads.
 pub const LANGUAGE_VERSION: u32 = 1;
@@ -24,6 +27,9 @@ pub(crate) struct FlowDoc {
     pub nodes: Vec<Node>,
     /// Ids of nodes whose body had errors (some may still be in `nodes`, partly read).
     pub broken_nodes: Vec<String>,
+    pub faq: Vec<FaqEntry>,
+    pub remember: Vec<Located<String>>,
+    pub escalation: Option<Located<String>>,
 }
 
 const TOP_FIELDS: &[&str] = &[
@@ -37,6 +43,9 @@ const TOP_FIELDS: &[&str] = &[
     "intents",
     "routes",
     "nodes",
+    "faq",
+    "remember",
+    "escalation",
 ];
 const SETTINGS_FIELDS: &[&str] = &[
     "language",
@@ -44,25 +53,13 @@ const SETTINGS_FIELDS: &[&str] = &[
     "barge_in",
     "no_input_timeout",
     "max_failures",
+    "digit_timeout",
+    "anger_threshold",
+    "faq_threshold",
+    "currency",
 ];
 const INTENT_FIELDS: &[&str] = &["examples", "keywords"];
-const ROUTE_FIELDS: &[&str] = &["intent", "dtmf", "next"];
-const SAY_FIELDS: &[&str] = &["say", "next"];
-const ASK_FIELDS: &[&str] = &[
-    "ask",
-    "listen",
-    "timeout",
-    "routes",
-    "no_input",
-    "no_match",
-    "max_retries",
-    "on_failure",
-];
-const TRANSFER_FIELDS: &[&str] = &["transfer", "say", "reason"];
-const HANGUP_FIELDS: &[&str] = &["hangup", "reason"];
-/// Keys that decide a node's kind (a plain `say` node has none of them).
-const KIND_KEYS: &[&str] = &["ask", "transfer", "hangup"];
-
+const ROUTE_FIELDS: &[&str] = &["intent", "dtmf", "topic", "next"];
 /// Reads the whole document; problems go to `reader.diagnostics`.
 pub(crate) fn read_flow(reader: &mut Reader<'_>, doc: &YamlNode) -> FlowDoc {
     let mut flow = FlowDoc::default();
@@ -104,12 +101,29 @@ pub(crate) fn read_flow(reader: &mut Reader<'_>, doc: &YamlNode) -> FlowDoc {
         flow.routes = read_routes(reader, v);
     }
     if let Some(v) = reader.require(&top, "nodes", "the flow file") {
-        (flow.nodes, flow.broken_nodes) = read_nodes(reader, v);
+        (flow.nodes, flow.broken_nodes) = nodes::read_nodes(reader, v);
+    }
+    if let Some(v) = top.get("faq") {
+        flow.faq = read_faq_entries(reader, v);
+    }
+    if let Some(v) = top.get("remember") {
+        flow.remember = reader
+            .string_list(v, "remember")
+            .into_iter()
+            .map(|(name, pos)| Located::new(name.trim().to_string(), pos))
+            .collect();
+    }
+    if let Some(v) = top.get("escalation") {
+        flow.escalation = located_text(reader, v, "escalation");
     }
     flow
 }
 
-fn located_text(reader: &mut Reader<'_>, node: &YamlNode, field: &str) -> Option<Located<String>> {
+pub(crate) fn located_text(
+    reader: &mut Reader<'_>,
+    node: &YamlNode,
+    field: &str,
+) -> Option<Located<String>> {
     reader
         .text(node, field)
         .map(|s| Located::new(s.trim().to_string(), node.pos))
@@ -148,10 +162,39 @@ fn read_settings(reader: &mut Reader<'_>, node: &YamlNode) -> Settings {
     {
         settings.max_failures = v;
     }
+    if let Some(v) = fields
+        .get("digit_timeout")
+        .and_then(|v| reader.duration(v, "digit_timeout"))
+    {
+        settings.digit_timeout = v;
+    }
+    if let Some(v) = fields
+        .get("anger_threshold")
+        .and_then(|v| steps::read_fraction(reader, v, "anger_threshold"))
+    {
+        settings.anger_threshold = v;
+    }
+    if let Some(v) = fields
+        .get("faq_threshold")
+        .and_then(|v| steps::read_fraction(reader, v, "faq_threshold"))
+    {
+        settings.faq_threshold = v;
+    }
+    if let Some(v) = fields.get("currency") {
+        if let Some(code) = reader.text(v, "currency") {
+            match Currency::from_code(&code) {
+                Some(c) => settings.currency = c,
+                None => reader.error(
+                    v.pos,
+                    format!("unknown currency `{code}`; use USD, EUR or GBP"),
+                ),
+            }
+        }
+    }
     settings
 }
 
-fn is_identifier(s: &str) -> bool {
+pub(crate) fn is_identifier(s: &str) -> bool {
     !s.is_empty() && s.chars().all(|c| c.is_alphanumeric() || c == '_')
 }
 
@@ -210,7 +253,7 @@ fn read_intents(reader: &mut Reader<'_>, node: &YamlNode) -> Vec<Intent> {
     out
 }
 
-fn read_routes(reader: &mut Reader<'_>, node: &YamlNode) -> Vec<Route> {
+pub(crate) fn read_routes(reader: &mut Reader<'_>, node: &YamlNode) -> Vec<Route> {
     let YamlValue::Seq(items) = &node.value else {
         reader.error(
             node.pos,
@@ -230,6 +273,9 @@ fn read_route(reader: &mut Reader<'_>, node: &YamlNode) -> Option<Route> {
         .get("intent")
         .and_then(|v| located_text(reader, v, "intent"));
     let dtmf = fields.get("dtmf").and_then(|v| read_dtmf(reader, v));
+    let topic = fields
+        .get("topic")
+        .and_then(|v| located_text(reader, v, "topic"));
     let next = reader
         .require(&fields, "next", "a route")
         .and_then(|v| located_text(reader, v, "next"));
@@ -240,6 +286,8 @@ fn read_route(reader: &mut Reader<'_>, node: &YamlNode) -> Option<Route> {
     Some(Route {
         intent,
         dtmf,
+        phrases: Vec::new(),
+        topic,
         next: next?,
         pos: node.pos,
     })
@@ -250,7 +298,7 @@ pub(crate) fn is_dtmf_key(c: char) -> bool {
     c.is_ascii_digit() || matches!(c, '*' | '#' | 'A' | 'B' | 'C' | 'D')
 }
 
-fn read_dtmf(reader: &mut Reader<'_>, node: &YamlNode) -> Option<char> {
+pub(crate) fn read_dtmf(reader: &mut Reader<'_>, node: &YamlNode) -> Option<char> {
     let text = reader.string(node, "dtmf")?;
     let mut chars = text.trim().chars();
     match (chars.next(), chars.next()) {
@@ -265,208 +313,41 @@ fn read_dtmf(reader: &mut Reader<'_>, node: &YamlNode) -> Option<char> {
     }
 }
 
-fn read_nodes(reader: &mut Reader<'_>, node: &YamlNode) -> (Vec<Node>, Vec<String>) {
-    let Some(fields) = reader.fields(node, "`nodes`", &[]) else {
-        return (Vec::new(), Vec::new());
+const FAQ_ENTRY_FIELDS: &[&str] = &["question", "paraphrases", "answer"];
+
+/// The top-level `faq:` knowledge base: `id: { question, paraphrases, answer }`.
+fn read_faq_entries(reader: &mut Reader<'_>, node: &YamlNode) -> Vec<FaqEntry> {
+    let Some(entries) = reader.fields(node, "`faq`", &[]) else {
+        return Vec::new();
     };
-    if fields.entries.is_empty() {
-        reader.error(node.pos, "`nodes` must contain at least one node");
-    }
     let mut out = Vec::new();
-    let mut broken = Vec::new();
-    for field in fields.entries {
-        if !is_identifier(&field.name) {
-            reader.error(
-                field.key_pos,
-                format!(
-                    "node id `{}` may only contain letters, digits and `_`",
-                    field.name
-                ),
-            );
-        }
-        let errors_before = reader.diagnostics.len();
-        let kind = read_node_kind(reader, &field.name, field.value);
-        if reader.diagnostics.len() != errors_before {
-            broken.push(field.name.clone());
-        }
-        if let Some(kind) = kind {
-            out.push(Node {
-                id: field.name,
-                pos: field.key_pos,
-                kind,
+    for entry in entries.entries {
+        let what = format!("faq entry `{}`", entry.name);
+        let Some(fields) = reader.fields(entry.value, &what, FAQ_ENTRY_FIELDS) else {
+            continue;
+        };
+        let question = reader
+            .require(&fields, "question", &what)
+            .and_then(|v| reader.text(v, "question"));
+        let paraphrases = fields
+            .get("paraphrases")
+            .map(|v| reader.string_list(v, "paraphrases"))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect();
+        let answer = reader
+            .require(&fields, "answer", &what)
+            .and_then(|v| located_text(reader, v, "answer"));
+        if let (Some(question), Some(answer)) = (question, answer) {
+            out.push(FaqEntry {
+                id: entry.name,
+                question,
+                paraphrases,
+                answer,
+                pos: entry.key_pos,
             });
         }
     }
-    (out, broken)
-}
-
-fn read_node_kind(reader: &mut Reader<'_>, id: &str, node: &YamlNode) -> Option<NodeKind> {
-    // Look at the keys first (without checking fields) to decide the node's kind.
-    let mut probe = Reader::new(reader.file);
-    let keys = probe.fields(node, "", &[]);
-    let Some(keys) = keys else {
-        reader.error(
-            node.pos,
-            format!("node `{id}` must be a mapping, found {}", node.kind_name()),
-        );
-        return None;
-    };
-    let kinds: Vec<_> = keys
-        .entries
-        .iter()
-        .filter(|f| KIND_KEYS.contains(&f.name.as_str()))
-        .collect();
-    if let Some(extra) = kinds.get(1) {
-        reader.error(
-            extra.key_pos,
-            format!(
-                "node `{id}` has both `{}` and `{}`; a node does one thing",
-                kinds[0].name, extra.name
-            ),
-        );
-        return None;
-    }
-    let kind = match kinds.first() {
-        Some(f) => f.name.as_str(),
-        None if keys.has("say") => "say",
-        None => {
-            reader.error(
-                node.pos,
-                format!("node `{id}` needs one of `say`, `ask`, `transfer` or `hangup`"),
-            );
-            return None;
-        }
-    };
-    let what = format!("{kind} node `{id}`");
-    match kind {
-        "say" => {
-            let fields = reader.fields(node, &what, SAY_FIELDS)?;
-            read_say(reader, &fields, &what).map(NodeKind::Say)
-        }
-        "ask" => {
-            let fields = reader.fields(node, &what, ASK_FIELDS)?;
-            read_ask(reader, &fields).map(NodeKind::Ask)
-        }
-        "transfer" => {
-            let fields = reader.fields(node, &what, TRANSFER_FIELDS)?;
-            read_transfer(reader, &fields, id).map(NodeKind::Transfer)
-        }
-        _ => {
-            let fields = reader.fields(node, &what, HANGUP_FIELDS)?;
-            read_hangup(reader, &fields, id).map(NodeKind::Hangup)
-        }
-    }
-}
-
-fn read_say(reader: &mut Reader<'_>, fields: &Fields<'_>, what: &str) -> Option<SayNode> {
-    let text = fields
-        .get("say")
-        .and_then(|v| located_text(reader, v, "say"));
-    let next = reader
-        .require(fields, "next", what)
-        .and_then(|v| located_text(reader, v, "next"));
-    Some(SayNode {
-        text: text?,
-        next: next?,
-    })
-}
-
-fn read_ask(reader: &mut Reader<'_>, fields: &Fields<'_>) -> Option<AskNode> {
-    let prompt = fields
-        .get("ask")
-        .and_then(|v| located_text(reader, v, "ask"));
-    let listen = match fields.get("listen") {
-        Some(v) => read_listen(reader, v)?,
-        None => ListenModes {
-            speech: true,
-            dtmf: true,
-        },
-    };
-    let timeout = fields
-        .get("timeout")
-        .and_then(|v| reader.duration(v, "timeout"));
-    let routes = fields
-        .get("routes")
-        .map(|v| read_routes(reader, v))
-        .unwrap_or_default();
-    let no_input = fields
-        .get("no_input")
-        .and_then(|v| located_text(reader, v, "no_input"));
-    let no_match = fields
-        .get("no_match")
-        .and_then(|v| located_text(reader, v, "no_match"));
-    let max_retries = fields
-        .get("max_retries")
-        .and_then(|v| reader.uint(v, "max_retries", 0, 20));
-    let on_failure = fields
-        .get("on_failure")
-        .and_then(|v| located_text(reader, v, "on_failure"));
-    Some(AskNode {
-        prompt: prompt?,
-        listen,
-        timeout,
-        routes,
-        no_input,
-        no_match,
-        max_retries,
-        on_failure,
-    })
-}
-
-fn read_listen(reader: &mut Reader<'_>, node: &YamlNode) -> Option<ListenModes> {
-    let mut modes = ListenModes {
-        speech: false,
-        dtmf: false,
-    };
-    let mut ok = true;
-    for (word, pos) in reader.string_list(node, "listen") {
-        match word.as_str() {
-            "speech" => modes.speech = true,
-            "dtmf" => modes.dtmf = true,
-            other => {
-                reader.error(
-                    pos,
-                    format!("`listen` takes `speech` and/or `dtmf`, found `{other}`"),
-                );
-                ok = false;
-            }
-        }
-    }
-    if ok && !modes.speech && !modes.dtmf {
-        reader.error(node.pos, "`listen` must name `speech`, `dtmf` or both");
-        ok = false;
-    }
-    ok.then_some(modes)
-}
-
-fn read_transfer(reader: &mut Reader<'_>, fields: &Fields<'_>, id: &str) -> Option<TransferNode> {
-    let queue = fields
-        .get("transfer")
-        .and_then(|v| located_text(reader, v, "transfer"));
-    let text = fields
-        .get("say")
-        .and_then(|v| located_text(reader, v, "say"));
-    let reason = fields
-        .get("reason")
-        .and_then(|v| reader.text(v, "reason"))
-        .unwrap_or_else(|| id.to_string());
-    Some(TransferNode {
-        queue: queue?,
-        reason,
-        text,
-    })
-}
-
-fn read_hangup(reader: &mut Reader<'_>, fields: &Fields<'_>, id: &str) -> Option<HangupNode> {
-    let text = fields
-        .get("hangup")
-        .and_then(|v| located_text(reader, v, "hangup"));
-    let reason = fields
-        .get("reason")
-        .and_then(|v| reader.text(v, "reason"))
-        .unwrap_or_else(|| id.to_string());
-    Some(HangupNode {
-        text: text?,
-        reason,
-    })
+    out
 }

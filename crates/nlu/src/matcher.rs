@@ -1,0 +1,133 @@
+//! `EmbeddingMatcher`: the flow engine's `IntentMatcher` backed by sentence embeddings of the
+//! flow's intent examples, with the keyword matcher as a second opinion.
+
+use std::sync::Arc;
+
+use hotline_flow::{is_no_speech, Flow, Intent, IntentMatch, IntentMatcher, KeywordMatcher};
+
+use crate::classifier::{ClassifierOptions, IntentClassifier};
+use crate::{NluError, SentenceEncoder};
+
+/// Cosine similarity to an intent's closest example needed for an embedding match.
+pub const DEFAULT_THRESHOLD: f32 = 0.55;
+/// A keyword match also needs at least this similarity to the same intent's examples, so a
+/// stray keyword in an unrelated sentence does not route the call.
+pub const DEFAULT_KEYWORD_FLOOR: f32 = 0.25;
+
+/// Matches transcripts to a flow's intents by meaning: the transcript's embedding against
+/// the embeddings of each intent's examples. Intents that have only keywords, and short
+/// answers such as "yes" or "no", are handled by the flow's [`KeywordMatcher`].
+pub struct EmbeddingMatcher {
+    encoder: Arc<SentenceEncoder>,
+    /// `None` when no intent has examples.
+    classifier: Option<IntentClassifier>,
+    keywords: KeywordMatcher,
+    threshold: f32,
+    keyword_floor: f32,
+}
+
+impl std::fmt::Debug for EmbeddingMatcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmbeddingMatcher")
+            .field(
+                "intents",
+                &self.classifier.as_ref().map(IntentClassifier::intents),
+            )
+            .field("threshold", &self.threshold)
+            .field("keyword_floor", &self.keyword_floor)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EmbeddingMatcher {
+    /// A matcher for all intents of `flow`; embeds every example once.
+    pub fn new(flow: &Flow, encoder: Arc<SentenceEncoder>) -> Result<Self, NluError> {
+        Self::from_intents(flow.intents(), encoder)
+    }
+
+    /// A matcher for the given intents.
+    pub fn from_intents(
+        intents: &[Intent],
+        encoder: Arc<SentenceEncoder>,
+    ) -> Result<Self, NluError> {
+        let labelled: Vec<(&str, &str)> = intents
+            .iter()
+            .flat_map(|intent| {
+                intent
+                    .examples
+                    .iter()
+                    .map(|e| (intent.id.as_str(), e.as_str()))
+            })
+            .collect();
+        let texts: Vec<&str> = labelled.iter().map(|(_, text)| *text).collect();
+        let embeddings = encoder.embed(&texts)?;
+        let examples: Vec<(&str, &[f32])> = labelled
+            .iter()
+            .zip(&embeddings)
+            .map(|((intent, _), e)| (*intent, e.as_slice()))
+            .collect();
+        let classifier = if examples.is_empty() {
+            None
+        } else {
+            Some(IntentClassifier::train(
+                &examples,
+                ClassifierOptions::default(),
+            )?)
+        };
+        Ok(EmbeddingMatcher {
+            encoder,
+            classifier,
+            keywords: KeywordMatcher::from_intents(intents),
+            threshold: DEFAULT_THRESHOLD,
+            keyword_floor: DEFAULT_KEYWORD_FLOOR,
+        })
+    }
+
+    /// Changes the similarity needed for an embedding match (default [`DEFAULT_THRESHOLD`]).
+    pub fn with_threshold(mut self, threshold: f32) -> Self {
+        self.threshold = threshold;
+        self
+    }
+
+    /// Changes the similarity a keyword match needs (default [`DEFAULT_KEYWORD_FLOOR`]).
+    pub fn with_keyword_floor(mut self, floor: f32) -> Self {
+        self.keyword_floor = floor;
+        self
+    }
+
+    /// The best intent for `text`, or `None`; errors only when the encoder fails.
+    pub fn try_classify(&self, text: &str) -> Result<Option<IntentMatch>, NluError> {
+        if is_no_speech(text) {
+            return Ok(None);
+        }
+        let keyword = self.keywords.classify(text);
+        let Some(classifier) = &self.classifier else {
+            return Ok(keyword);
+        };
+        let embedding = self.encoder.embed_one(text)?;
+        let prediction = classifier.predict(&embedding)?;
+        if prediction.similarity >= self.threshold {
+            return Ok(Some(IntentMatch {
+                intent: classifier.intents()[prediction.intent].clone(),
+                score: prediction.similarity.clamp(0.0, 1.0),
+            }));
+        }
+        let (_, similarity) = classifier.probabilities(&embedding)?;
+        Ok(keyword.filter(|found| {
+            match classifier.intents().iter().position(|i| *i == found.intent) {
+                Some(index) => similarity[index] >= self.keyword_floor,
+                // An intent with keywords only: nothing to compare with.
+                None => true,
+            }
+        }))
+    }
+}
+
+impl IntentMatcher for EmbeddingMatcher {
+    /// The embedding match, else a keyword match the embeddings do not contradict. If the
+    /// encoder fails, the keyword matcher answers alone.
+    fn classify(&self, text: &str) -> Option<IntentMatch> {
+        self.try_classify(text)
+            .unwrap_or_else(|_| self.keywords.classify(text))
+    }
+}

@@ -1,0 +1,73 @@
+//! The embedding matcher on the shop flow from `flows/shop.yaml`: paraphrases reach the right
+//! intent, unrelated sentences and noise reach none.
+
+mod support;
+
+use hotline_flow::{load_flow, IntentMatcher};
+use hotline_nlu::EmbeddingMatcher;
+
+fn matcher() -> EmbeddingMatcher {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../flows/shop.yaml");
+    let source = std::fs::read_to_string(path).expect("flows/shop.yaml is readable");
+    let flow = load_flow(&source, "shop.yaml").expect("shop flow is valid");
+    EmbeddingMatcher::new(&flow, support::encoder()).expect("matcher builds")
+}
+
+fn intent(matcher: &EmbeddingMatcher, text: &str) -> Option<String> {
+    matcher.classify(text).map(|m| m.intent)
+}
+
+#[test]
+fn delivery_question_maps_to_delivery_time() {
+    let m = matcher();
+    let found = m
+        .classify(" How long does delivery take?")
+        .expect("a match");
+    assert_eq!(found.intent, "delivery_time");
+    assert!(found.score > 0.9, "score {}", found.score);
+}
+
+#[test]
+fn paraphrases_not_in_the_examples_match() {
+    let m = matcher();
+    for (text, expected) in [
+        ("how many days until my stuff gets here", "delivery_time"),
+        ("I'd like my money back for this jacket", "returns"),
+        ("do you take visa", "payment_methods"),
+        ("what time do you open on monday", "opening_hours"),
+        (
+            "I don't want the order anymore, please cancel it",
+            "cancel_order",
+        ),
+        ("could I talk to a real human being", "human"),
+        ("how much do you charge for postage", "shipping_cost"),
+        ("where is my package", "order_tracking"),
+    ] {
+        assert_eq!(intent(&m, text).as_deref(), Some(expected), "{text:?}");
+    }
+}
+
+#[test]
+fn unrelated_sentences_and_noise_are_rejected() {
+    let m = matcher();
+    for text in [
+        "what's the weather like today",
+        "play some music",
+        "I like turtles",
+        "",
+        "[BLANK_AUDIO]",
+        "(silence)",
+    ] {
+        assert_eq!(intent(&m, text), None, "{text:?}");
+    }
+}
+
+#[test]
+fn short_answers_fall_back_to_keywords() {
+    let m = matcher();
+    assert_eq!(intent(&m, "Yes.").as_deref(), Some("more_help"));
+    assert_eq!(
+        intent(&m, "No, thank you. Bye.").as_deref(),
+        Some("goodbye")
+    );
+}
