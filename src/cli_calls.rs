@@ -41,6 +41,12 @@ pub async fn run(action: CallsAction, database: &Path) -> anyhow::Result<()> {
             };
             let turns = store.turns(&call.id).await?;
             print!("{}", show_text(&call, &turns));
+            for ticket in store.tickets_of_call(&call.id).await? {
+                println!("\nticket    {} {}", ticket.id, ticket.summary);
+                for (name, value) in &ticket.fields {
+                    println!("          {name}: {value}");
+                }
+            }
         }
     }
     Ok(())
@@ -100,10 +106,7 @@ pub fn show_text(call: &CallRecord, turns: &[TurnRecord]) -> String {
     out.push_str(&format!(
         "flow      {} @ {}\n",
         call.flow_name.as_deref().unwrap_or("-"),
-        call.flow_version
-            .as_deref()
-            .map(|v| &v[..v.len().min(12)])
-            .unwrap_or("-")
+        call.flow_version.as_deref().unwrap_or("-")
     ));
     for t in turns {
         out.push_str(&format!("\n#{} {}\n", t.seq, time(t.at)));
@@ -122,6 +125,17 @@ pub fn show_text(call: &CallRecord, turns: &[TurnRecord]) -> String {
                 t.intent.as_deref().unwrap_or("nothing"),
                 t.match_score.unwrap_or(0.0),
                 t.node.as_deref().unwrap_or("-")
+            ));
+        }
+        if let Some(trace) = &t.trace {
+            for line in trace.lines() {
+                out.push_str(&format!("  flow: {line}\n"));
+            }
+        }
+        if let (Some(sentiment), Some(anger)) = (t.sentiment, t.anger) {
+            out.push_str(&format!(
+                "  mood: sentiment {sentiment:+.2}, anger {anger:.2}{}\n",
+                t.mood_cues.as_deref().map(|c| format!(" ({c})")).unwrap_or_default()
             ));
         }
         if let Some(text) = &t.bot_text {
@@ -162,6 +176,7 @@ mod tests {
             codec: Some("PCMU".into()),
             flow_name: Some("shop".into()),
             flow_version: Some("0123456789abcdef".into()),
+            caller_key: Some("alice".into()),
         };
         let turn = TurnRecord {
             call_id: call.id.clone(),
@@ -175,12 +190,18 @@ mod tests {
             bot_text: Some("Delivery takes two to three working days.".into()),
             asr_ms: Some(300),
             voice_to_voice_ms: Some(812),
+            sentiment: Some(-0.4),
+            anger: Some(0.25),
+            mood_cues: Some("repetition".into()),
+            trace: Some("slot order_number = 4567\nhttp GET http://shop/orders/4567".into()),
             ..Default::default()
         };
         let text = show_text(&call, &[turn]);
         assert!(text.contains("caller: \"how long does delivery take\" (confidence 0.87)"));
         assert!(text.contains("delivery_times (score 0.80) -> delivery"));
         assert!(text.contains("voice-to-voice 812 ms"));
+        assert!(text.contains("  flow: slot order_number = 4567\n  flow: http GET http://shop/orders/4567"));
+        assert!(text.contains("mood: sentiment -0.40, anger 0.25 (repetition)"));
         assert!(text.contains("cause     caller-bye"));
         assert!(text.contains("flow      shop @ 0123456789abcdef"));
         assert!(list_line(&call).contains("12.0"));

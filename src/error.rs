@@ -36,6 +36,10 @@ pub enum HotlineError {
     Speak(#[from] hotline_speak::SpeakError),
     #[error("no free RTP port between {min} and {max}")]
     NoRtpPort { min: u16, max: u16 },
+    #[error(transparent)]
+    Mood(hotline_mood::MoodError),
+    #[error("HTTP client: {0}")]
+    Http(String),
     #[error("{what} worker pool has stopped")]
     PoolStopped { what: &'static str },
     #[error("WAV {}: {reason}", path.display())]

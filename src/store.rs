@@ -29,6 +29,18 @@ pub struct CallRecord {
     pub codec: Option<String>,
     pub flow_name: Option<String>,
     pub flow_version: Option<String>,
+    /// Who the caller is for caller memory: the user part of their address (their number).
+    pub caller_key: Option<String>,
+}
+
+/// A ticket a flow created.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TicketRecord {
+    pub id: String,
+    pub call_id: String,
+    pub created_at: i64,
+    pub summary: String,
+    pub fields: Vec<(String, String)>,
 }
 
 /// One exchange: what the caller said or pressed, and what the bot answered, with its timings.
@@ -49,6 +61,12 @@ pub struct TurnRecord {
     pub match_ms: Option<i64>,
     pub tts_first_ms: Option<i64>,
     pub voice_to_voice_ms: Option<i64>,
+    /// The caller's sentiment (-1..1) and anger (0..1) after this turn, and the cues behind them.
+    pub sentiment: Option<f64>,
+    pub anger: Option<f64>,
+    pub mood_cues: Option<String>,
+    /// Slots filled, FAQ entries used, API calls made: one line each.
+    pub trace: Option<String>,
 }
 
 #[derive(Clone)]
@@ -99,8 +117,8 @@ impl Store {
 
     pub async fn call_started(&self, call: &CallRecord) -> Result<(), HotlineError> {
         sqlx::query(
-            "INSERT INTO calls (id, sip_call_id, direction, caller, callee, source, started_at, flow_name, flow_version)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO calls (id, sip_call_id, direction, caller, callee, source, started_at, flow_name, flow_version, caller_key)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&call.id)
         .bind(&call.sip_call_id)
@@ -111,6 +129,7 @@ impl Store {
         .bind(call.started_at)
         .bind(&call.flow_name)
         .bind(&call.flow_version)
+        .bind(&call.caller_key)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -142,8 +161,9 @@ impl Store {
     pub async fn add_turn(&self, t: &TurnRecord) -> Result<(), HotlineError> {
         sqlx::query(
             "INSERT INTO turns (call_id, seq, at, node, caller_text, caller_dtmf, asr_confidence, intent, match_score,
-                                bot_text, endpoint_wait_ms, asr_ms, match_ms, tts_first_ms, voice_to_voice_ms)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                bot_text, endpoint_wait_ms, asr_ms, match_ms, tts_first_ms, voice_to_voice_ms,
+                                sentiment, anger, mood_cues, trace)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&t.call_id)
         .bind(t.seq)
@@ -160,6 +180,10 @@ impl Store {
         .bind(t.match_ms)
         .bind(t.tts_first_ms)
         .bind(t.voice_to_voice_ms)
+        .bind(t.sentiment)
+        .bind(t.anger)
+        .bind(&t.mood_cues)
+        .bind(&t.trace)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -196,6 +220,84 @@ impl Store {
         row.map(|r| r.try_get("source"))
             .transpose()
             .map_err(Into::into)
+    }
+
+    /// Stores a ticket and returns its id (`T-` and a sortable unique suffix).
+    pub async fn create_ticket(
+        &self,
+        call_id: &str,
+        summary: &str,
+        fields: &[(String, String)],
+        at: i64,
+    ) -> Result<String, HotlineError> {
+        let id = format!("T-{}", uuid::Uuid::now_v7().simple());
+        let fields_json = serde_json::to_string(fields).unwrap_or_else(|_| "[]".into());
+        sqlx::query("INSERT INTO tickets (id, call_id, created_at, summary, fields) VALUES (?, ?, ?, ?, ?)")
+            .bind(&id)
+            .bind(call_id)
+            .bind(at)
+            .bind(summary)
+            .bind(fields_json)
+            .execute(&self.pool)
+            .await?;
+        Ok(id)
+    }
+
+    pub async fn tickets_of_call(&self, call_id: &str) -> Result<Vec<TicketRecord>, HotlineError> {
+        let rows = sqlx::query("SELECT * FROM tickets WHERE call_id = ? ORDER BY created_at, id")
+            .bind(call_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let fields: String = r.try_get("fields")?;
+                Ok(TicketRecord {
+                    id: r.try_get("id")?,
+                    call_id: r.try_get("call_id")?,
+                    created_at: r.try_get("created_at")?,
+                    summary: r.try_get("summary")?,
+                    fields: serde_json::from_str(&fields).unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+
+    /// Keeps `key = value` for this caller's next calls.
+    pub async fn remember(&self, caller: &str, key: &str, value: &str, at: i64) -> Result<(), HotlineError> {
+        sqlx::query(
+            "INSERT INTO caller_memory (caller, key, value, updated_at) VALUES (?, ?, ?, ?)
+             ON CONFLICT(caller, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        )
+        .bind(caller)
+        .bind(key)
+        .bind(value)
+        .bind(at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// What Hotline knows about a caller: remembered values, plus `calls` (earlier calls) and
+    /// `last_call` (when the last one started, Unix ms).
+    pub async fn caller_memory(&self, caller: &str) -> Result<Vec<(String, String)>, HotlineError> {
+        let mut facts: Vec<(String, String)> = sqlx::query("SELECT key, value FROM caller_memory WHERE caller = ? ORDER BY key")
+            .bind(caller)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get("key")?, r.try_get("value")?)))
+            .collect::<Result<_, sqlx::Error>>()?;
+        let row = sqlx::query("SELECT COUNT(*) AS n, MAX(started_at) AS last FROM calls WHERE caller_key = ?")
+            .bind(caller)
+            .fetch_one(&self.pool)
+            .await?;
+        let n: i64 = row.try_get("n")?;
+        let last: Option<i64> = row.try_get("last")?;
+        facts.push(("calls".into(), n.to_string()));
+        if let Some(last) = last {
+            facts.push(("last_call".into(), last.to_string()));
+        }
+        Ok(facts)
     }
 
     /// The newest calls first.
@@ -246,6 +348,7 @@ fn call_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<CallRecord, HotlineError
         codec: r.try_get("codec")?,
         flow_name: r.try_get("flow_name")?,
         flow_version: r.try_get("flow_version")?,
+        caller_key: r.try_get("caller_key")?,
     })
 }
 
@@ -266,6 +369,10 @@ fn turn_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<TurnRecord, HotlineError
         match_ms: r.try_get("match_ms")?,
         tts_first_ms: r.try_get("tts_first_ms")?,
         voice_to_voice_ms: r.try_get("voice_to_voice_ms")?,
+        sentiment: r.try_get("sentiment")?,
+        anger: r.try_get("anger")?,
+        mood_cues: r.try_get("mood_cues")?,
+        trace: r.try_get("trace")?,
     })
 }
 
@@ -294,7 +401,28 @@ mod tests {
             codec: None,
             flow_name: Some("shop".into()),
             flow_version: Some("abc".into()),
+            caller_key: Some("alice".into()),
         }
+    }
+
+    #[tokio::test]
+    async fn tickets_and_caller_memory() {
+        let store = Store::open(&temp_db("memory")).await.unwrap();
+        store.call_started(&sample("c1", 100)).await.unwrap();
+        let fields = vec![("order".to_string(), "4567".to_string())];
+        let id = store.create_ticket("c1", "Order 4567 not found", &fields, 150).await.unwrap();
+        let tickets = store.tickets_of_call("c1").await.unwrap();
+        assert_eq!(tickets.len(), 1);
+        assert_eq!(tickets[0].id, id);
+        assert_eq!(tickets[0].fields, fields);
+        store.remember("alice", "language", "en", 160).await.unwrap();
+        store.remember("alice", "language", "de", 170).await.unwrap();
+        let facts = store.caller_memory("alice").await.unwrap();
+        assert!(facts.contains(&("language".into(), "de".into())), "{facts:?}");
+        assert!(facts.contains(&("calls".into(), "1".into())), "{facts:?}");
+        assert!(facts.contains(&("last_call".into(), "100".into())), "{facts:?}");
+        let stranger = store.caller_memory("bob").await.unwrap();
+        assert_eq!(stranger, vec![("calls".to_string(), "0".to_string())]);
     }
 
     #[tokio::test]

@@ -2,8 +2,12 @@
 
 mod playout;
 pub mod rtp;
+mod business_api;
+mod flow_actions;
 mod session;
+mod task;
 mod turn;
+mod voicemail;
 
 pub use playout::{Frame, Playout, FRAME};
 pub use rtp::RtpLink;
@@ -21,6 +25,8 @@ pub struct CallSetup {
     pub sip_call: CallId,
     pub source: SocketAddr,
     pub caller: String,
+    /// The caller's number (user part of their address), the key of caller memory.
+    pub caller_key: String,
     pub callee: String,
     pub media: MediaPlan,
 }

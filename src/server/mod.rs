@@ -34,6 +34,8 @@ pub struct Services {
     pub asr: AsrPool,
     pub tts: TtsPool,
     pub vad_model: PathBuf,
+    pub lexicon: Arc<hotline_mood::Lexicon>,
+    pub http: reqwest::Client,
     flow: RwLock<Arc<ActiveFlow>>,
     next_port: AtomicU16,
 }
@@ -60,6 +62,15 @@ impl Services {
             Ok(guard) => Arc::clone(&guard),
             Err(poisoned) => Arc::clone(&poisoned.into_inner()),
         }
+    }
+
+    /// Where voicemails are kept: `recordings/` beside the database.
+    pub fn recordings_dir(&self) -> PathBuf {
+        self.config
+            .database
+            .parent()
+            .map(|d| d.join("recordings"))
+            .unwrap_or_else(|| PathBuf::from("recordings"))
     }
 
     /// New calls run `active` from now on.
@@ -101,6 +112,7 @@ pub struct ModelPaths {
     pub vad: PathBuf,
     pub voice: PathBuf,
     pub onnxruntime: PathBuf,
+    pub lexicon: PathBuf,
 }
 
 pub fn model_paths(config: &Config) -> Result<ModelPaths, HotlineError> {
@@ -115,6 +127,7 @@ pub fn model_paths(config: &Config) -> Result<ModelPaths, HotlineError> {
         vad: dir.join("silero_vad.onnx"),
         voice: config.speech.voice.clone(),
         onnxruntime: dir.join("libonnxruntime.so.1.31.1"),
+        lexicon: dir.join(hotline_mood::LEXICON_FILE),
     };
     for file in [
         &paths.whisper,
@@ -122,6 +135,7 @@ pub fn model_paths(config: &Config) -> Result<ModelPaths, HotlineError> {
         &paths.voice,
         &crate::pools::tts::voice_config_path(&paths.voice),
         &paths.onnxruntime,
+        &paths.lexicon,
     ] {
         if !file.is_file() {
             return Err(HotlineError::Models(hotline_models::ModelsError::Missing {
@@ -219,7 +233,14 @@ pub async fn run(
         &flow.flow.version_hash()[..12.min(flow.flow.version_hash().len())]
     );
     let flow_file = config.flow_file.clone();
+    let lexicon = Arc::new(hotline_mood::Lexicon::load(&models.lexicon).map_err(HotlineError::Mood)?);
+    let http = reqwest::Client::builder()
+        .user_agent(format!("{}/{}", config.sip.user_agent, env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| HotlineError::Http(e.to_string()))?;
     let services = Arc::new(Services {
+        lexicon,
+        http,
         store,
         asr,
         tts,

@@ -143,6 +143,7 @@ async fn dispatch(
                 sip_call: call,
                 source,
                 caller: address_of(&from),
+                caller_key: caller_key_of(&from),
                 callee: address_of(&to),
                 media,
             };
@@ -181,6 +182,19 @@ fn address_of(header: &str) -> String {
             Some(d) => format!("{d} <{}>", a.uri),
             None => a.uri.to_string(),
         },
+        Err(_) => header.to_string(),
+    }
+}
+
+/// `"Alice" <sip:+4930123@host>;tag=x` -> `+4930123`: who the caller is across calls.
+fn caller_key_of(header: &str) -> String {
+    match hotline_sip::NameAddr::parse(header) {
+        Ok(a) => {
+            let uri = a.uri.to_string();
+            let rest = uri.split_once(':').map(|(_, r)| r).unwrap_or(&uri);
+            let user = rest.split_once('@').map(|(u, _)| u).unwrap_or(rest);
+            user.split(';').next().unwrap_or(user).to_string()
+        }
         Err(_) => header.to_string(),
     }
 }

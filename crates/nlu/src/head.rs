@@ -171,10 +171,14 @@ mod tests {
 
     #[test]
     fn softmax_sums_to_one_and_keeps_order() {
-        let mut v = vec![1.0, 3.0, 2.0, 1000.0];
+        let mut v = vec![1.0, 3.0, 2.0];
         softmax(&mut v);
         assert!((v.iter().sum::<f32>() - 1.0).abs() < 1e-5);
-        assert!(v[3] > 0.99 && v[1] > v[2] && v[2] > v[0]);
+        assert!(v[1] > v[2] && v[2] > v[0]);
+        // Large logits do not overflow.
+        let mut big = vec![1000.0, 0.0];
+        softmax(&mut big);
+        assert!(big[0] > 0.99 && big[0].is_finite());
     }
 
     #[test]
@@ -192,7 +196,7 @@ mod tests {
         }
         let refs: Vec<&[f32]> = features.iter().map(Vec::as_slice).collect();
         let options = TrainingOptions {
-            epochs: 40,
+            epochs: 150,
             ..TrainingOptions::default()
         };
         let head = SoftmaxHead::train(&refs, &labels, 3, 4, &options);

@@ -1,0 +1,166 @@
+//! Carrying out what the flow asks for: speech, listening, hang-up and transfer, and the actions
+//! that talk to the world (the business's API, tickets, caller memory, voicemail), answering the
+//! engine when it waits for a result.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use hotline_flow::{Action, CallerInput};
+
+use super::task::{AfterSpeech, CallTask, Internal, NO_AGENT};
+use super::voicemail::{beep, Voicemail};
+use crate::store::unix_ms;
+
+impl CallTask {
+    /// Carries out what the flow asked for, in order; results the engine waits for (tickets) are
+    /// fed back at once, slow ones (HTTP) come back through the task's internal channel.
+    pub(super) async fn apply(&mut self, actions: Vec<Action>, now: Instant) {
+        let mut queue: VecDeque<Action> = actions.into();
+        let mut text = String::new();
+        while let Some(action) = queue.pop_front() {
+            match action {
+                Action::Say { text: t } => {
+                    if !text.is_empty() {
+                        text.push(' ');
+                    }
+                    text.push_str(&t);
+                }
+                Action::Listen { timeout, .. } => self.after_speech = AfterSpeech::Listen(timeout),
+                Action::Hangup { reason } => self.after_speech = AfterSpeech::Hangup(format!("bot-{reason}")),
+                Action::Transfer { queue: q, reason } => {
+                    tracing::info!("call {}: transfer to {q:?} ({reason}) requested; no agent queues yet", self.id);
+                    if !text.is_empty() {
+                        text.push(' ');
+                    }
+                    text.push_str(NO_AGENT);
+                    self.after_speech = AfterSpeech::Hangup(format!("transfer-unavailable:{reason}"));
+                }
+                Action::Matched { intent, score, node } => {
+                    if intent.is_none() {
+                        self.failures_in_a_row += 1;
+                    } else {
+                        self.failures_in_a_row = 0;
+                    }
+                    if let Some(turn) = &mut self.turn {
+                        turn.record.intent = intent;
+                        turn.record.match_score = Some(score as f64);
+                        turn.record.node = Some(node);
+                    }
+                }
+                Action::Http(request) => {
+                    self.trace(format!("http {} {}", request.method.as_str(), request.url));
+                    let client = self.services.http.clone();
+                    let internal = self.internal.clone();
+                    tokio::spawn(async move {
+                        let input = super::business_api::call(&client, &request).await;
+                        let _ = internal.send(Internal::Caller(input));
+                    });
+                }
+                Action::Ticket { summary, fields } => {
+                    let id = match self.services.store.create_ticket(&self.id, &summary, &fields, unix_ms()).await {
+                        Ok(id) => id,
+                        Err(e) => {
+                            tracing::error!("call {}: cannot create ticket: {e}", self.id);
+                            String::new()
+                        }
+                    };
+                    self.trace(format!("ticket {id}: {summary}"));
+                    let more = self
+                        .conversation
+                        .handle(CallerInput::TicketCreated { id }, self.started.elapsed());
+                    queue.extend(more);
+                }
+                Action::Remember { key, value } => {
+                    if let Err(e) = self.services.store.remember(&self.caller_key, &key, &value, unix_ms()).await {
+                        tracing::error!("call {}: cannot remember {key}: {e}", self.id);
+                    }
+                }
+                Action::Language { code } => {
+                    tracing::info!("call {}: flow asks for language {code:?}; one voice and English Whisper are installed", self.id);
+                }
+                Action::Record { max, beep } => self.after_speech = AfterSpeech::Record { max, beep },
+                Action::SlotFilled { slot, value, .. } => self.trace(format!("slot {slot} = {value}")),
+                Action::FaqAnswered { entry, score, .. } => {
+                    self.trace(format!("faq {} ({score:.2})", entry.as_deref().unwrap_or("no answer")))
+                }
+                other => tracing::debug!("call {}: flow action {other:?} not handled", self.id),
+            }
+        }
+        if let Some(turn) = &mut self.turn {
+            turn.replied_at = Some(now);
+            if !text.is_empty() {
+                turn.add_bot_text(&text);
+            }
+        }
+        if text.is_empty() {
+            self.flush_turn().await;
+        } else {
+            self.say(text).await;
+        }
+    }
+
+    /// Adds a line to the turn's trace (slots, FAQ entries, API calls, tickets).
+    fn trace(&mut self, line: String) {
+        tracing::info!("call {}: {line}", self.id);
+        if let Some(turn) = &mut self.turn {
+            match &mut turn.record.trace {
+                Some(t) => {
+                    t.push('\n');
+                    t.push_str(&line);
+                }
+                None => turn.record.trace = Some(line),
+            }
+        }
+    }
+
+    /// An answer from the world (an HTTP result) for the engine.
+    pub(super) async fn on_runtime_answer(&mut self, input: CallerInput) {
+        let actions = self.conversation.handle(input, self.started.elapsed());
+        self.apply(actions, Instant::now()).await;
+    }
+
+    /// The bot has finished the prompt before a voicemail: beep, then record.
+    pub(super) fn start_voicemail(&mut self, max: Duration, with_beep: bool) {
+        if with_beep {
+            self.playout.push(&beep(Duration::from_millis(400)));
+        }
+        self.voicemail = Some(Voicemail::new(max));
+    }
+
+    /// Caller audio while a voicemail is being recorded (only once the beep has played).
+    pub(super) async fn voicemail_audio(&mut self, samples: &[f32]) {
+        if !self.is_silent() {
+            return;
+        }
+        let done = self.voicemail.as_mut().is_some_and(|v| v.push(samples));
+        if done {
+            self.finish_voicemail().await;
+        }
+    }
+
+    /// Stores the message as a WAV next to the database and tells the flow where it is.
+    pub(super) async fn finish_voicemail(&mut self) {
+        let Some(voicemail) = self.voicemail.take() else { return };
+        let duration = voicemail.duration();
+        self.voicemail_seq += 1;
+        let dir = self.services.recordings_dir();
+        let path = dir.join(format!("{}-{}.wav", self.id, self.voicemail_seq));
+        let pcm = voicemail.into_pcm();
+        let written = std::fs::create_dir_all(&dir)
+            .map_err(|e| e.to_string())
+            .and_then(|_| crate::dial::write_wav_8k(&path, &pcm).map_err(|e| e.to_string()));
+        let path_text = match written {
+            Ok(()) => path.display().to_string(),
+            Err(e) => {
+                tracing::error!("call {}: cannot store voicemail: {e}", self.id);
+                String::new()
+            }
+        };
+        self.trace(format!("voicemail {path_text} ({:.1} s)", duration.as_secs_f32()));
+        self.on_runtime_answer(CallerInput::Recorded {
+            path: path_text,
+            duration,
+        })
+        .await;
+    }
+}
