@@ -135,7 +135,10 @@ pub fn show_text(call: &CallRecord, turns: &[TurnRecord]) -> String {
         if let (Some(sentiment), Some(anger)) = (t.sentiment, t.anger) {
             out.push_str(&format!(
                 "  mood: sentiment {sentiment:+.2}, anger {anger:.2}{}\n",
-                t.mood_cues.as_deref().map(|c| format!(" ({c})")).unwrap_or_default()
+                t.mood_cues
+                    .as_deref()
+                    .map(|c| format!(" ({c})"))
+                    .unwrap_or_default()
             ));
         }
         if let Some(text) = &t.bot_text {
@@ -200,7 +203,9 @@ mod tests {
         assert!(text.contains("caller: \"how long does delivery take\" (confidence 0.87)"));
         assert!(text.contains("delivery_times (score 0.80) -> delivery"));
         assert!(text.contains("voice-to-voice 812 ms"));
-        assert!(text.contains("  flow: slot order_number = 4567\n  flow: http GET http://shop/orders/4567"));
+        assert!(text.contains(
+            "  flow: slot order_number = 4567\n  flow: http GET http://shop/orders/4567"
+        ));
         assert!(text.contains("mood: sentiment -0.40, anger 0.25 (repetition)"));
         assert!(text.contains("cause     caller-bye"));
         assert!(text.contains("flow      shop @ 0123456789abcdef"));

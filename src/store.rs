@@ -232,14 +232,16 @@ impl Store {
     ) -> Result<String, HotlineError> {
         let id = format!("T-{}", uuid::Uuid::now_v7().simple());
         let fields_json = serde_json::to_string(fields).unwrap_or_else(|_| "[]".into());
-        sqlx::query("INSERT INTO tickets (id, call_id, created_at, summary, fields) VALUES (?, ?, ?, ?, ?)")
-            .bind(&id)
-            .bind(call_id)
-            .bind(at)
-            .bind(summary)
-            .bind(fields_json)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "INSERT INTO tickets (id, call_id, created_at, summary, fields) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(&id)
+        .bind(call_id)
+        .bind(at)
+        .bind(summary)
+        .bind(fields_json)
+        .execute(&self.pool)
+        .await?;
         Ok(id)
     }
 
@@ -263,7 +265,13 @@ impl Store {
     }
 
     /// Keeps `key = value` for this caller's next calls.
-    pub async fn remember(&self, caller: &str, key: &str, value: &str, at: i64) -> Result<(), HotlineError> {
+    pub async fn remember(
+        &self,
+        caller: &str,
+        key: &str,
+        value: &str,
+        at: i64,
+    ) -> Result<(), HotlineError> {
         sqlx::query(
             "INSERT INTO caller_memory (caller, key, value, updated_at) VALUES (?, ?, ?, ?)
              ON CONFLICT(caller, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
@@ -280,17 +288,20 @@ impl Store {
     /// What Hotline knows about a caller: remembered values, plus `calls` (earlier calls) and
     /// `last_call` (when the last one started, Unix ms).
     pub async fn caller_memory(&self, caller: &str) -> Result<Vec<(String, String)>, HotlineError> {
-        let mut facts: Vec<(String, String)> = sqlx::query("SELECT key, value FROM caller_memory WHERE caller = ? ORDER BY key")
-            .bind(caller)
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|r| Ok((r.try_get("key")?, r.try_get("value")?)))
-            .collect::<Result<_, sqlx::Error>>()?;
-        let row = sqlx::query("SELECT COUNT(*) AS n, MAX(started_at) AS last FROM calls WHERE caller_key = ?")
-            .bind(caller)
-            .fetch_one(&self.pool)
-            .await?;
+        let mut facts: Vec<(String, String)> =
+            sqlx::query("SELECT key, value FROM caller_memory WHERE caller = ? ORDER BY key")
+                .bind(caller)
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get("key")?, r.try_get("value")?)))
+                .collect::<Result<_, sqlx::Error>>()?;
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n, MAX(started_at) AS last FROM calls WHERE caller_key = ?",
+        )
+        .bind(caller)
+        .fetch_one(&self.pool)
+        .await?;
         let n: i64 = row.try_get("n")?;
         let last: Option<i64> = row.try_get("last")?;
         facts.push(("calls".into(), n.to_string()));
@@ -410,17 +421,32 @@ mod tests {
         let store = Store::open(&temp_db("memory")).await.unwrap();
         store.call_started(&sample("c1", 100)).await.unwrap();
         let fields = vec![("order".to_string(), "4567".to_string())];
-        let id = store.create_ticket("c1", "Order 4567 not found", &fields, 150).await.unwrap();
+        let id = store
+            .create_ticket("c1", "Order 4567 not found", &fields, 150)
+            .await
+            .unwrap();
         let tickets = store.tickets_of_call("c1").await.unwrap();
         assert_eq!(tickets.len(), 1);
         assert_eq!(tickets[0].id, id);
         assert_eq!(tickets[0].fields, fields);
-        store.remember("alice", "language", "en", 160).await.unwrap();
-        store.remember("alice", "language", "de", 170).await.unwrap();
+        store
+            .remember("alice", "language", "en", 160)
+            .await
+            .unwrap();
+        store
+            .remember("alice", "language", "de", 170)
+            .await
+            .unwrap();
         let facts = store.caller_memory("alice").await.unwrap();
-        assert!(facts.contains(&("language".into(), "de".into())), "{facts:?}");
+        assert!(
+            facts.contains(&("language".into(), "de".into())),
+            "{facts:?}"
+        );
         assert!(facts.contains(&("calls".into(), "1".into())), "{facts:?}");
-        assert!(facts.contains(&("last_call".into(), "100".into())), "{facts:?}");
+        assert!(
+            facts.contains(&("last_call".into(), "100".into())),
+            "{facts:?}"
+        );
         let stranger = store.caller_memory("bob").await.unwrap();
         assert_eq!(stranger, vec![("calls".to_string(), "0".to_string())]);
     }

@@ -24,7 +24,9 @@ pub async fn call(client: &reqwest::Client, request: &HttpRequest) -> CallerInpu
         builder = builder.header(name, value);
     }
     if let Some(body) = &resolved.body {
-        builder = builder.header("content-type", "application/json").body(body.clone());
+        builder = builder
+            .header("content-type", "application/json")
+            .body(body.clone());
     }
     match builder.send().await {
         Ok(response) => {
@@ -41,7 +43,12 @@ pub async fn call(client: &reqwest::Client, request: &HttpRequest) -> CallerInpu
             }
         }
         Err(e) => {
-            tracing::warn!("flow http: {} {} failed: {}", method_name(request.method), request.url, without_url(&e));
+            tracing::warn!(
+                "flow http: {} {} failed: {}",
+                method_name(request.method),
+                request.url,
+                without_url(&e)
+            );
             no_answer()
         }
     }

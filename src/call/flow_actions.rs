@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use hotline_flow::{Action, CallerInput};
 
 use super::task::{AfterSpeech, CallTask, Internal, NO_AGENT};
+use super::turn::Turn;
 use super::voicemail::{beep, Voicemail};
 use crate::store::unix_ms;
 
@@ -26,16 +27,26 @@ impl CallTask {
                     text.push_str(&t);
                 }
                 Action::Listen { timeout, .. } => self.after_speech = AfterSpeech::Listen(timeout),
-                Action::Hangup { reason } => self.after_speech = AfterSpeech::Hangup(format!("bot-{reason}")),
+                Action::Hangup { reason } => {
+                    self.after_speech = AfterSpeech::Hangup(format!("bot-{reason}"))
+                }
                 Action::Transfer { queue: q, reason } => {
-                    tracing::info!("call {}: transfer to {q:?} ({reason}) requested; no agent queues yet", self.id);
+                    tracing::info!(
+                        "call {}: transfer to {q:?} ({reason}) requested; no agent queues yet",
+                        self.id
+                    );
                     if !text.is_empty() {
                         text.push(' ');
                     }
                     text.push_str(NO_AGENT);
-                    self.after_speech = AfterSpeech::Hangup(format!("transfer-unavailable:{reason}"));
+                    self.after_speech =
+                        AfterSpeech::Hangup(format!("transfer-unavailable:{reason}"));
                 }
-                Action::Matched { intent, score, node } => {
+                Action::Matched {
+                    intent,
+                    score,
+                    node,
+                } => {
                     if intent.is_none() {
                         self.failures_in_a_row += 1;
                     } else {
@@ -57,7 +68,12 @@ impl CallTask {
                     });
                 }
                 Action::Ticket { summary, fields } => {
-                    let id = match self.services.store.create_ticket(&self.id, &summary, &fields, unix_ms()).await {
+                    let id = match self
+                        .services
+                        .store
+                        .create_ticket(&self.id, &summary, &fields, unix_ms())
+                        .await
+                    {
                         Ok(id) => id,
                         Err(e) => {
                             tracing::error!("call {}: cannot create ticket: {e}", self.id);
@@ -71,18 +87,28 @@ impl CallTask {
                     queue.extend(more);
                 }
                 Action::Remember { key, value } => {
-                    if let Err(e) = self.services.store.remember(&self.caller_key, &key, &value, unix_ms()).await {
+                    if let Err(e) = self
+                        .services
+                        .store
+                        .remember(&self.caller_key, &key, &value, unix_ms())
+                        .await
+                    {
                         tracing::error!("call {}: cannot remember {key}: {e}", self.id);
                     }
                 }
                 Action::Language { code } => {
                     tracing::info!("call {}: flow asks for language {code:?}; one voice and English Whisper are installed", self.id);
                 }
-                Action::Record { max, beep } => self.after_speech = AfterSpeech::Record { max, beep },
-                Action::SlotFilled { slot, value, .. } => self.trace(format!("slot {slot} = {value}")),
-                Action::FaqAnswered { entry, score, .. } => {
-                    self.trace(format!("faq {} ({score:.2})", entry.as_deref().unwrap_or("no answer")))
+                Action::Record { max, beep } => {
+                    self.after_speech = AfterSpeech::Record { max, beep }
                 }
+                Action::SlotFilled { slot, value, .. } => {
+                    self.trace(format!("slot {slot} = {value}"))
+                }
+                Action::FaqAnswered { entry, score, .. } => self.trace(format!(
+                    "faq {} ({score:.2})",
+                    entry.as_deref().unwrap_or("no answer")
+                )),
                 other => tracing::debug!("call {}: flow action {other:?} not handled", self.id),
             }
         }
@@ -102,14 +128,18 @@ impl CallTask {
     /// Adds a line to the turn's trace (slots, FAQ entries, API calls, tickets).
     fn trace(&mut self, line: String) {
         tracing::info!("call {}: {line}", self.id);
-        if let Some(turn) = &mut self.turn {
-            match &mut turn.record.trace {
-                Some(t) => {
-                    t.push('\n');
-                    t.push_str(&line);
-                }
-                None => turn.record.trace = Some(line),
+        let id = self.id.clone();
+        let seq = self.turn_seq + 1;
+        let turn = self.turn.get_or_insert_with(|| Turn::new(&id, seq));
+        if turn.record.seq == seq {
+            self.turn_seq = seq;
+        }
+        match &mut turn.record.trace {
+            Some(t) => {
+                t.push('\n');
+                t.push_str(&line);
             }
+            None => turn.record.trace = Some(line),
         }
     }
 
@@ -140,7 +170,9 @@ impl CallTask {
 
     /// Stores the message as a WAV next to the database and tells the flow where it is.
     pub(super) async fn finish_voicemail(&mut self) {
-        let Some(voicemail) = self.voicemail.take() else { return };
+        let Some(voicemail) = self.voicemail.take() else {
+            return;
+        };
         let duration = voicemail.duration();
         self.voicemail_seq += 1;
         let dir = self.services.recordings_dir();
@@ -156,7 +188,10 @@ impl CallTask {
                 String::new()
             }
         };
-        self.trace(format!("voicemail {path_text} ({:.1} s)", duration.as_secs_f32()));
+        self.trace(format!(
+            "voicemail {path_text} ({:.1} s)",
+            duration.as_secs_f32()
+        ));
         self.on_runtime_answer(CallerInput::Recorded {
             path: path_text,
             duration,

@@ -1,9 +1,9 @@
 //! One inbound call: its media plan, the events the SIP task relays to it, and its task.
 
-mod playout;
-pub mod rtp;
 mod business_api;
 mod flow_actions;
+mod playout;
+pub mod rtp;
 mod session;
 mod task;
 mod turn;

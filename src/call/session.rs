@@ -138,8 +138,8 @@ async fn answer_and_talk(
         }
     };
     let settings = active.flow.settings();
-    let mut conversation =
-        Conversation::new(Arc::clone(&active.flow), Arc::clone(&active.matcher)).with_caller_memory(memory);
+    let mut conversation = Conversation::new(Arc::clone(&active.flow), Arc::clone(&active.matcher))
+        .with_caller_memory(memory);
     if let Some(date) = today() {
         conversation = conversation.with_today(date);
     }
@@ -161,11 +161,15 @@ async fn answer_and_talk(
         internal: internal_tx,
         started: Instant::now(),
         caller_key: setup.caller_key.clone(),
-        mood: hotline_mood::MoodTracker::new(Arc::clone(&services.lexicon), hotline_mood::MoodConfig::default()),
+        mood: hotline_mood::MoodTracker::new(
+            Arc::clone(&services.lexicon),
+            hotline_mood::MoodConfig::default(),
+        ),
         failures_in_a_row: 0,
         utterance_audio: Vec::new(),
         voicemail: None,
         voicemail_seq: 0,
+        speaking_while_listening: false,
     };
     let started = task.started;
     // Synthesis of the greeting starts now; sending waits for the ACK.

@@ -11,8 +11,8 @@ use hotline_sip::CallId;
 use tokio::sync::mpsc;
 
 use super::turn::{ms, Turn};
-use super::Playout;
 use super::voicemail::Voicemail;
+use super::Playout;
 use crate::pools::{AsrResult, ListenerEvent, TtsChunk, TtsJob};
 use crate::server::Services;
 
@@ -40,6 +40,8 @@ pub(super) struct TurnEnd {
 /// Whisper started on a pause, before the endpointer confirmed the end of the turn.
 pub(super) struct Speculation {
     pub(super) pause: u64,
+    /// Tells the ASR pool to skip the job if it has not started.
+    pub(super) cancel: Arc<AtomicBool>,
     pub(super) result: Option<Result<AsrResult, String>>,
     /// Set once the turn really ended at that pause: the transcript is then awaited.
     pub(super) turn_end: Option<TurnEnd>,
@@ -57,7 +59,10 @@ pub(super) enum AfterSpeech {
     Listen(Duration),
     Hangup(String),
     /// Beep (if asked) and record a voicemail of at most this long.
-    Record { max: Duration, beep: bool },
+    Record {
+        max: Duration,
+        beep: bool,
+    },
 }
 
 pub(super) struct CallTask {
@@ -85,6 +90,9 @@ pub(super) struct CallTask {
     pub(super) utterance_audio: Vec<f32>,
     pub(super) voicemail: Option<Voicemail>,
     pub(super) voicemail_seq: u32,
+    /// The caller started speaking while the bot was listening: accept that turn even though the
+    /// no-input timer was stopped.
+    pub(super) speaking_while_listening: bool,
 }
 
 impl CallTask {
@@ -166,8 +174,14 @@ impl CallTask {
     pub(super) fn accepting_input(&self) -> bool {
         self.hanging_up.is_none()
             && self.voicemail.is_none()
-            && !matches!(self.after_speech, AfterSpeech::Hangup(_) | AfterSpeech::Record { .. })
-            && (self.no_input_deadline.is_some() || self.barge_in || self.is_silent())
+            && !matches!(
+                self.after_speech,
+                AfterSpeech::Hangup(_) | AfterSpeech::Record { .. }
+            )
+            && (self.no_input_deadline.is_some()
+                || self.speaking_while_listening
+                || self.barge_in
+                || self.is_silent())
     }
 
     pub(super) async fn on_listener(&mut self, event: ListenerEvent) {
@@ -177,20 +191,28 @@ impl CallTask {
                     tracing::debug!("call {}: barge-in", self.id);
                     self.stop_speaking();
                 }
+                // The caller is talking: no "I didn't hear you" over them. If the turn turns out
+                // to be noise, the engine gets NoInput from the transcript instead.
+                if self.no_input_deadline.take().is_some() {
+                    self.speaking_while_listening = true;
+                }
             }
             ListenerEvent::Paused { pause, samples } => {
                 if self.accepting_input() && self.asr_in_flight.is_none() {
+                    let cancel = Arc::new(AtomicBool::new(false));
+                    self.drop_speculation();
                     self.speculation = Some(Speculation {
                         pause,
+                        cancel: Arc::clone(&cancel),
                         result: None,
                         turn_end: None,
                     });
-                    self.submit_asr(Some(pause), samples);
+                    self.submit_asr(Some(pause), samples, Some(cancel));
                 }
             }
             ListenerEvent::Resumed { pause } => {
                 if self.speculation.as_ref().is_some_and(|s| s.pause == pause) {
-                    self.speculation = None;
+                    self.drop_speculation();
                 }
             }
             ListenerEvent::Utterance {
@@ -205,10 +227,11 @@ impl CallTask {
                 };
                 if !self.accepting_input() || self.asr_in_flight.is_some() {
                     tracing::debug!("call {}: utterance ignored (bot busy)", self.id);
-                    self.speculation = None;
+                    self.drop_speculation();
                     return;
                 }
                 self.no_input_deadline = None;
+                self.speaking_while_listening = false;
                 self.utterance_audio = samples.clone();
                 match self.speculation.take() {
                     Some(mut spec) if pause == Some(spec.pause) => match spec.result.take() {
@@ -218,9 +241,12 @@ impl CallTask {
                             self.speculation = Some(spec);
                         }
                     },
-                    _ => {
+                    stale => {
+                        if let Some(spec) = stale {
+                            spec.cancel.store(true, Ordering::Relaxed);
+                        }
                         self.asr_in_flight = Some(end);
-                        self.submit_asr(None, samples);
+                        self.submit_asr(None, samples, None);
                     }
                 }
             }
@@ -230,11 +256,23 @@ impl CallTask {
         }
     }
 
-    pub(super) fn submit_asr(&self, pause: Option<u64>, samples: Vec<f32>) {
+    /// Forgets the early transcription, and stops it if it has not started.
+    pub(super) fn drop_speculation(&mut self) {
+        if let Some(spec) = self.speculation.take() {
+            spec.cancel.store(true, Ordering::Relaxed);
+        }
+    }
+
+    pub(super) fn submit_asr(
+        &self,
+        pause: Option<u64>,
+        samples: Vec<f32>,
+        cancel: Option<Arc<AtomicBool>>,
+    ) {
         let asr = self.services.asr.clone();
         let internal = self.internal.clone();
         tokio::spawn(async move {
-            let result = match asr.transcribe(samples).await {
+            let result = match asr.transcribe(samples, cancel).await {
                 Ok(r) => r,
                 Err(e) => Err(e.to_string()),
             };

@@ -28,7 +28,8 @@ impl Voicemail {
     /// Adds 8 kHz audio; true when the message is complete.
     pub fn push(&mut self, frame: &[f32]) -> bool {
         let room = self.max_samples.saturating_sub(self.samples.len());
-        self.samples.extend_from_slice(&frame[..frame.len().min(room)]);
+        self.samples
+            .extend_from_slice(&frame[..frame.len().min(room)]);
         if hotline_media::rms_dbfs(frame) > SPEECH_DBFS {
             self.heard_speech = true;
             self.quiet_samples = 0;
@@ -36,7 +37,8 @@ impl Voicemail {
             self.quiet_samples += frame.len();
         }
         self.samples.len() >= self.max_samples
-            || (self.heard_speech && self.quiet_samples as f64 >= END_SILENCE.as_secs_f64() * 8000.0)
+            || (self.heard_speech
+                && self.quiet_samples as f64 >= END_SILENCE.as_secs_f64() * 8000.0)
     }
 
     pub fn duration(&self) -> Duration {
@@ -68,7 +70,10 @@ mod tests {
     fn ends_after_three_seconds_of_silence_once_the_caller_spoke() {
         let mut v = Voicemail::new(Duration::from_secs(60));
         for _ in 0..100 {
-            assert!(!v.push(&[0.0; 160]), "silence before speech never ends the message");
+            assert!(
+                !v.push(&[0.0; 160]),
+                "silence before speech never ends the message"
+            );
         }
         assert!(!v.push(&tone(1000)));
         let mut done = false;

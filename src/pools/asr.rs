@@ -1,6 +1,7 @@
 //! The Whisper pool: utterances (8 kHz) in, transcripts out, on worker threads behind a bounded queue.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -22,6 +23,8 @@ pub struct AsrResult {
 
 struct AsrJob {
     pcm_8k: Vec<f32>,
+    /// Set when the result is no longer wanted (the caller went on speaking): skipped if not started.
+    cancelled: Option<Arc<AtomicBool>>,
     submitted: Instant,
     reply: oneshot::Sender<Result<AsrResult, String>>,
 }
@@ -43,6 +46,14 @@ impl AsrPool {
                 .name(format!("asr-{n}"))
                 .spawn(move || {
                     while let Ok(job) = jobs.recv() {
+                        if job
+                            .cancelled
+                            .as_ref()
+                            .is_some_and(|c| c.load(Ordering::Relaxed))
+                        {
+                            let _ = job.reply.send(Err("cancelled before it started".into()));
+                            continue;
+                        }
                         let mut up = Resampler::new(8000, 16000);
                         let mut pcm_16k = Vec::with_capacity(job.pcm_8k.len() * 2 + 64);
                         up.process(&job.pcm_8k, &mut pcm_16k);
@@ -68,13 +79,16 @@ impl AsrPool {
     }
 
     /// Transcribes one utterance. Fails only when the pool is gone; a model error comes back as text.
+    /// A job whose `cancelled` flag is set before a worker takes it is skipped.
     pub async fn transcribe(
         &self,
         pcm_8k: Vec<f32>,
+        cancelled: Option<Arc<AtomicBool>>,
     ) -> Result<Result<AsrResult, String>, HotlineError> {
         let (reply, answer) = oneshot::channel();
         let job = AsrJob {
             pcm_8k,
+            cancelled,
             submitted: Instant::now(),
             reply,
         };

@@ -31,7 +31,8 @@ pub struct TtsJob {
 #[derive(Clone)]
 pub struct TtsPool {
     queue: flume::Sender<TtsJob>,
-    cache: Option<Arc<PromptCache>>,
+    /// Texts for the preparation thread (only with a cache).
+    prepare: Option<flume::Sender<Vec<String>>>,
 }
 
 impl TtsPool {
@@ -60,41 +61,19 @@ impl TtsPool {
                     source,
                 })?;
         }
-        Ok(TtsPool { queue, cache })
+        let prepare = match cache {
+            Some(cache) => Some(start_preparation(voice_onnx, &config, cache)?),
+            None => None,
+        };
+        Ok(TtsPool { queue, prepare })
     }
 
-    /// Synthesises `texts` into the cache on a background thread with its own voice, so calls
-    /// never queue behind it. Returns at once.
-    pub fn prepare(&self, voice_onnx: &Path, texts: Vec<String>) -> Result<(), HotlineError> {
-        let Some(cache) = self.cache.clone() else {
-            return Ok(());
-        };
-        let mut voice =
-            PiperVoice::load_with_threads(voice_onnx, &voice_config_path(voice_onnx), 1)?;
-        std::thread::Builder::new()
-            .name("tts-prepare".into())
-            .spawn(move || {
-                let started = std::time::Instant::now();
-                for text in &texts {
-                    for sentence in split_sentences(text) {
-                        if cache.get(&sentence).is_none() {
-                            if let Some(pcm) = synthesize_8k(&mut voice, &sentence) {
-                                cache.insert(&sentence, Arc::new(pcm));
-                            }
-                        }
-                    }
-                }
-                tracing::info!(
-                    "prepared {} flow sentences in {:.1} s",
-                    cache.len(),
-                    started.elapsed().as_secs_f32()
-                );
-            })
-            .map_err(|source| HotlineError::Io {
-                path: "tts prepare thread".into(),
-                source,
-            })?;
-        Ok(())
+    /// Synthesises `texts` into the cache on the background preparation thread, so calls never
+    /// queue behind it. Returns at once; without a cache it does nothing.
+    pub fn prepare(&self, texts: Vec<String>) {
+        if let Some(prepare) = &self.prepare {
+            let _ = prepare.send(texts);
+        }
     }
 
     pub async fn submit(&self, job: TtsJob) -> Result<(), HotlineError> {
@@ -102,6 +81,55 @@ impl TtsPool {
             .send_async(job)
             .await
             .map_err(|_| HotlineError::PoolStopped { what: "TTS" })
+    }
+}
+
+/// The preparation thread: its own voice, at the lowest CPU priority so live calls go first.
+fn start_preparation(
+    voice_onnx: &Path,
+    config: &Path,
+    cache: Arc<PromptCache>,
+) -> Result<flume::Sender<Vec<String>>, HotlineError> {
+    let mut voice = PiperVoice::load_with_threads(voice_onnx, config, 1)?;
+    let (texts_tx, texts_rx) = flume::unbounded::<Vec<String>>();
+    std::thread::Builder::new()
+        .name("tts-prepare".into())
+        .spawn(move || {
+            lower_thread_priority();
+            while let Ok(texts) = texts_rx.recv() {
+                let started = std::time::Instant::now();
+                let mut made = 0;
+                for sentence in texts.iter().flat_map(|t| split_sentences(t)) {
+                    if cache.get(&sentence).is_none() {
+                        if let Some(pcm) = synthesize_8k(&mut voice, &sentence) {
+                            cache.insert(&sentence, Arc::new(pcm));
+                            made += 1;
+                        }
+                    }
+                }
+                tracing::info!(
+                    "prepared {made} flow sentences in {:.1} s ({} cached)",
+                    started.elapsed().as_secs_f32(),
+                    cache.len()
+                );
+            }
+        })
+        .map_err(|source| HotlineError::Io {
+            path: "tts prepare thread".into(),
+            source,
+        })?;
+    Ok(texts_tx)
+}
+
+/// Nice 19 for the calling thread (Linux keeps a nice value per thread).
+fn lower_thread_priority() {
+    // SAFETY: gettid and setpriority take no pointers; they change only this thread's priority.
+    let rc = unsafe {
+        let tid = libc::gettid();
+        libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 19)
+    };
+    if rc != 0 {
+        tracing::debug!("could not lower the preparation thread's priority");
     }
 }
 

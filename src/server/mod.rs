@@ -181,10 +181,19 @@ pub async fn run(
     shutdown: tokio::sync::watch::Receiver<bool>,
 ) -> Result<(), HotlineError> {
     let models = model_paths(&config)?;
-    let flow = load_flow_file(&config.flow_file)?;
+    // One read: the version served, recorded and watched for edits are the same text.
+    let flow_source =
+        std::fs::read_to_string(&config.flow_file).map_err(|source| HotlineError::Io {
+            path: config.flow_file.clone(),
+            source,
+        })?;
+    let flow_name = config.flow_file.display().to_string();
+    let flow = active_flow(&flow_source, &flow_name).map_err(|report| HotlineError::Flow {
+        file: flow_name.clone(),
+        report,
+    })?;
     hotline_onnx::init(&models.onnxruntime)?;
     let store = Store::open(&config.database).await?;
-    let flow_source = std::fs::read_to_string(&config.flow_file).unwrap_or_default();
     store
         .flow_loaded(
             &flow.flow.version_hash(),
@@ -215,7 +224,7 @@ pub async fn run(
         config.speech.tts_threads,
         cache,
     )?;
-    tts.prepare(&models.voice, flow.flow.spoken_texts())?;
+    tts.prepare(flow.flow.spoken_texts());
     let socket =
         UdpSocket::bind(config.sip.listen)
             .await
@@ -233,9 +242,14 @@ pub async fn run(
         &flow.flow.version_hash()[..12.min(flow.flow.version_hash().len())]
     );
     let flow_file = config.flow_file.clone();
-    let lexicon = Arc::new(hotline_mood::Lexicon::load(&models.lexicon).map_err(HotlineError::Mood)?);
+    let lexicon =
+        Arc::new(hotline_mood::Lexicon::load(&models.lexicon).map_err(HotlineError::Mood)?);
     let http = reqwest::Client::builder()
-        .user_agent(format!("{}/{}", config.sip.user_agent, env!("CARGO_PKG_VERSION")))
+        .user_agent(format!(
+            "{}/{}",
+            config.sip.user_agent,
+            env!("CARGO_PKG_VERSION")
+        ))
         .build()
         .map_err(|e| HotlineError::Http(e.to_string()))?;
     let services = Arc::new(Services {

@@ -48,25 +48,21 @@ pub async fn watch_flow(
         match active_flow(&source, &file) {
             Ok(active) => {
                 let version = active.flow.version_hash();
-                tracing::info!(
-                    "flow {} reloaded: version {}",
-                    active.flow.name(),
-                    &version[..12.min(version.len())]
-                );
+                let name = active.flow.name().to_string();
+                let texts = active.flow.spoken_texts();
                 if let Err(e) = services
                     .store
-                    .flow_loaded(&version, active.flow.name(), &file, &source, unix_ms())
+                    .flow_loaded(&version, &name, &file, &source, unix_ms())
                     .await
                 {
                     tracing::error!("cannot record flow version {version}: {e}");
                 }
-                if let Err(e) = services
-                    .tts
-                    .prepare(&services.config.speech.voice, active.flow.spoken_texts())
-                {
-                    tracing::warn!("cannot prepare the new flow's prompts: {e}");
-                }
                 services.set_flow(active);
+                tracing::info!(
+                    "flow {name} reloaded: version {}",
+                    &version[..12.min(version.len())]
+                );
+                services.tts.prepare(texts);
             }
             Err(report) => {
                 let serving = services.current_flow().flow.version_hash();

@@ -147,6 +147,8 @@ pub struct ServerOptions {
     pub flow: Option<String>,
     /// `rtp.inactivity_timeout`, e.g. `"2s"`.
     pub rtp_timeout: Option<String>,
+    /// Extra environment for the server (e.g. the shop API's URL and key).
+    pub env: Vec<(String, String)>,
 }
 
 impl ServerOptions {
@@ -159,6 +161,7 @@ impl ServerOptions {
             whisper_model: None,
             flow: Some("flows/shop.yaml".into()),
             rtp_timeout: None,
+            env: Vec::new(),
         }
     }
 
@@ -212,6 +215,7 @@ impl Server {
         if let Some(flow) = &options.flow {
             command.arg("--flow").arg(flow);
         }
+        command.envs(options.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         let mut child = command
             .env(
                 "RUST_LOG",

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::cache;
-use crate::classifier::{ClassifierOptions, IntentClassifier};
+use crate::classifier::{ClassifierOptions, Example, IntentClassifier};
 use crate::dataset::{intents_of, pick_intents, read_utterances, sample_per_intent, Utterance};
 use crate::metrics::{accuracy, macro_f1};
 use crate::{NluError, SentenceEncoder};
@@ -41,7 +41,7 @@ pub struct SplitScore {
 /// Out-of-scope behaviour at one threshold.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RejectionScore {
-    /// The confidence threshold.
+    /// The similarity threshold.
     pub threshold: f32,
     /// In-scope test sentences accepted *and* classified right.
     pub in_scope_accuracy: f32,
@@ -99,15 +99,25 @@ impl Banking77 {
         options: ClassifierOptions,
     ) -> Result<SplitScore, NluError> {
         let classifier = self.classifier(train_indices, options)?;
+        self.test_score(&classifier, train_indices.len())
+    }
+
+    /// Scores a trained classifier (that learnt from `train_examples` examples) on the whole
+    /// test set.
+    pub fn test_score(
+        &self,
+        classifier: &IntentClassifier,
+        train_examples: usize,
+    ) -> Result<SplitScore, NluError> {
         let intents = classifier.intents();
         let mut expected = Vec::with_capacity(self.test.len());
         let mut predicted = Vec::with_capacity(self.test.len());
         for (utterance, embedding) in self.test.iter().zip(&self.test_embeddings) {
             expected.push(position(intents, &utterance.intent));
-            predicted.push(classifier.predict(embedding)?.intent);
+            predicted.push(classifier.predict(&utterance.text, embedding)?.intent);
         }
         Ok(SplitScore {
-            train_examples: train_indices.len(),
+            train_examples,
             test_sentences: self.test.len(),
             accuracy: accuracy(&expected, &predicted),
             macro_f1: macro_f1(&expected, &predicted, intents.len() + 1),
@@ -125,7 +135,8 @@ impl Banking77 {
     }
 
     /// Trains on `train_indices` without the `held_out` intents, then measures, for each
-    /// threshold, in-scope accuracy and how many held-out test sentences are rejected.
+    /// similarity threshold, in-scope accuracy and how many held-out test sentences are
+    /// rejected.
     pub fn rejection(
         &self,
         train_indices: &[usize],
@@ -141,10 +152,10 @@ impl Banking77 {
         let classifier = self.classifier(&in_scope, options)?;
         let mut verdicts = Vec::with_capacity(self.test.len());
         for (utterance, embedding) in self.test.iter().zip(&self.test_embeddings) {
-            let prediction = classifier.predict(embedding)?;
+            let prediction = classifier.predict(&utterance.text, embedding)?;
             let outside = held_out.contains(&utterance.intent);
             let right = classifier.intents()[prediction.intent] == utterance.intent;
-            verdicts.push((outside, right, prediction.confidence));
+            verdicts.push((outside, right, prediction.similarity));
         }
         let fraction = |count: usize, of: usize| count as f32 / of.max(1) as f32;
         let outside_total = verdicts.iter().filter(|v| v.0).count();
@@ -183,15 +194,20 @@ impl Banking77 {
         Ok(pick_intents(&intents, count, seed))
     }
 
-    fn classifier(
+    /// A classifier trained on the training examples at `train_indices`.
+    pub fn classifier(
         &self,
         train_indices: &[usize],
         options: ClassifierOptions,
     ) -> Result<IntentClassifier, NluError> {
-        let examples: Vec<(&str, &[f32])> = train_indices
+        let examples: Vec<Example<'_>> = train_indices
             .iter()
             .filter_map(|&i| Some((self.train.get(i)?, self.train_embeddings.get(i)?)))
-            .map(|(u, e)| (u.intent.as_str(), e.as_slice()))
+            .map(|(u, e)| Example {
+                intent: &u.intent,
+                text: &u.text,
+                embedding: e,
+            })
             .collect();
         IntentClassifier::train(&examples, options)
     }

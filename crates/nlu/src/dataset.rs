@@ -50,9 +50,12 @@ pub fn parse_utterances(source: &str) -> Result<Vec<Utterance>, (usize, DatasetP
     Ok(utterances)
 }
 
-/// Splits CSV text into records of fields, each with the line it starts on. Blank lines are
-/// skipped; quoted fields may hold commas, newlines and doubled quotes.
-fn parse_csv(source: &str) -> Result<Vec<(usize, Vec<String>)>, (usize, DatasetProblem)> {
+/// A CSV record's fields with the 1-based line it starts on.
+type Record = (usize, Vec<String>);
+
+/// Splits CSV text into records of fields. Blank lines are skipped; quoted fields may hold
+/// commas, newlines and doubled quotes.
+fn parse_csv(source: &str) -> Result<Vec<Record>, (usize, DatasetProblem)> {
     let mut records = Vec::new();
     let mut fields: Vec<String> = Vec::new();
     let mut field = String::new();

@@ -39,7 +39,7 @@ impl Default for EvalOptions {
             few_shot: 10,
             seed: 77,
             held_out_intents: 10,
-            thresholds: vec![0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7],
+            thresholds: vec![0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8],
             classifier,
             cache_dir: default_cache_dir(),
             timing_sentences: 200,
@@ -108,7 +108,8 @@ pub fn run_banking77_eval(
     let few_indices = data.few_shot_indices(options.few_shot, options.seed);
     let few_shot = data.score(&few_indices, classifier_options)?;
     let all = data.all_indices();
-    let full = data.score(&all, classifier_options)?;
+    let full_classifier = data.classifier(&all, classifier_options)?;
+    let full = data.test_score(&full_classifier, all.len())?;
 
     let held_out = data.held_out_intents(options.held_out_intents, options.seed)?;
     let rejection_full =
@@ -120,7 +121,7 @@ pub fn run_banking77_eval(
         classifier_options,
     )?;
 
-    let timing = time_utterances(&data, encoder, &options, classifier_options)?;
+    let timing = time_utterances(&data, encoder, &options, &full_classifier)?;
     Ok(EvalReport {
         train_size: data.train.len(),
         test_size: data.test.len(),
@@ -142,15 +143,8 @@ fn time_utterances(
     data: &Banking77,
     encoder: &SentenceEncoder,
     options: &EvalOptions,
-    classifier_options: ClassifierOptions,
+    classifier: &IntentClassifier,
 ) -> Result<UtteranceTiming, NluError> {
-    let examples: Vec<(&str, &[f32])> = data
-        .train
-        .iter()
-        .zip(&data.train_embeddings)
-        .map(|(u, e)| (u.intent.as_str(), e.as_slice()))
-        .collect();
-    let classifier = IntentClassifier::train(&examples, classifier_options)?;
     let timed = if encoder.threads() == options.timing_threads {
         None
     } else {
@@ -171,7 +165,7 @@ fn time_utterances(
         let started = Instant::now();
         let embedding = timed.embed_one(sentence)?;
         let embedded = Instant::now();
-        classifier.classify(&embedding)?;
+        classifier.classify(sentence, &embedding)?;
         embed += embedded - started;
         classify += embedded.elapsed();
     }

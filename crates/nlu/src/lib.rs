@@ -33,17 +33,19 @@ mod head;
 mod matcher;
 mod metrics;
 mod vector;
+mod wording;
 
 pub use banking77::{Banking77, RejectionScore, SplitScore};
 pub use cache::default_cache_dir;
-pub use classifier::{ClassifierOptions, IntentClassifier, Prediction};
+pub use classifier::{ClassifierOptions, Example, IntentClassifier, Prediction, DEFAULT_THRESHOLD};
 pub use dataset::{parse_utterances, read_utterances, sample_per_intent, Utterance};
 pub use encoder::{SentenceEncoder, MAX_TOKENS};
 pub use error::{DatasetProblem, NluError};
 pub use eval::{run_banking77_eval, EvalOptions, EvalReport, UtteranceTiming};
 pub use head::TrainingOptions;
-pub use matcher::{EmbeddingMatcher, DEFAULT_KEYWORD_FLOOR, DEFAULT_THRESHOLD};
+pub use matcher::{EmbeddingMatcher, DEFAULT_KEYWORD_FLOOR, MATCH_THRESHOLD};
 pub use metrics::{accuracy, macro_f1};
+pub use wording::WordFeatures;
 
 /// File name of the sentence encoder under the models directory (asset `minilm`).
 pub const MODEL_FILE: &str = "minilm-int8.onnx";

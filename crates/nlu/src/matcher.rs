@@ -5,14 +5,16 @@ use std::sync::Arc;
 
 use hotline_flow::{is_no_speech, Flow, Intent, IntentMatch, IntentMatcher, KeywordMatcher};
 
-use crate::classifier::{ClassifierOptions, IntentClassifier};
+use crate::classifier::{ClassifierOptions, Example, IntentClassifier};
 use crate::{NluError, SentenceEncoder};
 
-/// Cosine similarity to an intent's closest example needed for an embedding match.
-pub const DEFAULT_THRESHOLD: f32 = 0.55;
+/// Cosine similarity to an intent's closest example needed for an embedding match. Lower
+/// than [`crate::DEFAULT_THRESHOLD`] because a flow has a handful of examples per intent, not
+/// a hundred: on the shop flow paraphrases score 0.55 to 0.9, unrelated sentences 0.2 to 0.4.
+pub const MATCH_THRESHOLD: f32 = 0.55;
 /// A keyword match also needs at least this similarity to the same intent's examples, so a
 /// stray keyword in an unrelated sentence does not route the call.
-pub const DEFAULT_KEYWORD_FLOOR: f32 = 0.25;
+pub const DEFAULT_KEYWORD_FLOOR: f32 = 0.3;
 
 /// Matches transcripts to a flow's intents by meaning: the transcript's embedding against
 /// the embeddings of each intent's examples. Intents that have only keywords, and short
@@ -61,10 +63,14 @@ impl EmbeddingMatcher {
             .collect();
         let texts: Vec<&str> = labelled.iter().map(|(_, text)| *text).collect();
         let embeddings = encoder.embed(&texts)?;
-        let examples: Vec<(&str, &[f32])> = labelled
+        let examples: Vec<Example<'_>> = labelled
             .iter()
             .zip(&embeddings)
-            .map(|((intent, _), e)| (*intent, e.as_slice()))
+            .map(|(&(intent, text), embedding)| Example {
+                intent,
+                text,
+                embedding,
+            })
             .collect();
         let classifier = if examples.is_empty() {
             None
@@ -78,12 +84,12 @@ impl EmbeddingMatcher {
             encoder,
             classifier,
             keywords: KeywordMatcher::from_intents(intents),
-            threshold: DEFAULT_THRESHOLD,
+            threshold: MATCH_THRESHOLD,
             keyword_floor: DEFAULT_KEYWORD_FLOOR,
         })
     }
 
-    /// Changes the similarity needed for an embedding match (default [`DEFAULT_THRESHOLD`]).
+    /// Changes the similarity needed for an embedding match (default [`MATCH_THRESHOLD`]).
     pub fn with_threshold(mut self, threshold: f32) -> Self {
         self.threshold = threshold;
         self
@@ -105,14 +111,14 @@ impl EmbeddingMatcher {
             return Ok(keyword);
         };
         let embedding = self.encoder.embed_one(text)?;
-        let prediction = classifier.predict(&embedding)?;
+        let prediction = classifier.predict(text, &embedding)?;
         if prediction.similarity >= self.threshold {
             return Ok(Some(IntentMatch {
                 intent: classifier.intents()[prediction.intent].clone(),
                 score: prediction.similarity.clamp(0.0, 1.0),
             }));
         }
-        let (_, similarity) = classifier.probabilities(&embedding)?;
+        let (_, similarity) = classifier.probabilities(text, &embedding)?;
         Ok(keyword.filter(|found| {
             match classifier.intents().iter().position(|i| *i == found.intent) {
                 Some(index) => similarity[index] >= self.keyword_floor,

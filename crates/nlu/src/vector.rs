@@ -40,11 +40,6 @@ impl SeededRng {
         (self.next_u64() % n.max(1) as u64) as usize
     }
 
-    /// A number in `[0, 1)`.
-    pub fn unit(&mut self) -> f32 {
-        (self.next_u64() >> 40) as f32 / (1u64 << 24) as f32
-    }
-
     /// Fisher-Yates shuffle.
     pub fn shuffle<T>(&mut self, items: &mut [T]) {
         for i in (1..items.len()).rev() {
@@ -79,13 +74,5 @@ mod tests {
         let mut sorted = shuffled(7);
         sorted.sort();
         assert_eq!(sorted, (0..50).collect::<Vec<_>>());
-    }
-
-    #[test]
-    fn unit_stays_in_range() {
-        let mut rng = SeededRng::new(1);
-        assert!((0..1000)
-            .map(|_| rng.unit())
-            .all(|u| (0.0..1.0).contains(&u)));
     }
 }

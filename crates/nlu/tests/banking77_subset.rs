@@ -4,7 +4,8 @@
 mod support;
 
 use hotline_nlu::{
-    accuracy, read_utterances, sample_per_intent, ClassifierOptions, IntentClassifier, Utterance,
+    accuracy, read_utterances, sample_per_intent, ClassifierOptions, Example, IntentClassifier,
+    Utterance,
 };
 
 const INTENTS: usize = 20;
@@ -46,10 +47,14 @@ fn embed(utterances: &[Utterance]) -> Vec<Vec<f32>> {
 }
 
 fn train(utterances: &[Utterance], embeddings: &[Vec<f32>]) -> IntentClassifier {
-    let examples: Vec<(&str, &[f32])> = utterances
+    let examples: Vec<Example> = utterances
         .iter()
         .zip(embeddings)
-        .map(|(u, e)| (u.intent.as_str(), e.as_slice()))
+        .map(|(u, e)| Example {
+            intent: &u.intent,
+            text: &u.text,
+            embedding: e,
+        })
         .collect();
     IntentClassifier::train(&examples, ClassifierOptions::default()).expect("trains")
 }
@@ -69,7 +74,12 @@ fn ten_examples_per_intent_classify_most_test_sentences() {
                 .position(|i| *i == utterance.intent)
                 .expect("known intent"),
         );
-        predicted.push(classifier.predict(&embedding).expect("dims").intent);
+        predicted.push(
+            classifier
+                .predict(&utterance.text, &embedding)
+                .expect("dims")
+                .intent,
+        );
     }
     let score = accuracy(&expected, &predicted);
     assert!(score >= 0.85, "accuracy {score}");
@@ -90,7 +100,10 @@ fn held_out_intents_are_rejected_more_often_than_known_ones() {
     let classifier = train(&train_known, &embed(&train_known));
     let (mut known_rejected, mut unknown_rejected) = (0, 0);
     for (utterance, embedding) in test_set.iter().zip(embed(&test_set)) {
-        let rejected = classifier.classify(&embedding).expect("dims").is_none();
+        let rejected = classifier
+            .classify(&utterance.text, &embedding)
+            .expect("dims")
+            .is_none();
         match (known.contains(&utterance.intent.as_str()), rejected) {
             (true, true) => known_rejected += 1,
             (false, true) => unknown_rejected += 1,

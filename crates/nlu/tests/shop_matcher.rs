@@ -71,3 +71,40 @@ fn short_answers_fall_back_to_keywords() {
         Some("goodbye")
     );
 }
+
+#[test]
+fn embeddings_alone_match_paraphrases_without_keywords() {
+    // An infinite floor turns the keyword fallback off.
+    let m = matcher().with_keyword_floor(f32::INFINITY);
+    for (text, expected) in [
+        ("when is my stuff going to show up", "delivery_time"),
+        ("what time do you open on monday", "opening_hours"),
+        (
+            "I don't want the order anymore, please cancel it",
+            "cancel_order",
+        ),
+        ("my parcel is late", "order_tracking"),
+    ] {
+        assert_eq!(intent(&m, text).as_deref(), Some(expected), "{text:?}");
+    }
+}
+
+#[test]
+fn a_stray_keyword_in_an_unrelated_sentence_is_refused() {
+    let m = matcher();
+    // "open" is an opening_hours keyword; the sentence means something else.
+    let text = "I want to open a bank account";
+    assert_eq!(intent(&m, text), None);
+    // The keyword matcher alone takes it.
+    let source = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../flows/shop.yaml"
+    ))
+    .expect("readable");
+    let flow = load_flow(&source, "shop.yaml").expect("valid");
+    let keywords = hotline_flow::KeywordMatcher::new(&flow);
+    assert_eq!(
+        keywords.classify(text).map(|m| m.intent).as_deref(),
+        Some("opening_hours")
+    );
+}

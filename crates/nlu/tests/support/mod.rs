@@ -31,6 +31,8 @@ pub fn model_asset(file: &str) -> PathBuf {
         })
 }
 
+// Each test binary compiles this module; not every one reads Banking77.
+#[allow(dead_code)]
 /// The Banking77 directory: `$HOTLINE_BANKING77_DIR`, else `../shared/data/nlu/banking77`
 /// beside the checkout.
 pub fn banking77_dir() -> PathBuf {

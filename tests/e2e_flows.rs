@@ -1,0 +1,297 @@
+//! End to end, the flow language's side effects on real calls: an order looked up through the
+//! shop's own API (a local HTTP server plays the shop), a voicemail and a ticket when that API is
+//! down, escalation when the caller is angry, and a flow edited while the server runs.
+
+mod support;
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use support::{audio, free_udp_ports, run, workspace_root, Server, ServerOptions, TempDir};
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+/// A one-route shop API on loopback: answers `GET /orders/12345` with the given JSON when the
+/// request carries the right key; records the request lines it saw.
+fn shop_api(key: &'static str, body: &'static str) -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind the shop API");
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&seen);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(8) {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().expect("clone the stream"));
+            let mut head = Vec::new();
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                head.push(line.trim_end().to_string());
+            }
+            let authorised = head
+                .iter()
+                .any(|h| h.eq_ignore_ascii_case(&format!("authorization: Bearer {key}")));
+            let found = head
+                .first()
+                .is_some_and(|l| l.starts_with("GET /orders/12345 "));
+            log.lock()
+                .unwrap()
+                .push(head.first().cloned().unwrap_or_default());
+            let (status, text) = match (authorised, found) {
+                (false, _) => ("401 Unauthorized", "{}"),
+                (true, false) => ("404 Not Found", "{}"),
+                (true, true) => ("200 OK", body),
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{text}",
+                text.len()
+            );
+        }
+    });
+    (url, seen)
+}
+
+fn dial(server: &Server, args: &[String]) -> String {
+    let out = run(Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .current_dir(workspace_root())
+        .arg("dial")
+        .arg(format!("sip:hotline@{}", server.sip))
+        .args(args));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "hotline dial failed\n{stdout}\n{}\nserver log:\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        server.log_text()
+    );
+    stdout
+}
+
+fn newest_call(server: &Server) -> String {
+    let list = server.calls_list();
+    list.lines()
+        .nth(1)
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no call listed:\n{list}"))
+        .to_string()
+}
+
+fn spoken(dir: &TempDir, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    audio::espeak_wav(text, &path);
+    path.display().to_string()
+}
+
+#[test]
+fn an_order_is_looked_up_through_the_shop_api() {
+    let _guard = support::serial(&SERIAL);
+    let dir = TempDir::new("flow-order");
+    let (url, seen) = shop_api(
+        "test-key",
+        r#"{"status":"shipped","estimated_delivery":"2026-11-24"}"#,
+    );
+    let mut options = ServerOptions::new(free_udp_ports(100));
+    options.env = vec![
+        ("SHOP_API_URL".into(), url),
+        ("SHOP_API_KEY".into(), "test-key".into()),
+    ];
+    let server = Server::start(&dir, &options);
+    let yes = spoken(&dir, "yes.wav", "Yes, that's right.");
+    dial(
+        &server,
+        &[
+            "--dtmf".into(),
+            "4".into(),
+            "--dtmf".into(),
+            "12345#".into(),
+            "--play".into(),
+            yes,
+        ],
+    );
+    let record = server.wait_for_finished_call(&newest_call(&server), Duration::from_secs(20));
+    assert_eq!(
+        seen.lock().unwrap().as_slice(),
+        ["GET /orders/12345 HTTP/1.1"],
+        "{}",
+        record.text
+    );
+    assert!(
+        record.bot_said.iter().any(|s| s.contains("has shipped")),
+        "the caller was not told the order shipped:\n{}",
+        record.text
+    );
+    assert!(
+        record.text.contains("flow: slot order_number = 12345"),
+        "{}",
+        record.text
+    );
+    assert!(
+        !server.log_text().contains("test-key"),
+        "the API key leaked into the log"
+    );
+}
+
+#[test]
+fn when_the_shop_api_is_down_the_caller_leaves_a_voicemail_and_a_ticket_is_made() {
+    let _guard = support::serial(&SERIAL);
+    let dir = TempDir::new("flow-voicemail");
+    // A port nobody listens on: the connection is refused at once.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let mut options = ServerOptions::new(free_udp_ports(100));
+    options.env = vec![
+        ("SHOP_API_URL".into(), format!("http://{closed}")),
+        ("SHOP_API_KEY".into(), "test-key".into()),
+    ];
+    let server = Server::start(&dir, &options);
+    let yes = spoken(&dir, "yes.wav", "Yes.");
+    let message = spoken(
+        &dir,
+        "message.wav",
+        "Hello, this is Alice. Please call me back about my parcel.",
+    );
+    dial(
+        &server,
+        &[
+            "--dtmf".into(),
+            "4".into(),
+            "--dtmf".into(),
+            "12345#".into(),
+            "--play".into(),
+            yes.clone(),
+            "--play".into(),
+            yes,
+            "--play".into(),
+            message,
+            "--dtmf".into(),
+            "#".into(),
+        ],
+    );
+    let record = server.wait_for_finished_call(&newest_call(&server), Duration::from_secs(20));
+    assert!(
+        record
+            .bot_said
+            .iter()
+            .any(|s| s.contains("can't reach our order system")),
+        "the failure branch was not taken:\n{}",
+        record.text
+    );
+    let voicemail = record
+        .text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("flow: voicemail "))
+        .unwrap_or_else(|| panic!("no voicemail recorded:\n{}", record.text));
+    let path = voicemail.split(" (").next().unwrap();
+    let wav = hound::WavReader::open(path).expect("the voicemail is a WAV file");
+    assert!(
+        wav.duration() > 8000,
+        "the voicemail holds less than a second"
+    );
+    assert!(
+        record.text.contains("\nticket    T-"),
+        "no ticket:\n{}",
+        record.text
+    );
+}
+
+#[test]
+fn an_angry_caller_is_escalated_with_reason_anger() {
+    let _guard = support::serial(&SERIAL);
+    let dir = TempDir::new("flow-anger");
+    let server = Server::start(&dir, &ServerOptions::new(free_udp_ports(100)));
+    let angry = spoken(
+        &dir,
+        "angry.wav",
+        "This is ridiculous! I have called three times and you people are useless. I want a manager now!",
+    );
+    let out = dial(&server, &["--play".into(), angry]);
+    let record = server.wait_for_finished_call(&newest_call(&server), Duration::from_secs(20));
+    assert!(
+        out.contains("hung up by: hotline"),
+        "{out}\n{}",
+        record.text
+    );
+    assert!(
+        record.cause.as_deref().is_some_and(|c| c.contains("anger")),
+        "the escalation reason should be anger:\n{}",
+        record.text
+    );
+    let anger: f64 = record
+        .text
+        .lines()
+        .find_map(|l| l.split("anger ").nth(1))
+        .and_then(|rest| rest.split(|c: char| c == ' ' || c == '(').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no anger score on the turn:\n{}", record.text));
+    assert!(
+        anger >= 0.8,
+        "anger {anger} is below the flow's threshold:\n{}",
+        record.text
+    );
+}
+
+#[test]
+fn an_edited_flow_serves_new_calls_and_a_broken_edit_is_refused() {
+    let _guard = support::serial(&SERIAL);
+    let dir = TempDir::new("flow-reload");
+    let flow_path = dir.join("shop.yaml");
+    let original = std::fs::read_to_string(workspace_root().join("flows/shop.yaml")).unwrap();
+    std::fs::write(&flow_path, &original).unwrap();
+    let mut options = ServerOptions::new(free_udp_ports(100));
+    options.flow = Some(flow_path.display().to_string());
+    let server = Server::start(&dir, &options);
+
+    let edited = original.replace(
+        "Hello, and welcome to {shop}.",
+        "Good day, and thank you for calling {shop}.",
+    );
+    assert_ne!(
+        edited, original,
+        "the greeting to edit was not found in flows/shop.yaml"
+    );
+    std::fs::write(&flow_path, &edited).unwrap();
+    wait_for_log(&server, "reloaded");
+    dial(&server, &["--dtmf".into(), "1".into()]);
+    let first = server.wait_for_finished_call(&newest_call(&server), Duration::from_secs(20));
+    assert!(
+        first.bot_said.iter().any(|s| s.contains("Good day")),
+        "{}",
+        first.text
+    );
+
+    std::fs::write(
+        &flow_path,
+        edited.replace("start: known_caller", "start: nowhere"),
+    )
+    .unwrap();
+    wait_for_log(&server, "flow edit refused");
+    assert!(
+        server.log_text().contains("nowhere"),
+        "the refusal should name the problem"
+    );
+    dial(&server, &["--dtmf".into(), "1".into()]);
+    let second = server.wait_for_finished_call(&newest_call(&server), Duration::from_secs(20));
+    assert!(
+        second.bot_said.iter().any(|s| s.contains("Good day")),
+        "the last good version should keep serving:\n{}",
+        second.text
+    );
+}
+
+fn wait_for_log(server: &Server, needle: &str) {
+    for _ in 0..50 {
+        if server.log_text().contains(needle) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    panic!("the server never logged {needle:?}:\n{}", server.log_text());
+}
