@@ -9,7 +9,21 @@ use std::time::Duration;
 use anyhow::Context;
 use hotline_flow::{Action, CallerInput, Conversation, Script};
 
-use crate::server::load_flow_file;
+use crate::server::{load_encoder, load_flow_file};
+
+/// The phone path's matcher for the terminal tools: embeddings when the models are installed.
+fn encoder() -> Option<Arc<hotline_nlu::SentenceEncoder>> {
+    let config = crate::config::Config::load(None).ok()?;
+    let models = crate::server::model_paths(&config).ok()?;
+    hotline_onnx::init(&models.onnxruntime).ok()?;
+    match load_encoder(&config.speech.models_dir) {
+        Ok(encoder) => Some(encoder),
+        Err(e) => {
+            eprintln!("intent embeddings unavailable ({e}); matching with keywords only");
+            None
+        }
+    }
+}
 
 /// Validates flow files; every problem as file:line:column. Fails if any file has errors.
 pub fn check(files: &[PathBuf]) -> anyhow::Result<()> {
@@ -47,6 +61,7 @@ pub fn test(scripts: &[PathBuf]) -> anyhow::Result<()> {
         scripts.to_vec()
     };
     let (mut passed, mut failed) = (0, 0);
+    let encoder = encoder();
     for path in &scripts {
         let source =
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
@@ -55,7 +70,7 @@ pub fn test(scripts: &[PathBuf]) -> anyhow::Result<()> {
             .parent()
             .unwrap_or(Path::new("."))
             .join(script.flow_path());
-        let active = load_flow_file(&flow_path)?;
+        let active = load_flow_file(&flow_path, encoder.as_ref())?;
         let report = script.run(Arc::clone(&active.flow), Arc::clone(&active.matcher));
         if report.passed() {
             passed += 1;
@@ -103,7 +118,7 @@ pub fn parse_chat_line(line: &str) -> ChatLine {
 /// Talks to a flow as text: lines are what the caller says; digits are key presses; an empty line
 /// is silence; `/quit` hangs up.
 pub fn chat(flow_file: &Path) -> anyhow::Result<()> {
-    let active = load_flow_file(flow_file)?;
+    let active = load_flow_file(flow_file, encoder().as_ref())?;
     let mut conversation = Conversation::new(Arc::clone(&active.flow), Arc::clone(&active.matcher));
     eprintln!(
         "chatting with {} ({}); type what the caller says, digits to press keys, an empty line for silence, /quit to hang up",
@@ -187,7 +202,8 @@ mod tests {
     #[test]
     fn the_shop_flow_answers_in_chat_as_on_the_phone() {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-        let active = load_flow_file(&root.join("flows/shop.yaml")).expect("the shop flow loads");
+        let active =
+            load_flow_file(&root.join("flows/shop.yaml"), None).expect("the shop flow loads");
         let mut conversation =
             Conversation::new(Arc::clone(&active.flow), Arc::clone(&active.matcher));
         let mut out = Vec::new();

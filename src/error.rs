@@ -38,6 +38,8 @@ pub enum HotlineError {
     NoRtpPort { min: u16, max: u16 },
     #[error(transparent)]
     Mood(hotline_mood::MoodError),
+    #[error("intent model: {0}")]
+    Nlu(String),
     #[error("HTTP client: {0}")]
     Http(String),
     #[error("{what} worker pool has stopped")]

@@ -96,6 +96,11 @@ enum Command {
         #[arg(long, global = true)]
         database: Option<PathBuf>,
     },
+    /// Measure intent understanding.
+    Nlu {
+        #[command(subcommand)]
+        action: NluAction,
+    },
     /// Print what Whisper hears in a WAV file (any rate; 30 s at most per chunk).
     Transcribe {
         wav: PathBuf,
@@ -126,6 +131,21 @@ enum ModelsAction {
     },
     /// Check that every model the configuration needs is installed.
     Check,
+}
+
+#[derive(Subcommand)]
+enum NluAction {
+    /// Banking77: accuracy and macro-F1 with 10 examples per intent and with all, out-of-scope
+    /// rejection of held-out intents, and time per utterance.
+    Eval {
+        /// The Banking77 folder (train.csv, test.csv).
+        #[arg(long, default_value = "../shared/data/nlu/banking77")]
+        data: PathBuf,
+        #[arg(long, default_value_t = 10)]
+        few_shot: usize,
+        #[arg(long, default_value_t = 77)]
+        seed: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -247,6 +267,27 @@ async fn run(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<()> {
                 config.database = db;
             }
             cli_calls::run(action, &config.database).await
+        }
+        Command::Nlu {
+            action:
+                NluAction::Eval {
+                    data,
+                    few_shot,
+                    seed,
+                },
+        } => {
+            let config = config::Config::load(cli.config.as_deref())?;
+            let models = server::model_paths(&config)?;
+            hotline_onnx::init(&models.onnxruntime)?;
+            let encoder = server::load_encoder(&config.speech.models_dir)?;
+            let options = hotline_nlu::EvalOptions {
+                few_shot,
+                seed,
+                ..hotline_nlu::EvalOptions::default()
+            };
+            let report = hotline_nlu::run_banking77_eval(&data, &encoder, options)?;
+            println!("{report}");
+            Ok(())
         }
         Command::Transcribe { wav, whisper } => {
             let mut config = config::Config::load(cli.config.as_deref())?;

@@ -228,7 +228,7 @@ fn an_angry_caller_is_escalated_with_reason_anger() {
         .text
         .lines()
         .find_map(|l| l.split("anger ").nth(1))
-        .and_then(|rest| rest.split(|c: char| c == ' ' || c == '(').next())
+        .and_then(|rest| rest.split([' ', '(']).next())
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("no anger score on the turn:\n{}", record.text));
     assert!(

@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::{Arc, RwLock};
 
 use hotline_flow::{Flow, IntentMatcher, KeywordMatcher};
+use hotline_nlu::SentenceEncoder;
 use tokio::net::UdpSocket;
 
 use crate::config::{Config, WhisperChoice};
@@ -35,6 +36,7 @@ pub struct Services {
     pub tts: TtsPool,
     pub vad_model: PathBuf,
     pub lexicon: Arc<hotline_mood::Lexicon>,
+    pub encoder: Arc<SentenceEncoder>,
     pub http: reqwest::Client,
     flow: RwLock<Arc<ActiveFlow>>,
     next_port: AtomicU16,
@@ -151,17 +153,25 @@ pub fn model_paths(config: &Config) -> Result<ModelPaths, HotlineError> {
 }
 
 /// Loads and checks the flow file; on errors, every diagnostic as file:line:column.
-pub fn load_flow_file(path: &std::path::Path) -> Result<ActiveFlow, HotlineError> {
+pub fn load_flow_file(
+    path: &std::path::Path,
+    encoder: Option<&Arc<SentenceEncoder>>,
+) -> Result<ActiveFlow, HotlineError> {
     let source = std::fs::read_to_string(path).map_err(|source| HotlineError::Io {
         path: path.to_path_buf(),
         source,
     })?;
     let file = path.display().to_string();
-    active_flow(&source, &file).map_err(|report| HotlineError::Flow { file, report })
+    active_flow(&source, &file, encoder).map_err(|report| HotlineError::Flow { file, report })
 }
 
-/// A flow from its source text, with its matcher; on errors, the diagnostics one per line.
-pub fn active_flow(source: &str, file: &str) -> Result<ActiveFlow, String> {
+/// A flow from its source text, with its matcher: sentence embeddings with the flow's keyword
+/// rules when the encoder is loaded, keywords alone otherwise. On errors, the diagnostics one per line.
+pub fn active_flow(
+    source: &str,
+    file: &str,
+    encoder: Option<&Arc<SentenceEncoder>>,
+) -> Result<ActiveFlow, String> {
     let flow = hotline_flow::load_flow(source, file).map_err(|diags| {
         diags
             .iter()
@@ -170,8 +180,37 @@ pub fn active_flow(source: &str, file: &str) -> Result<ActiveFlow, String> {
             .join("\n")
     })?;
     let flow = Arc::new(flow);
-    let matcher: Arc<dyn IntentMatcher + Send + Sync> = Arc::new(KeywordMatcher::new(&flow));
+    let matcher: Arc<dyn IntentMatcher + Send + Sync> = match encoder {
+        Some(encoder) => Arc::new(
+            hotline_nlu::EmbeddingMatcher::new(&flow, Arc::clone(encoder))
+                .map_err(|e| format!("{file}: cannot embed the intents' examples: {e}"))?
+                .with_keyword_floor(KEYWORD_FLOOR),
+        ),
+        None => Arc::new(KeywordMatcher::new(&flow)),
+    };
     Ok(ActiveFlow { flow, matcher })
+}
+
+/// How similar an utterance must be to the intent a keyword rule picked for that rule to count:
+/// low enough for ASR misspellings ("delivary"), high enough that "open a bank account" does
+/// not land on opening hours.
+const KEYWORD_FLOOR: f32 = 0.2;
+
+/// The sentence encoder for intents, when its model is installed (ONNX Runtime must be up).
+pub fn load_encoder(models_dir: &std::path::Path) -> Result<Arc<SentenceEncoder>, HotlineError> {
+    let model = models_dir.join(hotline_nlu::MODEL_FILE);
+    let tokenizer = models_dir.join(hotline_nlu::TOKENIZER_FILE);
+    for file in [&model, &tokenizer] {
+        if !file.is_file() {
+            return Err(HotlineError::Models(hotline_models::ModelsError::Missing {
+                asset: "minilm".into(),
+                path: file.clone(),
+            }));
+        }
+    }
+    let encoder =
+        SentenceEncoder::load(&model, &tokenizer).map_err(|e| HotlineError::Nlu(e.to_string()))?;
+    Ok(Arc::new(encoder))
 }
 
 /// Runs the server until `shutdown` flips to true. `ready` receives the bound SIP address.
@@ -181,6 +220,8 @@ pub async fn run(
     shutdown: tokio::sync::watch::Receiver<bool>,
 ) -> Result<(), HotlineError> {
     let models = model_paths(&config)?;
+    hotline_onnx::init(&models.onnxruntime)?;
+    let encoder = load_encoder(&config.speech.models_dir)?;
     // One read: the version served, recorded and watched for edits are the same text.
     let flow_source =
         std::fs::read_to_string(&config.flow_file).map_err(|source| HotlineError::Io {
@@ -188,11 +229,12 @@ pub async fn run(
             source,
         })?;
     let flow_name = config.flow_file.display().to_string();
-    let flow = active_flow(&flow_source, &flow_name).map_err(|report| HotlineError::Flow {
-        file: flow_name.clone(),
-        report,
+    let flow = active_flow(&flow_source, &flow_name, Some(&encoder)).map_err(|report| {
+        HotlineError::Flow {
+            file: flow_name.clone(),
+            report,
+        }
     })?;
-    hotline_onnx::init(&models.onnxruntime)?;
     let store = Store::open(&config.database).await?;
     store
         .flow_loaded(
@@ -254,6 +296,7 @@ pub async fn run(
         .map_err(|e| HotlineError::Http(e.to_string()))?;
     let services = Arc::new(Services {
         lexicon,
+        encoder,
         http,
         store,
         asr,

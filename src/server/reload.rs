@@ -45,7 +45,7 @@ pub async fn watch_flow(
         }
         last_source = Some(source.clone());
         let file = path.display().to_string();
-        match active_flow(&source, &file) {
+        match active_flow(&source, &file, Some(&services.encoder)) {
             Ok(active) => {
                 let version = active.flow.version_hash();
                 let name = active.flow.name().to_string();
