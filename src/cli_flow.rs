@@ -120,6 +120,9 @@ pub fn parse_chat_line(line: &str) -> ChatLine {
 pub fn chat(flow_file: &Path) -> anyhow::Result<()> {
     let active = load_flow_file(flow_file, encoder().as_ref())?;
     let mut conversation = Conversation::new(Arc::clone(&active.flow), Arc::clone(&active.matcher));
+    if let Some(faq) = &active.faq {
+        conversation = conversation.with_faq(Arc::clone(faq));
+    }
     eprintln!(
         "chatting with {} ({}); type what the caller says, digits to press keys, an empty line for silence, /quit to hang up",
         active.flow.name(),

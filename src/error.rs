@@ -40,6 +40,8 @@ pub enum HotlineError {
     Mood(hotline_mood::MoodError),
     #[error("intent model: {0}")]
     Nlu(String),
+    #[error(transparent)]
+    NluModel(#[from] hotline_nlu::NluError),
     #[error("HTTP client: {0}")]
     Http(String),
     #[error("{what} worker pool has stopped")]

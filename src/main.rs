@@ -96,6 +96,11 @@ enum Command {
         #[arg(long, global = true)]
         database: Option<PathBuf>,
     },
+    /// The knowledge base: what callers asked that nothing answered.
+    Faq {
+        #[command(subcommand)]
+        action: FaqAction,
+    },
     /// Measure intent understanding.
     Nlu {
         #[command(subcommand)]
@@ -131,6 +136,22 @@ enum ModelsAction {
     },
     /// Check that every model the configuration needs is installed.
     Check,
+}
+
+#[derive(Subcommand)]
+enum FaqAction {
+    /// Unanswered questions from the call records, grouped by meaning, largest group first.
+    Gaps {
+        /// How similar two questions must be to share a group (cosine of MiniLM embeddings).
+        #[arg(long, default_value_t = 0.6)]
+        similarity: f32,
+        /// How many recent unanswered questions to read.
+        #[arg(long, default_value_t = 2000)]
+        limit: i64,
+        /// Override store.database.
+        #[arg(long)]
+        database: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -268,6 +289,14 @@ async fn run(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<()> {
             }
             cli_calls::run(action, &config.database).await
         }
+        Command::Faq {
+            action:
+                FaqAction::Gaps {
+                    similarity,
+                    limit,
+                    database,
+                },
+        } => faq_gaps(cli.config.as_deref(), similarity, limit, database).await,
         Command::Nlu {
             action:
                 NluAction::Eval {
@@ -413,4 +442,41 @@ fn models_command(
             Ok(())
         }
     }
+}
+
+/// `hotline faq gaps`: unanswered questions grouped by meaning, largest group first.
+async fn faq_gaps(
+    config_file: Option<&std::path::Path>,
+    similarity: f32,
+    limit: i64,
+    database: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    let config = config::Config::load(config_file)?;
+    let store = store::Store::open(&database.unwrap_or_else(|| config.database.clone())).await?;
+    let questions = store.unanswered_questions(limit).await?;
+    if questions.is_empty() {
+        println!("no unanswered questions in the call records");
+        return Ok(());
+    }
+    let models = server::model_paths(&config)?;
+    hotline_onnx::init(&models.onnxruntime)?;
+    let encoder = server::load_encoder(&config.speech.models_dir)?;
+    let groups = hotline_nlu::group_unanswered(&encoder, &questions, similarity)?;
+    println!(
+        "{} unanswered questions in {} groups",
+        questions.len(),
+        groups.len()
+    );
+    for group in groups {
+        println!("\n{:>4}  {}", group.count, group.representative);
+        for member in group
+            .members
+            .iter()
+            .filter(|m| **m != group.representative)
+            .take(5)
+        {
+            println!("      - {member}");
+        }
+    }
+    Ok(())
 }

@@ -311,6 +311,21 @@ impl Store {
         Ok(facts)
     }
 
+    /// What callers said that no intent matched, newest first: the raw material for new FAQ entries.
+    pub async fn unanswered_questions(&self, limit: i64) -> Result<Vec<String>, HotlineError> {
+        let rows = sqlx::query(
+            "SELECT caller_text FROM turns
+             WHERE caller_text IS NOT NULL AND caller_text != '' AND intent IS NULL
+             ORDER BY at DESC LIMIT ?",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| r.try_get("caller_text").map_err(Into::into))
+            .collect()
+    }
+
     /// The newest calls first.
     pub async fn list_calls(&self, limit: i64) -> Result<Vec<CallRecord>, HotlineError> {
         let rows = sqlx::query("SELECT * FROM calls ORDER BY started_at DESC, id DESC LIMIT ?")
@@ -483,6 +498,21 @@ mod tests {
         assert_eq!(call.ended_at, Some(2000));
         let turns = store.turns("c1").await.unwrap();
         assert_eq!(turns.len(), 1);
+        store
+            .add_turn(&TurnRecord {
+                call_id: "c1".into(),
+                seq: 2,
+                at: 1600,
+                caller_text: Some("do you ship to Canada".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            store.unanswered_questions(10).await.unwrap(),
+            vec!["do you ship to Canada".to_string()],
+            "only turns no intent matched are unanswered"
+        );
         assert_eq!(turns[0].bot_text.as_deref(), Some("Two to three days."));
     }
 

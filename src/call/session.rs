@@ -143,6 +143,9 @@ async fn answer_and_talk(
     if let Some(date) = today() {
         conversation = conversation.with_today(date);
     }
+    if let Some(faq) = &active.faq {
+        conversation = conversation.with_faq(Arc::clone(faq));
+    }
     let mut task = CallTask {
         id: id.to_string(),
         sip_call: setup.sip_call.clone(),

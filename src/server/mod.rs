@@ -26,6 +26,8 @@ use crate::store::{unix_ms, Store};
 pub struct ActiveFlow {
     pub flow: Arc<Flow>,
     pub matcher: Arc<dyn IntentMatcher + Send + Sync>,
+    /// The knowledge base answerer; `None` keeps the flow's own keyword answerer.
+    pub faq: Option<Arc<dyn hotline_flow::FaqAnswerer + Send + Sync>>,
 }
 
 /// What every call task shares.
@@ -180,15 +182,24 @@ pub fn active_flow(
             .join("\n")
     })?;
     let flow = Arc::new(flow);
-    let matcher: Arc<dyn IntentMatcher + Send + Sync> = match encoder {
-        Some(encoder) => Arc::new(
-            hotline_nlu::EmbeddingMatcher::new(&flow, Arc::clone(encoder))
-                .map_err(|e| format!("{file}: cannot embed the intents' examples: {e}"))?
-                .with_keyword_floor(KEYWORD_FLOOR),
+    let (matcher, faq): (
+        Arc<dyn IntentMatcher + Send + Sync>,
+        Option<Arc<dyn hotline_flow::FaqAnswerer + Send + Sync>>,
+    ) = match encoder {
+        Some(encoder) => (
+            Arc::new(
+                hotline_nlu::EmbeddingMatcher::new(&flow, Arc::clone(encoder))
+                    .map_err(|e| format!("{file}: cannot embed the intents' examples: {e}"))?
+                    .with_keyword_floor(KEYWORD_FLOOR),
+            ),
+            Some(Arc::new(
+                hotline_nlu::HybridFaq::new(&flow, Arc::clone(encoder))
+                    .map_err(|e| format!("{file}: cannot index the FAQ entries: {e}"))?,
+            )),
         ),
-        None => Arc::new(KeywordMatcher::new(&flow)),
+        None => (Arc::new(KeywordMatcher::new(&flow)), None),
     };
-    Ok(ActiveFlow { flow, matcher })
+    Ok(ActiveFlow { flow, matcher, faq })
 }
 
 /// How similar an utterance must be to the intent a keyword rule picked for that rule to count:

@@ -4,7 +4,9 @@
 //! A [`SentenceEncoder`] (all-MiniLM-L6-v2, int8, on ONNX Runtime) turns text into a unit
 //! vector; an [`IntentClassifier`] trained on example embeddings maps a vector to an intent
 //! or rejects it as out of scope; an [`EmbeddingMatcher`] puts both behind the flow engine's
-//! `IntentMatcher` trait. [`run_banking77_eval`] measures the whole on Banking77.
+//! `IntentMatcher` trait. [`HybridFaq`] answers the flow's FAQ entries by meaning and
+//! wording; [`group_unanswered`] groups the questions nothing answered.
+//! [`run_banking77_eval`] measures the whole on Banking77.
 //!
 //! ```no_run
 //! use std::path::Path;
@@ -23,12 +25,15 @@
 //! ```
 
 mod banking77;
+mod bm25;
 mod cache;
 mod classifier;
 mod dataset;
 mod encoder;
 mod error;
 mod eval;
+mod faq;
+mod gaps;
 mod head;
 mod matcher;
 mod metrics;
@@ -36,12 +41,15 @@ mod vector;
 mod wording;
 
 pub use banking77::{Banking77, RejectionScore, SplitScore};
+pub use bm25::{BM25_B, BM25_K1};
 pub use cache::default_cache_dir;
 pub use classifier::{ClassifierOptions, Example, IntentClassifier, Prediction, DEFAULT_THRESHOLD};
 pub use dataset::{parse_utterances, read_utterances, sample_per_intent, Utterance};
 pub use encoder::{SentenceEncoder, MAX_TOKENS};
 pub use error::{DatasetProblem, NluError};
 pub use eval::{run_banking77_eval, EvalOptions, EvalReport, UtteranceTiming};
+pub use faq::{FaqScore, HybridFaq, FAQ_SIMILARITY_WEIGHT};
+pub use gaps::{group_unanswered, GapGroup, DEFAULT_GAP_SIMILARITY};
 pub use head::TrainingOptions;
 pub use matcher::{EmbeddingMatcher, DEFAULT_KEYWORD_FLOOR, MATCH_THRESHOLD};
 pub use metrics::{accuracy, macro_f1};
