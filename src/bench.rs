@@ -15,6 +15,11 @@ use crate::store::Store;
 
 #[derive(Subcommand)]
 pub enum BenchAction {
+    /// Time per utterance of intent + FAQ + slot understanding on one core.
+    Understanding {
+        #[arg(long, default_value = "flows/shop.yaml")]
+        flow: PathBuf,
+    },
     /// Voice-to-voice latency of question turns.
     Latency {
         /// Question turns per model.
@@ -36,6 +41,48 @@ pub enum BenchAction {
         #[arg(long)]
         no_early_transcription: bool,
     },
+}
+
+/// One utterance's understanding: intent, FAQ and slots, timed on one core.
+pub fn understanding(flow: &std::path::Path, config: &Config) -> anyhow::Result<()> {
+    let models = crate::server::model_paths(config)?;
+    hotline_onnx::init(&models.onnxruntime)?;
+    // `load_encoder` runs the model on one intra-op thread.
+    let encoder = crate::server::load_encoder(&config.speech.models_dir)?;
+    let active = crate::server::load_flow_file(flow, Some(&encoder))?;
+    let mut utterances: Vec<String> = active
+        .flow
+        .intents()
+        .iter()
+        .flat_map(|i| i.examples.iter().cloned())
+        .collect();
+    utterances.extend(QUESTIONS.iter().map(|(q, _)| q.to_string()));
+    utterances.extend(
+        [
+            "my order number is four five six seven",
+            "what's the weather like today",
+        ]
+        .map(String::from),
+    );
+    let faq = active.faq.clone();
+    let mut times = Vec::with_capacity(utterances.len());
+    for text in &utterances {
+        let started = std::time::Instant::now();
+        let intent = active.matcher.classify(text);
+        let answer = faq.as_ref().and_then(|f| f.answer(text));
+        let slot = hotline_flow::parse_slot(hotline_flow::SlotType::OrderNumber, text, None, None);
+        std::hint::black_box((intent, answer, slot));
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    let mean = times.iter().sum::<f64>() / times.len() as f64;
+    println!(
+        "{} utterances of {}: intent + FAQ + order-number slot, one core: mean {mean:.2} ms, p50 {:.2} ms, p95 {:.2} ms",
+        utterances.len(),
+        flow.display(),
+        percentile(&mut times.clone(), 0.5),
+        percentile(&mut times, 0.95)
+    );
+    Ok(())
 }
 
 /// Questions a shop's callers ask, spoken by espeak-ng, with the intent that should answer them.
@@ -72,6 +119,9 @@ pub fn espeak_wav(text: &str, path: &Path) -> anyhow::Result<()> {
 }
 
 pub async fn run(action: BenchAction, base: Config) -> anyhow::Result<()> {
+    if let BenchAction::Understanding { flow } = &action {
+        return understanding(flow, &base);
+    }
     let BenchAction::Latency {
         turns,
         models,
@@ -79,7 +129,10 @@ pub async fn run(action: BenchAction, base: Config) -> anyhow::Result<()> {
         flow,
         no_prompt_cache,
         no_early_transcription,
-    } = action;
+    } = action
+    else {
+        return Ok(());
+    };
     let work = std::env::temp_dir().join(format!("hotline-bench-{}", std::process::id()));
     std::fs::create_dir_all(&work)?;
     let mut questions = Vec::new();

@@ -25,6 +25,9 @@ const HIDDEN_STATE: &str = "last_hidden_state";
 /// Thread-safe (`&self` everywhere); calls are serialised on the one ONNX session.
 pub struct SentenceEncoder {
     session: Mutex<Session>,
+    /// The last sentence embedded alone: the intent matcher and the FAQ look at the same
+    /// utterance one after the other, so the second gets it without running the model again.
+    last: Mutex<Option<(String, Vec<f32>)>>,
     tokenizer: Tokenizer,
     takes_token_types: bool,
     model_path: PathBuf,
@@ -101,6 +104,7 @@ impl SentenceEncoder {
         let takes_token_types = has_input("token_type_ids");
         Ok(SentenceEncoder {
             session: Mutex::new(session),
+            last: Mutex::new(None),
             tokenizer,
             takes_token_types,
             model_path: model_onnx.to_path_buf(),
@@ -158,7 +162,19 @@ impl SentenceEncoder {
 
     /// The embedding of one text.
     pub fn embed_one(&self, text: &str) -> Result<Vec<f32>, NluError> {
-        Ok(self.embed(&[text])?.pop().unwrap_or_default())
+        let remembered = |guard: &Option<(String, Vec<f32>)>| {
+            guard
+                .as_ref()
+                .filter(|(t, _)| t == text)
+                .map(|(_, e)| e.clone())
+        };
+        if let Some(hit) = remembered(&self.last.lock().unwrap_or_else(|p| p.into_inner())) {
+            return Ok(hit);
+        }
+        let embedding = self.embed(&[text])?.pop().unwrap_or_default();
+        *self.last.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((text.to_string(), embedding.clone()));
+        Ok(embedding)
     }
 
     /// Runs one padded batch and mean-pools each sentence over its real tokens.

@@ -71,3 +71,17 @@ fn missing_model_file_is_a_load_error() {
         Err(NluError::TokenizerLoad { .. })
     ));
 }
+
+#[test]
+fn the_same_sentence_embedded_twice_gives_the_same_vector_as_a_batch() {
+    let encoder = support::encoder();
+    let first = encoder.embed_one("Where is my order?").expect("embeds");
+    let again = encoder.embed_one("Where is my order?").expect("embeds");
+    let other = encoder
+        .embed_one("Do you sell gift cards?")
+        .expect("embeds");
+    let batch = encoder.embed(&["Where is my order?"]).expect("embeds");
+    assert_eq!(first, again);
+    assert!((cosine(&first, &batch[0]) - 1.0).abs() < 1e-5);
+    assert!(cosine(&first, &other) < 0.9);
+}
