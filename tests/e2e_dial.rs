@@ -13,33 +13,6 @@ use support::{audio, free_udp_ports, run, workspace_root, Server, ServerOptions,
 
 static SERIAL: Mutex<()> = Mutex::new(());
 
-/// Runs `hotline dial` against the server and returns its stdout.
-fn dial(server: &Server, args: &[&str]) -> String {
-    let target = format!("sip:hotline@{}", server.sip);
-    let out = run(Command::new(env!("CARGO_BIN_EXE_hotline"))
-        .current_dir(workspace_root())
-        .args(["dial", &target])
-        .args(args));
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "hotline dial failed\nstdout:\n{stdout}\nstderr:\n{}\nserver log:\n{}",
-        String::from_utf8_lossy(&out.stderr),
-        server.log_text()
-    );
-    stdout
-}
-
-/// The Call-ID of the newest call, from `hotline calls list`.
-fn newest_call(server: &Server) -> String {
-    let list = server.calls_list();
-    list.lines()
-        .nth(1)
-        .and_then(|l| l.split_whitespace().next())
-        .unwrap_or_else(|| panic!("no call listed:\n{list}"))
-        .to_string()
-}
-
 /// Transcribes an 8 kHz recording with the real Whisper base model, lower-cased.
 fn transcribe(wav: &Path) -> String {
     let model = workspace_root().join("models/ggml-base.bin");
@@ -76,15 +49,12 @@ fn a_spoken_question_gets_the_spoken_answer_and_a_call_record() {
     let question = dir.join("question.wav");
     audio::espeak_wav("How long does delivery take?", &question);
     let answer = dir.join("answer.wav");
-    let out = dial(
-        &server,
-        &[
-            "--play",
-            question.to_str().unwrap(),
-            "--record",
-            answer.to_str().unwrap(),
-        ],
-    );
+    let out = server.dial(&[
+        "--play",
+        question.to_str().unwrap(),
+        "--record",
+        answer.to_str().unwrap(),
+    ]);
     assert!(out.contains("hung up by: caller"), "{out}");
     assert!(
         out.contains("first bot audio after"),
@@ -101,7 +71,7 @@ fn a_spoken_question_gets_the_spoken_answer_and_a_call_record() {
         "the delivery answer is not in what the caller heard: {heard:?}"
     );
 
-    let record = server.wait_for_finished_call(&newest_call(&server), Duration::from_secs(20));
+    let record = server.wait_for_finished_call(&server.newest_call(), Duration::from_secs(20));
     assert_eq!(
         record.cause.as_deref(),
         Some("caller-bye"),
@@ -134,9 +104,9 @@ fn a_pressed_key_reaches_the_flow() {
     let _guard = support::serial(&SERIAL);
     let dir = TempDir::new("dial-dtmf");
     let server = Server::start(&dir, &ServerOptions::new(free_udp_ports(100)));
-    let out = dial(&server, &["--dtmf", "2", "--codec", "pcma"]);
+    let out = server.dial(&["--dtmf", "2", "--codec", "pcma"]);
     assert!(out.contains("dtmf 2"), "{out}");
-    let record = server.wait_for_finished_call(&newest_call(&server), Duration::from_secs(20));
+    let record = server.wait_for_finished_call(&server.newest_call(), Duration::from_secs(20));
     assert_eq!(record.pressed, vec!["2"], "{}", record.text);
     assert_eq!(record.codec.as_deref(), Some("PCMA"), "{}", record.text);
     assert!(
@@ -156,13 +126,13 @@ fn saying_goodbye_makes_hotline_hang_up() {
     let server = Server::start(&dir, &ServerOptions::new(free_udp_ports(100)));
     let bye = dir.join("bye.wav");
     audio::espeak_wav("No thanks, that's all. Goodbye.", &bye);
-    let out = dial(&server, &["--play", bye.to_str().unwrap()]);
+    let out = server.dial(&["--play", bye.to_str().unwrap()]);
     assert!(
         out.contains("hung up by: hotline"),
         "{out}\nserver log:\n{}",
         server.log_text()
     );
-    let record = server.wait_for_finished_call(&newest_call(&server), Duration::from_secs(20));
+    let record = server.wait_for_finished_call(&server.newest_call(), Duration::from_secs(20));
     assert!(
         record
             .cause

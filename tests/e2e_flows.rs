@@ -6,11 +6,10 @@ mod support;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
-use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use support::{audio, free_udp_ports, run, workspace_root, Server, ServerOptions, TempDir};
+use support::{audio, free_udp_ports, workspace_root, Server, ServerOptions, TempDir};
 
 static SERIAL: Mutex<()> = Mutex::new(());
 
@@ -57,31 +56,6 @@ fn shop_api(key: &'static str, body: &'static str) -> (String, Arc<Mutex<Vec<Str
     (url, seen)
 }
 
-fn dial(server: &Server, args: &[String]) -> String {
-    let out = run(Command::new(env!("CARGO_BIN_EXE_hotline"))
-        .current_dir(workspace_root())
-        .arg("dial")
-        .arg(format!("sip:hotline@{}", server.sip))
-        .args(args));
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "hotline dial failed\n{stdout}\n{}\nserver log:\n{}",
-        String::from_utf8_lossy(&out.stderr),
-        server.log_text()
-    );
-    stdout
-}
-
-fn newest_call(server: &Server) -> String {
-    let list = server.calls_list();
-    list.lines()
-        .nth(1)
-        .and_then(|l| l.split_whitespace().next())
-        .unwrap_or_else(|| panic!("no call listed:\n{list}"))
-        .to_string()
-}
-
 fn spoken(dir: &TempDir, name: &str, text: &str) -> String {
     let path = dir.join(name);
     audio::espeak_wav(text, &path);
@@ -103,18 +77,15 @@ fn an_order_is_looked_up_through_the_shop_api() {
     ];
     let server = Server::start(&dir, &options);
     let yes = spoken(&dir, "yes.wav", "Yes, that's right.");
-    dial(
-        &server,
-        &[
-            "--dtmf".into(),
-            "4".into(),
-            "--dtmf".into(),
-            "12345#".into(),
-            "--play".into(),
-            yes,
-        ],
-    );
-    let record = server.wait_for_finished_call(&newest_call(&server), Duration::from_secs(20));
+    server.dial(&[
+        "--dtmf".into(),
+        "4".into(),
+        "--dtmf".into(),
+        "12345#".into(),
+        "--play".into(),
+        yes,
+    ]);
+    let record = server.wait_for_finished_call(&server.newest_call(), Duration::from_secs(20));
     assert_eq!(
         seen.lock().unwrap().as_slice(),
         ["GET /orders/12345 HTTP/1.1"],
@@ -158,24 +129,21 @@ fn when_the_shop_api_is_down_the_caller_leaves_a_voicemail_and_a_ticket_is_made(
         "message.wav",
         "Hello, this is Alice. Please call me back about my parcel.",
     );
-    dial(
-        &server,
-        &[
-            "--dtmf".into(),
-            "4".into(),
-            "--dtmf".into(),
-            "12345#".into(),
-            "--play".into(),
-            yes.clone(),
-            "--play".into(),
-            yes,
-            "--play".into(),
-            message,
-            "--dtmf".into(),
-            "#".into(),
-        ],
-    );
-    let record = server.wait_for_finished_call(&newest_call(&server), Duration::from_secs(20));
+    server.dial(&[
+        "--dtmf".into(),
+        "4".into(),
+        "--dtmf".into(),
+        "12345#".into(),
+        "--play".into(),
+        yes.clone(),
+        "--play".into(),
+        yes,
+        "--play".into(),
+        message,
+        "--dtmf".into(),
+        "#".into(),
+    ]);
+    let record = server.wait_for_finished_call(&server.newest_call(), Duration::from_secs(20));
     assert!(
         record
             .bot_said
@@ -212,8 +180,8 @@ fn an_angry_caller_is_escalated_with_reason_anger() {
         "angry.wav",
         "This is ridiculous! I have called three times and you people are useless. I want a manager now!",
     );
-    let out = dial(&server, &["--play".into(), angry]);
-    let record = server.wait_for_finished_call(&newest_call(&server), Duration::from_secs(20));
+    let out = server.dial(&["--play", angry.as_str()]);
+    let record = server.wait_for_finished_call(&server.newest_call(), Duration::from_secs(20));
     assert!(
         out.contains("hung up by: hotline"),
         "{out}\n{}",
@@ -259,8 +227,8 @@ fn an_edited_flow_serves_new_calls_and_a_broken_edit_is_refused() {
     );
     std::fs::write(&flow_path, &edited).unwrap();
     wait_for_log(&server, "reloaded");
-    dial(&server, &["--dtmf".into(), "1".into()]);
-    let first = server.wait_for_finished_call(&newest_call(&server), Duration::from_secs(20));
+    server.dial(&["--dtmf", "1"]);
+    let first = server.wait_for_finished_call(&server.newest_call(), Duration::from_secs(20));
     assert!(
         first.bot_said.iter().any(|s| s.contains("Good day")),
         "{}",
@@ -277,8 +245,8 @@ fn an_edited_flow_serves_new_calls_and_a_broken_edit_is_refused() {
         server.log_text().contains("nowhere"),
         "the refusal should name the problem"
     );
-    dial(&server, &["--dtmf".into(), "1".into()]);
-    let second = server.wait_for_finished_call(&newest_call(&server), Duration::from_secs(20));
+    server.dial(&["--dtmf", "1"]);
+    let second = server.wait_for_finished_call(&server.newest_call(), Duration::from_secs(20));
     assert!(
         second.bot_said.iter().any(|s| s.contains("Good day")),
         "the last good version should keep serving:\n{}",

@@ -293,6 +293,34 @@ impl Server {
             .arg(&self.database))
     }
 
+    /// Runs `hotline dial sip:hotline@SERVER ARGS` and returns its stdout (panics with both
+    /// sides' output if the call fails).
+    pub fn dial<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> String {
+        let out = run(Command::new(env!("CARGO_BIN_EXE_hotline"))
+            .current_dir(workspace_root())
+            .arg("dial")
+            .arg(format!("sip:hotline@{}", self.sip))
+            .args(args));
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "hotline dial failed\nstdout:\n{stdout}\nstderr:\n{}\nserver log:\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            self.log_text()
+        );
+        stdout
+    }
+
+    /// The id of the newest call, from `hotline calls list`.
+    pub fn newest_call(&self) -> String {
+        let list = self.calls_list();
+        list.lines()
+            .nth(1)
+            .and_then(|l| l.split_whitespace().next())
+            .unwrap_or_else(|| panic!("no call listed:\n{list}"))
+            .to_string()
+    }
+
     /// `hotline calls list` output (panics if the command fails).
     pub fn calls_list(&self) -> String {
         let out = self.calls(&["list"]);
