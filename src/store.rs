@@ -480,6 +480,7 @@ mod tests {
                     at: 1500,
                     caller_text: Some("how long does delivery take".into()),
                     asr_confidence: Some(0.9),
+                    intent: Some("delivery_time".into()),
                     bot_text: Some("Two to three days.".into()),
                     ..Default::default()
                 })
