@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")"
 scripts/setup.sh
 echo "==> cargo test"
-cargo test --release --locked --workspace "$@"
+cargo test --release --locked --workspace --no-fail-fast "$@"

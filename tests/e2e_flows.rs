@@ -123,7 +123,7 @@ fn when_the_shop_api_is_down_the_caller_leaves_a_voicemail_and_a_ticket_is_made(
         ("SHOP_API_KEY".into(), "test-key".into()),
     ];
     let server = Server::start(&dir, &options);
-    let yes = spoken(&dir, "yes.wav", "Yes.");
+    let yes = spoken(&dir, "yes.wav", "Yes, that is right.");
     let message = spoken(
         &dir,
         "message.wav",

@@ -335,7 +335,11 @@ impl CallTask {
         // Barge-in may have cut the bot short: whatever it was going to do next is superseded.
         self.stop_speaking();
         self.after_speech = AfterSpeech::Nothing;
-        let input = if asr.no_speech {
+        // Silero already judged this audio to be speech, so a short, unsure "Yeah." is still an
+        // answer; only an empty transcript or Whisper's confident "no speech" count as silence.
+        let heard_nothing =
+            asr.text.trim().is_empty() || (asr.no_speech_probability > 0.6 && asr.confidence < 0.5);
+        let input = if heard_nothing {
             self.failures_in_a_row += 1;
             CallerInput::NoInput
         } else {

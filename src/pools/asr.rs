@@ -16,7 +16,8 @@ use crate::error::HotlineError;
 pub struct AsrResult {
     pub text: String,
     pub confidence: f32,
-    pub no_speech: bool,
+    /// Whisper's own estimate that the clip held no speech.
+    pub no_speech_probability: f32,
     /// From submission to result, including time waiting for a free worker.
     pub elapsed: Duration,
 }
@@ -63,7 +64,7 @@ impl AsrPool {
                             .map(|t| AsrResult {
                                 text: t.text,
                                 confidence: t.confidence,
-                                no_speech: t.no_speech,
+                                no_speech_probability: t.no_speech_probability,
                                 elapsed: job.submitted.elapsed(),
                             })
                             .map_err(|e| e.to_string());
