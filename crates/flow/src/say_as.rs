@@ -114,7 +114,8 @@ impl Currency {
     }
 }
 
-const ONES: [&str; 20] = [
+/// Number words 0-19, shared by saying numbers and by parsing spoken ones.
+pub(crate) const ONES: [&str; 20] = [
     "zero",
     "one",
     "two",
@@ -136,7 +137,8 @@ const ONES: [&str; 20] = [
     "eighteen",
     "nineteen",
 ];
-const TENS: [&str; 10] = [
+/// Tens words by tens digit (0 and 1 unused), shared likewise.
+pub(crate) const TENS: [&str; 10] = [
     "", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
 ];
 

@@ -4,6 +4,7 @@
 //! among other digits.
 
 use super::tokens;
+use crate::say_as::{ONES, TENS};
 
 /// What one word contributes to a number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,31 +34,14 @@ pub(super) fn piece(word: &str) -> Option<Piece> {
     if !word.is_empty() && word.chars().all(|c| c.is_ascii_digit()) {
         return Some(Piece::Numeral);
     }
-    const UNITS: [&str; 10] = [
-        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
-    ];
-    const TEENS: [&str; 10] = [
-        "ten",
-        "eleven",
-        "twelve",
-        "thirteen",
-        "fourteen",
-        "fifteen",
-        "sixteen",
-        "seventeen",
-        "eighteen",
-        "nineteen",
-    ];
-    const TENS: [&str; 8] = [
-        "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
-    ];
-    if let Some(d) = UNITS.iter().position(|u| *u == word) {
-        return Some(Piece::Unit(d as u32));
+    if let Some(n) = ONES.iter().position(|u| *u == word) {
+        return Some(if n < 10 {
+            Piece::Unit(n as u32)
+        } else {
+            Piece::Teen(n as u32)
+        });
     }
-    if let Some(t) = TEENS.iter().position(|u| *u == word) {
-        return Some(Piece::Teen(10 + t as u32));
-    }
-    if let Some(t) = TENS.iter().position(|u| *u == word) {
+    if let Some(t) = TENS.iter().skip(2).position(|u| *u == word) {
         return Some(Piece::Tens(20 + 10 * t as u32));
     }
     Some(match word {
