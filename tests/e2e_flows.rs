@@ -14,8 +14,13 @@ use support::{audio, free_udp_ports, workspace_root, Server, ServerOptions, Temp
 static SERIAL: Mutex<()> = Mutex::new(());
 
 /// A one-route shop API on loopback: answers `GET /orders/12345` with the given JSON when the
-/// request carries the right key; records the request lines it saw.
-fn shop_api(key: &'static str, body: &'static str) -> (String, Arc<Mutex<Vec<String>>>) {
+/// request carries the right key, after `delay` (a real API is not instant); records the request
+/// lines it saw.
+fn shop_api(
+    key: &'static str,
+    body: &'static str,
+    delay: Duration,
+) -> (String, Arc<Mutex<Vec<String>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind the shop API");
     let url = format!("http://{}", listener.local_addr().unwrap());
     let seen = Arc::new(Mutex::new(Vec::new()));
@@ -46,6 +51,7 @@ fn shop_api(key: &'static str, body: &'static str) -> (String, Arc<Mutex<Vec<Str
                 (true, false) => ("404 Not Found", "{}"),
                 (true, true) => ("200 OK", body),
             };
+            std::thread::sleep(delay);
             let _ = write!(
                 stream,
                 "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{text}",
@@ -69,6 +75,9 @@ fn an_order_is_looked_up_through_the_shop_api() {
     let (url, seen) = shop_api(
         "test-key",
         r#"{"status":"shipped","estimated_delivery":"2026-11-24"}"#,
+        // Longer than the bot takes to start "One moment...": the answer comes in after that
+        // turn was stored, and must still be spoken and recorded.
+        Duration::from_millis(1500),
     );
     let mut options = ServerOptions::new(free_udp_ports(100));
     options.env = vec![
@@ -95,6 +104,11 @@ fn an_order_is_looked_up_through_the_shop_api() {
     assert!(
         record.bot_said.iter().any(|s| s.contains("has shipped")),
         "the caller was not told the order shipped:\n{}",
+        record.text
+    );
+    assert!(
+        record.text.contains("flow: http answered 200 after "),
+        "{}",
         record.text
     );
     assert!(

@@ -63,8 +63,10 @@ impl CallTask {
                     let client = self.services.http.clone();
                     let internal = self.internal.clone();
                     tokio::spawn(async move {
+                        let sent = Instant::now();
                         let input = super::business_api::call(&client, &request).await;
-                        let _ = internal.send(Internal::Caller(input));
+                        let took = sent.elapsed();
+                        let _ = internal.send(Internal::Caller { input, took });
                     });
                 }
                 Action::Ticket { summary, fields } => {
@@ -143,8 +145,17 @@ impl CallTask {
         }
     }
 
-    /// An answer from the world (an HTTP result) for the engine.
-    pub(super) async fn on_runtime_answer(&mut self, input: CallerInput) {
+    /// An answer from the world (an HTTP result) for the engine. When it comes after the turn that
+    /// asked was stored (its first words already played), the trace line opens a turn of its own,
+    /// so what the bot says next is still on the record.
+    pub(super) async fn on_runtime_answer(&mut self, input: CallerInput, took: Duration) {
+        if let CallerInput::HttpResult { status, .. } = &input {
+            let outcome = match status {
+                Some(code) => format!("answered {code}"),
+                None => "failed".to_string(),
+            };
+            self.trace(format!("http {outcome} after {} ms", took.as_millis()));
+        }
         let actions = self.conversation.handle(input, self.started.elapsed());
         self.apply(actions, Instant::now()).await;
     }
@@ -192,10 +203,13 @@ impl CallTask {
             "voicemail {path_text} ({:.1} s)",
             duration.as_secs_f32()
         ));
-        self.on_runtime_answer(CallerInput::Recorded {
-            path: path_text,
+        self.on_runtime_answer(
+            CallerInput::Recorded {
+                path: path_text,
+                duration,
+            },
             duration,
-        })
+        )
         .await;
     }
 }

@@ -26,8 +26,12 @@ pub(super) enum Internal {
         pause: Option<u64>,
         result: Result<AsrResult, String>,
     },
-    /// The world's answer to an action the engine waits on (an HTTP result).
-    Caller(CallerInput),
+    /// The world's answer to an action the engine waits on (an HTTP result), and how long the
+    /// world took.
+    Caller {
+        input: CallerInput,
+        took: std::time::Duration,
+    },
 }
 
 /// The end of a turn as the endpointer saw it.

@@ -48,15 +48,12 @@ pub fn spawn_listener(
     let chunk_time =
         std::time::Duration::from_secs_f64(VAD_CHUNK as f64 / f64::from(config.sample_rate));
     let mut pauses = PauseWatch::new(early_pause, config.end_threshold, chunk_time);
-    let pre_roll = (config.pre_roll.as_secs_f64() * f64::from(config.sample_rate)) as usize;
     let (audio_in, audio) = std::sync::mpsc::channel::<Vec<f32>>();
     std::thread::Builder::new()
         .name("listener".into())
         .spawn(move || {
             let mut endpointer = Endpointer::new(config);
             let mut pending: Vec<f32> = Vec::with_capacity(VAD_CHUNK * 2);
-            // The current turn's audio with its pre-roll, for early transcription.
-            let mut turn_audio: Vec<f32> = Vec::new();
             while let Ok(frame) = audio.recv() {
                 pending.extend_from_slice(&frame);
                 while pending.len() >= VAD_CHUNK {
@@ -68,7 +65,6 @@ pub fn spawn_listener(
                             return;
                         }
                     };
-                    turn_audio.extend_from_slice(&chunk);
                     let out = match endpointer.push(&chunk, p) {
                         Some(EndpointEvent::SpeechStarted { .. }) => ListenerEvent::SpeechStarted,
                         Some(EndpointEvent::Utterance {
@@ -76,31 +72,20 @@ pub fn spawn_listener(
                             ended,
                             speech_end,
                             ..
-                        }) => {
-                            turn_audio.clear();
-                            ListenerEvent::Utterance {
-                                pause: pauses.turn_ended(),
-                                samples,
-                                decided_at: Instant::now(),
-                                endpoint_wait: ended.saturating_sub(speech_end),
-                            }
-                        }
-                        None => {
-                            let speaking = endpointer.is_speaking();
-                            if !speaking && turn_audio.len() > pre_roll {
-                                turn_audio.drain(..turn_audio.len() - pre_roll);
-                            }
-                            match pauses.on_chunk(speaking, p) {
-                                Some(PauseSignal::Pause(pause)) => ListenerEvent::Paused {
-                                    pause,
-                                    samples: turn_audio.clone(),
-                                },
-                                Some(PauseSignal::Resumed(pause)) => {
-                                    ListenerEvent::Resumed { pause }
-                                }
-                                None => continue,
-                            }
-                        }
+                        }) => ListenerEvent::Utterance {
+                            pause: pauses.turn_ended(),
+                            samples,
+                            decided_at: Instant::now(),
+                            endpoint_wait: ended.saturating_sub(speech_end),
+                        },
+                        None => match pauses.on_chunk(endpointer.is_speaking(), p) {
+                            Some(PauseSignal::Pause(pause)) => ListenerEvent::Paused {
+                                pause,
+                                samples: endpointer.utterance_so_far().to_vec(),
+                            },
+                            Some(PauseSignal::Resumed(pause)) => ListenerEvent::Resumed { pause },
+                            None => continue,
+                        },
                     };
                     if events.send(out).is_err() {
                         return;

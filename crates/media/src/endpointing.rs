@@ -115,6 +115,15 @@ impl Endpointer {
         matches!(self.phase, Phase::Speech { .. })
     }
 
+    /// The utterance in progress as it would be handed out now: pre-roll and speech so far
+    /// (empty while silent). Early transcription uses it, so it hears the same start as the final one.
+    pub fn utterance_so_far(&self) -> &[f32] {
+        match self.phase {
+            Phase::Silence => &[],
+            _ => &self.utterance,
+        }
+    }
+
     /// Time of the end of the audio pushed so far.
     pub fn position(&self) -> Duration {
         self.time(self.position)
@@ -262,6 +271,31 @@ mod tests {
             } => (samples, *started, *ended, *speech_end),
             other => panic!("expected an utterance, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn the_utterance_so_far_starts_with_the_same_pre_roll_as_the_finished_one() {
+        let mut endpointer = Endpointer::new(EndpointerConfig::default());
+        assert!(endpointer.utterance_so_far().is_empty());
+        // 1 s silence, then 400 ms of speech: still talking.
+        run(&mut endpointer, &[(0.05, 50), (0.9, 20)]);
+        let so_far: Vec<f32> = endpointer
+            .utterance_so_far()
+            .chunks(CHUNK)
+            .map(|c| c[0])
+            .collect();
+        // 300 ms of pre-roll (chunks 35..50), then the speech.
+        assert_eq!(so_far, (35..70).map(|i| i as f32).collect::<Vec<_>>());
+        let events = run(&mut endpointer, &[(0.1, 40)]);
+        let (samples, ..) = utterance(&events[0].1);
+        assert_eq!(
+            samples[..so_far.len() * CHUNK]
+                .chunks(CHUNK)
+                .map(|c| c[0])
+                .collect::<Vec<_>>(),
+            so_far
+        );
+        assert!(endpointer.utterance_so_far().is_empty());
     }
 
     #[test]
