@@ -71,7 +71,11 @@ pub fn test(scripts: &[PathBuf]) -> anyhow::Result<()> {
             .unwrap_or(Path::new("."))
             .join(script.flow_path());
         let active = load_flow_file(&flow_path, encoder.as_ref())?;
-        let report = script.run(Arc::clone(&active.flow), Arc::clone(&active.matcher));
+        let report = script.run_with_faq(
+            Arc::clone(&active.flow),
+            Arc::clone(&active.matcher),
+            active.faq.clone(),
+        );
         if report.passed() {
             passed += 1;
             println!("ok      {} ({} steps)", path.display(), report.steps);

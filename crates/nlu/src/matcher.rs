@@ -23,7 +23,11 @@ pub struct EmbeddingMatcher {
     encoder: Arc<SentenceEncoder>,
     /// `None` when no intent has examples.
     classifier: Option<IntentClassifier>,
+    /// The second opinion: keywords only, since the embeddings already judge the examples (word
+    /// overlap with an example let "open a bank account" reach "when are you open").
     keywords: KeywordMatcher,
+    /// Keywords and examples, for when the encoder fails.
+    fallback: KeywordMatcher,
     threshold: f32,
     keyword_floor: f32,
 }
@@ -83,7 +87,8 @@ impl EmbeddingMatcher {
         Ok(EmbeddingMatcher {
             encoder,
             classifier,
-            keywords: KeywordMatcher::from_intents(intents),
+            keywords: KeywordMatcher::from_intents(&keywords_only(intents)),
+            fallback: KeywordMatcher::from_intents(intents),
             threshold: MATCH_THRESHOLD,
             keyword_floor: DEFAULT_KEYWORD_FLOOR,
         })
@@ -106,10 +111,10 @@ impl EmbeddingMatcher {
         if is_no_speech(text) {
             return Ok(None);
         }
-        let keyword = self.keywords.classify(text);
         let Some(classifier) = &self.classifier else {
-            return Ok(keyword);
+            return Ok(self.fallback.classify(text));
         };
+        let keyword = self.keywords.classify(text);
         let embedding = self.encoder.embed_one(text)?;
         let prediction = classifier.predict(text, &embedding)?;
         if prediction.similarity >= self.threshold {
@@ -134,6 +139,18 @@ impl IntentMatcher for EmbeddingMatcher {
     /// encoder fails, the keyword matcher answers alone.
     fn classify(&self, text: &str) -> Option<IntentMatch> {
         self.try_classify(text)
-            .unwrap_or_else(|_| self.keywords.classify(text))
+            .unwrap_or_else(|_| self.fallback.classify(text))
     }
+}
+
+/// The intents with their examples left out.
+fn keywords_only(intents: &[Intent]) -> Vec<Intent> {
+    intents
+        .iter()
+        .map(|intent| {
+            let mut bare = intent.clone();
+            bare.examples.clear();
+            bare
+        })
+        .collect()
 }

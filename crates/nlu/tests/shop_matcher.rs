@@ -95,6 +95,9 @@ fn a_stray_keyword_in_an_unrelated_sentence_is_refused() {
     // "open" is an opening_hours keyword; the sentence means something else.
     let text = "I want to open a bank account";
     assert_eq!(intent(&m, text), None);
+    // Word overlap with an example ("when are you open") is no second opinion: the embeddings
+    // judge the examples, so even without a similarity floor the sentence is refused.
+    assert_eq!(intent(&m.with_keyword_floor(0.0), text), None);
     // The keyword matcher alone takes it.
     let source = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),

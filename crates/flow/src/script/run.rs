@@ -7,6 +7,7 @@ use std::time::Duration;
 use crate::diagnostic::SourcePos;
 use crate::engine::{Action, CallerInput, Conversation};
 use crate::error::FlowError;
+use crate::faq::FaqAnswerer;
 use crate::flow::Flow;
 use crate::matcher::IntentMatcher;
 use crate::script::{checks, Expectations, Script, StepInput};
@@ -74,11 +75,22 @@ pub fn run_script(
 }
 
 impl Script {
-    /// Plays the script against `flow`, on a virtual clock.
+    /// Plays the script against `flow`, on a virtual clock, with the flow's keyword FAQ answerer.
     pub fn run(
         &self,
         flow: Arc<Flow>,
         matcher: Arc<dyn IntentMatcher + Send + Sync>,
+    ) -> ScriptReport {
+        self.run_with_faq(flow, matcher, None)
+    }
+
+    /// Plays the script with another FAQ answerer (the phone path's hybrid retrieval); `None`
+    /// keeps the flow's keyword answerer.
+    pub fn run_with_faq(
+        &self,
+        flow: Arc<Flow>,
+        matcher: Arc<dyn IntentMatcher + Send + Sync>,
+        faq: Option<Arc<dyn FaqAnswerer + Send + Sync>>,
     ) -> ScriptReport {
         let mut report = ScriptReport {
             file: self.file.clone(),
@@ -88,6 +100,9 @@ impl Script {
         };
         let mut call =
             Conversation::new(flow, matcher).with_caller_memory(self.caller_memory.clone());
+        if let Some(faq) = faq {
+            call = call.with_faq(faq);
+        }
         if let Some(today) = self.today {
             call = call.with_today(today);
         }
