@@ -180,3 +180,79 @@ fn options_gets_200_and_an_unknown_method_501_both_with_allow() {
         .assert_success("OPTIONS -> 200 with Allow, FROBNICATE -> 501/405 with Allow");
     assert_eq!(server.exited(), None, "the server must still be running");
 }
+
+#[test]
+fn a_caller_outside_the_allowed_peers_gets_403_and_no_call_is_answered() {
+    let _serial = serial(&SERIAL);
+    let dir = TempDir::new("sipp-forbidden");
+    let mut options = ServerOptions::new(31_600);
+    // SIPp calls from 127.0.0.1, which this list leaves out.
+    options.allowed_peers = Some("[192.0.2.0/24]".into());
+    let server = Server::start(&dir, &options);
+
+    let call = SippCall::new("invite_refused.xml", server.sip, "e2e-forbidden");
+    let outcome = call.run(&dir);
+    outcome.assert_success("INVITE from outside sip.allowed_peers -> final answer, ACK");
+    assert!(
+        outcome.messages().contains("SIP/2.0 403 Forbidden"),
+        "{}",
+        outcome.report()
+    );
+    assert!(
+        !outcome.messages().contains("SIP/2.0 200 OK"),
+        "{}",
+        outcome.report()
+    );
+}
+
+#[test]
+fn a_call_beyond_max_calls_gets_486_busy_here() {
+    let _serial = serial(&SERIAL);
+    let dir = TempDir::new("sipp-busy");
+    let mut options = ServerOptions::new(31_700);
+    options.max_calls = 1;
+    let server = Server::start(&dir, &options);
+
+    // The first caller holds the only line: it listens to the greeting and hangs up at 8 s.
+    let first = std::thread::scope(|scope| {
+        let first = scope.spawn(|| server.dial(&["--max-duration", "8s"]));
+        // Until the first call is in the records, the line is not yet taken.
+        let deadline = std::time::Instant::now() + Duration::from_secs(6);
+        while server.calls_list().lines().count() < 2 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the first call never started"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let call = SippCall::new("invite_refused.xml", server.sip, "e2e-busy");
+        let outcome = call.run(&dir);
+        outcome.assert_success("a second INVITE while the only line is taken -> 486, ACK");
+        assert!(
+            outcome.messages().contains("SIP/2.0 486 Busy Here"),
+            "{}",
+            outcome.report()
+        );
+        first.join().expect("the first caller")
+    });
+    assert!(first.contains("answered"), "{first}");
+}
+
+#[test]
+fn dtmf_sent_as_sip_info_is_recorded_as_a_key_press() {
+    let _serial = serial(&SERIAL);
+    let dir = TempDir::new("sipp-info");
+    let server = Server::start(&dir, &ServerOptions::new(31_800));
+
+    let call = SippCall::new("caller_info_dtmf.xml", server.sip, "e2e-info");
+    call.run(&dir)
+        .assert_success("call, INFO Signal=4 -> 200, BYE");
+
+    let record = server.wait_for_finished_call(&call.call_id(), RECORD_WAIT);
+    println!("{}", record.text);
+    assert!(
+        record.text.contains("caller pressed: 4"),
+        "the INFO key press is not on the record\n{}",
+        record.text
+    );
+}

@@ -149,6 +149,8 @@ pub struct ServerOptions {
     pub rtp_timeout: Option<String>,
     /// Extra environment for the server (e.g. the shop API's URL and key).
     pub env: Vec<(String, String)>,
+    /// `sip.allowed_peers` (a YAML list), when not the embedded default.
+    pub allowed_peers: Option<String>,
 }
 
 impl ServerOptions {
@@ -162,12 +164,16 @@ impl ServerOptions {
             flow: Some("flows/shop.yaml".into()),
             rtp_timeout: None,
             env: Vec::new(),
+            allowed_peers: None,
         }
     }
 
     /// The YAML overlay file's text.
     pub fn config_yaml(&self) -> String {
         let mut yaml = format!("sip:\n  max_calls: {}\n", self.max_calls);
+        if let Some(peers) = &self.allowed_peers {
+            yaml.push_str(&format!("  allowed_peers: {peers}\n"));
+        }
         if let Some(ring) = &self.answer_after {
             yaml.push_str(&format!("  answer_after: {ring}\n"));
         }
