@@ -145,6 +145,16 @@ impl Store {
         Ok(())
     }
 
+    /// The codec the caller chose later, in the ACK's answer to our offer (delayed offer).
+    pub async fn call_codec(&self, id: &str, codec: &str) -> Result<(), HotlineError> {
+        sqlx::query("UPDATE calls SET codec = ? WHERE id = ?")
+            .bind(codec)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Records the end of a call once; a second end (say a late BYE) keeps the first cause.
     pub async fn call_ended(&self, id: &str, at: i64, cause: &str) -> Result<(), HotlineError> {
         sqlx::query(

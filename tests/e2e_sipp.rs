@@ -256,3 +256,29 @@ fn dtmf_sent_as_sip_info_is_recorded_as_a_key_press() {
         record.text
     );
 }
+
+#[test]
+fn a_delayed_offer_is_answered_in_the_ack_and_its_codec_is_used() {
+    let _serial = serial(&SERIAL);
+    let dir = TempDir::new("sipp-delayed");
+    let server = Server::start(&dir, &ServerOptions::new(31_900));
+
+    let call = SippCall::new("delayed_offer.xml", server.sip, "e2e-delayed");
+    call.run(&dir)
+        .assert_success("INVITE without SDP -> 200 with our offer, ACK with PCMA, BYE");
+
+    let record = server.wait_for_finished_call(&call.call_id(), RECORD_WAIT);
+    println!("{}", record.text);
+    assert_eq!(
+        record.codec.as_deref(),
+        Some("PCMA"),
+        "the caller chose PCMA in its ACK\n{}",
+        record.text
+    );
+    assert_eq!(
+        record.cause.as_deref(),
+        Some("caller-bye"),
+        "{}",
+        record.text
+    );
+}

@@ -47,8 +47,9 @@ pub struct MediaPlan {
 /// Dialog events the SIP task relays to the call task.
 #[derive(Debug)]
 pub enum DialogEvent {
-    /// The caller's ACK arrived: media may flow.
-    Confirmed,
+    /// The caller's ACK arrived: media may flow. After a delayed offer it carries the caller's
+    /// SDP answer to our offer.
+    Confirmed { answer: Option<String> },
     /// The dialog is over, with the cause recorded on the call.
     Ended(String),
     /// In-dialog INFO, for example `application/dtmf-relay`.
@@ -79,6 +80,21 @@ pub fn negotiate_media(offer: Option<&str>, codecs: &[Codec]) -> Result<MediaPla
         dtmf_payload_type: negotiated.dtmf_payload_type,
         remote_rtp: Some(negotiated.remote_rtp),
         offer: Some(parsed),
+    })
+}
+
+/// The media a caller chose in its answer to our offer (a delayed-offer INVITE's ACK), or `None`
+/// when the answer is unreadable or names none of our codecs.
+pub fn media_from_answer(answer: &str, codecs: &[Codec]) -> Option<MediaPlan> {
+    let parsed = SessionDescription::parse(answer).ok()?;
+    let supported: Vec<sdp::Codec> = codecs.iter().map(|c| to_sdp_codec(*c)).collect();
+    let negotiated = sdp::negotiate(&parsed, &supported).ok()?;
+    Some(MediaPlan {
+        codec: from_sdp_codec(negotiated.codec),
+        payload_type: negotiated.payload_type,
+        dtmf_payload_type: negotiated.dtmf_payload_type,
+        remote_rtp: Some(negotiated.remote_rtp),
+        offer: None,
     })
 }
 

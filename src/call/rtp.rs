@@ -66,6 +66,24 @@ impl RtpLink {
         })
     }
 
+    /// Takes the media the caller chose in its answer (delayed offer): codec, payload types, and
+    /// where to send, unless RTP from the caller already showed where it really is.
+    pub fn apply_answer(
+        &mut self,
+        remote: SocketAddr,
+        codec: Codec,
+        payload_type: u8,
+        dtmf_payload_type: Option<u8>,
+    ) {
+        if !self.latched {
+            self.remote = Some(remote);
+        }
+        self.codec = codec;
+        self.payload_type = payload_type;
+        self.dtmf_payload_type = dtmf_payload_type;
+        self.sender = RtpSender::new(rand::random(), rand::random(), rand::random(), payload_type);
+    }
+
     /// Waits for the next datagram and interprets it.
     pub async fn recv(&mut self, buf: &mut [u8]) -> Incoming {
         let Ok((n, source)) = self.socket.recv_from(buf).await else {

@@ -15,7 +15,10 @@ use tokio::sync::mpsc;
 use super::rtp::Incoming;
 use super::task::{AfterSpeech, CallTask, Internal, Speech};
 use super::turn::Turn;
-use super::{codec_name, dtmf_from_info, local_sdp, CallSetup, DialogEvent, Playout, RtpLink};
+use super::{
+    codec_name, dtmf_from_info, local_sdp, media_from_answer, CallSetup, DialogEvent, Playout,
+    RtpLink,
+};
 use crate::pools::{spawn_listener, TtsChunk};
 use crate::server::{Services, SipCommand};
 use crate::store::{unix_ms, CallRecord};
@@ -249,7 +252,16 @@ async fn answer_and_talk(
                 return Ok("rtp-timeout".into());
             }
             event = dialog.recv() => match event {
-                Some(DialogEvent::Confirmed) => {
+                Some(DialogEvent::Confirmed { answer }) => {
+                    if let Some(media) = answer.as_deref().and_then(|a| media_from_answer(a, &config.rtp.codecs)) {
+                        tracing::info!("call {}: the ACK's answer chose {}", task.id, codec_name(media.codec));
+                        if let Some(remote) = media.remote_rtp {
+                            link.apply_answer(remote, media.codec, media.payload_type, media.dtmf_payload_type);
+                        }
+                        if let Err(e) = services.store.call_codec(&task.id, codec_name(media.codec)).await {
+                            tracing::error!("call {}: cannot store the codec: {e}", task.id);
+                        }
+                    }
                     confirmed = true;
                     last_rtp = Instant::now();
                     pacer = Pacer::new(Instant::now(), Duration::from_millis(20));

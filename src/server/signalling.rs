@@ -154,7 +154,7 @@ async fn dispatch(
                 events_rx,
             ));
         }
-        Event::Confirmed { call } => relay(calls, &call, DialogEvent::Confirmed),
+        Event::Confirmed { call, answer } => relay(calls, &call, DialogEvent::Confirmed { answer }),
         Event::Cancelled { call } => {
             relay(calls, &call, DialogEvent::Ended("caller-cancel".into()))
         }

@@ -180,7 +180,13 @@ fn full_call_with_bye_from_the_caller() {
             answer: Some(ANSWER.into())
         }
     );
-    assert_eq!(net.events[UAS][1], Event::Confirmed { call: id.clone() });
+    assert_eq!(
+        net.events[UAS][1],
+        Event::Confirmed {
+            call: id.clone(),
+            answer: None
+        }
+    );
     net.uac().hangup(now, &id).unwrap();
     net.settle();
     assert_eq!(
@@ -262,7 +268,10 @@ fn lost_acks_make_the_2xx_retransmit_with_backoff_then_bye() {
         call: id.clone(),
         cause: EndCause::AckTimeout
     }));
-    assert!(!net.events[UAS].contains(&Event::Confirmed { call: id.clone() }));
+    assert!(!net.events[UAS].contains(&Event::Confirmed {
+        call: id.clone(),
+        answer: None
+    }));
     let bye = net.lines(UAS, "BYE");
     assert_eq!(bye.len(), 1);
     assert_eq!(bye[0].at, Duration::from_secs(32));
@@ -293,7 +302,10 @@ fn a_late_ack_still_confirms() {
     let id = answered_call(&mut net);
     net.run_until(Duration::from_secs(40));
     assert_eq!(net.lines(UAS, "SIP/2.0 200").len(), 3);
-    assert!(net.events[UAS].contains(&Event::Confirmed { call: id }));
+    assert!(net.events[UAS].contains(&Event::Confirmed {
+        call: id,
+        answer: None
+    }));
     assert!(net.lines(UAS, "BYE").is_empty());
 }
 
@@ -439,7 +451,10 @@ fn a_call_can_ring_for_minutes_before_the_answer() {
     net.settle();
     assert_eq!(
         net.events[UAS].last(),
-        Some(&Event::Confirmed { call: id.clone() })
+        Some(&Event::Confirmed {
+            call: id.clone(),
+            answer: None
+        })
     );
     assert!(matches!(
         net.events[UAC].last(),

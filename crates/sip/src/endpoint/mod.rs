@@ -118,6 +118,9 @@ pub enum Event {
     Confirmed {
         /// The call.
         call: CallId,
+        /// The SDP answer the ACK carries: after an INVITE without SDP our 2xx made the offer,
+        /// and the caller answers here (RFC 3264 delayed offer).
+        answer: Option<String>,
     },
     /// UAC: final non-2xx response, or 408 on timeout, or 487 after our CANCEL.
     Failed {

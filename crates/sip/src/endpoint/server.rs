@@ -259,8 +259,14 @@ impl Endpoint {
             let initial = call.pending_ack.take().is_some_and(|p| p.initial);
             if initial && call.state == CallState::Answered {
                 call.state = CallState::Confirmed;
+                let answer = match h.content_type() {
+                    Some(Ok(ct)) => sdp_body(&ct, &request.body)
+                        .map(|b| String::from_utf8_lossy(b).into_owned()),
+                    _ => None,
+                };
                 self.events.push_back(Event::Confirmed {
                     call: CallId(call_id.to_string()),
+                    answer,
                 });
             }
         }

@@ -258,3 +258,36 @@ fn api_misuse_is_reported() {
         Err(crate::SipError::InvalidHeader { .. })
     ));
 }
+
+#[test]
+fn delayed_offer_the_ack_carries_the_answer() {
+    let (mut ep, now) = lone_uas();
+    let peer = PEER.parse().unwrap();
+    // An INVITE without SDP: our 200 makes the offer, the ACK answers it (RFC 3264).
+    ep.handle_datagram(now, peer, &request("INVITE", "d1", None, 1, "d1", "", ""));
+    let call = CallId("d1".into());
+    ep.answer(now, &call, OFFER.into()).unwrap();
+    let r = responses(&mut ep);
+    let tag = r[1].headers.to().unwrap().tag().unwrap().to_string();
+    ep.handle_datagram(
+        now,
+        peer,
+        &request(
+            "ACK",
+            "d1",
+            Some(&tag),
+            1,
+            "d2",
+            "Content-Type: application/sdp\r\n",
+            ANSWER,
+        ),
+    );
+    let events: Vec<Event> = std::iter::from_fn(|| ep.poll_event()).collect();
+    assert!(
+        events.contains(&Event::Confirmed {
+            call: call.clone(),
+            answer: Some(ANSWER.into())
+        }),
+        "{events:?}"
+    );
+}
