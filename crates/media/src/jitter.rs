@@ -184,6 +184,33 @@ impl JitterBuffer {
         })
     }
 
+    /// For a consumer without a playout clock (the call's speech recogniser): the next packet as
+    /// soon as it is in sequence, without waiting for the target depth; a missing packet is given
+    /// up as `Lost` only once the target depth of later packets has arrived after it. `None`: wait
+    /// for the next packet.
+    pub fn pop_ready(&mut self) -> Option<JitterFrame> {
+        let next = match self.next {
+            Some(next) => next,
+            None => {
+                let (&lowest, _) = self.packets.first_key_value()?;
+                lowest
+            }
+        };
+        if let Some(packet) = self.packets.remove(&next) {
+            self.next = Some(next + 1);
+            return Some(JitterFrame::Packet(packet));
+        }
+        if self.packets.is_empty() || self.highest - next < self.depth {
+            self.next = Some(next);
+            return None;
+        }
+        self.next = Some(next + 1);
+        self.stats.lost += 1;
+        Some(JitterFrame::Lost {
+            sequence: next as u16,
+        })
+    }
+
     /// Removes every held packet in sequence order (at the end of a call); playout then refills.
     pub fn drain(&mut self) -> Vec<RtpPacket> {
         let packets = std::mem::take(&mut self.packets);
@@ -236,6 +263,56 @@ mod tests {
                 JitterFrame::Lost { sequence } => Err(sequence),
             })
             .collect()
+    }
+
+    /// `pop_ready` until it yields nothing, described as in [`play_out`].
+    fn ready(buffer: &mut JitterBuffer) -> Vec<Result<u16, u16>> {
+        std::iter::from_fn(|| buffer.pop_ready())
+            .map(|frame| match frame {
+                JitterFrame::Packet(p) => Ok(p.sequence),
+                JitterFrame::Lost { sequence } => Err(sequence),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn ready_packets_come_out_at_once_and_in_order() {
+        let mut buffer = JitterBuffer::new(Duration::from_millis(60), PTIME);
+        buffer.push(packet(1, 10));
+        assert_eq!(ready(&mut buffer), [Ok(10)]);
+        // 12 overtook 11: held until 11 arrives, then both in order.
+        buffer.push(packet(1, 12));
+        assert_eq!(ready(&mut buffer), []);
+        buffer.push(packet(1, 11));
+        assert_eq!(ready(&mut buffer), [Ok(11), Ok(12)]);
+        // A duplicate and a late packet are dropped.
+        assert_eq!(buffer.push(packet(1, 12)), PushOutcome::Late);
+        assert_eq!(ready(&mut buffer), []);
+    }
+
+    #[test]
+    fn a_missing_packet_is_given_up_after_the_target_depth() {
+        let mut buffer = JitterBuffer::new(Duration::from_millis(60), PTIME);
+        buffer.push(packet(1, 65_534));
+        assert_eq!(ready(&mut buffer), [Ok(65_534)]);
+        // 65_535 is lost; the sequence wraps.
+        buffer.push(packet(1, 0));
+        buffer.push(packet(1, 1));
+        assert_eq!(ready(&mut buffer), []);
+        buffer.push(packet(1, 2));
+        assert_eq!(ready(&mut buffer), [Err(65_535), Ok(0), Ok(1), Ok(2)]);
+        assert_eq!(buffer.stats().lost, 1);
+        // Too late now.
+        assert_eq!(buffer.push(packet(1, 65_535)), PushOutcome::Late);
+    }
+
+    #[test]
+    fn a_new_sender_starts_a_new_stream_for_ready_packets() {
+        let mut buffer = JitterBuffer::new(Duration::from_millis(60), PTIME);
+        buffer.push(packet(1, 100));
+        assert_eq!(ready(&mut buffer), [Ok(100)]);
+        assert_eq!(buffer.push(packet(2, 7)), PushOutcome::Restarted);
+        assert_eq!(ready(&mut buffer), [Ok(7)]);
     }
 
     #[test]
