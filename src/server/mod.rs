@@ -167,6 +167,33 @@ pub fn load_flow_file(
     active_flow(&source, &file, encoder).map_err(|report| HotlineError::Flow { file, report })
 }
 
+/// Says so when a flow asks for a voice or language this server does not have: the call is then
+/// served with the configured voice and English speech recognition.
+pub fn warn_about_settings(flow: &hotline_flow::Flow, config: &Config) {
+    let settings = flow.settings();
+    let installed = config
+        .speech
+        .voice
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if let Some(voice) = settings.voice.as_deref() {
+        if voice != installed {
+            tracing::warn!(
+                "flow {} asks for voice {voice:?}; this server speaks with {installed:?} (speech.voice); point speech.voice at that voice to use it",
+                flow.name()
+            );
+        }
+    }
+    if !settings.language.starts_with("en") {
+        tracing::warn!(
+            "flow {} is in language {:?}; the installed models understand and speak English",
+            flow.name(),
+            settings.language
+        );
+    }
+}
+
 /// A flow from its source text, with its matcher: sentence embeddings with the flow's keyword
 /// rules when the encoder is loaded, keywords alone otherwise. On errors, the diagnostics one per line.
 pub fn active_flow(
@@ -246,6 +273,7 @@ pub async fn run(
             report,
         }
     })?;
+    warn_about_settings(&flow.flow, &config);
     let store = Store::open(&config.database).await?;
     store
         .flow_loaded(

@@ -47,6 +47,7 @@ pub async fn watch_flow(
         let file = path.display().to_string();
         match active_flow(&source, &file, Some(&services.encoder)) {
             Ok(active) => {
+                super::warn_about_settings(&active.flow, &services.config);
                 let version = active.flow.version_hash();
                 let name = active.flow.name().to_string();
                 let texts = active.flow.spoken_texts();
