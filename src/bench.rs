@@ -263,22 +263,32 @@ async fn measure(
     let (mut right, mut asked_total) = (0, 0);
     let mut calls = store.list_calls(1000).await?;
     calls.reverse(); // oldest first, the order they were placed
+    let mut misses = Vec::new();
     for (call, wanted) in calls.iter().zip(&expected) {
-        let heard: Vec<Option<String>> = store
+        let heard: Vec<(String, Option<String>)> = store
             .turns(&call.id)
             .await?
             .into_iter()
-            .filter(|t| t.caller_text.is_some())
-            .map(|t| t.intent)
+            .filter_map(|t| t.caller_text.map(|text| (text, t.intent)))
             .collect();
         asked_total += wanted.len();
         // Right only when the turns line up one to one: a question cut in two shifts them.
         if heard.len() == wanted.len() {
-            right += heard
-                .iter()
-                .zip(wanted)
-                .filter(|(h, w)| h.as_deref() == Some(w.as_str()))
-                .count();
+            for ((text, intent), want) in heard.iter().zip(wanted) {
+                if intent.as_deref() == Some(want.as_str()) {
+                    right += 1;
+                } else {
+                    let got = intent.as_deref().unwrap_or("nothing");
+                    misses.push(format!("heard {text:?}: matched {got}, wanted {want}"));
+                }
+            }
+        } else {
+            misses.push(format!(
+                "call {}: {} turns heard for {} questions (a question cut in two, or one missed)",
+                call.id,
+                heard.len(),
+                wanted.len()
+            ));
         }
     }
     for call in &calls {
@@ -317,6 +327,9 @@ async fn measure(
         row(name, v);
     }
     println!("  questions answered with the right intent: {right} of {asked_total}");
+    for miss in &misses {
+        println!("    {miss}");
+    }
     Ok(())
 }
 
