@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use support::audio::{espeak_wav, telephone_event_digits, wav_to_ulaw};
 use support::sipp::SippCall;
-use support::{serial, Server, ServerOptions, TempDir};
+use support::{serial, CallRecord, Server, ServerOptions, TempDir};
 
 static SERIAL: Mutex<()> = Mutex::new(());
 
@@ -25,18 +25,33 @@ const SIPP_PCAPS: &str = "/usr/share/sip-tester";
 /// Payload type of telephone-event in SIPp's pcaps, and in the offer of `caller_dtmf.xml`.
 const PCAP_EVENT_PT: u8 = 101;
 
+/// Runs one SIPp scenario (which must succeed, as `what` says) against a fresh server and waits
+/// for the call's finished record. The scratch dir and the server live as long as the caller
+/// keeps them, so a failing assertion still gets the server's log.
+fn sipp_call(
+    scenario: &str,
+    label: &str,
+    rtp_port_min: u16,
+    what: &str,
+) -> (TempDir, Server, CallRecord) {
+    let dir = TempDir::new(label);
+    let server = Server::start(&dir, &ServerOptions::new(rtp_port_min));
+    let call = SippCall::new(scenario, server.sip, &format!("e2e-{label}"));
+    call.run(&dir).assert_success(what);
+    let record = server.wait_for_finished_call(&call.call_id(), RECORD_WAIT);
+    println!("{}", record.text);
+    (dir, server, record)
+}
+
 #[test]
 fn caller_hangs_up_and_the_record_says_caller_bye_with_pcmu() {
     let _serial = serial(&SERIAL);
-    let dir = TempDir::new("sipp-bye");
-    let server = Server::start(&dir, &ServerOptions::new(31_000));
-
-    let call = SippCall::new("caller_bye.xml", server.sip, "e2e-bye");
-    call.run(&dir)
-        .assert_success("call answered, then BYE from SIPp");
-
-    let record = server.wait_for_finished_call(&call.call_id(), RECORD_WAIT);
-    println!("{}", record.text);
+    let (_dir, _server, record) = sipp_call(
+        "caller_bye.xml",
+        "sipp-bye",
+        31_000,
+        "call answered, then BYE from SIPp",
+    );
     assert_eq!(
         record.cause.as_deref(),
         Some("caller-bye"),
@@ -241,15 +256,12 @@ fn a_call_beyond_max_calls_gets_486_busy_here() {
 #[test]
 fn dtmf_sent_as_sip_info_is_recorded_as_a_key_press() {
     let _serial = serial(&SERIAL);
-    let dir = TempDir::new("sipp-info");
-    let server = Server::start(&dir, &ServerOptions::new(31_800));
-
-    let call = SippCall::new("caller_info_dtmf.xml", server.sip, "e2e-info");
-    call.run(&dir)
-        .assert_success("call, INFO Signal=4 -> 200, BYE");
-
-    let record = server.wait_for_finished_call(&call.call_id(), RECORD_WAIT);
-    println!("{}", record.text);
+    let (_dir, _server, record) = sipp_call(
+        "caller_info_dtmf.xml",
+        "sipp-info",
+        31_800,
+        "call, INFO Signal=4 -> 200, BYE",
+    );
     assert!(
         record.text.contains("caller pressed: 4"),
         "the INFO key press is not on the record\n{}",
@@ -260,15 +272,12 @@ fn dtmf_sent_as_sip_info_is_recorded_as_a_key_press() {
 #[test]
 fn a_delayed_offer_is_answered_in_the_ack_and_its_codec_is_used() {
     let _serial = serial(&SERIAL);
-    let dir = TempDir::new("sipp-delayed");
-    let server = Server::start(&dir, &ServerOptions::new(31_900));
-
-    let call = SippCall::new("delayed_offer.xml", server.sip, "e2e-delayed");
-    call.run(&dir)
-        .assert_success("INVITE without SDP -> 200 with our offer, ACK with PCMA, BYE");
-
-    let record = server.wait_for_finished_call(&call.call_id(), RECORD_WAIT);
-    println!("{}", record.text);
+    let (_dir, _server, record) = sipp_call(
+        "delayed_offer.xml",
+        "sipp-delayed",
+        31_900,
+        "INVITE without SDP -> 200 with our offer, ACK with PCMA, BYE",
+    );
     assert_eq!(
         record.codec.as_deref(),
         Some("PCMA"),

@@ -255,23 +255,23 @@ mod tests {
         }
     }
 
-    /// Pops until the buffer yields nothing, describing each frame as Some(seq) or None for lost.
-    fn play_out(buffer: &mut JitterBuffer) -> Vec<Result<u16, u16>> {
-        std::iter::from_fn(|| buffer.pop())
-            .map(|frame| match frame {
-                JitterFrame::Packet(p) => Ok(p.sequence),
-                JitterFrame::Lost { sequence } => Err(sequence),
-            })
-            .collect()
+    /// A frame as Ok(sequence) for a packet, Err(sequence) for a loss.
+    fn describe(frame: JitterFrame) -> Result<u16, u16> {
+        match frame {
+            JitterFrame::Packet(p) => Ok(p.sequence),
+            JitterFrame::Lost { sequence } => Err(sequence),
+        }
     }
 
-    /// `pop_ready` until it yields nothing, described as in [`play_out`].
+    /// Pops until the buffer yields nothing.
+    fn play_out(buffer: &mut JitterBuffer) -> Vec<Result<u16, u16>> {
+        std::iter::from_fn(|| buffer.pop()).map(describe).collect()
+    }
+
+    /// `pop_ready` until it yields nothing.
     fn ready(buffer: &mut JitterBuffer) -> Vec<Result<u16, u16>> {
         std::iter::from_fn(|| buffer.pop_ready())
-            .map(|frame| match frame {
-                JitterFrame::Packet(p) => Ok(p.sequence),
-                JitterFrame::Lost { sequence } => Err(sequence),
-            })
+            .map(describe)
             .collect()
     }
 

@@ -20,6 +20,7 @@ pub(crate) const BUILT_IN: &[&str] = &[
     "http_status",
     "escalation_reason",
     "recording_duration",
+    "anger",
 ];
 
 /// Where a template is used, which decides what it may refer to.

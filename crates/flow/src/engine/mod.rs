@@ -225,6 +225,7 @@ impl Conversation {
     pub fn new(flow: Arc<Flow>, matcher: Arc<dyn IntentMatcher + Send + Sync>) -> Self {
         let mut variables = flow.variables().clone();
         variables.insert("language".to_string(), flow.settings().language.clone());
+        variables.insert("anger".to_string(), format_score(0.0));
         Conversation {
             node: flow.start().to_string(),
             faq: Arc::new(KeywordFaq::new(&flow)),
@@ -302,6 +303,13 @@ impl Conversation {
             return actions;
         }
         let listening = matches!(self.phase, Phase::Listening { .. });
+        if let CallerInput::Anger { score: anger } | CallerInput::SpeechWithMood { anger, .. } =
+            &input
+        {
+            // The latest anger score, for the flow's own conditions (`if: "anger > 0.5"`).
+            self.variables
+                .insert("anger".to_string(), format_score(*anger));
+        }
         match input {
             CallerInput::Anger { score } => self.anger(score, now, &mut actions),
             CallerInput::SpeechWithMood { text, anger, .. } => {
@@ -410,6 +418,11 @@ impl Conversation {
         actions.push(Action::Hangup { reason });
         self.phase = Phase::Finished;
     }
+}
+
+/// A score as the flow's `{anger}` variable holds it: two decimals, `0.00` to `1.00`.
+fn format_score(score: f32) -> String {
+    format!("{:.2}", score.clamp(0.0, 1.0))
 }
 
 #[cfg(test)]

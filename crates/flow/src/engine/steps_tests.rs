@@ -481,6 +481,21 @@ fn angry_speech_escalates_and_calm_speech_is_understood() {
 }
 
 #[test]
+fn the_latest_anger_score_is_a_variable_for_the_flow() {
+    let mut call = at_main();
+    assert_eq!(call.variable("anger"), Some("0.00"));
+    let annoyed = CallerInput::SpeechWithMood {
+        text: "what is your return policy".into(),
+        confidence: 0.9,
+        anger: 0.456,
+    };
+    call.handle(annoyed, T);
+    assert_eq!(call.variable("anger"), Some("0.46"));
+    call.handle(CallerInput::Anger { score: 0.1 }, T);
+    assert_eq!(call.variable("anger"), Some("0.10"));
+}
+
+#[test]
 fn angry_words_while_waiting_for_the_api_still_escalate() {
     let (mut call, _) = at_lookup();
     let angry = CallerInput::SpeechWithMood {
