@@ -90,5 +90,8 @@ fn edited_flows_load_or_are_refused_with_positions_inside_the_file() {
         }
     }
     // Both outcomes happen: the edits are neither all harmless nor all fatal.
-    assert!(refused > 100 && loaded > 100, "refused {refused}, loaded {loaded}");
+    assert!(
+        refused > 100 && loaded > 100,
+        "refused {refused}, loaded {loaded}"
+    );
 }
