@@ -273,3 +273,80 @@ fn wait_for_call(server: &Server) -> String {
     }
     panic!("no call arrived\n{}", server.log_text());
 }
+
+#[test]
+fn a_crash_mid_call_loses_no_record_and_a_restart_closes_the_call() {
+    let _guard = support::serial(&SERIAL);
+    let dir = TempDir::new("dial-crash");
+    let options = ServerOptions::new(free_udp_ports(100));
+    let mut server = Server::start(&dir, &options);
+    let question = dir.join("question.wav");
+    audio::espeak_wav("How long does shipping take?", &question);
+    // The caller asks, then stays on the line; the test ends it.
+    let mut caller = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .current_dir(workspace_root())
+        .arg("dial")
+        .arg(format!("sip:hotline@{}", server.sip))
+        .args([
+            "--play",
+            question.to_str().unwrap(),
+            "--max-duration",
+            "60s",
+        ])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("hotline dial starts");
+
+    // Once the answer to the question is on the record, pull the plug.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let (id, before) = loop {
+        let list = server.calls_list();
+        if let Some(id) = list
+            .lines()
+            .nth(1)
+            .and_then(|l| l.split_whitespace().next())
+        {
+            let show = server.calls(&["show", id]);
+            let text = String::from_utf8_lossy(&show.stdout).into_owned();
+            if text.contains("working days") {
+                break (id.to_string(), text);
+            }
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the answer never reached the record:\n{}",
+            server.log_text()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    server.crash();
+    // Only the caller this test started, by its handle.
+    let _ = caller.kill();
+    let _ = caller.wait();
+    assert!(
+        before.contains("\ncause     -\n"),
+        "the call had already ended:\n{before}"
+    );
+
+    // The restarted server closes the interrupted call; nothing said before the crash is lost.
+    let server = Server::start(&dir, &options);
+    let record = server.wait_for_finished_call(&id, Duration::from_secs(20));
+    assert_eq!(
+        record.cause.as_deref(),
+        Some("server-restart"),
+        "{}",
+        record.text
+    );
+    assert!(
+        record.matched.iter().any(|m| m == "delivery_time"),
+        "the question's turn is gone:\n{}",
+        record.text
+    );
+    assert!(
+        record.bot_said.iter().any(|s| s.contains("working days")),
+        "the answer's turn is gone:\n{}",
+        record.text
+    );
+}

@@ -278,6 +278,13 @@ impl Server {
         }
     }
 
+    /// Kills the server at once (SIGKILL: no BYE, no clean shutdown), as a crash or a power cut
+    /// would, and waits for it to be gone.
+    pub fn crash(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// The server's stderr so far.
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log)
