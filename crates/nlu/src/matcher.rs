@@ -8,7 +8,8 @@ use hotline_flow::{is_no_speech, Flow, Intent, IntentMatch, IntentMatcher, Keywo
 use crate::classifier::{ClassifierOptions, Example, IntentClassifier};
 use crate::{NluError, SentenceEncoder};
 
-/// Cosine similarity to an intent's closest example needed for an embedding match. Lower
+/// Cosine similarity to an intent's closest example needed for an embedding match (a flow's
+/// `intent_threshold` setting defaults to the same value). Lower
 /// than [`crate::DEFAULT_THRESHOLD`] because a flow has a handful of examples per intent, not
 /// a hundred: on the shop flow paraphrases score 0.55 to 0.9, unrelated sentences 0.2 to 0.4.
 pub const MATCH_THRESHOLD: f32 = 0.55;
@@ -46,9 +47,11 @@ impl std::fmt::Debug for EmbeddingMatcher {
 }
 
 impl EmbeddingMatcher {
-    /// A matcher for all intents of `flow`; embeds every example once.
+    /// A matcher for all intents of `flow`, with the flow's `intent_threshold`; embeds every
+    /// example once.
     pub fn new(flow: &Flow, encoder: Arc<SentenceEncoder>) -> Result<Self, NluError> {
-        Self::from_intents(flow.intents(), encoder)
+        Ok(Self::from_intents(flow.intents(), encoder)?
+            .with_threshold(flow.settings().intent_threshold))
     }
 
     /// A matcher for the given intents.

@@ -111,3 +111,27 @@ fn a_stray_keyword_in_an_unrelated_sentence_is_refused() {
         Some("opening_hours")
     );
 }
+
+#[test]
+fn a_flow_tunes_how_sure_a_match_must_be() {
+    assert_eq!(
+        hotline_flow::Settings::default().intent_threshold,
+        hotline_nlu::MATCH_THRESHOLD,
+        "the flow setting's default and the matcher's differ"
+    );
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../flows/shop.yaml");
+    let source = std::fs::read_to_string(path).expect("flows/shop.yaml is readable");
+    // A paraphrase that shares no keyword with its intent: only the embeddings can match it.
+    let text = "when is my stuff going to show up";
+    assert_eq!(intent(&matcher(), text).as_deref(), Some("delivery_time"));
+    let strict = source.replacen("settings:\n", "settings:\n  intent_threshold: 0.99\n", 1);
+    assert_ne!(strict, source, "no settings block in shop.yaml");
+    let flow = load_flow(&strict, "shop.yaml").expect("still valid");
+    assert_eq!(flow.settings().intent_threshold, 0.99);
+    let strict = EmbeddingMatcher::new(&flow, support::encoder()).expect("matcher builds");
+    assert_eq!(
+        intent(&strict, text),
+        None,
+        "0.99 should refuse a paraphrase"
+    );
+}

@@ -56,6 +56,7 @@ const SETTINGS_FIELDS: &[&str] = &[
     "digit_timeout",
     "anger_threshold",
     "faq_threshold",
+    "intent_threshold",
     "currency",
 ];
 const INTENT_FIELDS: &[&str] = &["examples", "keywords"];
@@ -179,6 +180,12 @@ fn read_settings(reader: &mut Reader<'_>, node: &YamlNode) -> Settings {
         .and_then(|v| steps::read_fraction(reader, v, "faq_threshold"))
     {
         settings.faq_threshold = v;
+    }
+    if let Some(v) = fields
+        .get("intent_threshold")
+        .and_then(|v| steps::read_fraction(reader, v, "intent_threshold"))
+    {
+        settings.intent_threshold = v;
     }
     if let Some(v) = fields.get("currency") {
         if let Some(code) = reader.text(v, "currency") {

@@ -62,6 +62,9 @@ pub struct Settings {
     pub anger_threshold: f32,
     /// Score an FAQ answer needs by default (default `0.5`).
     pub faq_threshold: f32,
+    /// Similarity (`0.0..=1.0`) a transcript needs to an intent's closest example to match it
+    /// by meaning; below it the caller is out of scope (default `0.55`).
+    pub intent_threshold: f32,
     /// Currency of `{amount:money}` readings (default `USD`).
     pub currency: Currency,
 }
@@ -77,6 +80,7 @@ impl Default for Settings {
             digit_timeout: Duration::from_secs(3),
             anger_threshold: 0.8,
             faq_threshold: 0.5,
+            intent_threshold: 0.55,
             currency: Currency::Usd,
         }
     }
