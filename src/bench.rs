@@ -40,6 +40,10 @@ pub enum BenchAction {
         /// Start Whisper only once the turn is over (speech.early_transcription off).
         #[arg(long)]
         no_early_transcription: bool,
+        /// Calls in progress at once (each asks 4 questions); the server's Whisper and Piper
+        /// workers are shared between them as in production.
+        #[arg(long, default_value_t = 1)]
+        concurrent: usize,
     },
 }
 
@@ -129,6 +133,7 @@ pub async fn run(action: BenchAction, base: Config) -> anyhow::Result<()> {
         flow,
         no_prompt_cache,
         no_early_transcription,
+        concurrent,
     } = action
     else {
         return Ok(());
@@ -159,10 +164,12 @@ pub async fn run(action: BenchAction, base: Config) -> anyhow::Result<()> {
             })
             .collect::<anyhow::Result<_>>()?
     };
+    let concurrent = concurrent.max(1);
     println!(
-        "machine: {} cores; {} question turns per configuration",
+        "machine: {} cores; {} question turns per configuration; {} call(s) at once",
         num_cpus(),
-        turns
+        turns,
+        concurrent
     );
     for model in &models {
         for silence in &silences {
@@ -184,13 +191,19 @@ pub async fn run(action: BenchAction, base: Config) -> anyhow::Result<()> {
             if no_early_transcription {
                 config.speech.early_transcription = config.speech.end_of_speech_silence;
             }
+            config.sip.max_calls = config.sip.max_calls.max(concurrent);
             let label = format!(
                 "whisper {model}, end-of-speech silence {} ms, early transcription {}, prompt cache {}",
                 config.speech.end_of_speech_silence.as_millis(),
                 if no_early_transcription { "off".to_string() } else { format!("{} ms", config.speech.early_transcription.as_millis()) },
                 if config.speech.prompt_cache { "on" } else { "off" },
             );
-            measure(&label, config, &questions, turns).await?;
+            let label = if concurrent > 1 {
+                format!("{label}, {concurrent} calls at once")
+            } else {
+                label
+            };
+            measure(&label, config, &questions, turns, concurrent).await?;
         }
     }
     Ok(())
@@ -213,6 +226,7 @@ async fn measure(
     config: Config,
     questions: &[Question],
     turns: usize,
+    concurrent: usize,
 ) -> anyhow::Result<()> {
     let database = config.database.clone();
     let (stop, shutdown) = tokio::sync::watch::channel(false);
@@ -223,48 +237,64 @@ async fn measure(
         .map_err(|_| anyhow::anyhow!("server did not start"))?;
     let per_call = 4;
     let mut caller_ms = Vec::new();
-    let mut expected: Vec<Vec<String>> = Vec::new();
+    // What each caller (by its From URI) asked, in order.
+    let mut expected: std::collections::HashMap<String, Vec<String>> = Default::default();
     let mut asked = 0;
+    let mut placed = 0;
     while asked < turns {
-        let n = per_call.min(turns - asked);
-        let chosen: Vec<&Question> = (0..n)
-            .map(|i| &questions[(asked + i) % questions.len()])
-            .collect();
-        expected.push(chosen.iter().map(|q| q.intent.clone()).collect());
-        let steps = chosen
-            .iter()
-            .map(|q| Step::Play {
-                name: q.text.clone(),
-                pcm: q.pcm.clone(),
-            })
-            .collect();
-        let report = dial::dial(dial::DialOptions {
-            target: format!("sip:hotline@{addr}"),
-            from: "sip:bench@127.0.0.1".into(),
-            steps,
-            record: None,
-            codec: hotline_media::Codec::Pcmu,
-            gap: Duration::from_millis(900),
-            max_duration: Duration::from_secs(120),
-        })
-        .await?;
-        caller_ms.extend(
-            report
-                .timings
+        let mut round = tokio::task::JoinSet::new();
+        for _ in 0..concurrent {
+            if asked >= turns {
+                break;
+            }
+            let n = per_call.min(turns - asked);
+            let chosen: Vec<&Question> = (0..n)
+                .map(|i| &questions[(asked + i) % questions.len()])
+                .collect();
+            let from = format!("sip:bench{placed}@127.0.0.1");
+            placed += 1;
+            expected.insert(
+                from.clone(),
+                chosen.iter().map(|q| q.intent.clone()).collect(),
+            );
+            let steps = chosen
                 .iter()
-                .filter_map(|t| t.response.map(|r| r.as_millis() as f64)),
-        );
-        asked += n;
+                .map(|q| Step::Play {
+                    name: q.text.clone(),
+                    pcm: q.pcm.clone(),
+                })
+                .collect();
+            round.spawn(dial::dial(dial::DialOptions {
+                target: format!("sip:hotline@{addr}"),
+                from,
+                steps,
+                record: None,
+                codec: hotline_media::Codec::Pcmu,
+                gap: Duration::from_millis(900),
+                max_duration: Duration::from_secs(180),
+            }));
+            asked += n;
+        }
+        while let Some(report) = round.join_next().await {
+            caller_ms.extend(
+                report??
+                    .timings
+                    .iter()
+                    .filter_map(|t| t.response.map(|r| r.as_millis() as f64)),
+            );
+        }
     }
     let _ = stop.send(true);
     let _ = server.await;
     let store = Store::open(&database).await?;
     let mut parts: [Vec<f64>; 5] = Default::default();
     let (mut right, mut asked_total) = (0, 0);
-    let mut calls = store.list_calls(1000).await?;
-    calls.reverse(); // oldest first, the order they were placed
+    let calls = store.list_calls(1000).await?;
     let mut misses = Vec::new();
-    for (call, wanted) in calls.iter().zip(&expected) {
+    for call in &calls {
+        let Some(wanted) = expected.get(&call.caller) else {
+            continue;
+        };
         let heard: Vec<(String, Option<String>)> = store
             .turns(&call.id)
             .await?
