@@ -66,7 +66,7 @@ impl CallTask {
                         let sent = Instant::now();
                         let input = super::business_api::call(&client, &request).await;
                         let took = sent.elapsed();
-                        let _ = internal.send(Internal::Caller { input, took });
+                        let _ = internal.send(Internal::Http { input, took });
                     });
                 }
                 Action::Ticket { summary, fields } => {
@@ -145,10 +145,8 @@ impl CallTask {
         }
     }
 
-    /// An answer from the world (an HTTP result) for the engine. When it comes after the turn that
-    /// asked was stored (its first words already played), the trace line opens a turn of its own,
-    /// so what the bot says next is still on the record.
-    pub(super) async fn on_runtime_answer(&mut self, input: CallerInput, took: Duration) {
+    /// The business API's answer, traced with how long it took, for the engine.
+    pub(super) async fn on_http_answer(&mut self, input: CallerInput, took: Duration) {
         if let CallerInput::HttpResult { status, .. } = &input {
             let outcome = match status {
                 Some(code) => format!("answered {code}"),
@@ -156,6 +154,13 @@ impl CallTask {
             };
             self.trace(format!("http {outcome} after {} ms", took.as_millis()));
         }
+        self.on_runtime_answer(input).await;
+    }
+
+    /// An answer from the world (an HTTP result, a recorded voicemail) for the engine. When it
+    /// comes after the turn that asked was stored (its first words already played), a trace line
+    /// has opened a turn of its own, so what the bot says next is still on the record.
+    pub(super) async fn on_runtime_answer(&mut self, input: CallerInput) {
         let actions = self.conversation.handle(input, self.started.elapsed());
         self.apply(actions, Instant::now()).await;
     }
@@ -203,13 +208,10 @@ impl CallTask {
             "voicemail {path_text} ({:.1} s)",
             duration.as_secs_f32()
         ));
-        self.on_runtime_answer(
-            CallerInput::Recorded {
-                path: path_text,
-                duration,
-            },
+        self.on_runtime_answer(CallerInput::Recorded {
+            path: path_text,
             duration,
-        )
+        })
         .await;
     }
 }

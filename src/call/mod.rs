@@ -72,23 +72,21 @@ pub fn negotiate_media(offer: Option<&str>, codecs: &[Codec]) -> Result<MediaPla
         });
     };
     let parsed = SessionDescription::parse(text).map_err(|_| 488u16)?;
-    let supported: Vec<sdp::Codec> = codecs.iter().map(|c| to_sdp_codec(*c)).collect();
-    let negotiated = sdp::negotiate(&parsed, &supported).map_err(|_| 488u16)?;
-    Ok(MediaPlan {
-        codec: from_sdp_codec(negotiated.codec),
-        payload_type: negotiated.payload_type,
-        dtmf_payload_type: negotiated.dtmf_payload_type,
-        remote_rtp: Some(negotiated.remote_rtp),
-        offer: Some(parsed),
-    })
+    let mut plan = plan_for(&parsed, codecs).ok_or(488u16)?;
+    plan.offer = Some(parsed);
+    Ok(plan)
 }
 
 /// The media a caller chose in its answer to our offer (a delayed-offer INVITE's ACK), or `None`
 /// when the answer is unreadable or names none of our codecs.
 pub fn media_from_answer(answer: &str, codecs: &[Codec]) -> Option<MediaPlan> {
-    let parsed = SessionDescription::parse(answer).ok()?;
+    plan_for(&SessionDescription::parse(answer).ok()?, codecs)
+}
+
+/// The first of our codecs the description names, with its payload types and address.
+fn plan_for(sdp: &SessionDescription, codecs: &[Codec]) -> Option<MediaPlan> {
     let supported: Vec<sdp::Codec> = codecs.iter().map(|c| to_sdp_codec(*c)).collect();
-    let negotiated = sdp::negotiate(&parsed, &supported).ok()?;
+    let negotiated = sdp::negotiate(sdp, &supported).ok()?;
     Some(MediaPlan {
         codec: from_sdp_codec(negotiated.codec),
         payload_type: negotiated.payload_type,

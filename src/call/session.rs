@@ -238,7 +238,7 @@ async fn answer_and_talk(
             Some(event) = listener.recv() => task.on_listener(event).await,
             Some(message) = internal.recv() => match message {
                 Internal::Asr { pause, result } => task.on_asr(pause, result).await,
-                Internal::Caller { input, took } => task.on_runtime_answer(input, took).await,
+                Internal::Http { input, took } => task.on_http_answer(input, took).await,
             },
             Some(chunk) = next_chunk(&mut task.speech) => task.on_tts(chunk),
             _ = sleep_opt(no_input) => {

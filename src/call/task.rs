@@ -26,9 +26,8 @@ pub(super) enum Internal {
         pause: Option<u64>,
         result: Result<AsrResult, String>,
     },
-    /// The world's answer to an action the engine waits on (an HTTP result), and how long the
-    /// world took.
-    Caller {
+    /// The business API's answer to the engine's `http` action, and how long it took.
+    Http {
         input: CallerInput,
         took: std::time::Duration,
     },

@@ -430,4 +430,6 @@ mod routing_tests;
 #[cfg(test)]
 mod steps_tests;
 #[cfg(test)]
+mod test_support;
+#[cfg(test)]
 mod tests;

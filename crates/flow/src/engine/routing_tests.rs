@@ -1,6 +1,7 @@
 //! Tests of routing without asking (`route` nodes), per-node anger targets, optional slots,
 //! date slots against today's date, and escalation when retries run out.
 
+use super::test_support::{said, speech};
 use super::*;
 use crate::flow::load_flow;
 use crate::matcher::KeywordMatcher;
@@ -76,24 +77,6 @@ fn call() -> Conversation {
     let mut call = Conversation::new(flow, matcher).with_today(today);
     call.start(Duration::ZERO);
     call
-}
-
-fn speech(text: &str) -> CallerInput {
-    CallerInput::Speech {
-        text: text.to_string(),
-        confidence: 0.9,
-    }
-}
-
-fn said(actions: &[Action]) -> String {
-    actions
-        .iter()
-        .filter_map(|a| match a {
-            Action::Say { text } => Some(text.as_str()),
-            _ => None,
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 #[test]

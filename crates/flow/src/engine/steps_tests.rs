@@ -1,6 +1,7 @@
 //! Tests of the newer nodes and of conversation memory: slots and corrections, menus,
 //! http, faq, record, ticket, set/if/goto, caller memory, follow-ups and anger.
 
+use super::test_support::{said, speech};
 use super::*;
 use crate::flow::load_flow;
 use crate::matcher::KeywordMatcher;
@@ -148,24 +149,6 @@ fn call_with(memory: &[(&str, &str)]) -> (Conversation, Vec<Action>) {
     let mut call = Conversation::new(flow, matcher).with_caller_memory(memory);
     let actions = call.start(Duration::ZERO);
     (call, actions)
-}
-
-fn speech(text: &str) -> CallerInput {
-    CallerInput::Speech {
-        text: text.to_string(),
-        confidence: 0.9,
-    }
-}
-
-fn said(actions: &[Action]) -> String {
-    actions
-        .iter()
-        .filter_map(|a| match a {
-            Action::Say { text } => Some(text.as_str()),
-            _ => None,
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// A call at `main`, language chosen from memory.

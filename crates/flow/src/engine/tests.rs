@@ -1,5 +1,6 @@
 //! Tests of the dialogue engine's transitions, driven with a real `KeywordMatcher`.
 
+use super::test_support::{speech, spoken as said};
 use super::*;
 use crate::flow::load_flow;
 use crate::matcher::KeywordMatcher;
@@ -73,23 +74,6 @@ fn started() -> Conversation {
     let mut call = conversation(FLOW);
     call.start(Duration::ZERO);
     call
-}
-
-fn speech(text: &str) -> CallerInput {
-    CallerInput::Speech {
-        text: text.to_string(),
-        confidence: 0.9,
-    }
-}
-
-fn said(actions: &[Action]) -> Vec<&str> {
-    actions
-        .iter()
-        .filter_map(|a| match a {
-            Action::Say { text } => Some(text.as_str()),
-            _ => None,
-        })
-        .collect()
 }
 
 const T: Duration = Duration::from_secs(10);
