@@ -138,7 +138,7 @@ pub async fn dial(options: DialOptions) -> Result<DialReport, HotlineError> {
             user_agent: "hotline-dial".into(),
             t1: Duration::from_millis(500),
             t2: Duration::from_secs(4),
-            allow_register: false,
+            registrar: None,
         },
         rand::random(),
     );

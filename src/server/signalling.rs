@@ -42,7 +42,7 @@ pub async fn run_signalling(
             user_agent: services.config.sip.user_agent.clone(),
             t1: std::time::Duration::from_millis(500),
             t2: std::time::Duration::from_secs(4),
-            allow_register: false,
+            registrar: None,
         },
         rand::random(),
     );

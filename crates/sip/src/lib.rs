@@ -15,7 +15,7 @@
 //!     user_agent: "hotline".into(),
 //!     t1: Duration::from_millis(500),
 //!     t2: Duration::from_secs(4),
-//!     allow_register: false,
+//!     registrar: None,
 //! };
 //! let mut endpoint = Endpoint::new(config, 42);
 //! let now = Instant::now();
@@ -56,6 +56,19 @@
 //!   request's source address and port; else a `received` IP → that IP; else an IP-literal
 //!   sent-by → that address (port defaulting to 5060); else (a host name, a broadcast or
 //!   unspecified address) → the source address. `received`/`rport` are filled in on replies.
+//! - RFC 3261 §10.3 registrar (with `EndpointConfig::registrar`) behind §22 digest
+//!   authentication (RFC 2617/7616, MD5, qop=auth): 401 challenges with seeded nonces valid
+//!   5 minutes (`stale=true` once expired or unknown, and for a nonce count that does not
+//!   increase), 403 for an unknown user, wrong response or To user other than the username,
+//!   per-IP throttling (`failure_limit` refusals within `failure_window` → every REGISTER from
+//!   that IP gets 403 for `lockout`). One binding per user (last wins) holding the Contact URI
+//!   and the source address; expiry from the Contact `expires`, else `Expires`, else the
+//!   default; 423 with Min-Expires, clamping to the maximum, `Contact: *` with `Expires: 0`,
+//!   queries without Contact, out-of-order CSeq for the same Call-ID (500); expiry reported
+//!   from `handle_timeout`.
+//! - RFC 3515 REFER as transferor ([`Endpoint::refer`], final response or 408 reported) and
+//!   NOTIFY in a dialog (200; `Event: refer` with its `message/sipfrag` status line and
+//!   `Subscription-State: terminated` reported). NOTIFY outside a dialog gets 481.
 //! - RFC 4566/3264 SDP parse/print and offer/answer for PCMU, PCMA and telephone-event.
 //! - RFC 2046 multipart bodies: the SDP part of a `multipart/*` INVITE is found.
 //!
@@ -64,8 +77,13 @@
 //!   address the dialog's first request came from (UAS) or was sent to (UAC).
 //! - A re-INVITE or UPDATE in an established dialog is answered 200 with the SDP we sent last
 //!   (session refresh, hold); no renegotiation. PRACK and INFO get 200; INFO is reported.
-//! - No 100rel, session timers, authentication or registrar: REGISTER gets 405 unless
-//!   `allow_register`, in which case it gets 200 echoing the Contacts (no binding is stored).
+//! - No 100rel or session timers. Without `registrar` REGISTER gets 405. The registrar keeps
+//!   one binding per user (a second device replaces the first), only in memory; it does not
+//!   compare Request-URI with the digest `uri`, offers no `opaque`, no SHA-256 and no
+//!   `auth-int`, and ignores Contact `q`. We never authenticate our own requests (no UAC
+//!   digest), and 401/407 to our requests are final failures.
+//! - REFER: we send it but refuse it from peers (405); NOTIFY is answered 200 whatever its
+//!   Event package (no 489), and our REFER subscription is not refreshed or ended by us.
 //! - Proxy-Require is ignored (it concerns proxies, RFC 3261 §8.2.2.3); only Require gives 420.
 //! - A UAC `hangup` while the INVITE is unanswered sends CANCEL at once (even before a
 //!   provisional response); the call ends with `Failed { status: 487 }` when the 487 arrives
@@ -73,6 +91,7 @@
 //! - Requests in RFC 2543 syntax (no From tag) are refused with 400 (RFC 4475 §3.4.1 allows it).
 
 mod accessors;
+mod digest;
 mod endpoint;
 mod error;
 mod fields;
@@ -86,7 +105,10 @@ pub mod sdp;
 mod uri;
 mod via;
 
-pub use endpoint::{EndCause, Endpoint, EndpointConfig, Event, OutgoingCall, Transmit};
+pub use endpoint::{
+    EndCause, Endpoint, EndpointConfig, Event, OutgoingCall, RegistrarConfig, Registration,
+    Transmit,
+};
 pub use error::{Defect, RecoveredRequest, SdpDefect, SipError};
 pub use fields::{parse_max_forwards, CSeq, MediaType, Method};
 pub use headers::{canonical_name, Headers};

@@ -74,7 +74,7 @@ fn parser_accepts_or_rejects_as_the_manifest_says() {
 
 /// What our UAS answers, per manifest row. `None` = nothing is sent (responses are dropped).
 /// "Normal" answers: INVITE → 100 Trying (and an IncomingCall event), OPTIONS → 200,
-/// REGISTER → 405 (we are not a registrar: `allow_register` is false), MESSAGE → 405,
+/// REGISTER → 405 (we are not a registrar: `registrar` is None), MESSAGE → 405,
 /// unknown methods → 501.
 fn our_answer(file: &str) -> Option<u16> {
     Some(match file {
@@ -136,7 +136,7 @@ fn uas() -> Endpoint {
             user_agent: "hotline-test".into(),
             t1: Duration::from_millis(500),
             t2: Duration::from_secs(4),
-            allow_register: false,
+            registrar: None,
         },
         7,
     )

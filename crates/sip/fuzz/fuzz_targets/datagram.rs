@@ -13,7 +13,7 @@ fuzz_target!(|data: &[u8]| {
         user_agent: "fuzz".into(),
         t1: Duration::from_millis(500),
         t2: Duration::from_secs(4),
-        allow_register: false,
+        registrar: None,
     };
     let mut endpoint = Endpoint::new(config, 1);
     let now = Instant::now();

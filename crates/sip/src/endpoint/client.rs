@@ -1,5 +1,5 @@
 //! Requests we send and the responses to them: the UAC INVITE (Timers A/B/D, ACK for 2xx and
-//! for failures), CANCEL, BYE and other in-dialog requests (Timers E/F).
+//! for failures), CANCEL, BYE, REFER (RFC 3515) and other in-dialog requests (Timers E/F).
 
 use std::time::Instant;
 
@@ -131,6 +131,49 @@ impl Endpoint {
         }
         if let Some((request, key, peer)) = request.and_then(|r| self.keyed(call, r)) {
             self.start_client(now, key, ClientKind::Other, call, request, peer);
+        }
+        Ok(())
+    }
+
+    /// Transferor (RFC 3515): sends REFER in the confirmed dialog with `Refer-To: <refer_to>`
+    /// (and `Referred-By: <referred_by>`). Its final response comes as
+    /// [`Event::ReferAnswered`] (408 after Timer F), the peer's NOTIFYs as
+    /// [`Event::ReferProgress`]; end the call with [`Endpoint::hangup`] once it is done.
+    pub fn refer(
+        &mut self,
+        now: Instant,
+        call: &CallId,
+        refer_to: &str,
+        referred_by: Option<&str>,
+    ) -> Result<(), SipError> {
+        let c = self.call(call)?;
+        if c.state != CallState::Confirmed {
+            return Err(SipError::CallState {
+                call: call.clone(),
+                operation: "refer",
+            });
+        }
+        let checked = |uri: &str| {
+            Uri::parse(uri)
+                .map(|_| format!("<{uri}>"))
+                .map_err(|_| SipError::InvalidUri {
+                    uri: uri.to_string(),
+                })
+        };
+        let refer_to = checked(refer_to)?;
+        let referred_by = referred_by.map(checked).transpose()?;
+        let Some(mut request) = self.next_dialog_request(call, Method::Refer) else {
+            return Err(SipError::UnknownCall { call: call.clone() });
+        };
+        request
+            .headers
+            .push("Contact", contact(self.config.local_addr));
+        request.headers.push("Refer-To", refer_to);
+        if let Some(referred_by) = referred_by {
+            request.headers.push("Referred-By", referred_by);
+        }
+        if let Some((request, key, peer)) = self.keyed(call, request) {
+            self.start_client(now, key, ClientKind::Refer, call, request, peer);
         }
         Ok(())
     }
@@ -271,6 +314,19 @@ impl Endpoint {
                         cause: EndCause::LocalBye,
                     });
                 }
+            }
+            ClientKind::Refer => {
+                self.clients.remove(&key);
+                let reason = if response.reason.is_empty() {
+                    reason_phrase(response.status).to_string()
+                } else {
+                    response.reason.clone()
+                };
+                self.events.push_back(Event::ReferAnswered {
+                    call,
+                    status: response.status,
+                    reason,
+                });
             }
             ClientKind::Cancel | ClientKind::Other => {
                 self.clients.remove(&key);

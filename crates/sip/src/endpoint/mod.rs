@@ -1,15 +1,21 @@
 //! The sans-IO user agent: feed it datagrams and time, drain transmits, events and the next
 //! timeout. Public types and the call-control API live here; request handling is in
-//! `server.rs`, our own requests and their responses in `client.rs`, timers in `timers.rs`.
+//! `server.rs`, our own requests and their responses in `client.rs`, timers in `timers.rs`,
+//! the registrar in `registrar.rs`.
 
 mod build;
 mod client;
+mod registrar;
 mod server;
 mod state;
 mod timers;
 
 #[cfg(test)]
 mod call_tests;
+#[cfg(test)]
+mod refer_tests;
+#[cfg(test)]
+mod registrar_tests;
 #[cfg(test)]
 mod uas_tests;
 
@@ -18,6 +24,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use crate::{CallId, Message, SipError};
+pub use registrar::{RegistrarConfig, Registration};
 use state::{Call, ClientTx, Ids, ServerTx};
 
 /// Endpoint settings.
@@ -31,8 +38,8 @@ pub struct EndpointConfig {
     pub t1: Duration,
     /// Maximum retransmit interval T2 (RFC 3261: 4 s).
     pub t2: Duration,
-    /// Answer REGISTER with 200 (echoing Contacts, storing nothing) instead of 405.
-    pub allow_register: bool,
+    /// Act as a registrar with digest authentication; `None`: REGISTER gets 405.
+    pub registrar: Option<RegistrarConfig>,
 }
 
 impl EndpointConfig {
@@ -43,7 +50,7 @@ impl EndpointConfig {
             user_agent: "hotline".into(),
             t1: Duration::from_millis(500),
             t2: Duration::from_secs(4),
-            allow_register: false,
+            registrar: None,
         }
     }
 }
@@ -152,6 +159,54 @@ pub enum Event {
         /// Its body.
         body: String,
     },
+    /// The final response to our [`Endpoint::refer`] (202 accepted; 408 on timeout).
+    ReferAnswered {
+        /// The call.
+        call: CallId,
+        /// Status code.
+        status: u16,
+        /// Reason phrase.
+        reason: String,
+    },
+    /// A NOTIFY for our REFER's implicit subscription arrived (200 is already sent).
+    ReferProgress {
+        /// The call.
+        call: CallId,
+        /// The status of the `message/sipfrag` body's status line, e.g. 100 or 200.
+        status: Option<u16>,
+        /// `Subscription-State: terminated`: no more NOTIFYs will come.
+        terminated: bool,
+    },
+    /// Registrar: a user registered or refreshed its binding (200 is already sent).
+    Registered {
+        /// The authenticated user.
+        user: String,
+        /// The Contact URI.
+        contact: String,
+        /// Where the REGISTER came from, and where requests for the user go.
+        source: SocketAddr,
+        /// How long the binding lasts.
+        expires: Duration,
+    },
+    /// Registrar: a user removed its binding (or its account was removed).
+    Unregistered {
+        /// The user.
+        user: String,
+    },
+    /// Registrar: a binding lapsed without refresh.
+    RegistrationExpired {
+        /// The user.
+        user: String,
+    },
+    /// Registrar: a REGISTER got 403 (bad credentials, or `throttled`: its IP is locked out).
+    RegisterRefused {
+        /// The user it claimed (Authorization username, else the To user).
+        user: String,
+        /// Where it came from.
+        source: SocketAddr,
+        /// Refused unchecked because of earlier failures from this IP.
+        throttled: bool,
+    },
 }
 
 /// One SIP user agent (UAS and UAC) over UDP, as a pure state machine.
@@ -164,13 +219,16 @@ pub struct Endpoint {
     servers: BTreeMap<String, ServerTx>,
     clients: BTreeMap<String, ClientTx>,
     calls: BTreeMap<String, Call>,
+    registrar: Option<registrar::Registrar>,
 }
 
 impl Endpoint {
     /// A new endpoint; `seed` drives every tag, branch and Call-ID it makes.
-    pub fn new(config: EndpointConfig, seed: u64) -> Self {
+    pub fn new(mut config: EndpointConfig, seed: u64) -> Self {
+        let registrar = config.registrar.take().map(registrar::Registrar::new);
         Endpoint {
             config,
+            registrar,
             ids: Ids::new(seed),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
@@ -283,8 +341,9 @@ impl Endpoint {
     }
 
     fn allow(&self) -> String {
-        let mut allow = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, PRACK".to_string();
-        if self.config.allow_register {
+        let mut allow =
+            "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, PRACK, NOTIFY".to_string();
+        if self.registrar.is_some() {
             allow.push_str(", REGISTER");
         }
         allow

@@ -10,12 +10,32 @@ use super::{EndCause, Endpoint, Event};
 use crate::fields::Method;
 use crate::{sdp_body, CallId, RecoveredRequest, Request, Via};
 
-/// Methods we know but do not serve here (405 rather than 501).
-fn known_unserved(method: &Method, allow_register: bool) -> bool {
+/// Methods we know but do not serve here (405 rather than 501). NOTIFY is served inside a
+/// dialog (our REFER's subscription); outside one it gets 481.
+fn known_unserved(method: &Method, registrar: bool) -> bool {
     matches!(
         method,
-        Method::Subscribe | Method::Notify | Method::Publish | Method::Message | Method::Refer
-    ) || (*method == Method::Register && !allow_register)
+        Method::Subscribe | Method::Publish | Method::Message | Method::Refer
+    ) || (*method == Method::Register && !registrar)
+}
+
+/// The status code of a `message/sipfrag` body's status line (RFC 3420, RFC 3515 §2.4.5).
+fn sipfrag_status(body: &[u8]) -> Option<u16> {
+    let text = std::str::from_utf8(body).ok()?;
+    let mut parts = text.lines().next()?.split_whitespace();
+    if parts.next()? != "SIP/2.0" {
+        return None;
+    }
+    let code = parts.next()?;
+    (code.len() == 3)
+        .then(|| code.parse().ok())
+        .flatten()
+        .filter(|c| (100..=699).contains(c))
+}
+
+/// The first `;`-separated token of a header value, e.g. the event package or state.
+fn leading_token(value: Option<&str>) -> Option<&str> {
+    value.map(|v| v.split(';').next().unwrap_or_default().trim())
 }
 
 /// Server transaction key (RFC 3261 §17.2.3; RFC 2543 fallback without a magic cookie).
@@ -111,7 +131,7 @@ impl Endpoint {
         if matches!(request.method, Method::Extension(_)) {
             return self.respond(now, key, 501, vec![("Allow", allow)]);
         }
-        if known_unserved(&request.method, self.config.allow_register) {
+        if known_unserved(&request.method, self.registrar.is_some()) {
             return self.respond(now, key, 405, vec![("Allow", allow)]);
         }
         let scheme = request.uri.scheme.to_ascii_lowercase();
@@ -138,15 +158,7 @@ impl Endpoint {
                 ];
                 self.reply(now, key, 200, extra, None);
             }
-            Method::Register => {
-                let extra = h
-                    .values("Contact")
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|c| ("Contact", c.to_string()))
-                    .collect();
-                self.reply(now, key, 200, extra, None);
-            }
+            Method::Register => self.on_register(now, source, key, request),
             _ => self.reply_simple(now, key, 481),
         }
     }
@@ -358,6 +370,17 @@ impl Endpoint {
                 ];
                 self.reply(now, key, 200, extra, None);
             }
+            Method::Notify => {
+                self.reply_simple(now, key, 200);
+                if leading_token(h.get("Event")).is_some_and(|e| e.eq_ignore_ascii_case("refer")) {
+                    let state = leading_token(h.get("Subscription-State"));
+                    self.events.push_back(Event::ReferProgress {
+                        call: id,
+                        status: sipfrag_status(&request.body),
+                        terminated: state.is_some_and(|s| s.eq_ignore_ascii_case("terminated")),
+                    });
+                }
+            }
             _ => self.reply_simple(now, key, 200), // UPDATE without body, PRACK
         }
     }
@@ -404,7 +427,7 @@ impl Endpoint {
         });
     }
 
-    fn reply_simple(&mut self, now: Instant, key: &str, status: u16) {
+    pub(super) fn reply_simple(&mut self, now: Instant, key: &str, status: u16) {
         self.reply(now, key, status, Vec::new(), None);
     }
 

@@ -112,6 +112,8 @@ pub(crate) enum ClientKind {
     Bye {
         report: bool,
     },
+    /// Our REFER: its final response is reported as `ReferAnswered`.
+    Refer,
     Other,
 }
 

@@ -1,5 +1,5 @@
 //! Every timer of the endpoint (RFC 3261 Timers A, B, D, E, F, G, H, I, J, the UAS 2xx
-//! retransmission and our CANCEL deadline), computed from state and fired by the caller's clock.
+//! retransmission, our CANCEL deadline and registrar binding expiries), computed from state and fired by the caller's clock.
 
 use std::time::Instant;
 
@@ -24,7 +24,13 @@ impl Endpoint {
                 c.cancel_deadline,
             ]
         });
-        servers.chain(clients).chain(calls).flatten().min()
+        let bindings = std::iter::once(self.registrar_timeout());
+        servers
+            .chain(clients)
+            .chain(calls)
+            .chain(bindings)
+            .flatten()
+            .min()
     }
 
     /// Fires every timer due at `now`.
@@ -32,6 +38,7 @@ impl Endpoint {
         self.server_timers(now);
         self.client_timers(now);
         self.call_timers(now);
+        self.registrar_timers(now);
     }
 
     fn server_timers(&mut self, now: Instant) {
@@ -104,6 +111,11 @@ impl Endpoint {
                         });
                     }
                 }
+                ClientKind::Refer => self.events.push_back(Event::ReferAnswered {
+                    call,
+                    status: 408,
+                    reason: "Request Timeout".into(),
+                }),
                 ClientKind::Cancel | ClientKind::Other => {}
             }
         }

@@ -17,9 +17,9 @@ pub(super) fn config(addr: &str) -> EndpointConfig {
     config
 }
 
-const PEER: &str = "192.0.2.9:5062";
+pub(super) const PEER: &str = "192.0.2.9:5062";
 
-fn request(
+pub(super) fn request(
     method: &str,
     call_id: &str,
     to_tag: Option<&str>,
@@ -36,11 +36,11 @@ fn request(
     .into_bytes()
 }
 
-fn lone_uas() -> (Endpoint, Instant) {
+pub(super) fn lone_uas() -> (Endpoint, Instant) {
     (Endpoint::new(config("10.0.0.2:5060"), 9), Instant::now())
 }
 
-fn responses(ep: &mut Endpoint) -> Vec<Response> {
+pub(super) fn responses(ep: &mut Endpoint) -> Vec<Response> {
     std::iter::from_fn(|| ep.poll_transmit())
         .map(|t| {
             assert_eq!(t.destination, PEER.parse().unwrap());

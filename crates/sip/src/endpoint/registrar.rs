@@ -1,0 +1,454 @@
+//! The registrar (RFC 3261 §10.3) behind digest authentication (§22, RFC 2617 MD5 qop=auth):
+//! nonces, per-IP failure throttling, and one binding per user whose source address is where
+//! requests to that user go (agents are often behind NAT).
+
+use std::collections::{BTreeMap, VecDeque};
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use super::{Endpoint, Event};
+use crate::digest::{self, Credentials};
+use crate::fields::parse_bounded;
+use crate::{Contact, Request};
+
+/// How long a nonce we issued is accepted (afterwards: 401 with `stale=true`).
+const NONCE_LIFETIME: Duration = Duration::from_secs(300);
+/// At most this many outstanding nonces; the oldest is forgotten first.
+const MAX_NONCES: usize = 4096;
+
+/// Registrar settings (see [`crate::EndpointConfig::registrar`]).
+#[derive(Clone)]
+pub struct RegistrarConfig {
+    /// The digest realm of our challenges.
+    pub realm: String,
+    /// Accounts: user name → password.
+    pub accounts: BTreeMap<String, String>,
+    /// Shortest registration accepted; shorter nonzero ones get 423 (default 60 s).
+    pub min_expires: Duration,
+    /// Longer registrations are shortened to this (default 3600 s).
+    pub max_expires: Duration,
+    /// Used when neither the Contact nor the request says (default 3600 s).
+    pub default_expires: Duration,
+    /// This many refused attempts from one IP within `failure_window` lock it out (default 5).
+    pub failure_limit: u32,
+    /// See `failure_limit` (default 60 s).
+    pub failure_window: Duration,
+    /// How long a locked-out IP gets 403 for every REGISTER (default 300 s).
+    pub lockout: Duration,
+}
+
+impl RegistrarConfig {
+    /// A registrar for `realm` with these accounts (user → password) and the default limits.
+    pub fn new(realm: impl Into<String>, accounts: BTreeMap<String, String>) -> RegistrarConfig {
+        RegistrarConfig {
+            realm: realm.into(),
+            accounts,
+            min_expires: Duration::from_secs(60),
+            max_expires: Duration::from_secs(3600),
+            default_expires: Duration::from_secs(3600),
+            failure_limit: 5,
+            failure_window: Duration::from_secs(60),
+            lockout: Duration::from_secs(300),
+        }
+    }
+}
+
+/// Passwords stay out of logs.
+impl fmt::Debug for RegistrarConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RegistrarConfig")
+            .field("realm", &self.realm)
+            .field("accounts", &self.accounts.keys().collect::<Vec<_>>())
+            .field("min_expires", &self.min_expires)
+            .field("max_expires", &self.max_expires)
+            .field("default_expires", &self.default_expires)
+            .field("failure_limit", &self.failure_limit)
+            .field("failure_window", &self.failure_window)
+            .field("lockout", &self.lockout)
+            .finish()
+    }
+}
+
+/// A user's current binding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Registration {
+    /// The Contact URI the user registered.
+    pub contact: String,
+    /// The address the REGISTER came from: where requests for this user are sent.
+    pub source: SocketAddr,
+    /// When the binding lapses unless refreshed.
+    pub expires_at: Instant,
+}
+
+#[derive(Clone, Debug)]
+struct Binding {
+    registration: Registration,
+    call_id: String,
+    cseq: u32,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Nonce {
+    created: Instant,
+    /// The highest nonce count accepted so far (replays must count higher).
+    last_nc: u32,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Failures {
+    recent: VecDeque<Instant>,
+    locked_until: Option<Instant>,
+}
+
+/// Registrar state inside the endpoint.
+#[derive(Clone, Debug)]
+pub(crate) struct Registrar {
+    config: RegistrarConfig,
+    nonces: BTreeMap<String, Nonce>,
+    failures: BTreeMap<IpAddr, Failures>,
+    bindings: BTreeMap<String, Binding>,
+}
+
+/// The outcome of authenticating one REGISTER.
+enum Verdict {
+    /// The source IP is locked out.
+    Throttled(String),
+    /// No credentials, or a stale/unknown/replayed nonce: challenge.
+    Challenge { stale: bool },
+    /// Unparsable Authorization.
+    Malformed,
+    /// Wrong user, password or To: 403, counted.
+    Refused(String),
+    /// Authenticated as this user.
+    User(String),
+}
+
+impl Registrar {
+    pub fn new(config: RegistrarConfig) -> Registrar {
+        Registrar {
+            config,
+            nonces: BTreeMap::new(),
+            failures: BTreeMap::new(),
+            bindings: BTreeMap::new(),
+        }
+    }
+
+    fn throttled(&mut self, ip: IpAddr, now: Instant) -> bool {
+        let Some(locked_until) = self.failures.get(&ip).and_then(|f| f.locked_until) else {
+            return false;
+        };
+        if now < locked_until {
+            return true;
+        }
+        self.failures.remove(&ip);
+        false
+    }
+
+    /// Counts a refusal; the `failure_limit`-th within the window starts the lockout.
+    fn fail(&mut self, ip: IpAddr, now: Instant) {
+        let window = self.config.failure_window;
+        let recent = |t: &Instant| now.saturating_duration_since(*t) < window;
+        self.failures.retain(|_, f| {
+            f.locked_until.is_some_and(|t| now < t) || f.recent.back().is_some_and(recent)
+        });
+        let f = self.failures.entry(ip).or_default();
+        f.recent.retain(recent);
+        f.recent.push_back(now);
+        let limit = self.config.failure_limit as usize;
+        if limit > 0 && f.recent.len() >= limit {
+            f.recent.clear();
+            f.locked_until = Some(now + self.config.lockout);
+        }
+    }
+
+    /// Accepts the nonce once per nonce count: ours, younger than five minutes, counting up.
+    fn consume_nonce(&mut self, credentials: &Credentials, now: Instant) -> bool {
+        let Some(nc) = digest::nonce_count(credentials) else {
+            return false;
+        };
+        match self.nonces.get_mut(&credentials.nonce) {
+            Some(n)
+                if now.saturating_duration_since(n.created) < NONCE_LIFETIME && nc > n.last_nc =>
+            {
+                n.last_nc = nc;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn remember_nonce(&mut self, nonce: String, now: Instant) {
+        self.nonces
+            .retain(|_, n| now.saturating_duration_since(n.created) < NONCE_LIFETIME);
+        while self.nonces.len() >= MAX_NONCES {
+            let oldest = self
+                .nonces
+                .iter()
+                .min_by_key(|(_, n)| n.created)
+                .map(|(k, _)| k.clone());
+            match oldest {
+                Some(k) => self.nonces.remove(&k),
+                None => break,
+            };
+        }
+        self.nonces.insert(
+            nonce,
+            Nonce {
+                created: now,
+                last_nc: 0,
+            },
+        );
+    }
+
+    fn authenticate(&mut self, now: Instant, source: SocketAddr, request: &Request) -> Verdict {
+        let h = &request.headers;
+        let to_user = h
+            .to()
+            .ok()
+            .and_then(|t| t.uri.user.clone())
+            .unwrap_or_default();
+        let credentials = h.get("Authorization").map(digest::parse_authorization);
+        let claimed = match &credentials {
+            Some(Some(c)) => c.username.clone(),
+            _ => to_user.clone(),
+        };
+        if self.throttled(source.ip(), now) {
+            return Verdict::Throttled(claimed);
+        }
+        let credentials = match credentials {
+            None => return Verdict::Challenge { stale: false },
+            Some(None) => return Verdict::Malformed,
+            Some(Some(c)) => c,
+        };
+        let method = request.method.as_str();
+        let proven = self
+            .config
+            .accounts
+            .get(&credentials.username)
+            .is_some_and(|password| {
+                digest::verify(&credentials, &self.config.realm, password, method)
+            });
+        if !proven || credentials.username != to_user {
+            self.fail(source.ip(), now);
+            return Verdict::Refused(claimed);
+        }
+        if !self.consume_nonce(&credentials, now) {
+            return Verdict::Challenge { stale: true };
+        }
+        Verdict::User(credentials.username)
+    }
+
+    fn live(&self, user: &str, now: Instant) -> Option<&Registration> {
+        self.bindings
+            .get(user)
+            .map(|b| &b.registration)
+            .filter(|r| r.expires_at > now)
+    }
+}
+
+/// An expires value in seconds; values beyond u64 saturate (RFC 3261 §20.19).
+fn parse_expires(s: &str) -> Option<u64> {
+    let s = s.trim();
+    parse_bounded(s, u64::MAX)
+        .or_else(|| (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())).then_some(u64::MAX))
+}
+
+fn contact_value(registration: &Registration, now: Instant) -> String {
+    let left = registration.expires_at.saturating_duration_since(now);
+    format!("<{}>;expires={}", registration.contact, left.as_secs())
+}
+
+impl Endpoint {
+    /// The current binding of `user`, if registered (kept until `expires_at` is passed to
+    /// [`Endpoint::handle_timeout`]).
+    pub fn registration(&self, user: &str) -> Option<Registration> {
+        let registrar = self.registrar.as_ref()?;
+        let b = registrar.bindings.get(user)?;
+        Some(b.registration.clone())
+    }
+
+    /// Replaces the registrar's accounts (user → password), e.g. after a configuration reload.
+    /// Bindings of users no longer listed are removed with [`Event::Unregistered`]. Does
+    /// nothing when the endpoint is not a registrar.
+    pub fn set_accounts(&mut self, accounts: BTreeMap<String, String>) {
+        let Some(registrar) = self.registrar.as_mut() else {
+            return;
+        };
+        registrar.config.accounts = accounts;
+        let gone: Vec<String> = registrar
+            .bindings
+            .keys()
+            .filter(|u| !registrar.config.accounts.contains_key(*u))
+            .cloned()
+            .collect();
+        for user in gone {
+            registrar.bindings.remove(&user);
+            self.events.push_back(Event::Unregistered { user });
+        }
+    }
+
+    /// The earliest binding expiry.
+    pub(super) fn registrar_timeout(&self) -> Option<Instant> {
+        let registrar = self.registrar.as_ref()?;
+        registrar
+            .bindings
+            .values()
+            .map(|b| b.registration.expires_at)
+            .min()
+    }
+
+    /// Drops bindings that were not refreshed in time.
+    pub(super) fn registrar_timers(&mut self, now: Instant) {
+        let Some(registrar) = self.registrar.as_mut() else {
+            return;
+        };
+        let expired: Vec<String> = registrar
+            .bindings
+            .iter()
+            .filter(|(_, b)| b.registration.expires_at <= now)
+            .map(|(u, _)| u.clone())
+            .collect();
+        for user in expired {
+            registrar.bindings.remove(&user);
+            self.events.push_back(Event::RegistrationExpired { user });
+        }
+    }
+
+    /// A REGISTER that passed the §8.2 checks (§10.3).
+    pub(super) fn on_register(
+        &mut self,
+        now: Instant,
+        source: SocketAddr,
+        key: &str,
+        request: &Request,
+    ) {
+        let Some(registrar) = self.registrar.as_mut() else {
+            return;
+        };
+        let (user, throttled) = match registrar.authenticate(now, source, request) {
+            Verdict::User(user) => return self.update_binding(now, source, key, request, user),
+            Verdict::Challenge { stale } => return self.challenge(now, key, stale),
+            Verdict::Malformed => return self.reply_simple(now, key, 400),
+            Verdict::Throttled(user) => (user, true),
+            Verdict::Refused(user) => (user, false),
+        };
+        self.reply(now, key, 403, Vec::new(), None);
+        self.events.push_back(Event::RegisterRefused {
+            user,
+            source,
+            throttled,
+        });
+    }
+
+    fn challenge(&mut self, now: Instant, key: &str, stale: bool) {
+        let nonce = format!("{:016x}{:016x}", self.ids.next(), self.ids.next());
+        let Some(registrar) = self.registrar.as_mut() else {
+            return;
+        };
+        let value = digest::challenge(&registrar.config.realm, &nonce, stale);
+        registrar.remember_nonce(nonce, now);
+        self.reply(now, key, 401, vec![("WWW-Authenticate", value)], None);
+    }
+
+    /// Adds, refreshes, removes or lists `user`'s binding.
+    fn update_binding(
+        &mut self,
+        now: Instant,
+        source: SocketAddr,
+        key: &str,
+        request: &Request,
+        user: String,
+    ) {
+        let h = &request.headers;
+        let (Ok(contacts), Ok(cseq), Some(call_id)) = (h.contacts(), h.cseq(), h.call_id()) else {
+            return self.reply_simple(now, key, 400);
+        };
+        let header_expires = match h.get("Expires").map(parse_expires) {
+            Some(None) => return self.reply_simple(now, key, 400),
+            Some(Some(e)) => Some(e),
+            None => None,
+        };
+        let Some(registrar) = self.registrar.as_mut() else {
+            return;
+        };
+        let current = registrar.live(&user, now).cloned();
+        let listing = |r: &Option<Registration>| -> Vec<(&'static str, String)> {
+            r.iter()
+                .map(|r| ("Contact", contact_value(r, now)))
+                .collect()
+        };
+        let Some(last) = contacts.last() else {
+            // A query (§10.2.3): list the binding.
+            let extra = listing(&current);
+            self.reply(now, key, 200, extra, None);
+            return;
+        };
+        let out_of_order = registrar
+            .bindings
+            .get(&user)
+            .is_some_and(|b| b.call_id == call_id && cseq.number <= b.cseq);
+        if out_of_order {
+            return self.reply_simple(now, key, 500); // §10.3 step 7
+        }
+        let address = match last {
+            Contact::Any if contacts.len() == 1 && header_expires == Some(0) => None,
+            Contact::Any => return self.reply_simple(now, key, 400), // §10.3 step 6
+            Contact::Address(_) if contacts.contains(&Contact::Any) => {
+                return self.reply_simple(now, key, 400);
+            }
+            Contact::Address(a) => Some(a),
+        };
+        let expires = match address.and_then(|a| a.param("expires")) {
+            Some(p) => match p.value.as_deref().and_then(parse_expires) {
+                Some(e) => e,
+                None => return self.reply_simple(now, key, 400),
+            },
+            None => header_expires.unwrap_or(registrar.config.default_expires.as_secs()),
+        };
+        let contact = address.map(|a| a.uri.to_string());
+        if expires == 0 {
+            // `*` removes the binding; a Contact removes it only if it is the one bound.
+            let removes =
+                contact.is_none() || current.as_ref().map(|r| &r.contact) == contact.as_ref();
+            let mut extra = listing(&current);
+            if removes {
+                extra.clear();
+                if registrar.bindings.remove(&user).is_some() {
+                    self.events.push_back(Event::Unregistered { user });
+                }
+            }
+            self.reply(now, key, 200, extra, None);
+            return;
+        }
+        let min = registrar.config.min_expires.as_secs();
+        if expires < min {
+            let extra = vec![("Min-Expires", min.to_string())];
+            self.reply(now, key, 423, extra, None);
+            return;
+        }
+        let expires = Duration::from_secs(expires.min(registrar.config.max_expires.as_secs()));
+        let contact = contact.unwrap_or_default();
+        let registration = Registration {
+            contact: contact.clone(),
+            source,
+            expires_at: now + expires,
+        };
+        registrar.bindings.insert(
+            user.clone(),
+            Binding {
+                registration: registration.clone(),
+                call_id: call_id.to_string(),
+                cseq: cseq.number,
+            },
+        );
+        self.events.push_back(Event::Registered {
+            user,
+            contact,
+            source,
+            expires,
+        });
+        let extra = vec![("Contact", contact_value(&registration, now))];
+        self.reply(now, key, 200, extra, None);
+    }
+}
