@@ -1,0 +1,37 @@
+//! The crate's one error type: configuration problems with their position, and commands the
+//! distributor refuses.
+
+use std::path::PathBuf;
+
+/// Why reading a configuration file or carrying out a distributor command failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AcdError {
+    /// `agents.yaml` or `queues.yaml` is invalid; `line` is 1-based.
+    #[error("{}:{line}: {reason}", file.display())]
+    Config {
+        file: PathBuf,
+        line: usize,
+        reason: String,
+    },
+    #[error("unknown agent `{0}`")]
+    UnknownAgent(String),
+    #[error("unknown queue `{0}`")]
+    UnknownQueue(String),
+    #[error("call `{0}` is not known to the distributor")]
+    UnknownCall(String),
+    #[error("call `{0}` is already queued or connected to an agent")]
+    DuplicateCall(String),
+    /// The agent is ringing or on a call; the call must finish first.
+    #[error("agent `{agent}` cannot {action} while {state}: the call must finish first")]
+    AgentBusy {
+        agent: String,
+        action: &'static str,
+        state: &'static str,
+    },
+    /// The agent must log in before doing this.
+    #[error("agent `{agent}` cannot {action} while logged out: log in first")]
+    NotLoggedIn { agent: String, action: &'static str },
+    /// `answered` / `no_answer` named an agent that is not being offered that call.
+    #[error("agent `{agent}` is not being offered call `{call}`")]
+    NotOffered { agent: String, call: String },
+}

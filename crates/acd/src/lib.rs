@@ -1,0 +1,28 @@
+//! Automatic call distribution for Hotline: agents and queues read from the supervisors' YAML,
+//! and a sans-IO distributor that decides which agent takes which caller. No sockets, clocks or
+//! threads: the server passes `now` in and carries out the decisions.
+
+mod agent_commands;
+mod agents_file;
+mod callers;
+mod distributor;
+mod duration;
+mod error;
+mod queues_file;
+mod routing;
+mod state;
+mod yaml;
+
+#[cfg(test)]
+mod config_tests;
+#[cfg(test)]
+mod distributor_tests;
+
+pub use agents_file::{parse_agents, AgentSpec, AgentsFile, DEFAULT_REALM};
+pub use distributor::{
+    Decision, Distributor, Enqueued, QueueLive, DEFAULT_HANDLE_TIME, MAX_CONSECUTIVE_MISSES,
+    NO_ANSWER_REASON,
+};
+pub use error::AcdError;
+pub use queues_file::{parse_queues, Overflow, QueueSpec, TransferMode};
+pub use state::{AgentState, AgentView, Ended};
