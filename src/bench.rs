@@ -175,6 +175,7 @@ pub async fn run(action: BenchAction, base: Config) -> anyhow::Result<()> {
         for silence in &silences {
             let mut config = base.clone();
             config.sip.listen = "127.0.0.1:0".parse()?;
+            config.admin.listen = "127.0.0.1:0".parse()?;
             config.flow_file = flow.clone();
             config.database = work.join(format!(
                 "bench-{model}-{}.db",

@@ -23,6 +23,9 @@ struct RawConfig {
     speech: RawSpeech,
     flows: RawFlows,
     store: RawStore,
+    admin: RawAdmin,
+    webhook: RawWebhook,
+    agents: RawAgents,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -71,6 +74,29 @@ struct RawFlows {
 #[serde(deny_unknown_fields, default)]
 struct RawStore {
     database: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct RawAdmin {
+    listen: Option<String>,
+    public_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct RawWebhook {
+    url: Option<String>,
+    max_attempts: Option<u32>,
+    first_retry: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct RawAgents {
+    file: Option<String>,
+    queues: Option<String>,
+    min_registration: Option<String>,
 }
 
 /// Which Whisper weights to run.
@@ -125,6 +151,32 @@ pub struct SpeechConfig {
     pub models_dir: PathBuf,
 }
 
+/// The admin HTTP API.
+#[derive(Debug, Clone)]
+pub struct AdminConfig {
+    pub listen: SocketAddr,
+    /// Base of ticket URLs; `None`: `http://` and the bound listen address.
+    pub public_url: Option<String>,
+}
+
+/// Delivery of handoff tickets to the CRM.
+#[derive(Debug, Clone)]
+pub struct WebhookConfig {
+    /// `None`: no webhook (tickets are still stored and served by the admin API).
+    pub url: Option<String>,
+    pub max_attempts: u32,
+    pub first_retry: Duration,
+}
+
+/// Where the human agents and their queues are described.
+#[derive(Debug, Clone)]
+pub struct AgentsConfig {
+    pub file: PathBuf,
+    pub queues: PathBuf,
+    /// Shortest registration a phone may ask for (shorter asks get 423 Interval Too Brief).
+    pub min_registration: Duration,
+}
+
 /// The validated configuration the server runs on.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -133,6 +185,9 @@ pub struct Config {
     pub speech: SpeechConfig,
     pub flow_file: PathBuf,
     pub database: PathBuf,
+    pub admin: AdminConfig,
+    pub webhook: WebhookConfig,
+    pub agents: AgentsConfig,
 }
 
 impl Config {
@@ -208,6 +263,20 @@ fn overlay(d: RawConfig, u: RawConfig) -> RawConfig {
         },
         store: RawStore {
             database: take!(u.store.database, d.store.database),
+        },
+        admin: RawAdmin {
+            listen: take!(u.admin.listen, d.admin.listen),
+            public_url: take!(u.admin.public_url, d.admin.public_url),
+        },
+        webhook: RawWebhook {
+            url: take!(u.webhook.url, d.webhook.url),
+            max_attempts: take!(u.webhook.max_attempts, d.webhook.max_attempts),
+            first_retry: take!(u.webhook.first_retry, d.webhook.first_retry),
+        },
+        agents: RawAgents {
+            file: take!(u.agents.file, d.agents.file),
+            queues: take!(u.agents.queues, d.agents.queues),
+            min_registration: take!(u.agents.min_registration, d.agents.min_registration),
         },
     }
 }
@@ -290,7 +359,58 @@ fn validate(raw: RawConfig, file: &str) -> Result<Config, HotlineError> {
             n => Ok(n),
         }
     };
+    let admin_listen: SocketAddr = required(raw.admin.listen, file, "admin.listen")?
+        .parse()
+        .map_err(|_| {
+            bad(
+                file,
+                "admin.listen",
+                "expected an address like 127.0.0.1:8080",
+            )
+        })?;
+    let public_url = non_empty(raw.admin.public_url);
+    if let Some(url) = &public_url {
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(bad(
+                file,
+                "admin.public_url",
+                "expected an http:// or https:// URL",
+            ));
+        }
+    }
+    let webhook_url = non_empty(raw.webhook.url);
+    if let Some(url) = &webhook_url {
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(bad(
+                file,
+                "webhook.url",
+                "expected an http:// or https:// URL",
+            ));
+        }
+    }
+    let max_attempts = match required(raw.webhook.max_attempts, file, "webhook.max_attempts")? {
+        0 => return Err(bad(file, "webhook.max_attempts", "must be at least 1")),
+        n => n,
+    };
     Ok(Config {
+        admin: AdminConfig {
+            listen: admin_listen,
+            public_url,
+        },
+        webhook: WebhookConfig {
+            url: webhook_url,
+            max_attempts,
+            first_retry: duration(raw.webhook.first_retry, file, "webhook.first_retry")?,
+        },
+        agents: AgentsConfig {
+            file: PathBuf::from(required(raw.agents.file, file, "agents.file")?),
+            queues: PathBuf::from(required(raw.agents.queues, file, "agents.queues")?),
+            min_registration: duration(
+                raw.agents.min_registration,
+                file,
+                "agents.min_registration",
+            )?,
+        },
         sip: SipConfig {
             listen,
             user_agent: required(raw.sip.user_agent, file, "sip.user_agent")?,
@@ -333,6 +453,23 @@ fn validate(raw: RawConfig, file: &str) -> Result<Config, HotlineError> {
         flow_file: PathBuf::from(required(raw.flows.file, file, "flows.file")?),
         database: PathBuf::from(required(raw.store.database, file, "store.database")?),
     })
+}
+
+/// An empty or blank string means "not set".
+fn non_empty(value: Option<String>) -> Option<String> {
+    value
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+impl AdminConfig {
+    /// The base of ticket URLs: `public_url`, else `http://` and the address the API is bound to.
+    pub fn base_url(&self, bound: SocketAddr) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => format!("http://{bound}"),
+        }
+    }
 }
 
 fn duration(value: Option<String>, file: &str, field: &str) -> Result<Duration, HotlineError> {
@@ -410,6 +547,40 @@ mod tests {
         std::fs::write(&path, "rtp:\n  colour: red\n").unwrap();
         let err = Config::load(Some(&path)).unwrap_err().to_string();
         assert!(err.contains("colour"), "{err}");
+    }
+
+    #[test]
+    fn admin_webhook_and_agents_defaults_and_overrides() {
+        let c = Config::load(None).unwrap();
+        assert_eq!(c.admin.listen, "127.0.0.1:8080".parse().unwrap());
+        assert_eq!(c.admin.public_url, None);
+        assert_eq!(c.webhook.url, None, "an empty url turns the webhook off");
+        assert_eq!(c.webhook.max_attempts, 10);
+        assert_eq!(c.webhook.first_retry, Duration::from_secs(2));
+        assert_eq!(c.agents.file, PathBuf::from("sip-config/agents.yaml"));
+        assert_eq!(c.agents.queues, PathBuf::from("sip-config/queues.yaml"));
+        let bound = "127.0.0.1:9999".parse().unwrap();
+        assert_eq!(c.admin.base_url(bound), "http://127.0.0.1:9999");
+
+        let dir = std::env::temp_dir().join(format!("hotline-config-admin-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("c.yaml");
+        std::fs::write(
+            &path,
+            "admin:\n  public_url: https://hotline.example/\nwebhook:\n  url: http://crm.local/hook\n  first_retry: 500ms\n",
+        )
+        .unwrap();
+        let c = Config::load(Some(&path)).unwrap();
+        assert_eq!(c.admin.base_url(bound), "https://hotline.example");
+        assert_eq!(c.webhook.url.as_deref(), Some("http://crm.local/hook"));
+        assert_eq!(c.webhook.first_retry, Duration::from_millis(500));
+        assert_eq!(c.webhook.max_attempts, 10);
+        std::fs::write(&path, "webhook:\n  url: crm.local\n").unwrap();
+        let err = Config::load(Some(&path)).unwrap_err().to_string();
+        assert!(err.contains("webhook.url"), "{err}");
+        std::fs::write(&path, "admin:\n  listen: everywhere\n").unwrap();
+        let err = Config::load(Some(&path)).unwrap_err().to_string();
+        assert!(err.contains("admin.listen"), "{err}");
     }
 
     #[test]

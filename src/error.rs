@@ -38,6 +38,8 @@ pub enum HotlineError {
     NoRtpPort { min: u16, max: u16 },
     #[error(transparent)]
     Mood(hotline_mood::MoodError),
+    #[error(transparent)]
+    Agents(#[from] hotline_acd::AcdError),
     #[error("intent model: {0}")]
     Nlu(String),
     #[error(transparent)]
@@ -50,4 +52,17 @@ pub enum HotlineError {
     Wav { path: PathBuf, reason: String },
     #[error("dial: {0}")]
     Dial(String),
+    #[error(
+        "cannot listen on {addr} for the admin API (admin.listen, or --admin-listen): {source}"
+    )]
+    AdminBind {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("{what}: {value:?} is not valid; expected {expected}")]
+    BadValue {
+        what: &'static str,
+        value: String,
+        expected: &'static str,
+    },
 }

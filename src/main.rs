@@ -1,7 +1,10 @@
 //! The `hotline` command: serve calls, dial as a test caller, fetch models, check flows, read records, benchmark.
 
+mod admin;
 mod bench;
 mod call;
+mod center;
+mod cli_agents;
 mod cli_calls;
 mod cli_flow;
 mod config;
@@ -10,6 +13,7 @@ mod error;
 mod pools;
 mod server;
 mod store;
+mod webhook;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -47,6 +51,9 @@ enum Command {
         /// Override speech.whisper_model: base, tiny.en or a ggml file.
         #[arg(long)]
         whisper: Option<String>,
+        /// Override admin.listen (the admin HTTP API), e.g. 127.0.0.1:0 for any free port.
+        #[arg(long)]
+        admin_listen: Option<String>,
     },
     /// Place a test call: speak WAV files and DTMF in turn, record what is heard, print latencies.
     Dial {
@@ -95,6 +102,22 @@ enum Command {
         /// Override store.database.
         #[arg(long, global = true)]
         database: Option<PathBuf>,
+    },
+    /// Human agents on the running server: list them, log them in and out, pause them.
+    Agents {
+        #[command(subcommand)]
+        action: cli_agents::AgentsAction,
+        /// The admin API's base URL (default: http:// and the config's admin.listen).
+        #[arg(long, global = true)]
+        admin: Option<String>,
+    },
+    /// Handoff and flow tickets, from the running server.
+    Tickets {
+        #[command(subcommand)]
+        action: cli_agents::TicketsAction,
+        /// The admin API's base URL (default: http:// and the config's admin.listen).
+        #[arg(long, global = true)]
+        admin: Option<String>,
     },
     /// The knowledge base: what callers asked that nothing answered.
     Faq {
@@ -207,10 +230,14 @@ async fn run(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<()> {
             flow,
             database,
             whisper,
+            admin_listen,
         } => {
             let mut config = config::Config::load(cli.config.as_deref())?;
             if let Some(listen) = listen {
                 config.sip.listen = listen.parse().context("--listen")?;
+            }
+            if let Some(admin) = admin_listen {
+                config.admin.listen = admin.parse().context("--admin-listen")?;
             }
             if let Some(flow) = flow {
                 config.flow_file = flow;
@@ -288,6 +315,14 @@ async fn run(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<()> {
                 config.database = db;
             }
             cli_calls::run(action, &config.database).await
+        }
+        Command::Agents { action, admin } => {
+            let config = config::Config::load(cli.config.as_deref())?;
+            cli_agents::run_agents(action, admin, config.admin.listen).await
+        }
+        Command::Tickets { action, admin } => {
+            let config = config::Config::load(cli.config.as_deref())?;
+            cli_agents::run_tickets(action, admin, config.admin.listen).await
         }
         Command::Faq {
             action:

@@ -188,7 +188,15 @@ fn when_the_shop_api_is_down_the_caller_leaves_a_voicemail_and_a_ticket_is_made(
 fn an_angry_caller_is_escalated_with_reason_anger() {
     let _guard = support::serial(&SERIAL);
     let dir = TempDir::new("flow-anger");
-    let server = Server::start(&dir, &ServerOptions::new(free_udp_ports(100)));
+    // The CRM's webhook fails twice before it takes the ticket.
+    let crm = support::http::WebhookReceiver::start(2);
+    let mut options = ServerOptions::new(free_udp_ports(100));
+    options.webhook_url = Some(crm.url());
+    options.webhook_first_retry = Some("200ms".into());
+    // Agents exist but none is logged in: the queue overflows at once instead of holding.
+    options.queues_yaml =
+        Some("queues:\n  support:\n    skills: [support]\n    overflow: hangup\n".to_string());
+    let server = Server::start(&dir, &options);
     let angry = spoken(
         &dir,
         "angry.wav",
@@ -218,6 +226,33 @@ fn an_angry_caller_is_escalated_with_reason_anger() {
         "anger {anger} is below the flow's threshold:\n{}",
         record.text
     );
+    assert!(
+        record
+            .text
+            .contains("handoff to queue support (reason: anger)"),
+        "{}",
+        record.text
+    );
+    assert!(
+        record.text.contains("no agent logged in, overflow"),
+        "{}",
+        record.text
+    );
+    // The ticket reached the CRM after its two failures, with the transcript and the reason.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while crm.bodies.lock().unwrap().is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let bodies = crm.bodies.lock().unwrap().clone();
+    assert_eq!(
+        bodies.len(),
+        1,
+        "the webhook got no ticket:\n{}",
+        server.log_text()
+    );
+    assert!(*crm.attempts.lock().unwrap() >= 3);
+    assert!(bodies[0].contains("\"reason\":\"anger\""), "{}", bodies[0]);
+    assert!(bodies[0].contains("ridiculous"), "{}", bodies[0]);
 }
 
 #[test]

@@ -291,3 +291,86 @@ fn a_delayed_offer_is_answered_in_the_ack_and_its_codec_is_used() {
         record.text
     );
 }
+
+/// A queue that hands callers over by blind transfer (REFER) to a desk phone.
+const REFER_QUEUES: &str = "\
+queues:
+  support:
+    skills: [support]
+    mode: refer
+    refer_to: sip:desk@127.0.0.1:5999
+    overflow: voicemail
+";
+
+/// SIPp asks for a person; the flow transfers; the queue says REFER. Returns the record.
+fn blind_transfer(scenario: &str, label: &str, rtp_port_min: u16, what: &str) -> CallRecord {
+    let dir = TempDir::new(label);
+    let mut options = ServerOptions::new(rtp_port_min);
+    options.queues_yaml = Some(REFER_QUEUES.to_string());
+    let server = Server::start(&dir, &options);
+    let wav = dir.join("person.wav");
+    espeak_wav("I want to talk to a person.", &wav);
+    // The greeting plays first; trailing silence lets the end of speech be heard.
+    wav_to_ulaw(
+        &wav,
+        &dir.join("caller.ul"),
+        Duration::from_secs(9),
+        Duration::from_secs(3),
+    );
+    let mut call = SippCall::new(scenario, server.sip, &format!("e2e-{label}"));
+    call.timeout = Duration::from_secs(120);
+    call.run(&dir).assert_success(what);
+    let record = server.wait_for_finished_call(&call.call_id(), RECORD_WAIT);
+    println!("{}", record.text);
+    record
+}
+
+#[test]
+fn a_blind_transfer_the_caller_accepts_ends_with_hotline_leaving_the_call() {
+    let _serial = serial(&SERIAL);
+    let record = blind_transfer(
+        "refer_accept.xml",
+        "sipp-refer-ok",
+        31_800,
+        "REFER answered 202, NOTIFY 100 then 200, then Hotline's BYE",
+    );
+    assert!(
+        record.text.contains("REFER to sip:desk@127.0.0.1:5999"),
+        "{}",
+        record.text
+    );
+    assert!(
+        record.text.contains("REFER accepted (202)"),
+        "{}",
+        record.text
+    );
+    assert_eq!(
+        record.cause.as_deref(),
+        Some("referred:caller asked for a person"),
+        "{}",
+        record.text
+    );
+}
+
+#[test]
+fn a_refused_blind_transfer_keeps_the_caller_and_falls_back_to_the_queue() {
+    let _serial = serial(&SERIAL);
+    let record = blind_transfer(
+        "refer_refuse.xml",
+        "sipp-refer-no",
+        31_900,
+        "REFER refused with 603, the call stays up until SIPp hangs up",
+    );
+    assert!(
+        record.text.contains("REFER refused (603)"),
+        "{}",
+        record.text
+    );
+    assert!(record.text.contains("falling back"), "{}", record.text);
+    assert_eq!(
+        record.cause.as_deref(),
+        Some("caller-bye"),
+        "{}",
+        record.text
+    );
+}

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use hotline_flow::{Action, CallerInput};
 
-use super::task::{AfterSpeech, CallTask, Internal, NO_AGENT};
+use super::task::{AfterSpeech, CallTask, Internal};
 use super::turn::Turn;
 use super::voicemail::{beep, Voicemail};
 use crate::store::unix_ms;
@@ -31,16 +31,8 @@ impl CallTask {
                     self.after_speech = AfterSpeech::Hangup(format!("bot-{reason}"))
                 }
                 Action::Transfer { queue: q, reason } => {
-                    tracing::info!(
-                        "call {}: transfer to {q:?} ({reason}) requested; no agent queues yet",
-                        self.id
-                    );
-                    if !text.is_empty() {
-                        text.push(' ');
-                    }
-                    text.push_str(NO_AGENT);
-                    self.after_speech =
-                        AfterSpeech::Hangup(format!("transfer-unavailable:{reason}"));
+                    tracing::info!("call {}: transfer to {q:?} ({reason})", self.id);
+                    self.after_speech = AfterSpeech::Handoff { queue: q, reason };
                 }
                 Action::Matched {
                     intent,
@@ -128,7 +120,7 @@ impl CallTask {
     }
 
     /// Adds a line to the turn's trace (slots, FAQ entries, API calls, tickets).
-    fn trace(&mut self, line: String) {
+    pub(super) fn trace(&mut self, line: String) {
         tracing::info!("call {}: {line}", self.id);
         let id = self.id.clone();
         let seq = self.turn_seq + 1;
@@ -208,6 +200,13 @@ impl CallTask {
             "voicemail {path_text} ({:.1} s)",
             duration.as_secs_f32()
         ));
+        if self.handed_over() {
+            // A message left when no agent could take the call: the flow is already over.
+            self.say("Thank you, your message has been recorded. Goodbye.".into())
+                .await;
+            self.after_speech = AfterSpeech::Hangup("voicemail".into());
+            return;
+        }
         self.on_runtime_answer(CallerInput::Recorded {
             path: path_text,
             duration,

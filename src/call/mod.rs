@@ -1,7 +1,10 @@
 //! One inbound call: its media plan, the events the SIP task relays to it, and its task.
 
+mod agent_leg;
 mod business_api;
 mod flow_actions;
+mod handoff;
+mod hold;
 mod playout;
 pub mod rtp;
 mod session;
@@ -9,6 +12,7 @@ mod task;
 mod turn;
 mod voicemail;
 
+pub use hold::generated_music;
 pub use playout::{Frame, Playout, FRAME};
 pub use rtp::RtpLink;
 pub use session::run_inbound;
@@ -54,6 +58,17 @@ pub enum DialogEvent {
     Ended(String),
     /// In-dialog INFO, for example `application/dtmf-relay`.
     Info { content_type: String, body: String },
+    /// A call we placed (an agent leg) is ringing.
+    Ringing,
+    /// A call we placed was answered; the ACK is sent.
+    Answered { answer: Option<String> },
+    /// The final response to our REFER.
+    ReferAnswered { status: u16 },
+    /// A NOTIFY about our REFER: the transfer target's status, if the body carried one.
+    ReferProgress {
+        status: Option<u16>,
+        terminated: bool,
+    },
 }
 
 /// Default dynamic payload type for telephone-event when we make the offer.

@@ -31,6 +31,12 @@ impl Playout {
         self.queue.clear();
     }
 
+    /// Drops the oldest samples beyond `max`: relayed audio must not lag behind.
+    pub fn trim_to(&mut self, max: usize) {
+        let excess = self.queue.len().saturating_sub(max);
+        self.queue.drain(..excess);
+    }
+
     pub fn is_empty(&self) -> bool {
         self.queue.is_empty()
     }

@@ -176,6 +176,8 @@ async fn answer_and_talk(
         voicemail: None,
         voicemail_seq: 0,
         speaking_while_listening: false,
+        handoff: None,
+        sip: commands.clone(),
     };
     let started = task.started;
     // Synthesis of the greeting starts now; sending waits for the ACK.
@@ -202,7 +204,12 @@ async fn answer_and_talk(
                         if task.voicemail.is_some() {
                             task.voicemail_audio(&samples).await;
                         }
-                        let _ = audio_to_listener.send(samples);
+                        if task.handed_over() {
+                            // A person has the call (or will): relay, record, stop transcribing.
+                            task.caller_audio(&samples);
+                        } else {
+                            let _ = audio_to_listener.send(samples);
+                        }
                     }
                     Incoming::Digit(digit) => {
                         last_rtp = Instant::now();
@@ -216,8 +223,13 @@ async fn answer_and_talk(
                 if confirmed {
                     // When late, send at most a few frames at once rather than a burst.
                     for _ in 0..due.min(3) {
-                        let frame = task.playout.next_frame();
-                        if matches!(frame, super::Frame::Speech { talkspurt_start: true, .. }) {
+                        let from_bot = !task.playout.is_empty();
+                        let frame = if from_bot {
+                            task.playout.next_frame()
+                        } else {
+                            task.handoff_frame().unwrap_or(super::Frame::Silence)
+                        };
+                        if from_bot && matches!(frame, super::Frame::Speech { talkspurt_start: true, .. }) {
                             task.on_first_audio(Instant::now()).await;
                         }
                         link.send_frame(&frame).await;
@@ -239,6 +251,8 @@ async fn answer_and_talk(
             Some(message) = internal.recv() => match message {
                 Internal::Asr { pause, result } => task.on_asr(pause, result).await,
                 Internal::Http { input, took } => task.on_http_answer(input, took).await,
+                Internal::Queue(event) => task.on_queue_event(event).await,
+                Internal::Leg(update) => task.on_leg_update(update).await,
             },
             Some(chunk) = next_chunk(&mut task.speech) => task.on_tts(chunk),
             _ = sleep_opt(no_input) => {
@@ -269,6 +283,7 @@ async fn answer_and_talk(
                 Some(DialogEvent::Ended(cause)) => {
                     // A caller who hangs up after leaving a message has left it.
                     task.finish_voicemail().await;
+                    task.end_handoff().await;
                     task.stop_speaking();
                     task.flush_turn().await;
                     let _ = task.conversation.handle(CallerInput::Hangup, started.elapsed());
@@ -279,6 +294,11 @@ async fn answer_and_talk(
                         task.on_digit(digit).await;
                     }
                 }
+                Some(DialogEvent::ReferAnswered { status }) => task.on_refer_answered(status).await,
+                Some(DialogEvent::ReferProgress { status, terminated }) => {
+                    task.on_refer_progress(status, terminated).await
+                }
+                Some(DialogEvent::Ringing | DialogEvent::Answered { .. }) => {}
                 None => return Ok("shutdown".into()),
             },
         }

@@ -31,6 +31,10 @@ pub(super) enum Internal {
         input: CallerInput,
         took: std::time::Duration,
     },
+    /// The contact center's news for a queued caller.
+    Queue(crate::center::QueueEvent),
+    /// News from the agent's leg of a transfer.
+    Leg(super::agent_leg::LegUpdate),
 }
 
 /// The end of a turn as the endpointer saw it.
@@ -66,6 +70,11 @@ pub(super) enum AfterSpeech {
         max: Duration,
         beep: bool,
     },
+    /// Hand the caller to a person through this queue.
+    Handoff {
+        queue: String,
+        reason: String,
+    },
 }
 
 pub(super) struct CallTask {
@@ -96,6 +105,10 @@ pub(super) struct CallTask {
     /// The caller started speaking while the bot was listening: accept that turn even though the
     /// no-input timer was stopped.
     pub(super) speaking_while_listening: bool,
+    /// Where the call stands once the flow handed it to people.
+    pub(super) handoff: Option<super::handoff::Handoff>,
+    /// Commands to the SIP task (agent legs, REFER).
+    pub(super) sip: mpsc::UnboundedSender<crate::server::SipCommand>,
 }
 
 impl CallTask {
@@ -171,15 +184,20 @@ impl CallTask {
                 self.hanging_up = Some(cause);
             }
             AfterSpeech::Record { max, beep } => self.start_voicemail(max, beep),
+            AfterSpeech::Handoff { queue, reason } => {
+                self.no_input_deadline = None;
+                self.start_handoff(queue, reason).await;
+            }
         }
     }
 
     pub(super) fn accepting_input(&self) -> bool {
         self.hanging_up.is_none()
             && self.voicemail.is_none()
+            && !self.handed_over()
             && !matches!(
                 self.after_speech,
-                AfterSpeech::Hangup(_) | AfterSpeech::Record { .. }
+                AfterSpeech::Hangup(_) | AfterSpeech::Record { .. } | AfterSpeech::Handoff { .. }
             )
             && (self.no_input_deadline.is_some()
                 || self.speaking_while_listening
@@ -379,6 +397,10 @@ impl CallTask {
         tracing::info!("call {}: caller pressed {digit}", self.id);
         if digit == '#' && self.voicemail.is_some() {
             self.finish_voicemail().await;
+            return;
+        }
+        if self.handed_over() {
+            self.handoff_digit(digit).await;
             return;
         }
         if !self.accepting_input() {

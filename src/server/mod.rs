@@ -40,6 +40,12 @@ pub struct Services {
     pub lexicon: Arc<hotline_mood::Lexicon>,
     pub encoder: Arc<SentenceEncoder>,
     pub http: reqwest::Client,
+    /// Base of handoff ticket URLs (`admin.public_url`, else the bound admin address).
+    pub ticket_base_url: String,
+    /// Agents and queues.
+    pub center: Option<Arc<crate::center::Center>>,
+    /// Hold music by file (`None`: the generated tune), decoded once.
+    hold_music: std::sync::Mutex<std::collections::HashMap<Option<PathBuf>, Arc<Vec<i16>>>>,
     flow: RwLock<Arc<ActiveFlow>>,
     next_port: AtomicU16,
 }
@@ -75,6 +81,29 @@ impl Services {
             .parent()
             .map(|d| d.join("recordings"))
             .unwrap_or_else(|| PathBuf::from("recordings"))
+    }
+
+    /// The queue's hold music: its file when it has one that can be read, else the generated tune.
+    pub fn hold_music(&self, file: Option<&std::path::Path>) -> Arc<Vec<i16>> {
+        let key = file.map(std::path::Path::to_path_buf);
+        let mut cache = match self.hold_music.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if let Some(music) = cache.get(&key) {
+            return Arc::clone(music);
+        }
+        let music = match file.map(crate::dial::read_wav_8k) {
+            Some(Ok(pcm)) if !pcm.is_empty() => pcm,
+            Some(Err(e)) => {
+                tracing::warn!("hold music: {e}; playing the generated tune instead");
+                crate::call::generated_music()
+            }
+            _ => crate::call::generated_music(),
+        };
+        let music = Arc::new(music);
+        cache.insert(key, Arc::clone(&music));
+        music
     }
 
     /// New calls run `active` from now on.
@@ -274,7 +303,9 @@ pub async fn run(
         }
     })?;
     warn_about_settings(&flow.flow, &config);
-    let store = Store::open(&config.database).await?;
+    let store = Store::open(&config.database)
+        .await?
+        .with_webhook(config.webhook.url.as_deref());
     store
         .flow_loaded(
             &flow.flow.version_hash(),
@@ -306,6 +337,19 @@ pub async fn run(
         cache,
     )?;
     tts.prepare(flow.flow.spoken_texts());
+    let admin_listener = tokio::net::TcpListener::bind(config.admin.listen)
+        .await
+        .map_err(|source| HotlineError::AdminBind {
+            addr: config.admin.listen.to_string(),
+            source,
+        })?;
+    let admin_local = admin_listener
+        .local_addr()
+        .map_err(|source| HotlineError::AdminBind {
+            addr: config.admin.listen.to_string(),
+            source,
+        })?;
+    let ticket_base_url = config.admin.base_url(admin_local);
     let socket =
         UdpSocket::bind(config.sip.listen)
             .await
@@ -333,10 +377,47 @@ pub async fn run(
         ))
         .build()
         .map_err(|e| HotlineError::Http(e.to_string()))?;
+    tokio::spawn(crate::webhook::run(
+        store.clone(),
+        http.clone(),
+        config.webhook.clone(),
+        shutdown.clone(),
+    ));
+    let center = Arc::new(crate::center::Center::load(
+        &config.agents.file,
+        &config.agents.queues,
+        store.clone(),
+    )?);
+    tokio::spawn(Arc::clone(&center).run(shutdown.clone()));
+    let mut admin_state = crate::admin::AdminState::new(store.clone(), Arc::new(config.clone()));
+    admin_state.service_levels = Arc::new(center.service_levels());
+    let live = Arc::clone(&center);
+    admin_state.live = Arc::new(move || live.live_metrics());
+    let admin_app =
+        crate::admin::router(admin_state).merge(crate::admin::agents::router(Arc::clone(&center)));
+    let mut admin_shutdown = shutdown.clone();
+    tokio::spawn(async move {
+        let stopped = async move {
+            while !*admin_shutdown.borrow() {
+                if admin_shutdown.changed().await.is_err() {
+                    break;
+                }
+            }
+        };
+        if let Err(e) = axum::serve(admin_listener, admin_app)
+            .with_graceful_shutdown(stopped)
+            .await
+        {
+            tracing::error!("admin API on {admin_local} stopped: {e}");
+        }
+    });
     let services = Arc::new(Services {
         lexicon,
         encoder,
         http,
+        ticket_base_url,
+        center: Some(center),
+        hold_music: std::sync::Mutex::default(),
         store,
         asr,
         tts,
@@ -345,6 +426,7 @@ pub async fn run(
         next_port: AtomicU16::new(0),
         config,
     });
+    println!("Admin API listening on http://{admin_local}");
     println!("SIP listening on udp:{local}");
     if let Some(ready) = ready {
         let _ = ready.send(local);

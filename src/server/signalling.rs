@@ -23,6 +23,14 @@ pub enum SipCommand {
     Answer(CallId, String),
     Reject(CallId, u16),
     Hangup(CallId),
+    /// Place a call (an agent leg); its dialog events go to `events`, its Call-ID to `placed`.
+    Invite {
+        call: hotline_sip::OutgoingCall,
+        events: mpsc::UnboundedSender<DialogEvent>,
+        placed: tokio::sync::oneshot::Sender<Result<CallId, String>>,
+    },
+    /// Blind transfer: ask the peer of this dialog to call `target` (REFER).
+    Refer(CallId, String),
     /// The call task has finished; forget it.
     Gone(CallId),
 }
@@ -42,7 +50,12 @@ pub async fn run_signalling(
             user_agent: services.config.sip.user_agent.clone(),
             t1: std::time::Duration::from_millis(500),
             t2: std::time::Duration::from_secs(4),
-            registrar: None,
+            registrar: services.center.as_ref().map(|center| {
+                let (realm, accounts) = center.accounts();
+                let mut registrar = hotline_sip::RegistrarConfig::new(realm, accounts);
+                registrar.min_expires = services.config.agents.min_registration;
+                registrar
+            }),
         },
         rand::random(),
     );
@@ -63,8 +76,19 @@ pub async fn run_signalling(
                     SipCommand::Answer(call, sdp) => endpoint.answer(now, call, sdp.clone()),
                     SipCommand::Reject(call, status) => endpoint.reject(now, call, *status),
                     SipCommand::Hangup(call) => endpoint.hangup(now, call),
+                    SipCommand::Invite { .. } => Ok(()),
+                    SipCommand::Refer(call, target) => endpoint.refer(now, call, target, None),
                     SipCommand::Gone(call) => { calls.remove(call); Ok(()) }
                 };
+                if let SipCommand::Invite { call, events, placed } = command {
+                    let result = endpoint.invite(now, call).map_err(|e| e.to_string());
+                    if let Ok(id) = &result {
+                        calls.insert(id.clone(), events);
+                    }
+                    let _ = placed.send(result);
+                    flush(&socket, &mut endpoint).await;
+                    continue;
+                }
                 if let Err(e) = outcome {
                     tracing::debug!("SIP command {command:?} not applied: {e}");
                 }
@@ -171,7 +195,51 @@ async fn dispatch(
             content_type,
             body,
         } => relay(calls, &call, DialogEvent::Info { content_type, body }),
-        Event::Ringing { .. } | Event::Answered { .. } => {}
+        Event::Ringing { call } => relay(calls, &call, DialogEvent::Ringing),
+        Event::Answered { call, answer } => relay(calls, &call, DialogEvent::Answered { answer }),
+        Event::ReferAnswered { call, status, .. } => {
+            relay(calls, &call, DialogEvent::ReferAnswered { status })
+        }
+        Event::ReferProgress {
+            call,
+            status,
+            terminated,
+        } => relay(
+            calls,
+            &call,
+            DialogEvent::ReferProgress { status, terminated },
+        ),
+        Event::Registered {
+            user,
+            contact,
+            source,
+            ..
+        } => {
+            if let Some(center) = &services.center {
+                center.registered(&user, &contact, source).await;
+            }
+        }
+        Event::Unregistered { user } => {
+            if let Some(center) = &services.center {
+                center.registration_lost(&user, "removed").await;
+            }
+        }
+        Event::RegistrationExpired { user } => {
+            if let Some(center) = &services.center {
+                center.registration_lost(&user, "expired").await;
+            }
+        }
+        Event::RegisterRefused {
+            user,
+            source,
+            throttled,
+        } => {
+            if throttled {
+                tracing::warn!(%source, "REGISTER for {user:?} refused: too many failures from this address");
+            } else {
+                tracing::warn!(%source, "REGISTER for {user:?} refused: wrong credentials");
+            }
+        }
     }
 }
 

@@ -132,3 +132,49 @@ pub fn telephone_event_digits(pcap: &Path, payload_type: u8) -> Vec<char> {
     }
     digits
 }
+
+/// One piece of a scripted phone conversation.
+pub enum Segment<'a> {
+    Silence(Duration),
+    /// Spoken by espeak-ng (`voice`: an espeak voice such as `en-us` or `en-us+f3`).
+    Say {
+        text: &'a str,
+        voice: &'a str,
+    },
+}
+
+/// Builds an 8 kHz 16-bit mono WAV from silences and espeak-ng speech in order: the timeline of
+/// what a softphone says during a call (baresip hangs up when its file ends).
+pub fn timeline_wav(dir: &Path, name: &str, segments: &[Segment]) -> std::path::PathBuf {
+    let mut parts = Vec::new();
+    for (i, segment) in segments.iter().enumerate() {
+        let part = dir.join(format!("{name}-part{i}.wav"));
+        match segment {
+            Segment::Silence(length) => run_ok(
+                Command::new("sox")
+                    .args(["-n", "-r", "8000", "-c", "1", "-b", "16"])
+                    .arg(&part)
+                    .args(["trim", "0", &format!("{:.3}", length.as_secs_f64())]),
+            ),
+            Segment::Say { text, voice } => {
+                let raw = dir.join(format!("{name}-part{i}-raw.wav"));
+                run_ok(
+                    Command::new("espeak-ng")
+                        .args(["-v", voice, "-s", "150", "-w"])
+                        .arg(&raw)
+                        .arg(text),
+                );
+                run_ok(
+                    Command::new("sox")
+                        .arg(&raw)
+                        .args(["-r", "8000", "-c", "1", "-b", "16"])
+                        .arg(&part),
+                )
+            }
+        };
+        parts.push(part);
+    }
+    let out = dir.join(format!("{name}.wav"));
+    run_ok(Command::new("sox").args(&parts).arg(&out));
+    out
+}

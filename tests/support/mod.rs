@@ -2,12 +2,15 @@
 //! `hotline serve` child process, and reading its call records back with `hotline calls`.
 //!
 //! Include it from a test file with `mod support;`. Audio making (espeak-ng, sox, pcap reading)
-//! lives in `support::audio`, driving SIPp in `support::sipp`, raw SIP text in `support::sip_text`.
+//! lives in `support::audio`, driving SIPp in `support::sipp`, baresip softphones (and the private
+//! network namespace they need) in `support::baresip`, raw SIP text in `support::sip_text`.
 
 // Each test binary uses a different subset of these helpers.
 #![allow(dead_code)]
 
 pub mod audio;
+pub mod baresip;
+pub mod http;
 pub mod sip_text;
 pub mod sipp;
 
@@ -151,6 +154,16 @@ pub struct ServerOptions {
     pub env: Vec<(String, String)>,
     /// `sip.allowed_peers` (a YAML list), when not the embedded default.
     pub allowed_peers: Option<String>,
+    /// `webhook.url`: where handoff tickets are POSTed.
+    pub webhook_url: Option<String>,
+    /// `webhook.first_retry`, e.g. `"200ms"`.
+    pub webhook_first_retry: Option<String>,
+    /// The agents file's text (written to the scratch dir); `None`: the shipped one.
+    pub agents_yaml: Option<String>,
+    /// The queues file's text (written to the scratch dir); `None`: the shipped one.
+    pub queues_yaml: Option<String>,
+    /// `agents.min_registration`, e.g. `"2s"`, so a test can watch a registration expire.
+    pub register_min_expires: Option<String>,
 }
 
 impl ServerOptions {
@@ -165,11 +178,16 @@ impl ServerOptions {
             rtp_timeout: None,
             env: Vec::new(),
             allowed_peers: None,
+            webhook_url: None,
+            webhook_first_retry: None,
+            agents_yaml: None,
+            queues_yaml: None,
+            register_min_expires: None,
         }
     }
 
-    /// The YAML overlay file's text.
-    pub fn config_yaml(&self) -> String {
+    /// The YAML overlay file's text; agents and queues files, when given, live in `dir`.
+    pub fn config_yaml(&self, dir: &Path) -> String {
         let mut yaml = format!("sip:\n  max_calls: {}\n", self.max_calls);
         if let Some(peers) = &self.allowed_peers {
             yaml.push_str(&format!("  allowed_peers: {peers}\n"));
@@ -188,6 +206,29 @@ impl ServerOptions {
         if let Some(model) = &self.whisper_model {
             yaml.push_str(&format!("speech:\n  whisper_model: {model}\n"));
         }
+        if self.webhook_url.is_some() || self.webhook_first_retry.is_some() {
+            yaml.push_str("webhook:\n");
+        }
+        if let Some(url) = &self.webhook_url {
+            yaml.push_str(&format!("  url: {url:?}\n"));
+        }
+        if let Some(retry) = &self.webhook_first_retry {
+            yaml.push_str(&format!("  first_retry: {retry}\n"));
+        }
+        let agents = self.agents_yaml.as_ref().map(|_| dir.join("agents.yaml"));
+        let queues = self.queues_yaml.as_ref().map(|_| dir.join("queues.yaml"));
+        if agents.is_some() || queues.is_some() || self.register_min_expires.is_some() {
+            yaml.push_str("agents:\n");
+        }
+        if let Some(path) = agents {
+            yaml.push_str(&format!("  file: {:?}\n", path.display().to_string()));
+        }
+        if let Some(path) = queues {
+            yaml.push_str(&format!("  queues: {:?}\n", path.display().to_string()));
+        }
+        if let Some(min) = &self.register_min_expires {
+            yaml.push_str(&format!("  min_registration: {min}\n"));
+        }
         yaml
     }
 }
@@ -199,15 +240,23 @@ pub struct Server {
     child: Child,
     /// Where it answers SIP.
     pub sip: SocketAddr,
+    /// Where its admin HTTP API answers (`http://ADDR/...`).
+    pub admin: SocketAddr,
     pub database: PathBuf,
     pub log: PathBuf,
 }
 
 impl Server {
     /// Starts the server from the workspace root and waits (up to [`SERVER_START_TIMEOUT`]) for
-    /// its one stdout line `SIP listening on udp:ADDR`.
+    /// its stdout lines `Admin API listening on http://ADDR` and then `SIP listening on udp:ADDR`.
     pub fn start(dir: &TempDir, options: &ServerOptions) -> Server {
-        let config = dir.write("hotline.yaml", &options.config_yaml());
+        if let Some(text) = &options.agents_yaml {
+            dir.write("agents.yaml", text);
+        }
+        if let Some(text) = &options.queues_yaml {
+            dir.write("queues.yaml", text);
+        }
+        let config = dir.write("hotline.yaml", &options.config_yaml(dir.path()));
         let database = dir.join("hotline.db");
         let log = dir.join("hotline.log");
         let log_file = std::fs::File::create(&log).expect("create the server log");
@@ -216,7 +265,14 @@ impl Server {
             .current_dir(workspace_root())
             .arg("--config")
             .arg(&config)
-            .args(["serve", "--listen", "127.0.0.1:0", "--database"])
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--admin-listen",
+                "127.0.0.1:0",
+                "--database",
+            ])
             .arg(&database);
         if let Some(flow) = &options.flow {
             command.arg("--flow").arg(flow);
@@ -245,6 +301,7 @@ impl Server {
         let mut server = Server {
             child,
             sip: SocketAddr::from(([127, 0, 0, 1], 0)),
+            admin: SocketAddr::from(([127, 0, 0, 1], 0)),
             database,
             log,
         };
@@ -252,7 +309,19 @@ impl Server {
         loop {
             match lines.recv_timeout(Duration::from_millis(250)) {
                 Ok(line) => {
+                    if let Some(addr) = line.strip_prefix("Admin API listening on http://") {
+                        server.admin = addr
+                            .trim()
+                            .parse()
+                            .unwrap_or_else(|e| panic!("bad admin line {line:?}: {e}"));
+                        continue;
+                    }
                     if let Some(addr) = line.strip_prefix("SIP listening on udp:") {
+                        assert_ne!(
+                            server.admin.port(),
+                            0,
+                            "hotline serve printed no admin line before {line:?}"
+                        );
                         server.sip = addr
                             .trim()
                             .parse()

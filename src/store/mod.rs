@@ -4,8 +4,29 @@
 //! inserted as soon as the bot has answered it. At start-up, calls a crash left open are closed with
 //! the cause `server-restart`, so `hotline calls list` never shows a call as live forever.
 
+// The handoff records are written by the call side and the queue/agent logic (hotline-acd) and
+// read by the admin API; until all of those are wired in, parts are only used by tests.
+#[allow(dead_code, unused_imports)]
+mod handoff;
+#[allow(dead_code)]
+mod metrics;
+#[allow(dead_code)]
+mod outbox;
+#[allow(dead_code)]
+mod queues;
+
+#[allow(unused_imports)]
+pub use handoff::{summary_header, HandoffTicket, StoredTicket};
+#[allow(unused_imports)]
+pub use metrics::{AgentMetrics, QueueMetrics};
+#[allow(unused_imports)]
+pub use outbox::OutboxRow;
+#[allow(unused_imports)]
+pub use queues::{valid_queue_outcome, AgentEvent, CallbackRecord};
+
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
@@ -13,7 +34,7 @@ use sqlx::{Row, SqlitePool};
 use crate::error::HotlineError;
 
 /// One call detail record.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CallRecord {
     pub id: String,
     pub sip_call_id: String,
@@ -44,7 +65,7 @@ pub struct TicketRecord {
 }
 
 /// One exchange: what the caller said or pressed, and what the bot answered, with its timings.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct TurnRecord {
     pub call_id: String,
     pub seq: i64,
@@ -72,6 +93,10 @@ pub struct TurnRecord {
 #[derive(Clone)]
 pub struct Store {
     pool: SqlitePool,
+    /// Where handoff tickets are POSTed (`webhook.url`); `None`: no outbox rows are added.
+    webhook_url: Option<Arc<str>>,
+    /// Wakes the webhook worker when a row is added to the outbox.
+    outbox_added: Arc<tokio::sync::Notify>,
 }
 
 /// Milliseconds since the Unix epoch, for records.
@@ -101,7 +126,32 @@ impl Store {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Store { pool })
+        Ok(Store {
+            pool,
+            webhook_url: None,
+            outbox_added: Arc::new(tokio::sync::Notify::new()),
+        })
+    }
+
+    /// The same store, adding a webhook delivery to the outbox with every handoff ticket.
+    pub fn with_webhook(mut self, url: Option<&str>) -> Store {
+        self.webhook_url = url.map(Arc::from);
+        self
+    }
+
+    /// Notified (one stored permit) whenever a row is added to the webhook outbox.
+    pub fn outbox_added(&self) -> Arc<tokio::sync::Notify> {
+        Arc::clone(&self.outbox_added)
+    }
+
+    /// How many calls were ever recorded, and how many are in progress.
+    pub async fn call_counts(&self) -> Result<(i64, i64), HotlineError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS total, COALESCE(SUM(ended_at IS NULL), 0) AS active FROM calls",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((row.try_get("total")?, row.try_get("active")?))
     }
 
     /// Closes calls left open by a crash or kill; returns how many.
@@ -412,33 +462,41 @@ fn turn_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<TurnRecord, HotlineError
     })
 }
 
+/// A fresh database path for a store test (the directory is emptied first).
+#[cfg(test)]
+pub(crate) fn temp_db(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("hotline-store-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir.join("calls.db")
+}
+
+/// A call record for store tests.
+#[cfg(test)]
+pub(crate) fn sample_call(id: &str, started_at: i64) -> CallRecord {
+    CallRecord {
+        id: id.into(),
+        sip_call_id: format!("sip-{id}"),
+        direction: "inbound".into(),
+        caller: "sip:alice@127.0.0.1".into(),
+        callee: "sip:hotline@127.0.0.1".into(),
+        source: "127.0.0.1:5062".into(),
+        started_at,
+        answered_at: None,
+        ended_at: None,
+        hangup_cause: None,
+        codec: None,
+        flow_name: Some("shop".into()),
+        flow_version: Some("abc".into()),
+        caller_key: Some("alice".into()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn temp_db(name: &str) -> std::path::PathBuf {
-        let dir = std::env::temp_dir().join(format!("hotline-store-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        dir.join("calls.db")
-    }
-
     fn sample(id: &str, started_at: i64) -> CallRecord {
-        CallRecord {
-            id: id.into(),
-            sip_call_id: format!("sip-{id}"),
-            direction: "inbound".into(),
-            caller: "sip:alice@127.0.0.1".into(),
-            callee: "sip:hotline@127.0.0.1".into(),
-            source: "127.0.0.1:5062".into(),
-            started_at,
-            answered_at: None,
-            ended_at: None,
-            hangup_cause: None,
-            codec: None,
-            flow_name: Some("shop".into()),
-            flow_version: Some("abc".into()),
-            caller_key: Some("alice".into()),
-        }
+        sample_call(id, started_at)
     }
 
     #[tokio::test]

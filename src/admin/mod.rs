@@ -1,0 +1,387 @@
+//! The admin HTTP API: call records, tickets, queue figures and Prometheus `/metrics`, for
+//! supervisors, agents' phones and monitoring. Read-only over the store; agent routes (state
+//! changes) are merged in by the server from the queue/agent side.
+
+pub mod agents;
+pub mod exposition;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+pub use exposition::{Metric, MetricKind};
+
+use crate::config::Config;
+use crate::error::HotlineError;
+use crate::store::{QueueMetrics, Store};
+
+/// Live gauges from the running server (queue lengths, agents' states...), added to `/metrics`.
+/// Their names must differ from the store-derived families [`store_metrics`] renders.
+pub type LiveMetrics = Arc<dyn Fn() -> Vec<Metric> + Send + Sync>;
+
+/// The service-level target of a queue without its own: 80/20 is the usual contact-center goal.
+pub const DEFAULT_SERVICE_LEVEL: Duration = Duration::from_secs(20);
+
+/// What the admin handlers share.
+#[derive(Clone)]
+pub struct AdminState {
+    pub store: Store,
+    pub config: Arc<Config>,
+    pub live: LiveMetrics,
+    /// Answer-time targets per queue (from the queues file); others use `default_service_level`.
+    pub service_levels: Arc<HashMap<String, Duration>>,
+    pub default_service_level: Duration,
+}
+
+impl AdminState {
+    /// No live gauges and the default service level for every queue.
+    pub fn new(store: Store, config: Arc<Config>) -> AdminState {
+        AdminState {
+            store,
+            config,
+            live: Arc::new(Vec::new),
+            service_levels: Arc::default(),
+            default_service_level: DEFAULT_SERVICE_LEVEL,
+        }
+    }
+}
+
+/// The admin API's routes. Agent routes (`/api/agents`...) are another router, merged with
+/// `router(state).merge(agent_routes)` where the server starts this one.
+pub fn router(state: AdminState) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route("/api/calls/{id}", get(call))
+        .route("/api/tickets/{id}", get(ticket))
+        .route("/api/queues", get(queues))
+        .route("/metrics", get(metrics))
+        .with_state(state)
+}
+
+/// An error answer: `{"error": "..."}` with its status.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn not_found(message: impl Into<String>) -> ApiError {
+        ApiError {
+            status: StatusCode::NOT_FOUND,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<HotlineError> for ApiError {
+    fn from(e: HotlineError) -> ApiError {
+        tracing::warn!("admin API: {e}");
+        ApiError {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            message: e.to_string(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(json!({ "error": self.message }))).into_response()
+    }
+}
+
+/// Liveness, and whether handoff tickets go to a CRM webhook.
+async fn health(State(s): State<AdminState>) -> Json<Value> {
+    Json(json!({ "status": "ok", "webhook": s.config.webhook.url.is_some() }))
+}
+
+async fn call(
+    State(s): State<AdminState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let Some(call) = s.store.find_call(&id).await? else {
+        return Err(ApiError::not_found(format!("no call {id}")));
+    };
+    let turns = s.store.turns(&call.id).await?;
+    Ok(Json(json!({ "call": call, "turns": turns })))
+}
+
+async fn ticket(
+    State(s): State<AdminState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    match s.store.ticket(&id).await? {
+        Some(ticket) => Ok(Json(json!(ticket))),
+        None => Err(ApiError::not_found(format!("no ticket {id}"))),
+    }
+}
+
+/// A queue's figures as JSON (durations in seconds).
+pub fn queue_json(m: &QueueMetrics) -> Value {
+    json!({
+        "queue": m.queue,
+        "entered": m.entered,
+        "answered": m.answered,
+        "answered_within_sl": m.answered_within_sl,
+        "abandoned": m.abandoned,
+        "overflowed": m.overflowed,
+        "callbacks": m.callbacks,
+        "service_level": m.service_level,
+        "abandonment_rate": m.abandonment_rate,
+        "average_handle_time_seconds": m.average_handle_time.map(|d| d.as_secs_f64()),
+    })
+}
+
+async fn queues(State(s): State<AdminState>) -> Result<Json<Value>, ApiError> {
+    let metrics = s
+        .store
+        .queue_metrics(&s.service_levels, s.default_service_level)
+        .await?;
+    Ok(Json(Value::Array(metrics.iter().map(queue_json).collect())))
+}
+
+async fn metrics(State(s): State<AdminState>) -> Result<Response, ApiError> {
+    let mut families = store_metrics(&s).await?;
+    families.extend((s.live)());
+    Ok((
+        [(header::CONTENT_TYPE, exposition::CONTENT_TYPE)],
+        exposition::render(&families),
+    )
+        .into_response())
+}
+
+/// The families computed from the call, queue, offer and outbox rows.
+pub async fn store_metrics(s: &AdminState) -> Result<Vec<Metric>, HotlineError> {
+    use MetricKind::{Counter, Gauge};
+    let (total, active) = s.store.call_counts().await?;
+    let queues = s
+        .store
+        .queue_metrics(&s.service_levels, s.default_service_level)
+        .await?;
+    let agents = s.store.agent_metrics().await?;
+    let pending = s.store.webhook_pending().await?;
+
+    let per_queue = |name: &str, help: &str, kind, value: &dyn Fn(&QueueMetrics) -> Option<f64>| {
+        queues
+            .iter()
+            .fold(Metric::new(name, help, kind), |m, q| match value(q) {
+                Some(v) => m.sample(&[("queue", &q.queue)], v),
+                None => m,
+            })
+    };
+    let mut out = vec![
+        Metric::new(
+            "hotline_calls_total",
+            "Calls recorded since the database was created.",
+            Counter,
+        )
+        .sample(&[], total as f64),
+        Metric::new("hotline_calls_active", "Calls in progress.", Gauge).sample(&[], active as f64),
+        per_queue(
+            "hotline_queue_entered_total",
+            "Callers who entered the queue.",
+            Counter,
+            &|q| Some(q.entered as f64),
+        ),
+        per_queue(
+            "hotline_queue_answered_total",
+            "Queued callers an agent answered.",
+            Counter,
+            &|q| Some(q.answered as f64),
+        ),
+        per_queue(
+            "hotline_queue_abandoned_total",
+            "Queued callers who hung up while waiting.",
+            Counter,
+            &|q| Some(q.abandoned as f64),
+        ),
+        per_queue(
+            "hotline_queue_overflowed_total",
+            "Queued callers sent on to voicemail, callback, hang-up or another queue.",
+            Counter,
+            &|q| Some(q.overflowed as f64),
+        ),
+        per_queue(
+            "hotline_queue_callbacks_total",
+            "Callback requests recorded for the queue.",
+            Counter,
+            &|q| Some(q.callbacks as f64),
+        ),
+        per_queue(
+            "hotline_queue_service_level_ratio",
+            "Answered within the service-level target over answered plus abandoned.",
+            Gauge,
+            &|q| q.service_level,
+        ),
+        per_queue(
+            "hotline_queue_abandonment_ratio",
+            "Abandoned over entered.",
+            Gauge,
+            &|q| q.abandonment_rate,
+        ),
+        per_queue(
+            "hotline_queue_average_handle_time_seconds",
+            "Mean time from an agent's answer to the end of the call.",
+            Gauge,
+            &|q| q.average_handle_time.map(|d| d.as_secs_f64()),
+        ),
+    ];
+    let per_agent = |name: &str, help: &str, value: &dyn Fn(&crate::store::AgentMetrics) -> f64| {
+        agents
+            .iter()
+            .fold(Metric::new(name, help, Counter), |m, a| {
+                m.sample(&[("agent", &a.agent)], value(a))
+            })
+    };
+    out.push(per_agent(
+        "hotline_agent_offered_total",
+        "Calls rung at the agent.",
+        &|a| a.offered as f64,
+    ));
+    out.push(per_agent(
+        "hotline_agent_answered_total",
+        "Calls the agent answered.",
+        &|a| a.answered as f64,
+    ));
+    out.push(per_agent(
+        "hotline_agent_missed_total",
+        "Calls that rang out at the agent unanswered.",
+        &|a| a.missed as f64,
+    ));
+    out.push(per_agent(
+        "hotline_agent_talk_seconds_total",
+        "Time the agent spent on queued calls.",
+        &|a| a.talk_time.as_secs_f64(),
+    ));
+    out.push(
+        Metric::new(
+            "hotline_webhook_pending",
+            "Webhook deliveries not yet accepted by the CRM.",
+            Gauge,
+        )
+        .sample(&[], pending as f64),
+    );
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{sample_call, temp_db, unix_ms};
+
+    async fn serve(state: AdminState) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, router(state)).await });
+        format!("http://{addr}")
+    }
+
+    async fn get_text(url: &str) -> (u16, String, String) {
+        let r = reqwest::get(url).await.unwrap();
+        let status = r.status().as_u16();
+        let kind = r
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        (status, kind, r.text().await.unwrap())
+    }
+
+    #[tokio::test]
+    async fn routes_answer_from_the_store() {
+        let store = Store::open(&temp_db("admin-routes")).await.unwrap();
+        store.call_started(&sample_call("c1", 100)).await.unwrap();
+        store.call_started(&sample_call("c2", 200)).await.unwrap();
+        store.call_ended("c2", 300, "caller-bye").await.unwrap();
+        store
+            .queue_entered("c1", "sales", false, 1000)
+            .await
+            .unwrap();
+        store.queue_offered("c1", "ann", 1000).await.unwrap();
+        store
+            .offer_outcome("c1", "ann", "answered", 4000)
+            .await
+            .unwrap();
+        store.queue_answered("c1", "ann", 4000).await.unwrap();
+        store.queue_finished("c1", "handled", 64000).await.unwrap();
+        let ticket = store
+            .create_handoff_ticket("c1", "sales", "asked for a human", unix_ms(), "http://x")
+            .await
+            .unwrap();
+        let config = Arc::new(Config::load(None).unwrap());
+        let mut state = AdminState::new(store, config);
+        state.live = Arc::new(|| {
+            vec![Metric::new(
+                "hotline_queue_waiting",
+                "Callers waiting now.",
+                MetricKind::Gauge,
+            )
+            .sample(&[("queue", "sales")], 2.0)]
+        });
+        let base = serve(state).await;
+
+        let (status, _, body) = get_text(&format!("{base}/health")).await;
+        assert_eq!(
+            (status, body.as_str()),
+            (200, r#"{"status":"ok","webhook":false}"#)
+        );
+
+        let (status, _, body) = get_text(&format!("{base}/api/calls/c1")).await;
+        assert_eq!(status, 200);
+        let v: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["call"]["id"], "c1");
+        assert_eq!(v["turns"], json!([]));
+        let (status, _, _) = get_text(&format!("{base}/api/calls/nope")).await;
+        assert_eq!(status, 404);
+
+        let (status, _, body) = get_text(&format!("{base}/api/tickets/{}", ticket.id)).await;
+        assert_eq!(status, 200);
+        let v: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["context"], ticket.context);
+        assert_eq!(v["kind"], "handoff");
+        let (status, kind, body) = get_text(&format!("{base}/api/tickets/T-unknown")).await;
+        assert_eq!(status, 404);
+        assert!(kind.starts_with("application/json"), "{kind}");
+        assert_eq!(body, r#"{"error":"no ticket T-unknown"}"#);
+
+        let (status, _, body) = get_text(&format!("{base}/api/queues")).await;
+        assert_eq!(status, 200);
+        let v: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v[0]["queue"], "sales");
+        assert_eq!(v[0]["answered_within_sl"], 1);
+        assert_eq!(v[0]["average_handle_time_seconds"], 60.0);
+
+        let (status, kind, text) = get_text(&format!("{base}/metrics")).await;
+        assert_eq!(status, 200);
+        assert_eq!(kind, exposition::CONTENT_TYPE);
+        for line in [
+            "# TYPE hotline_calls_total counter",
+            "hotline_calls_total 2",
+            "hotline_calls_active 1",
+            "hotline_queue_entered_total{queue=\"sales\"} 1",
+            "hotline_queue_answered_total{queue=\"sales\"} 1",
+            "hotline_queue_abandoned_total{queue=\"sales\"} 0",
+            "hotline_queue_overflowed_total{queue=\"sales\"} 0",
+            "hotline_queue_service_level_ratio{queue=\"sales\"} 1",
+            "hotline_queue_average_handle_time_seconds{queue=\"sales\"} 60",
+            "hotline_agent_answered_total{agent=\"ann\"} 1",
+            "hotline_agent_missed_total{agent=\"ann\"} 0",
+            "hotline_agent_talk_seconds_total{agent=\"ann\"} 60",
+            "hotline_webhook_pending 0",
+            "hotline_queue_waiting{queue=\"sales\"} 2",
+        ] {
+            assert!(
+                text.lines().any(|l| l == line),
+                "no line {line:?} in\n{text}"
+            );
+        }
+    }
+}

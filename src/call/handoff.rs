@@ -1,0 +1,622 @@
+//! Handing a caller to a person: the handoff ticket, the queue with hold music and position
+//! announcements, a callback on a key press, overflow, ringing agents one at a time, the bridge
+//! with the caller's task still in the media path (and recording it), and blind transfer by REFER
+//! with a fallback to the queue when the far end refuses.
+
+use std::time::Duration;
+
+use hotline_acd::{Enqueued, Overflow, TransferMode};
+
+use super::agent_leg::{self, LegCommand, LegHandle, LegRequest, LegUpdate};
+use super::hold::HoldMusic;
+use super::task::{AfterSpeech, CallTask, NO_AGENT};
+use super::{Frame, Playout};
+use crate::center::QueueEvent;
+use crate::server::SipCommand;
+use crate::store::unix_ms;
+
+/// How long a voicemail left on overflow may be.
+const OVERFLOW_VOICEMAIL: Duration = Duration::from_secs(120);
+
+/// Where a handoff stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Stage {
+    /// In the queue, hearing hold music.
+    Queued,
+    /// An agent's phone is ringing (the caller still hears hold music).
+    Ringing,
+    /// The agent answered and hears the whisper.
+    Whisper,
+    /// Caller and agent talk.
+    Bridged,
+    /// A REFER is out; waiting for the far end's verdict.
+    Referring,
+    /// Overflow, callback or the end of the bridge: nothing more to hand over.
+    Over,
+}
+
+/// Both directions of a bridged call, kept so the conversation with the agent is on record.
+#[derive(Default)]
+pub(super) struct BridgeRecording {
+    caller: Vec<i16>,
+    agent: Vec<i16>,
+}
+
+pub(super) struct Handoff {
+    pub(super) queue: String,
+    pub(super) reason: String,
+    pub(super) stage: Stage,
+    ticket: Option<crate::store::HandoffTicket>,
+    hold: HoldMusic,
+    from_agent: Playout,
+    leg: Option<LegHandle>,
+    recording: BridgeRecording,
+    callback_digit: char,
+}
+
+impl CallTask {
+    /// The flow's `transfer` has been said: open the ticket, then REFER or queue.
+    pub(super) async fn start_handoff(&mut self, queue: String, reason: String) {
+        let Some(center) = self.services.center.clone() else {
+            return self
+                .transfer_unavailable(&reason, "no agents are configured")
+                .await;
+        };
+        let Some(spec) = center.queue(&queue) else {
+            return self
+                .transfer_unavailable(&reason, &format!("queue {queue:?} is not defined"))
+                .await;
+        };
+        let ticket = match self
+            .services
+            .store
+            .create_handoff_ticket(
+                &self.id,
+                &queue,
+                &reason,
+                unix_ms(),
+                &self.services.ticket_base_url,
+            )
+            .await
+        {
+            Ok(ticket) => Some(ticket),
+            Err(e) => {
+                tracing::error!("call {}: cannot create the handoff ticket: {e}", self.id);
+                None
+            }
+        };
+        self.trace(format!(
+            "handoff to queue {queue} (reason: {reason}), ticket {}",
+            ticket.as_ref().map(|t| t.id.as_str()).unwrap_or("none")
+        ));
+        self.flush_turn().await;
+        let music = self.services.hold_music(spec.hold_music.as_deref());
+        self.handoff = Some(Handoff {
+            queue: queue.clone(),
+            reason,
+            stage: Stage::Queued,
+            ticket,
+            hold: HoldMusic::new(music),
+            from_agent: Playout::default(),
+            leg: None,
+            recording: BridgeRecording::default(),
+            callback_digit: spec.callback_digit,
+        });
+        match spec.mode {
+            TransferMode::Refer { target } => {
+                self.trace(format!("REFER to {target}"));
+                self.set_stage(Stage::Referring);
+                let _ = self
+                    .sip
+                    .send(SipCommand::Refer(self.sip_call.clone(), target));
+            }
+            TransferMode::Bridge => self.join_queue(queue).await,
+        }
+    }
+
+    async fn transfer_unavailable(&mut self, reason: &str, why: &str) {
+        tracing::info!("call {}: transfer not possible: {why}", self.id);
+        self.say(NO_AGENT.to_string()).await;
+        self.after_speech = AfterSpeech::Hangup(format!("transfer-unavailable:{reason}"));
+    }
+
+    fn set_stage(&mut self, stage: Stage) {
+        if let Some(h) = &mut self.handoff {
+            h.stage = stage;
+        }
+    }
+
+    fn stage(&self) -> Option<&Stage> {
+        self.handoff.as_ref().map(|h| &h.stage)
+    }
+
+    /// Enqueues the caller (again, after an overflow to another queue or a refused REFER).
+    async fn join_queue(&mut self, queue: String) {
+        let Some(center) = self.services.center.clone() else {
+            return;
+        };
+        let Some(spec) = center.queue(&queue) else {
+            return self.overflow(Overflow::Hangup).await;
+        };
+        let priority = spec.priority_callers.contains(&self.caller_key)
+            || spec.priority_variable.as_deref().is_some_and(|v| {
+                self.conversation.variable(v).is_some_and(|x| {
+                    matches!(x.to_ascii_lowercase().as_str(), "yes" | "true" | "1")
+                })
+            });
+        if let Some(h) = &mut self.handoff {
+            h.queue = queue.clone();
+            h.stage = Stage::Queued;
+            h.callback_digit = spec.callback_digit;
+        }
+        let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel();
+        let internal = self.internal.clone();
+        tokio::spawn(async move {
+            while let Some(event) = events.recv().await {
+                if internal.send(super::task::Internal::Queue(event)).is_err() {
+                    break;
+                }
+            }
+        });
+        match center.enqueue(&self.id, &queue, priority, events_tx).await {
+            Ok(Enqueued::Waiting {
+                position,
+                estimated_wait,
+            }) => {
+                self.trace(format!(
+                    "queued in {queue} at position {position}{}",
+                    if priority { " (priority caller)" } else { "" }
+                ));
+                self.flush_turn().await;
+                let text = announcement(position, estimated_wait, spec.callback_digit);
+                self.say(text).await;
+            }
+            Ok(Enqueued::Overflow(overflow)) => {
+                self.trace(format!("queue {queue}: no agent logged in, overflow"));
+                self.overflow(overflow).await;
+            }
+            Err(e) => {
+                tracing::error!("call {}: cannot queue: {e}", self.id);
+                self.overflow(Overflow::Hangup).await;
+            }
+        }
+    }
+
+    /// What the queue does with a caller it cannot serve.
+    async fn overflow(&mut self, overflow: Overflow) {
+        self.end_leg();
+        match overflow {
+            Overflow::Queue(next) => {
+                self.trace(format!("overflow to queue {next}"));
+                Box::pin(self.join_queue(next)).await;
+            }
+            Overflow::Voicemail => {
+                self.set_stage(Stage::Over);
+                self.trace("overflow: voicemail".into());
+                self.stop_speaking();
+                self.say("All our agents are busy. Please leave a message after the tone, and press the hash key when you are done.".into()).await;
+                self.after_speech = AfterSpeech::Record {
+                    max: OVERFLOW_VOICEMAIL,
+                    beep: true,
+                };
+            }
+            Overflow::Callback => self.request_callback("overflow").await,
+            Overflow::Hangup => {
+                self.set_stage(Stage::Over);
+                self.trace("overflow: hang up".into());
+                self.stop_speaking();
+                self.say(NO_AGENT.to_string()).await;
+                let reason = self.handoff_reason();
+                self.after_speech = AfterSpeech::Hangup(format!("overflow:{reason}"));
+            }
+        }
+    }
+
+    fn handoff_reason(&self) -> String {
+        self.handoff
+            .as_ref()
+            .map(|h| h.reason.clone())
+            .unwrap_or_default()
+    }
+
+    /// Stores a callback job for this caller's number and ends the call.
+    async fn request_callback(&mut self, why: &str) {
+        let queue = self
+            .handoff
+            .as_ref()
+            .map(|h| h.queue.clone())
+            .unwrap_or_default();
+        self.end_leg();
+        self.set_stage(Stage::Over);
+        if let Some(center) = &self.services.center {
+            center.left(&self.id, "callback").await;
+        }
+        match self
+            .services
+            .store
+            .add_callback(&self.id, &queue, &self.caller_key, unix_ms())
+            .await
+        {
+            Ok(id) => self.trace(format!(
+                "callback {id} requested ({why}) for {}",
+                self.caller_key
+            )),
+            Err(e) => tracing::error!("call {}: cannot store the callback: {e}", self.id),
+        }
+        self.flush_turn().await;
+        self.stop_speaking();
+        self.say(
+            "Thank you. We will call you back at this number as soon as an agent is free. Goodbye."
+                .into(),
+        )
+        .await;
+        self.after_speech = AfterSpeech::Hangup("callback".into());
+    }
+
+    /// A key pressed while handed over: the callback key, while waiting.
+    pub(super) async fn handoff_digit(&mut self, digit: char) {
+        let Some(h) = &self.handoff else { return };
+        let waiting = matches!(h.stage, Stage::Queued | Stage::Ringing);
+        if waiting && digit == h.callback_digit {
+            self.request_callback("caller pressed a key").await;
+        }
+    }
+
+    /// The center's news for this caller.
+    pub(super) async fn on_queue_event(&mut self, event: QueueEvent) {
+        match event {
+            QueueEvent::Announce {
+                position,
+                estimated_wait,
+            } => {
+                if self.stage() == Some(&Stage::Queued) && self.is_silent() {
+                    let digit = self
+                        .handoff
+                        .as_ref()
+                        .map(|h| h.callback_digit)
+                        .unwrap_or('1');
+                    self.say(announcement(position, estimated_wait, digit))
+                        .await;
+                }
+            }
+            QueueEvent::Overflow(overflow) => {
+                self.trace(format!("queue: waited too long, overflow {overflow:?}"));
+                self.overflow(overflow).await;
+            }
+            QueueEvent::Offer {
+                agent,
+                agent_name,
+                target,
+                ring_timeout,
+            } => {
+                if self.stage() != Some(&Stage::Queued) {
+                    if let Some(center) = &self.services.center {
+                        center.no_answer(&self.id, &agent).await;
+                    }
+                    return;
+                }
+                self.trace(format!("ringing agent {agent} ({agent_name})"));
+                let request = LegRequest {
+                    agent: agent.clone(),
+                    target_uri: target.uri,
+                    destination: target.destination,
+                    from_uri: self.agent_leg_from_uri(),
+                    ring_timeout,
+                    headers: self.handoff_headers(),
+                    whisper: self.whisper_text(),
+                };
+                let leg = agent_leg::spawn(
+                    self.services.clone(),
+                    self.sip.clone(),
+                    request,
+                    self.internal.clone(),
+                );
+                if let Some(h) = &mut self.handoff {
+                    h.leg = Some(leg);
+                    h.stage = Stage::Ringing;
+                }
+            }
+        }
+    }
+
+    /// News from the agent's leg.
+    pub(super) async fn on_leg_update(&mut self, update: LegUpdate) {
+        let Some(agent) = self
+            .handoff
+            .as_ref()
+            .and_then(|h| h.leg.as_ref())
+            .map(|l| l.agent.clone())
+        else {
+            return;
+        };
+        match update {
+            LegUpdate::Answered => {
+                self.trace(format!("agent {agent} answered; whispering the summary"));
+                self.set_stage(Stage::Whisper);
+                if let Some(center) = &self.services.center {
+                    center.answered(&self.id, &agent).await;
+                }
+            }
+            LegUpdate::Bridged => {
+                self.trace(format!("bridged to agent {agent}"));
+                self.flush_turn().await;
+                self.set_stage(Stage::Bridged);
+            }
+            LegUpdate::Audio(pcm) => {
+                if let Some(h) = &mut self.handoff {
+                    h.recording.agent.extend_from_slice(&pcm);
+                    h.from_agent.push(&pcm);
+                    h.from_agent.trim_to(1600);
+                }
+            }
+            LegUpdate::NotAnswered(why) => {
+                if let Some(h) = &mut self.handoff {
+                    h.leg = None;
+                    if h.stage == Stage::Ringing {
+                        h.stage = Stage::Queued;
+                    }
+                }
+                self.trace(format!("agent {agent} did not answer ({why})"));
+                self.flush_turn().await;
+                if let Some(center) = &self.services.center {
+                    center.no_answer(&self.id, &agent).await;
+                }
+            }
+            LegUpdate::Ended(cause) => {
+                self.trace(format!("agent {agent} hung up ({cause})"));
+                if let Some(h) = &mut self.handoff {
+                    h.leg = None;
+                    h.stage = Stage::Over;
+                }
+                if let Some(center) = &self.services.center {
+                    center.hung_up(&self.id).await;
+                }
+                self.save_bridge_recording();
+                self.hanging_up = Some("agent-hangup".into());
+            }
+        }
+    }
+
+    /// The far end's answer to our REFER.
+    pub(super) async fn on_refer_answered(&mut self, status: u16) {
+        if self.stage() != Some(&Stage::Referring) {
+            return;
+        }
+        if (200..300).contains(&status) {
+            self.trace(format!("REFER accepted ({status})"));
+        } else {
+            self.refer_failed(format!("REFER refused ({status})")).await;
+        }
+    }
+
+    /// A NOTIFY about the referred call's progress.
+    pub(super) async fn on_refer_progress(&mut self, status: Option<u16>, terminated: bool) {
+        if self.stage() != Some(&Stage::Referring) {
+            return;
+        }
+        match status {
+            Some(s) if (200..300).contains(&s) => {
+                self.trace(format!("transfer target answered ({s}); leaving the call"));
+                self.set_stage(Stage::Over);
+                let reason = self.handoff_reason();
+                self.hanging_up = Some(format!("referred:{reason}"));
+            }
+            Some(s) if s >= 300 => {
+                self.refer_failed(format!("transfer target refused ({s})"))
+                    .await
+            }
+            _ if terminated => {
+                self.refer_failed("REFER ended without an answer".into())
+                    .await
+            }
+            _ => {}
+        }
+    }
+
+    /// The blind transfer did not happen: the caller stays, and goes to the queue's agents.
+    async fn refer_failed(&mut self, why: String) {
+        let queue = self
+            .handoff
+            .as_ref()
+            .map(|h| h.queue.clone())
+            .unwrap_or_default();
+        self.trace(format!("{why}; falling back to queue {queue}'s agents"));
+        self.join_queue(queue).await;
+    }
+
+    /// The caller's side ended: release the agent and the queue place.
+    pub(super) async fn end_handoff(&mut self) {
+        let Some(stage) = self.stage().cloned() else {
+            return;
+        };
+        self.end_leg();
+        if let Some(center) = &self.services.center {
+            center.hung_up(&self.id).await;
+        }
+        if matches!(stage, Stage::Bridged | Stage::Whisper) {
+            self.save_bridge_recording();
+        }
+        self.set_stage(Stage::Over);
+    }
+
+    fn end_leg(&mut self) {
+        if let Some(leg) = self.handoff.as_mut().and_then(|h| h.leg.take()) {
+            let _ = leg.commands.send(LegCommand::Hangup);
+        }
+    }
+
+    /// True while the bot has handed the call over (it no longer listens to the caller).
+    pub(super) fn handed_over(&self) -> bool {
+        self.handoff.is_some()
+    }
+
+    /// The caller's audio while handed over: to the agent when bridged, and to the recording.
+    pub(super) fn caller_audio(&mut self, samples: &[f32]) {
+        let Some(h) = &mut self.handoff else { return };
+        if h.stage != Stage::Bridged {
+            return;
+        }
+        let pcm = hotline_media::f32_to_pcm(samples);
+        h.recording.caller.extend_from_slice(&pcm);
+        if let Some(leg) = &h.leg {
+            let _ = leg.commands.send(LegCommand::Audio(pcm));
+        }
+    }
+
+    /// The frame for the caller when the bot is not speaking: the agent, or hold music.
+    pub(super) fn handoff_frame(&mut self) -> Option<Frame> {
+        let h = self.handoff.as_mut()?;
+        match h.stage {
+            Stage::Queued | Stage::Ringing | Stage::Whisper | Stage::Referring => {
+                Some(h.hold.next_frame())
+            }
+            Stage::Bridged => Some(h.from_agent.next_frame()),
+            Stage::Over => None,
+        }
+    }
+
+    fn save_bridge_recording(&mut self) {
+        let Some(h) = &mut self.handoff else { return };
+        let recording = std::mem::take(&mut h.recording);
+        if recording.caller.is_empty() && recording.agent.is_empty() {
+            return;
+        }
+        let dir = self.services.recordings_dir();
+        let path = dir.join(format!("{}-bridge.wav", self.id));
+        let written = std::fs::create_dir_all(&dir)
+            .map_err(|e| e.to_string())
+            .and_then(|_| write_stereo(&path, &recording.caller, &recording.agent));
+        match written {
+            Ok(()) => self.trace(format!(
+                "bridge recording {} (left: caller, right: agent)",
+                path.display()
+            )),
+            Err(e) => tracing::error!("call {}: cannot store the bridge recording: {e}", self.id),
+        }
+    }
+
+    fn agent_leg_from_uri(&self) -> String {
+        let number = if self.caller_key.is_empty() {
+            "hotline"
+        } else {
+            &self.caller_key
+        };
+        let host = self.services.config.rtp.address;
+        format!("sip:{number}@{host}")
+    }
+
+    fn handoff_headers(&self) -> Vec<(String, String)> {
+        let Some(ticket) = self.handoff.as_ref().and_then(|h| h.ticket.as_ref()) else {
+            return Vec::new();
+        };
+        vec![
+            (
+                "Call-Info".to_string(),
+                format!("<{}>;purpose=info", ticket.url),
+            ),
+            ("X-Hotline-Ticket".to_string(), ticket.id.clone()),
+            (
+                "X-Hotline-Summary".to_string(),
+                crate::store::summary_header(&ticket.context),
+            ),
+        ]
+    }
+
+    /// What the agent hears before the caller is put through.
+    fn whisper_text(&self) -> String {
+        let reason = self.handoff_reason();
+        let intent = self
+            .handoff
+            .as_ref()
+            .and_then(|h| h.ticket.as_ref())
+            .and_then(|t| {
+                t.context["intents"]
+                    .as_array()?
+                    .last()?
+                    .as_str()
+                    .map(str::to_string)
+            });
+        whisper_text(intent.as_deref(), &reason)
+    }
+}
+
+/// The position announcement.
+pub(super) fn announcement(
+    position: usize,
+    estimated_wait: Option<Duration>,
+    digit: char,
+) -> String {
+    let mut text = if position <= 1 {
+        "You are next in the queue.".to_string()
+    } else {
+        format!("You are number {position} in the queue.")
+    };
+    if let Some(wait) = estimated_wait {
+        let minutes = wait.as_secs().div_ceil(60);
+        match minutes {
+            0 | 1 => text.push_str(" The estimated wait is about one minute."),
+            m => text.push_str(&format!(" The estimated wait is about {m} minutes.")),
+        }
+    }
+    text.push_str(&format!(" To be called back instead, press {digit}."));
+    text
+}
+
+/// The whisper: the caller's topic and why they were handed over.
+pub(super) fn whisper_text(intent: Option<&str>, reason: &str) -> String {
+    let topic = intent
+        .map(|i| i.replace('_', " "))
+        .unwrap_or_else(|| "not recognised".to_string());
+    format!("New caller. Topic: {topic}. Reason: {reason}.")
+}
+
+fn write_stereo(path: &std::path::Path, left: &[i16], right: &[i16]) -> Result<(), String> {
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: 8000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut writer = hound::WavWriter::create(path, spec).map_err(|e| e.to_string())?;
+    for i in 0..left.len().max(right.len()) {
+        for side in [left, right] {
+            writer
+                .write_sample(side.get(i).copied().unwrap_or(0))
+                .map_err(|e| e.to_string())?;
+        }
+    }
+    writer.finalize().map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn announcements_name_position_wait_and_the_callback_key() {
+        assert_eq!(
+            announcement(3, Some(Duration::from_secs(150)), '1'),
+            "You are number 3 in the queue. The estimated wait is about 3 minutes. To be called back instead, press 1."
+        );
+        assert_eq!(
+            announcement(1, Some(Duration::from_secs(20)), '9'),
+            "You are next in the queue. The estimated wait is about one minute. To be called back instead, press 9."
+        );
+        assert_eq!(
+            announcement(2, None, '1'),
+            "You are number 2 in the queue. To be called back instead, press 1."
+        );
+    }
+
+    #[test]
+    fn the_whisper_names_topic_and_reason() {
+        assert_eq!(
+            whisper_text(Some("order_tracking"), "anger"),
+            "New caller. Topic: order tracking. Reason: anger."
+        );
+        assert_eq!(
+            whisper_text(None, "caller asked for a person"),
+            "New caller. Topic: not recognised. Reason: caller asked for a person."
+        );
+    }
+}
