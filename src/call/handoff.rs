@@ -67,6 +67,8 @@ impl CallTask {
                 .transfer_unavailable(&reason, &format!("queue {queue:?} is not defined"))
                 .await;
         };
+        // Everything said so far goes into the ticket.
+        self.flush_turn().await;
         let ticket = match self
             .services
             .store

@@ -29,6 +29,8 @@ impl Playout {
     /// Drops everything not yet sent (barge-in, hang-up).
     pub fn clear(&mut self) {
         self.queue.clear();
+        // What plays next starts a new talkspurt (marker bit, first-audio timing).
+        self.talking = false;
     }
 
     /// Drops the oldest samples beyond `max`: relayed audio must not lag behind.
@@ -107,5 +109,36 @@ mod tests {
         p.clear();
         assert!(p.is_empty());
         assert_eq!(p.next_frame(), Frame::Silence);
+    }
+
+    #[test]
+    fn speech_after_a_barge_in_starts_a_new_talkspurt() {
+        let mut p = Playout::default();
+        p.push(&[1; 1000]);
+        let _ = p.next_frame();
+        p.clear();
+        p.push(&[2; 160]);
+        assert!(matches!(
+            p.next_frame(),
+            Frame::Speech {
+                talkspurt_start: true,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn trimming_keeps_the_newest_audio() {
+        let mut p = Playout::default();
+        p.push(&[1; 300]);
+        p.push(&[2; 160]);
+        p.trim_to(160);
+        assert_eq!(
+            p.next_frame(),
+            Frame::Speech {
+                pcm: vec![2; 160],
+                talkspurt_start: true
+            }
+        );
     }
 }

@@ -50,8 +50,8 @@ use std::time::{Duration, Instant};
 
 use super::{run_ok, TempDir};
 
-/// Registration accepted (also logged at each refresh).
-pub const LOG_REGISTERED: &str = "200 OK () [1 binding]";
+/// Registration accepted (also logged at each refresh): `200 OK (SERVER) [1 binding]`.
+pub const LOG_REGISTERED: &str = "200 OK (";
 /// Registration refused: `reg: AOR: CODE REASON ()`.
 pub const LOG_REG_FAILED: &str = "reg: ";
 /// An incoming call auto-answered (`answermode=auto`).
