@@ -14,7 +14,9 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use support::audio::{timeline_wav, Segment};
-use support::baresip::{enter_private_network, Baresip, LOG_ANSWERING, LOG_REGISTERED};
+use support::baresip::{
+    enter_private_network, Baresip, LOG_ANSWERING, LOG_REGISTERED, LOG_TERMINATED,
+};
 use support::{free_udp_port, run, workspace_root, Server, ServerOptions, TempDir};
 
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -120,6 +122,18 @@ fn call_hotline(
     )
 }
 
+/// Waits until the phone's call has ended (it stays running until its own timeout otherwise).
+fn hung_up(phone: &Baresip, timeout: Duration) {
+    assert!(
+        phone.wait_for_log(LOG_TERMINATED, timeout),
+        "{}'s call did not end:\n{}",
+        phone.name,
+        phone.log_text()
+    );
+    // sndfile closes its recordings as the call is torn down.
+    std::thread::sleep(Duration::from_millis(500));
+}
+
 /// `GET path` on the admin API: (status, body).
 fn http_get(admin: SocketAddr, path: &str) -> (u16, String) {
     support::http::http_request(admin, "GET", path, None)
@@ -170,8 +184,8 @@ fn a_caller_asking_for_a_person_is_bridged_to_the_longest_idle_agent_both_ways()
             secs(12),
         ],
     );
-    let mut caller = call_hotline(&dir, &server, "caller", &caller_wav, 31_400);
-    caller.wait_exit(Duration::from_secs(110));
+    let caller = call_hotline(&dir, &server, "caller", &caller_wav, 31_400);
+    hung_up(&caller, Duration::from_secs(110));
     let record = finished_newest(&server);
 
     assert!(
@@ -196,7 +210,7 @@ fn a_caller_asking_for_a_person_is_bridged_to_the_longest_idle_agent_both_ways()
     );
     // The caller hung up: the agent's call ended too.
     assert!(
-        alice.wait_for_log(support::baresip::LOG_TERMINATED, Duration::from_secs(10)),
+        alice.wait_for_log(LOG_TERMINATED, Duration::from_secs(10)),
         "the agent's leg did not end with the caller's:\n{}",
         alice.log_text()
     );
@@ -270,8 +284,8 @@ fn an_agent_who_does_not_answer_is_skipped_and_the_next_one_takes_the_call() {
         "caller",
         &[secs(10), say("I want to talk to a person."), secs(30)],
     );
-    let mut caller = call_hotline(&dir, &server, "caller", &caller_wav, 31_400);
-    caller.wait_exit(Duration::from_secs(90));
+    let caller = call_hotline(&dir, &server, "caller", &caller_wav, 31_400);
+    hung_up(&caller, Duration::from_secs(90));
     let record = finished_newest(&server);
     assert!(
         record.text.contains("agent agent1 did not answer"),
@@ -315,11 +329,11 @@ fn a_second_caller_hears_its_place_and_is_put_through_when_the_first_call_ends()
         "second",
         &[secs(10), say("I want to talk to a person."), secs(60)],
     );
-    let mut first = call_hotline(&dir, &server, "first", &first_wav, 31_400);
+    let first = call_hotline(&dir, &server, "first", &first_wav, 31_400);
     std::thread::sleep(Duration::from_secs(6));
-    let mut second = call_hotline(&dir, &server, "second", &second_wav, 31_600);
-    first.wait_exit(Duration::from_secs(90));
-    second.wait_exit(Duration::from_secs(120));
+    let second = call_hotline(&dir, &server, "second", &second_wav, 31_600);
+    hung_up(&first, Duration::from_secs(90));
+    hung_up(&second, Duration::from_secs(120));
 
     let list = server.calls_list();
     let ids: Vec<String> = list
@@ -369,15 +383,16 @@ fn a_caller_who_hangs_up_while_waiting_is_abandoned_and_counted() {
     let paused = hotline_agents(&server, &["pause", "agent1", "--reason", "lunch"]);
     assert!(paused.contains("paused"), "{paused}");
     let list = hotline_agents(&server, &["list"]);
-    assert!(list.contains("paused") && list.contains("lunch"), "{list}");
+    let line = agent_line(&list, "agent1");
+    assert!(line.contains("paused") && line.contains("lunch"), "{list}");
 
     let caller_wav = timeline_wav(
         dir.path(),
         "caller",
         &[secs(10), say("I want to talk to a person."), secs(14)],
     );
-    let mut caller = call_hotline(&dir, &server, "caller", &caller_wav, 31_400);
-    caller.wait_exit(Duration::from_secs(60));
+    let caller = call_hotline(&dir, &server, "caller", &caller_wav, 31_400);
+    hung_up(&caller, Duration::from_secs(60));
     let record = finished_newest(&server);
     assert!(record.text.contains("queued in support"), "{}", record.text);
     assert!(!record.text.contains("bridged"), "{}", record.text);
@@ -415,13 +430,13 @@ fn an_expired_registration_logs_the_agent_out() {
     );
     assert!(alice.wait_for_log(LOG_REGISTERED, Duration::from_secs(15)));
     let list = hotline_agents(&server, &["list"]);
-    assert!(list.contains("available"), "{list}");
+    assert!(agent_line(&list, "agent1").contains("available"), "{list}");
     // The phone dies without un-registering; its 3 s binding runs out.
     alice.kill();
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let list = hotline_agents(&server, &["list"]);
-        if list.contains("logged_out") {
+        if agent_line(&list, "agent1").contains("logged_out") {
             break;
         }
         assert!(
@@ -431,7 +446,11 @@ fn an_expired_registration_logs_the_agent_out() {
         );
         std::thread::sleep(Duration::from_millis(500));
     }
-    assert!(server.log_text().contains("registration expired"));
+    assert!(
+        log_shows(&server, "agent1 logged out: registration expired"),
+        "{}",
+        server.log_text()
+    );
 }
 
 #[test]
@@ -457,7 +476,26 @@ fn a_phone_with_the_wrong_password_is_refused() {
         phone.log_text()
     );
     let list = hotline_agents(&server, &["list"]);
-    assert!(!list.contains("available"), "{list}");
+    assert!(!agent_line(&list, "agent1").contains("available"), "{list}");
+}
+
+/// The line of `hotline agents list` about one agent.
+fn agent_line<'a>(list: &'a str, agent: &str) -> &'a str {
+    list.lines()
+        .find(|l| l.split_whitespace().next() == Some(agent))
+        .unwrap_or_else(|| panic!("{agent} is not listed:\n{list}"))
+}
+
+/// Whether the server log shows `needle` within a few seconds (it is written after the reply).
+fn log_shows(server: &Server, needle: &str) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        if server.log_text().contains(needle) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
 }
 
 /// `hotline agents ARGS --admin URL` against the test server; its stdout (panics on failure).
@@ -565,12 +603,15 @@ fn wrong_passwords_get_403_and_repeated_failures_from_one_address_are_throttled(
     );
     assert!(reply.starts_with("SIP/2.0 403"), "{reply}");
     assert!(
-        server.log_text().contains("too many failures"),
+        log_shows(&server, "too many failures"),
         "{}",
         server.log_text()
     );
     let agents = hotline_agents(&server, &["list"]);
-    assert!(!agents.contains("available"), "{agents}");
+    assert!(
+        !agent_line(&agents, "agent1").contains("available"),
+        "{agents}"
+    );
 
     // Another address with the right password gets in.
     let other = std::net::UdpSocket::bind("127.0.0.2:0").unwrap();
@@ -592,5 +633,54 @@ fn wrong_passwords_get_403_and_repeated_failures_from_one_address_are_throttled(
     );
     assert!(reply.starts_with("SIP/2.0 200"), "{reply}");
     let agents = hotline_agents(&server, &["list"]);
-    assert!(agents.contains("available"), "{agents}");
+    assert!(
+        agent_line(&agents, "agent1").contains("available"),
+        "{agents}"
+    );
+}
+
+#[test]
+fn an_external_agent_gets_the_ticket_in_call_info_and_its_hangup_ends_the_call() {
+    let _guard = support::serial(&SERIAL);
+    enter_private_network();
+    let dir = TempDir::new("handoff-desk");
+    let desk_port = free_udp_port();
+    let mut options = ServerOptions::new(20_000);
+    options.agents_yaml = Some(format!(
+        "agents:\n  - id: desk\n    name: Front desk\n    uri: sip:desk@127.0.0.1:{desk_port}\n    skills: [support]\n"
+    ));
+    options.queues_yaml = Some(queues("10s", "1s"));
+    let server = Server::start(&dir, &options);
+
+    let caller_wav = timeline_wav(
+        dir.path(),
+        "caller",
+        &[secs(10), say("I want to talk to a person."), secs(50)],
+    );
+    std::thread::scope(|scope| {
+        let desk = scope.spawn(|| {
+            let mut call =
+                support::sipp::SippCall::new("agent_desk_uas.xml", server.sip, "e2e-desk");
+            call.sip_port = Some(desk_port);
+            call.timeout = Duration::from_secs(90);
+            call.run(&dir)
+        });
+        let caller = call_hotline(&dir, &server, "caller", &caller_wav, 31_400);
+        hung_up(&caller, Duration::from_secs(90));
+        desk.join().expect("SIPp thread").assert_success(
+            "the desk phone got Call-Info and X-Hotline-Summary, answered, hung up",
+        );
+    });
+    let record = finished_newest(&server);
+    assert!(
+        record.text.contains("bridged to agent desk"),
+        "{}",
+        record.text
+    );
+    assert_eq!(
+        record.cause.as_deref(),
+        Some("agent-hangup"),
+        "{}",
+        record.text
+    );
 }

@@ -75,7 +75,10 @@ pub fn spawn(
         let id = request.agent.clone();
         if let Err(e) = run(services, sip, request, commands, updates.clone()).await {
             tracing::error!("agent leg to {id}: {e}");
-            let _ = updates.send(Internal::Leg(LegUpdate::NotAnswered(format!("error: {e}"))));
+            let _ = updates.send(Internal::Leg {
+                agent: id,
+                update: LegUpdate::NotAnswered(format!("error: {e}")),
+            });
         }
     });
     LegHandle {
@@ -91,8 +94,11 @@ async fn run(
     mut commands: mpsc::UnboundedReceiver<LegCommand>,
     updates: mpsc::UnboundedSender<Internal>,
 ) -> Result<(), crate::error::HotlineError> {
-    let send = |u: LegUpdate| {
-        let _ = updates.send(Internal::Leg(u));
+    let send = |update: LegUpdate| {
+        let _ = updates.send(Internal::Leg {
+            agent: request.agent.clone(),
+            update,
+        });
     };
     let config = &services.config;
     let socket = services.bind_rtp()?;

@@ -291,11 +291,17 @@ impl CallTask {
                 target,
                 ring_timeout,
             } => {
-                if self.stage() != Some(&Stage::Queued) {
-                    if let Some(center) = &self.services.center {
-                        center.no_answer(&self.id, &agent).await;
+                match self.stage() {
+                    Some(Stage::Queued) => {}
+                    // The distributor moved on from the agent being rung (their phone's
+                    // registration was lost): that leg is stale.
+                    Some(Stage::Ringing) => self.end_leg(),
+                    _ => {
+                        if let Some(center) = &self.services.center {
+                            center.no_answer(&self.id, &agent).await;
+                        }
+                        return;
                     }
-                    return;
                 }
                 self.trace(format!("ringing agent {agent} ({agent_name})"));
                 let request = LegRequest {
@@ -322,15 +328,13 @@ impl CallTask {
     }
 
     /// News from the agent's leg.
-    pub(super) async fn on_leg_update(&mut self, update: LegUpdate) {
-        let Some(agent) = self
-            .handoff
-            .as_ref()
-            .and_then(|h| h.leg.as_ref())
-            .map(|l| l.agent.clone())
-        else {
+    pub(super) async fn on_leg_update(&mut self, agent: &str, update: LegUpdate) {
+        let current = self.handoff.as_ref().and_then(|h| h.leg.as_ref());
+        if current.is_none_or(|leg| leg.agent != agent) {
+            // A leg this call already gave up on (its agent was logged out while ringing).
             return;
-        };
+        }
+        let agent = agent.to_string();
         match update {
             LegUpdate::Answered => {
                 self.trace(format!("agent {agent} answered; whispering the summary"));

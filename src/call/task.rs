@@ -33,8 +33,11 @@ pub(super) enum Internal {
     },
     /// The contact center's news for a queued caller.
     Queue(crate::center::QueueEvent),
-    /// News from the agent's leg of a transfer.
-    Leg(super::agent_leg::LegUpdate),
+    /// News from the leg ringing or bridged to this agent.
+    Leg {
+        agent: String,
+        update: super::agent_leg::LegUpdate,
+    },
 }
 
 /// The end of a turn as the endpointer saw it.

@@ -27,6 +27,8 @@ pub struct SippCall {
     pub timeout: Duration,
     /// More command-line arguments.
     pub extra_args: Vec<String>,
+    /// SIPp's own SIP port, when the test must know it in advance (a UAS others call).
+    pub sip_port: Option<u16>,
 }
 
 impl SippCall {
@@ -37,6 +39,7 @@ impl SippCall {
             label: label.to_string(),
             timeout: Duration::from_secs(60),
             extra_args: Vec::new(),
+            sip_port: None,
         }
     }
 
@@ -48,7 +51,7 @@ impl SippCall {
     /// Runs SIPp with `dir` as its working directory (scenario media files are relative to it,
     /// and SIPp's own files land there) and waits for it to exit.
     pub fn run(&self, dir: &TempDir) -> SippOutcome {
-        let sip_port = free_udp_port();
+        let sip_port = self.sip_port.unwrap_or_else(free_udp_port);
         let media_port = free_udp_ports(4);
         let errors = dir.join(&format!("{}_errors.log", self.label));
         let messages = dir.join(&format!("{}_messages.log", self.label));
