@@ -97,6 +97,7 @@ struct RawAgents {
     file: Option<String>,
     queues: Option<String>,
     min_registration: Option<String>,
+    trunk: Option<String>,
 }
 
 /// Which Whisper weights to run.
@@ -175,6 +176,8 @@ pub struct AgentsConfig {
     pub queues: PathBuf,
     /// Shortest registration a phone may ask for (shorter asks get 423 Interval Too Brief).
     pub min_registration: Duration,
+    /// Where INVITEs to external agents whose URI names a host (not an IP) are sent.
+    pub trunk: Option<SocketAddr>,
 }
 
 /// The validated configuration the server runs on.
@@ -277,6 +280,7 @@ fn overlay(d: RawConfig, u: RawConfig) -> RawConfig {
             file: take!(u.agents.file, d.agents.file),
             queues: take!(u.agents.queues, d.agents.queues),
             min_registration: take!(u.agents.min_registration, d.agents.min_registration),
+            trunk: take!(u.agents.trunk, d.agents.trunk),
         },
     }
 }
@@ -359,6 +363,16 @@ fn validate(raw: RawConfig, file: &str) -> Result<Config, HotlineError> {
             n => Ok(n),
         }
     };
+    let trunk = match non_empty(raw.agents.trunk) {
+        Some(text) => Some(text.parse::<SocketAddr>().map_err(|_| {
+            bad(
+                file,
+                "agents.trunk",
+                "expected the trunk's address like 192.0.2.40:5060, or empty",
+            )
+        })?),
+        None => None,
+    };
     let admin_listen: SocketAddr = required(raw.admin.listen, file, "admin.listen")?
         .parse()
         .map_err(|_| {
@@ -410,6 +424,7 @@ fn validate(raw: RawConfig, file: &str) -> Result<Config, HotlineError> {
                 file,
                 "agents.min_registration",
             )?,
+            trunk,
         },
         sip: SipConfig {
             listen,

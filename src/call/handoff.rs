@@ -15,6 +15,9 @@ use crate::center::QueueEvent;
 use crate::server::SipCommand;
 use crate::store::unix_ms;
 
+/// How long an accepted REFER may go without a final NOTIFY before the caller is taken back.
+const REFER_NOTIFY_WAIT: Duration = Duration::from_secs(32);
+
 /// How long a voicemail left on overflow may be.
 const OVERFLOW_VOICEMAIL: Duration = Duration::from_secs(120);
 
@@ -390,6 +393,11 @@ impl CallTask {
         }
         if (200..300).contains(&status) {
             self.trace(format!("REFER accepted ({status})"));
+            let internal = self.internal.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(REFER_NOTIFY_WAIT).await;
+                let _ = internal.send(super::task::Internal::ReferSilent);
+            });
         } else {
             self.refer_failed(format!("REFER refused ({status})")).await;
         }
@@ -416,6 +424,17 @@ impl CallTask {
                     .await
             }
             _ => {}
+        }
+    }
+
+    /// The far end accepted the REFER but never said how the transfer went.
+    pub(super) async fn on_refer_silent(&mut self) {
+        if self.stage() == Some(&Stage::Referring) {
+            self.refer_failed(format!(
+                "no final NOTIFY within {} s of the REFER's acceptance",
+                REFER_NOTIFY_WAIT.as_secs()
+            ))
+            .await;
         }
     }
 

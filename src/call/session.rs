@@ -252,6 +252,7 @@ async fn answer_and_talk(
                 Internal::Asr { pause, result } => task.on_asr(pause, result).await,
                 Internal::Http { input, took } => task.on_http_answer(input, took).await,
                 Internal::Queue(event) => task.on_queue_event(event).await,
+                Internal::ReferSilent => task.on_refer_silent().await,
                 Internal::Leg { agent, update } => task.on_leg_update(&agent, update).await,
             },
             Some(chunk) = next_chunk(&mut task.speech) => task.on_tts(chunk),

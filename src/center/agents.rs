@@ -195,9 +195,12 @@ fn to_json(inner: &Inner, a: AgentView, now: Instant) -> AgentJson {
     }
 }
 
-/// Where an offered agent is reached: their phone's registration, or their external URI when
-/// its host is an IP address.
-pub(super) fn target_of(inner: &Inner, agent: &str) -> Option<super::AgentTarget> {
+/// Where an offered agent is reached: their phone's registration, or their external URI.
+pub(super) fn target_of(
+    inner: &Inner,
+    agent: &str,
+    trunk: Option<SocketAddr>,
+) -> Option<super::AgentTarget> {
     if let Some(phone) = inner.phones.get(agent) {
         return Some(super::AgentTarget {
             uri: phone.contact.clone(),
@@ -205,11 +208,45 @@ pub(super) fn target_of(inner: &Inner, agent: &str) -> Option<super::AgentTarget
         });
     }
     let uri = inner.specs.get(agent)?.uri.clone()?;
-    let parsed = hotline_sip::Uri::parse(&uri).ok()?;
-    let host = parsed.host.trim_start_matches('[').trim_end_matches(']');
-    let ip: std::net::IpAddr = host.parse().ok()?;
     Some(super::AgentTarget {
-        destination: SocketAddr::new(ip, parsed.port.unwrap_or(5060)),
+        destination: external_destination(&uri, trunk)?,
         uri,
     })
+}
+
+/// An external agent's URI is sent to its own host when that is an IP address, else to the
+/// trunk (no DNS here).
+fn external_destination(uri: &str, trunk: Option<SocketAddr>) -> Option<SocketAddr> {
+    let parsed = hotline_sip::Uri::parse(uri).ok()?;
+    let host = parsed.host.trim_start_matches('[').trim_end_matches(']');
+    match host.parse::<std::net::IpAddr>() {
+        Ok(ip) => Some(SocketAddr::new(ip, parsed.port.unwrap_or(5060))),
+        Err(_) => trunk,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::external_destination;
+
+    #[test]
+    fn external_agents_go_to_their_ip_or_else_the_trunk() {
+        let trunk = Some("192.0.2.40:5060".parse().unwrap());
+        assert_eq!(
+            external_destination("sip:desk@192.0.2.30:5080", trunk),
+            Some("192.0.2.30:5080".parse().unwrap())
+        );
+        assert_eq!(
+            external_destination("sip:desk@[2001:db8::1]", None),
+            Some("[2001:db8::1]:5060".parse().unwrap())
+        );
+        assert_eq!(
+            external_destination("sip:+15551234@carrier.example.com", trunk),
+            trunk
+        );
+        assert_eq!(
+            external_destination("sip:+15551234@carrier.example.com", None),
+            None
+        );
+    }
 }

@@ -70,15 +70,17 @@ pub struct Center {
     wake: Notify,
     store: Store,
     realm: String,
+    /// Where INVITEs to external agents with a host name go.
+    trunk: Option<SocketAddr>,
 }
 
 impl Center {
     /// The center from the agents and queues files; a missing file means none of that kind.
     pub fn load(
-        agents_file: &std::path::Path,
-        queues_file: &std::path::Path,
+        config: &crate::config::AgentsConfig,
         store: Store,
     ) -> Result<Center, crate::error::HotlineError> {
+        let (agents_file, queues_file) = (&config.file, &config.queues);
         let read = |path: &std::path::Path| -> Result<Option<String>, crate::error::HotlineError> {
             match std::fs::read_to_string(path) {
                 Ok(text) => Ok(Some(text)),
@@ -108,7 +110,9 @@ impl Center {
             agents.agents.len(),
             queues.len()
         );
-        Ok(Center::new(agents.realm, agents.agents, queues, store))
+        let mut center = Center::new(agents.realm, agents.agents, queues, store);
+        center.trunk = config.trunk;
+        Ok(center)
     }
 
     pub fn new(
@@ -128,6 +132,7 @@ impl Center {
             wake: Notify::new(),
             store,
             realm,
+            trunk: None,
         }
     }
 
@@ -361,7 +366,7 @@ impl Center {
                     let waiting = inner.callers.get(&call);
                     let sender = waiting.map(|w| w.events.clone());
                     let queue = waiting.and_then(|w| inner.dist.queue(&w.queue));
-                    let target = self::agents::target_of(&inner, &agent);
+                    let target = self::agents::target_of(&inner, &agent, self.trunk);
                     let name = inner
                         .specs
                         .get(&agent)

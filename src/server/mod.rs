@@ -383,11 +383,7 @@ pub async fn run(
         config.webhook.clone(),
         shutdown.clone(),
     ));
-    let center = Arc::new(crate::center::Center::load(
-        &config.agents.file,
-        &config.agents.queues,
-        store.clone(),
-    )?);
+    let center = Arc::new(crate::center::Center::load(&config.agents, store.clone())?);
     tokio::spawn(Arc::clone(&center).run(shutdown.clone()));
     let mut admin_state = crate::admin::AdminState::new(store.clone(), Arc::new(config.clone()));
     admin_state.service_levels = Arc::new(center.service_levels());
