@@ -319,6 +319,8 @@ pub async fn run(
     if closed > 0 {
         tracing::warn!("closed {closed} call record(s) left open by an earlier crash");
     }
+    // Agents and queues before the slow model loads: a broken file is reported at once.
+    let center = Arc::new(crate::center::Center::load(&config.agents, store.clone())?);
     tracing::info!("loading Whisper {}", models.whisper.display());
     let asr = AsrPool::start(
         &models.whisper,
@@ -383,7 +385,6 @@ pub async fn run(
         config.webhook.clone(),
         shutdown.clone(),
     ));
-    let center = Arc::new(crate::center::Center::load(&config.agents, store.clone())?);
     tokio::spawn(Arc::clone(&center).run(shutdown.clone()));
     let mut admin_state = crate::admin::AdminState::new(store.clone(), Arc::new(config.clone()));
     admin_state.service_levels = Arc::new(center.service_levels());
