@@ -1,6 +1,6 @@
 //! What the RFC 4475 test accepts for each corpus message: its reading of `MANIFEST.tsv`'s last
 //! column and of the RFC section each row cites, for a user agent server that answers calls and
-//! is no registrar, proxy or MESSAGE endpoint. Included by `tests/e2e_rfc4475.rs` only.
+//! registers its agents' phones (Digest), and is no proxy or MESSAGE endpoint. Included by `tests/e2e_rfc4475.rs` only.
 
 use super::support::sip_text::Response;
 
@@ -80,14 +80,16 @@ impl Expectation {
 }
 
 /// This test's reading of each manifest row (and the RFC 4475 section it points to) for a user
-/// agent server that answers calls and is not a registrar, proxy or MESSAGE endpoint.
+/// agent server that answers calls and registers agents' phones, and is no proxy or MESSAGE
+/// endpoint.
 pub fn expectation(file: &str) -> Option<Expectation> {
     use Reply::{Provisional, Status, Success};
     // An INVITE processed normally: ringing or answered.
     const INVITE_OK: [Reply; 2] = [Provisional, Success];
-    // REGISTER processed normally by a UAS that is no registrar: 405 (RFC 3261 8.2.1, method
-    // inspection comes before header inspection) or 501; a registrar would say 2xx.
-    const REGISTER_OK: [Reply; 3] = [Success, Status(405), Status(501)];
+    // REGISTER processed normally: Hotline is a registrar for its agents' phones and challenges
+    // every REGISTER without valid Digest credentials (401, RFC 3261 22.1); a UAS that is no
+    // registrar says 405 (8.2.1: method inspection before header inspection) or 501.
+    const REGISTER_OK: [Reply; 4] = [Success, Status(401), Status(405), Status(501)];
     // An unknown method: 501 or 405, with Allow.
     const UNKNOWN_METHOD: [Reply; 2] = [Status(501), Status(405)];
     let bad_request = || Expectation::any_of(&[Status(400)]);

@@ -23,6 +23,13 @@ pub(crate) struct Credentials {
 /// Parses `Digest name=value, ...` (quoted or token values, any order, LWS around separators).
 /// `None` when the scheme is not Digest, the syntax is broken, a parameter repeats, or one of
 /// username, realm, nonce, uri and response is missing. Unknown parameters are ignored.
+/// Whether an Authorization value uses the Digest scheme (case-insensitive).
+pub(crate) fn is_digest(value: &str) -> bool {
+    let s = value.trim_matches(is_ws);
+    let scheme = s.split(is_ws).next().unwrap_or("");
+    scheme.eq_ignore_ascii_case("Digest")
+}
+
 pub(crate) fn parse_authorization(value: &str) -> Option<Credentials> {
     let s = value.trim_matches(is_ws);
     let scheme_len = s.find(is_ws)?;

@@ -208,7 +208,12 @@ impl Registrar {
             .ok()
             .and_then(|t| t.uri.user.clone())
             .unwrap_or_default();
-        let credentials = h.get("Authorization").map(digest::parse_authorization);
+        // Credentials in a scheme we do not speak are no credentials: challenge for Digest
+        // (RFC 3261 22.1; RFC 4475 regaut01 expects a 401 challenge from a registrar).
+        let credentials = h
+            .get("Authorization")
+            .filter(|value| digest::is_digest(value))
+            .map(digest::parse_authorization);
         let claimed = match &credentials {
             Some(Some(c)) => c.username.clone(),
             _ => to_user.clone(),

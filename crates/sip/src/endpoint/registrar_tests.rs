@@ -230,6 +230,13 @@ fn wrong_password_unknown_user_and_foreign_to_are_forbidden() {
         "Authorization: Digest username=\"agent1\r\n",
     );
     assert_eq!(r.status, 400);
+    // Credentials in a scheme we do not speak: challenged for Digest (RFC 4475 regaut01).
+    let r = reg.send(
+        AGENT,
+        "agent1",
+        "Authorization: NoOneKnowsThisScheme opaque-data=here\r\n",
+    );
+    assert_eq!(r.status, 401);
 }
 
 #[test]
