@@ -408,6 +408,13 @@ fn a_caller_who_hangs_up_while_waiting_is_abandoned_and_counted() {
         metrics.contains("hotline_agent_state{agent=\"agent1\",state=\"paused\"} 1"),
         "{metrics}"
     );
+    // The pause is in the agent's stored history, newest first.
+    let (status, history) = http_get(server.admin, "/api/agents/agent1/history");
+    assert_eq!(status, 200);
+    assert!(
+        history.starts_with("[{\"agent\":\"agent1\",\"state\":\"paused\",\"reason\":\"lunch\""),
+        "{history}"
+    );
 }
 
 #[test]

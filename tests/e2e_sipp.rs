@@ -374,3 +374,41 @@ fn a_refused_blind_transfer_keeps_the_caller_and_falls_back_to_the_queue() {
         record.text
     );
 }
+
+#[test]
+fn a_waiting_caller_who_presses_1_gets_a_stored_callback_and_a_goodbye() {
+    let _serial = serial(&SERIAL);
+    let dir = TempDir::new("sipp-callback");
+    let mut options = ServerOptions::new(32_000);
+    // One agent, logged in but paused: callers wait instead of overflowing.
+    options.agents_yaml = Some(
+        "agents:\n  - id: desk\n    name: Front desk\n    uri: sip:desk@127.0.0.1:5999\n    skills: [support]\n"
+            .to_string(),
+    );
+    options.queues_yaml =
+        Some("queues:\n  support:\n    skills: [support]\n    callback_digit: \"1\"\n".to_string());
+    // SIPp sends no audio: keep the call up past the default RTP timeout.
+    options.rtp_timeout = Some("90s".into());
+    let server = Server::start(&dir, &options);
+    let paused = support::run(
+        std::process::Command::new(env!("CARGO_BIN_EXE_hotline"))
+            .current_dir(support::workspace_root())
+            .args(["agents", "pause", "desk", "--reason", "meeting", "--admin"])
+            .arg(format!("http://{}", server.admin)),
+    );
+    assert!(paused.status.success(), "{paused:?}");
+
+    let mut call = SippCall::new("caller_callback.xml", server.sip, "e2e-callback");
+    call.timeout = Duration::from_secs(90);
+    call.run(&dir)
+        .assert_success("0 for a person, 1 for a callback, then Hotline's BYE");
+    let record = server.wait_for_finished_call(&call.call_id(), RECORD_WAIT);
+    println!("{}", record.text);
+    assert!(record.text.contains("queued in support"), "{}", record.text);
+    assert!(record.text.contains("callback"), "{}", record.text);
+    assert_eq!(record.cause.as_deref(), Some("callback"), "{}", record.text);
+    let (status, jobs) = support::http::http_request(server.admin, "GET", "/api/callbacks", None);
+    assert_eq!(status, 200);
+    assert!(jobs.contains("\"number\":\"sipp\""), "{jobs}");
+    assert!(jobs.contains("\"status\":\"pending\""), "{jobs}");
+}

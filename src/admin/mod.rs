@@ -61,6 +61,8 @@ pub fn router(state: AdminState) -> Router {
         .route("/api/calls/{id}", get(call))
         .route("/api/tickets/{id}", get(ticket))
         .route("/api/queues", get(queues))
+        .route("/api/callbacks", get(callbacks))
+        .route("/api/agents/{id}/history", get(agent_history))
         .route("/metrics", get(metrics))
         .with_state(state)
 }
@@ -121,6 +123,21 @@ async fn ticket(
         Some(ticket) => Ok(Json(json!(ticket))),
         None => Err(ApiError::not_found(format!("no ticket {id}"))),
     }
+}
+
+/// Callers waiting to be called back (pending jobs), oldest first.
+async fn callbacks(
+    State(s): State<AdminState>,
+) -> Result<Json<Vec<crate::store::CallbackRecord>>, ApiError> {
+    Ok(Json(s.store.pending_callbacks().await?))
+}
+
+/// An agent's last 100 state changes, newest first.
+async fn agent_history(
+    State(s): State<AdminState>,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<crate::store::AgentEvent>>, ApiError> {
+    Ok(Json(s.store.agent_history(&id, 100).await?))
 }
 
 /// A queue's figures as JSON (durations in seconds).

@@ -4,25 +4,15 @@
 //! inserted as soon as the bot has answered it. At start-up, calls a crash left open are closed with
 //! the cause `server-restart`, so `hotline calls list` never shows a call as live forever.
 
-// The handoff records are written by the call side and the queue/agent logic (hotline-acd) and
-// read by the admin API; until all of those are wired in, parts are only used by tests.
-#[allow(dead_code, unused_imports)]
 mod handoff;
-#[allow(dead_code)]
 mod metrics;
-#[allow(dead_code)]
 mod outbox;
-#[allow(dead_code)]
 mod queues;
 
-#[allow(unused_imports)]
-pub use handoff::{summary_header, HandoffTicket, StoredTicket};
-#[allow(unused_imports)]
+pub use handoff::{summary_header, HandoffTicket};
 pub use metrics::{AgentMetrics, QueueMetrics};
-#[allow(unused_imports)]
 pub use outbox::OutboxRow;
-#[allow(unused_imports)]
-pub use queues::{valid_queue_outcome, AgentEvent, CallbackRecord};
+pub use queues::{AgentEvent, CallbackRecord};
 
 use std::path::Path;
 use std::str::FromStr;

@@ -247,7 +247,9 @@ impl Store {
             .collect()
     }
 
-    /// Moves a callback request to `placed` or `done`.
+    /// Moves a callback request to `placed` or `done` (for the campaign engine that will place
+    /// them).
+    #[cfg(test)]
     pub async fn callback_status(&self, id: i64, status: &str) -> Result<(), HotlineError> {
         if !matches!(status, "pending" | "placed" | "done") {
             return Err(HotlineError::BadValue {
