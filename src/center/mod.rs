@@ -190,7 +190,6 @@ impl Center {
             }
             outcome
         };
-        self.wake.notify_one();
         let now = unix_ms();
         self.log(self.store.queue_entered(call, queue, priority, now).await);
         if let Enqueued::Overflow(overflow) = &outcome {
@@ -200,6 +199,8 @@ impl Center {
                     .await,
             );
         }
+        // Only now may the clock offer this caller: the offer's row needs the queue row.
+        self.wake.notify_one();
         Ok(outcome)
     }
 
