@@ -221,7 +221,7 @@ fn a_caller_asking_for_a_person_is_bridged_to_the_longest_idle_agent_both_ways()
         "the agent did not hear the whisper: {agent_heard:?}"
     );
     assert!(
-        agent_heard.contains("parcel"),
+        agent_heard.contains("never arrived"),
         "the agent did not hear the caller: {agent_heard:?}\n{}",
         record.text
     );
