@@ -2,31 +2,15 @@
 
 use std::time::Duration;
 
-/// Parses a duration that carries a unit. `0s` is accepted; callers decide whether zero makes
-/// sense for their setting. The error is a reason that follows the quoted text in a message.
+/// Parses a duration that carries a unit (the flows' spelling, [`hotline_flow::parse_duration_text`]).
+/// `0s` is accepted; callers decide whether zero makes sense for their setting. The error is a
+/// reason that follows the quoted text in a message.
 pub(crate) fn parse_duration(text: &str) -> Result<Duration, &'static str> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    if number.is_empty() {
-        return Err("must start with a number, e.g. `20s`");
-    }
-    let value: f64 = number.parse().map_err(|_| "is not a valid number")?;
-    let millis_per_unit = match unit.trim() {
-        "ms" => 1.0,
-        "s" => 1000.0,
-        "m" | "min" => 60_000.0,
-        "h" => 3_600_000.0,
-        "" => return Err("has no unit (write e.g. `20s`, `3m` or `500ms`)"),
-        _ => return Err("has an unknown unit (use `ms`, `s`, `m` or `h`)"),
-    };
-    let millis = value * millis_per_unit;
-    if millis > 24.0 * 3_600_000.0 {
+    let duration = hotline_flow::parse_duration_text(text)?;
+    if duration > Duration::from_secs(24 * 3600) {
         return Err("must be at most one day");
     }
-    Ok(Duration::from_millis(millis.round() as u64))
+    Ok(duration)
 }
 
 #[cfg(test)]

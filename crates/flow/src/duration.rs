@@ -2,9 +2,11 @@
 
 use std::time::Duration;
 
-/// Parses a duration with a unit (`ms`, `s`, `m`). Returns a short reason on failure, meant to
-/// follow the quoted input in a message ("`6x` has an unknown unit ...").
-pub(crate) fn parse_duration(text: &str) -> Result<Duration, &'static str> {
+/// Parses a duration with a unit (`ms`, `s`, `m`, `h`) and no bounds: the one spelling of
+/// durations in every supervisor-edited YAML file (flows here, queues in `hotline-acd`). Returns a
+/// short reason on failure, meant to follow the quoted input in a message ("`6x` has an unknown
+/// unit ...").
+pub fn parse_duration_text(text: &str) -> Result<Duration, &'static str> {
     let text = text.trim();
     let split = text
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -18,17 +20,25 @@ pub(crate) fn parse_duration(text: &str) -> Result<Duration, &'static str> {
         "ms" => 1.0,
         "s" => 1000.0,
         "m" | "min" => 60_000.0,
+        "h" => 3_600_000.0,
         "" => return Err("has no unit (write e.g. `6s` or `500ms`)"),
-        _ => return Err("has an unknown unit (use `ms`, `s` or `m`)"),
+        _ => return Err("has an unknown unit (use `ms`, `s`, `m` or `h`)"),
     };
-    let millis = value * millis_per_unit;
-    if millis < 1.0 {
+    Ok(Duration::from_millis(
+        (value * millis_per_unit).round() as u64
+    ))
+}
+
+/// A flow's durations: [`parse_duration_text`], between 1 ms and one hour.
+pub(crate) fn parse_duration(text: &str) -> Result<Duration, &'static str> {
+    let duration = parse_duration_text(text)?;
+    if duration < Duration::from_millis(1) {
         return Err("must be at least 1ms");
     }
-    if millis > 3_600_000.0 {
+    if duration > Duration::from_secs(3600) {
         return Err("must be at most one hour");
     }
-    Ok(Duration::from_millis(millis.round() as u64))
+    Ok(duration)
 }
 
 #[cfg(test)]

@@ -225,7 +225,7 @@ fn invalid_durations_are_reported() {
     );
     assert_eq!(
         findings(&source),
-        vec!["9:14: invalid duration for `timeout`: `5 hours` has an unknown unit (use `ms`, `s` or `m`)"]
+        vec!["9:14: invalid duration for `timeout`: `5 hours` has an unknown unit (use `ms`, `s`, `m` or `h`)"]
     );
 }
 

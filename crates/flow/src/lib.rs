@@ -53,6 +53,7 @@ mod yaml;
 
 pub use condition::Condition;
 pub use diagnostic::{Diagnostic, Severity, SourcePos};
+pub use duration::parse_duration_text;
 pub use engine::{Action, CallerInput, Conversation, HttpRequest};
 pub use error::FlowError;
 pub use faq::{FaqAnswer, FaqAnswerer, KeywordFaq};

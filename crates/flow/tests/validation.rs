@@ -12,7 +12,7 @@ fn broken_flow_reports_every_problem_with_position() {
     assert_eq!(
         found,
         vec![
-            "broken.yaml:5:21: invalid duration for `no_input_timeout`: `6 seconds` has an unknown unit (use `ms`, `s` or `m`)",
+            "broken.yaml:5:21: invalid duration for `no_input_timeout`: `6 seconds` has an unknown unit (use `ms`, `s`, `m` or `h`)",
             "broken.yaml:6:13: `barge_in` must be true or false, found a string",
             "broken.yaml:10:3: intent `empty_intent` has no examples and no keywords, so it can never match",
             "broken.yaml:13:10: text of `welcome` uses undeclared variable `{shop}` (declare it under `variables`)",
