@@ -1,4 +1,4 @@
-//! `hotline calls list` and `hotline calls show ID`: call records and their turns, as a supervisor reads them.
+//! `hotline calls list`, `show`, `replay` and `to-test`: call records and their turns, as a supervisor reads them.
 
 use std::path::Path;
 
@@ -15,6 +15,20 @@ pub enum CallsAction {
     },
     /// One call with every turn (id, id prefix or SIP Call-ID).
     Show { id: String },
+    /// Runs the call's recorded inputs through the flow again and compares every decision;
+    /// with --flow, shows what that flow would have said and done on the same caller turns.
+    Replay {
+        id: String,
+        #[arg(long)]
+        flow: Option<std::path::PathBuf>,
+    },
+    /// Writes a flow test script (flows/tests format) from the call, to keep it as a regression test.
+    ToTest {
+        id: String,
+        /// Where to write the script (default: standard output).
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
 }
 
 pub async fn run(action: CallsAction, database: &Path) -> anyhow::Result<()> {
@@ -26,6 +40,15 @@ pub async fn run(action: CallsAction, database: &Path) -> anyhow::Result<()> {
     }
     let store = Store::open(database).await?;
     match action {
+        CallsAction::Replay { id, flow } => {
+            let same = crate::cli_replay::replay_call(&store, &id, flow.as_deref()).await?;
+            if !same && flow.is_none() {
+                anyhow::bail!("the replay does not match what happened on the call");
+            }
+        }
+        CallsAction::ToTest { id, out } => {
+            crate::cli_replay::call_to_test(&store, &id, out.as_deref()).await?
+        }
         CallsAction::List { limit } => {
             println!(
                 "{:<36}  {:<19}  {:>6}  {:<6}  {:<22}  CALLER",

@@ -12,7 +12,7 @@ use hotline_flow::{Action, CallerInput, Conversation, Script};
 use crate::server::{load_encoder, load_flow_file};
 
 /// The phone path's matcher for the terminal tools: embeddings when the models are installed.
-fn encoder() -> Option<Arc<hotline_nlu::SentenceEncoder>> {
+pub(crate) fn encoder() -> Option<Arc<hotline_nlu::SentenceEncoder>> {
     let config = crate::config::Config::load(None).ok()?;
     let models = crate::server::model_paths(&config).ok()?;
     hotline_onnx::init(&models.onnxruntime).ok()?;

@@ -60,6 +60,9 @@ struct RawSpeech {
     prompt_cache: Option<bool>,
     end_of_speech_silence: Option<String>,
     early_transcription: Option<String>,
+    holding_phrase: Option<String>,
+    holding_after: Option<String>,
+    asr_test_delay: Option<String>,
     vad_threshold: Option<f32>,
     models_dir: Option<String>,
 }
@@ -148,6 +151,12 @@ pub struct SpeechConfig {
     pub prompt_cache: bool,
     pub end_of_speech_silence: Duration,
     pub early_transcription: Duration,
+    /// Said once when a caller's turn has waited `holding_after` for its transcript; empty: never.
+    pub holding_phrase: String,
+    /// `None`: no holding phrase.
+    pub holding_after: Option<Duration>,
+    /// Added to every transcription, to test a loaded server on purpose (zero in production).
+    pub asr_test_delay: Duration,
     pub vad_threshold: f32,
     pub models_dir: PathBuf,
 }
@@ -258,6 +267,9 @@ fn overlay(d: RawConfig, u: RawConfig) -> RawConfig {
                 d.speech.end_of_speech_silence
             ),
             early_transcription: take!(u.speech.early_transcription, d.speech.early_transcription),
+            holding_phrase: take!(u.speech.holding_phrase, d.speech.holding_phrase),
+            holding_after: take!(u.speech.holding_after, d.speech.holding_after),
+            asr_test_delay: take!(u.speech.asr_test_delay, d.speech.asr_test_delay),
             vad_threshold: take!(u.speech.vad_threshold, d.speech.vad_threshold),
             models_dir: take!(u.speech.models_dir, d.speech.models_dir),
         },
@@ -462,6 +474,19 @@ fn validate(raw: RawConfig, file: &str) -> Result<Config, HotlineError> {
                 file,
                 "speech.early_transcription",
             )?,
+            holding_phrase: raw
+                .speech
+                .holding_phrase
+                .unwrap_or_default()
+                .trim()
+                .to_string(),
+            holding_after: Some(duration(
+                raw.speech.holding_after,
+                file,
+                "speech.holding_after",
+            )?)
+            .filter(|d| !d.is_zero()),
+            asr_test_delay: duration(raw.speech.asr_test_delay, file, "speech.asr_test_delay")?,
             vad_threshold,
             models_dir: PathBuf::from(required(raw.speech.models_dir, file, "speech.models_dir")?),
         },

@@ -59,6 +59,12 @@ pub enum HotlineError {
         addr: String,
         source: std::io::Error,
     },
+    #[error("call {call}: journal entry {seq} cannot be read or written: {source}")]
+    JournalEntry {
+        call: String,
+        seq: i64,
+        source: serde_json::Error,
+    },
     #[error("{what}: {value:?} is not valid; expected {expected}")]
     BadValue {
         what: &'static str,

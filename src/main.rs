@@ -7,6 +7,7 @@ mod center;
 mod cli_agents;
 mod cli_calls;
 mod cli_flow;
+mod cli_replay;
 mod config;
 mod dial;
 mod error;

@@ -75,9 +75,7 @@ impl CallTask {
                         }
                     };
                     self.trace(format!("ticket {id}: {summary}"));
-                    let more = self
-                        .conversation
-                        .handle(CallerInput::TicketCreated { id }, self.started.elapsed());
+                    let more = self.converse(CallerInput::TicketCreated { id }).await;
                     queue.extend(more);
                 }
                 Action::Remember { key, value } => {
@@ -153,7 +151,7 @@ impl CallTask {
     /// comes after the turn that asked was stored (its first words already played), a trace line
     /// has opened a turn of its own, so what the bot says next is still on the record.
     pub(super) async fn on_runtime_answer(&mut self, input: CallerInput) {
-        let actions = self.conversation.handle(input, self.started.elapsed());
+        let actions = self.converse(input).await;
         self.apply(actions, Instant::now()).await;
     }
 

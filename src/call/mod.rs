@@ -2,6 +2,7 @@
 
 mod agent_leg;
 mod business_api;
+pub mod core;
 mod flow_actions;
 mod handoff;
 mod hold;

@@ -4,7 +4,7 @@
 //! the no-input and inactivity deadlines, and dialog events. Inference never runs here: the task
 //! only submits jobs and awaits their answers, so pacing holds however slow a model is.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -12,6 +12,8 @@ use hotline_flow::{CallerInput, Conversation};
 use hotline_media::{EndpointerConfig, Pacer};
 use tokio::sync::mpsc;
 
+use super::core::journal::JournalInput;
+use super::core::turn_taking::{TurnTaker, TurnTakingConfig};
 use super::rtp::Incoming;
 use super::task::{AfterSpeech, CallTask, Internal, Speech};
 use super::turn::Turn;
@@ -141,6 +143,10 @@ async fn answer_and_talk(
         }
     };
     let settings = active.flow.settings();
+    let start = JournalInput::Start {
+        caller_memory: memory.clone(),
+        today: today().map(|d| d.to_string()),
+    };
     let mut conversation = Conversation::new(Arc::clone(&active.flow), Arc::clone(&active.matcher))
         .with_caller_memory(memory);
     if let Some(date) = today() {
@@ -154,13 +160,15 @@ async fn answer_and_talk(
         sip_call: setup.sip_call.clone(),
         services: Arc::clone(services),
         conversation,
-        barge_in: settings.barge_in,
         playout: Playout::default(),
         speech: VecDeque::new(),
         after_speech: AfterSpeech::Nothing,
-        no_input_deadline: None,
-        asr_in_flight: None,
-        speculation: None,
+        listen: TurnTaker::new(TurnTakingConfig {
+            barge_in: settings.barge_in,
+            holding_after: config.speech.holding_after,
+        }),
+        asr_jobs: HashMap::new(),
+        journal_seq: 0,
         turn: None,
         turn_seq: 0,
         hanging_up: None,
@@ -175,14 +183,13 @@ async fn answer_and_talk(
         utterance_audio: Vec::new(),
         voicemail: None,
         voicemail_seq: 0,
-        speaking_while_listening: false,
         handoff: None,
         sip: commands.clone(),
     };
-    let started = task.started;
     // Synthesis of the greeting starts now; sending waits for the ACK.
     task.turn = Some(Turn::new(id, 0));
     let actions = task.conversation.start(Duration::ZERO);
+    task.journal(start, Duration::ZERO, &actions).await;
     task.apply(actions, Instant::now()).await;
 
     let mut confirmed = false;
@@ -194,7 +201,7 @@ async fn answer_and_talk(
     let mut hangup_sent_at: Option<Instant> = None;
 
     loop {
-        let no_input = task.no_input_deadline;
+        let turn_timer = task.listen.poll_timeout();
         let inactivity_deadline = last_rtp + inactivity;
         tokio::select! {
             incoming = link.recv(&mut buf) => {
@@ -249,17 +256,14 @@ async fn answer_and_talk(
             }
             Some(event) = listener.recv() => task.on_listener(event).await,
             Some(message) = internal.recv() => match message {
-                Internal::Asr { pause, result } => task.on_asr(pause, result).await,
+                Internal::Asr { job, result } => task.on_asr(job, result).await,
                 Internal::Http { input, took } => task.on_http_answer(input, took).await,
                 Internal::Queue(event) => task.on_queue_event(event).await,
                 Internal::ReferSilent => task.on_refer_silent().await,
                 Internal::Leg { agent, update } => task.on_leg_update(&agent, update).await,
             },
             Some(chunk) = next_chunk(&mut task.speech) => task.on_tts(chunk),
-            _ = sleep_opt(no_input) => {
-                task.no_input_deadline = None;
-                task.handle_input(CallerInput::NoInput, Instant::now()).await;
-            }
+            _ = sleep_opt(turn_timer) => task.on_turn_timeout(Instant::now()).await,
             _ = tokio::time::sleep_until(inactivity_deadline.into()), if confirmed => {
                 tracing::warn!("call {}: no RTP for {:?}, hanging up", task.id, inactivity);
                 task.stop_speaking();
@@ -287,7 +291,12 @@ async fn answer_and_talk(
                     task.end_handoff().await;
                     task.stop_speaking();
                     task.flush_turn().await;
-                    let _ = task.conversation.handle(CallerInput::Hangup, started.elapsed());
+                    let (cancels, unheard) = task.listen.hang_up();
+                    if unheard > 0 {
+                        tracing::warn!("call {}: the caller hung up while {unheard} turn(s) were still being transcribed", task.id);
+                    }
+                    task.run_turn_outputs(cancels).await;
+                    let _ = task.converse(CallerInput::Hangup).await;
                     return Ok(task.hanging_up.clone().unwrap_or(cause));
                 }
                 Some(DialogEvent::Info { content_type, body }) => {

@@ -1,7 +1,7 @@
 //! One call's conversational state: what the bot is saying, whether it is listening, the turn in
 //! progress, and the transcripts coming back, as methods the session loop calls on events.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -10,6 +10,8 @@ use hotline_flow::{CallerInput, Conversation};
 use hotline_sip::CallId;
 use tokio::sync::mpsc;
 
+use super::core::journal::{decisions, JournalEntry, JournalInput};
+use super::core::turn_taking::{CallState, HeardTurn, JobId, TurnEnd, TurnOutput, TurnTaker};
 use super::turn::{ms, Turn};
 use super::voicemail::Voicemail;
 use super::Playout;
@@ -21,9 +23,9 @@ pub(super) const NO_AGENT: &str = "I'm sorry, no agent is available to take your
 
 /// Results that come back to the call task from jobs it spawned.
 pub(super) enum Internal {
-    /// A transcript; `pause` names the early (speculative) transcription it belongs to.
+    /// A transcript of a job the turn-taking core asked for.
     Asr {
-        pause: Option<u64>,
+        job: JobId,
         result: Result<AsrResult, String>,
     },
     /// The business API's answer to the engine's `http` action, and how long it took.
@@ -40,23 +42,6 @@ pub(super) enum Internal {
         agent: String,
         update: super::agent_leg::LegUpdate,
     },
-}
-
-/// The end of a turn as the endpointer saw it.
-#[derive(Clone, Copy)]
-pub(super) struct TurnEnd {
-    pub(super) decided_at: Instant,
-    pub(super) endpoint_wait: Duration,
-}
-
-/// Whisper started on a pause, before the endpointer confirmed the end of the turn.
-pub(super) struct Speculation {
-    pub(super) pause: u64,
-    /// Tells the ASR pool to skip the job if it has not started.
-    pub(super) cancel: Arc<AtomicBool>,
-    pub(super) result: Option<Result<AsrResult, String>>,
-    /// Set once the turn really ended at that pause: the transcript is then awaited.
-    pub(super) turn_end: Option<TurnEnd>,
 }
 
 pub(super) struct Speech {
@@ -87,13 +72,15 @@ pub(super) struct CallTask {
     pub(super) sip_call: CallId,
     pub(super) services: Arc<Services>,
     pub(super) conversation: Conversation,
-    pub(super) barge_in: bool,
     pub(super) playout: Playout,
     pub(super) speech: VecDeque<Speech>,
     pub(super) after_speech: AfterSpeech,
-    pub(super) no_input_deadline: Option<Instant>,
-    pub(super) asr_in_flight: Option<TurnEnd>,
-    pub(super) speculation: Option<Speculation>,
+    /// Turn-taking: which utterances become turns, and when.
+    pub(super) listen: TurnTaker,
+    /// Cancel flags of the transcriptions in flight.
+    pub(super) asr_jobs: HashMap<JobId, Arc<AtomicBool>>,
+    /// Entries written to the call's journal so far.
+    pub(super) journal_seq: i64,
     pub(super) turn: Option<Turn>,
     pub(super) turn_seq: i64,
     pub(super) hanging_up: Option<String>,
@@ -107,9 +94,6 @@ pub(super) struct CallTask {
     pub(super) utterance_audio: Vec<f32>,
     pub(super) voicemail: Option<Voicemail>,
     pub(super) voicemail_seq: u32,
-    /// The caller started speaking while the bot was listening: accept that turn even though the
-    /// no-input timer was stopped.
-    pub(super) speaking_while_listening: bool,
     /// Where the call stands once the flow handed it to people.
     pub(super) handoff: Option<super::handoff::Handoff>,
     /// Commands to the SIP task (agent legs, REFER).
@@ -183,64 +167,44 @@ impl CallTask {
         }
         match std::mem::replace(&mut self.after_speech, AfterSpeech::Nothing) {
             AfterSpeech::Nothing => {}
-            AfterSpeech::Listen(timeout) => self.no_input_deadline = Some(now + timeout),
+            AfterSpeech::Listen(timeout) => self.listen.listen_for(timeout, now),
             AfterSpeech::Hangup(cause) => {
-                self.no_input_deadline = None;
+                self.listen.stop_listening();
                 self.hanging_up = Some(cause);
             }
-            AfterSpeech::Record { max, beep } => self.start_voicemail(max, beep),
+            AfterSpeech::Record { max, beep } => {
+                self.listen.stop_listening();
+                self.start_voicemail(max, beep)
+            }
             AfterSpeech::Handoff { queue, reason } => {
-                self.no_input_deadline = None;
+                self.listen.stop_listening();
                 self.start_handoff(queue, reason).await;
             }
         }
     }
 
-    pub(super) fn accepting_input(&self) -> bool {
-        self.hanging_up.is_none()
-            && self.voicemail.is_none()
-            && !self.handed_over()
-            && !matches!(
-                self.after_speech,
-                AfterSpeech::Hangup(_) | AfterSpeech::Record { .. } | AfterSpeech::Handoff { .. }
-            )
-            && (self.no_input_deadline.is_some()
-                || self.speaking_while_listening
-                || self.barge_in
-                || self.is_silent())
+    /// What the turn-taking core needs to know of the call.
+    pub(super) fn call_state(&self) -> CallState {
+        CallState {
+            open: self.hanging_up.is_none()
+                && self.voicemail.is_none()
+                && !self.handed_over()
+                && !matches!(
+                    self.after_speech,
+                    AfterSpeech::Hangup(_)
+                        | AfterSpeech::Record { .. }
+                        | AfterSpeech::Handoff { .. }
+                ),
+            bot_speaking: !self.is_silent(),
+        }
     }
 
     pub(super) async fn on_listener(&mut self, event: ListenerEvent) {
-        match event {
-            ListenerEvent::SpeechStarted => {
-                if self.barge_in && !self.is_silent() && self.accepting_input() {
-                    tracing::debug!("call {}: barge-in", self.id);
-                    self.stop_speaking();
-                }
-                // The caller is talking: no "I didn't hear you" over them. If the turn turns out
-                // to be noise, the engine gets NoInput from the transcript instead.
-                if self.no_input_deadline.take().is_some() {
-                    self.speaking_while_listening = true;
-                }
-            }
-            ListenerEvent::Paused { pause, samples } => {
-                if self.accepting_input() && self.asr_in_flight.is_none() {
-                    let cancel = Arc::new(AtomicBool::new(false));
-                    self.drop_speculation();
-                    self.speculation = Some(Speculation {
-                        pause,
-                        cancel: Arc::clone(&cancel),
-                        result: None,
-                        turn_end: None,
-                    });
-                    self.submit_asr(Some(pause), samples, Some(cancel));
-                }
-            }
-            ListenerEvent::Resumed { pause } => {
-                if self.speculation.as_ref().is_some_and(|s| s.pause == pause) {
-                    self.drop_speculation();
-                }
-            }
+        let state = self.call_state();
+        let outputs = match event {
+            ListenerEvent::SpeechStarted => self.listen.speech_started(state),
+            ListenerEvent::Paused { pause, samples } => self.listen.paused(pause, samples, state),
+            ListenerEvent::Resumed { pause } => self.listen.resumed(pause),
             ListenerEvent::Utterance {
                 pause,
                 samples,
@@ -251,80 +215,150 @@ impl CallTask {
                     decided_at,
                     endpoint_wait,
                 };
-                if !self.accepting_input() || self.asr_in_flight.is_some() {
-                    tracing::debug!("call {}: utterance ignored (bot busy)", self.id);
-                    self.drop_speculation();
-                    return;
+                let ignored = self.listen.ignored();
+                let out = self.listen.utterance(pause, samples, end, state);
+                if self.listen.ignored() > ignored {
+                    tracing::info!(
+                        "call {}: utterance not taken: the flow is not listening (barge-in off or the call is ending)",
+                        self.id
+                    );
                 }
-                self.no_input_deadline = None;
-                self.speaking_while_listening = false;
-                self.utterance_audio = samples.clone();
-                match self.speculation.take() {
-                    Some(mut spec) if pause == Some(spec.pause) => match spec.result.take() {
-                        Some(result) => self.on_transcript(result, end).await,
-                        None => {
-                            spec.turn_end = Some(end);
-                            self.speculation = Some(spec);
-                        }
-                    },
-                    stale => {
-                        if let Some(spec) = stale {
-                            spec.cancel.store(true, Ordering::Relaxed);
-                        }
-                        self.asr_in_flight = Some(end);
-                        self.submit_asr(None, samples, None);
+                out
+            }
+            ListenerEvent::Failed(reason) => {
+                tracing::error!("call {}: VAD failed: {reason}", self.id);
+                Vec::new()
+            }
+        };
+        self.run_turn_outputs(outputs).await;
+    }
+
+    pub(super) async fn on_asr(&mut self, job: JobId, result: Result<AsrResult, String>) {
+        self.asr_jobs.remove(&job);
+        let outputs = self.listen.transcript(job, result);
+        self.run_turn_outputs(outputs).await;
+    }
+
+    /// The core's timers (no-input, the holding phrase) are due.
+    pub(super) async fn on_turn_timeout(&mut self, now: Instant) {
+        let outputs = self.listen.handle_timeout(now);
+        self.run_turn_outputs(outputs).await;
+    }
+
+    /// Carries out what the turn-taking core decided.
+    pub(super) async fn run_turn_outputs(&mut self, outputs: Vec<TurnOutput>) {
+        for output in outputs {
+            match output {
+                TurnOutput::Transcribe {
+                    job,
+                    samples,
+                    speculative,
+                } => {
+                    let cancel = Arc::new(AtomicBool::new(false));
+                    self.asr_jobs.insert(job, Arc::clone(&cancel));
+                    self.submit_asr(job, samples, speculative.then_some(cancel));
+                }
+                TurnOutput::Cancel(job) => {
+                    if let Some(flag) = self.asr_jobs.remove(&job) {
+                        flag.store(true, Ordering::Relaxed);
+                    }
+                }
+                TurnOutput::StopSpeaking => {
+                    tracing::debug!("call {}: barge-in", self.id);
+                    self.stop_speaking();
+                }
+                TurnOutput::Turn(turn) => self.on_heard(turn).await,
+                TurnOutput::NoInput => {
+                    self.handle_input(CallerInput::NoInput, Instant::now())
+                        .await
+                }
+                TurnOutput::HoldingPhrase => {
+                    let phrase = self.services.config.speech.holding_phrase.clone();
+                    if !phrase.is_empty() {
+                        tracing::info!("call {}: transcription is slow; holding phrase", self.id);
+                        self.say(phrase).await;
                     }
                 }
             }
-            ListenerEvent::Failed(reason) => {
-                tracing::error!("call {}: VAD failed: {reason}", self.id)
-            }
-        }
-    }
-
-    /// Forgets the early transcription, and stops it if it has not started.
-    pub(super) fn drop_speculation(&mut self) {
-        if let Some(spec) = self.speculation.take() {
-            spec.cancel.store(true, Ordering::Relaxed);
         }
     }
 
     pub(super) fn submit_asr(
         &self,
-        pause: Option<u64>,
+        job: JobId,
         samples: Vec<f32>,
         cancel: Option<Arc<AtomicBool>>,
     ) {
         let asr = self.services.asr.clone();
         let internal = self.internal.clone();
+        let test_delay = self.services.config.speech.asr_test_delay;
         tokio::spawn(async move {
             let result = match asr.transcribe(samples, cancel).await {
                 Ok(r) => r,
                 Err(e) => Err(e.to_string()),
             };
-            let _ = internal.send(Internal::Asr { pause, result });
+            if !test_delay.is_zero() {
+                tokio::time::sleep(test_delay).await;
+            }
+            let _ = internal.send(Internal::Asr { job, result });
         });
     }
 
-    pub(super) async fn on_asr(&mut self, pause: Option<u64>, result: Result<AsrResult, String>) {
-        match pause {
-            None => {
-                if let Some(end) = self.asr_in_flight.take() {
-                    self.on_transcript(result, end).await;
-                }
-            }
-            Some(pause) => {
-                let Some(spec) = self.speculation.as_mut().filter(|s| s.pause == pause) else {
-                    return; // the caller went on speaking: stale
-                };
-                match spec.turn_end {
-                    Some(end) => {
-                        self.speculation = None;
-                        self.on_transcript(result, end).await;
-                    }
-                    None => spec.result = Some(result),
-                }
-            }
+    /// A turn the core handed out: for the flow while it takes input, else for the record.
+    async fn on_heard(&mut self, heard: HeardTurn) {
+        if heard.waiting_behind > 0 {
+            tracing::info!(
+                "call {}: {} more caller turn(s) wait behind this one",
+                self.id,
+                heard.waiting_behind
+            );
+        }
+        self.utterance_audio = heard.audio;
+        if self.call_state().open {
+            self.on_transcript(heard.transcript, heard.end).await;
+            return;
+        }
+        // The flow stopped taking input after this was said: it is still on the record.
+        if let Ok(asr) = heard.transcript {
+            self.flush_turn().await;
+            self.turn_seq += 1;
+            let mut turn = Turn::new(&self.id, self.turn_seq);
+            turn.record.caller_text = Some(asr.text.trim().to_string());
+            turn.record.asr_confidence = Some(asr.confidence as f64);
+            turn.record.trace = Some("heard after the flow stopped listening".to_string());
+            self.turn = Some(turn);
+            self.flush_turn().await;
+        }
+    }
+
+    /// Feeds the conversation and writes the input with its decisions to the call's journal.
+    pub(super) async fn converse(&mut self, input: CallerInput) -> Vec<hotline_flow::Action> {
+        let at = self.started.elapsed();
+        let journaled = JournalInput::from_caller_input(&input);
+        let actions = self.conversation.handle(input, at);
+        self.journal(journaled, at, &actions).await;
+        actions
+    }
+
+    pub(super) async fn journal(
+        &mut self,
+        input: JournalInput,
+        at: Duration,
+        actions: &[hotline_flow::Action],
+    ) {
+        self.journal_seq += 1;
+        let entry = JournalEntry {
+            at_ms: at.as_millis() as u64,
+            input,
+            decisions: decisions(actions),
+        };
+        if let Err(e) = self
+            .services
+            .store
+            .add_journal_entry(&self.id, self.journal_seq, &entry)
+            .await
+        {
+            tracing::error!("call {}: cannot write the journal: {e}", self.id);
         }
     }
 
@@ -390,7 +424,7 @@ impl CallTask {
             }
         };
         let begin = Instant::now();
-        let actions = self.conversation.handle(input, self.started.elapsed());
+        let actions = self.converse(input).await;
         let done = Instant::now();
         if let Some(turn) = &mut self.turn {
             turn.record.match_ms = Some(ms(done - begin));
@@ -408,7 +442,7 @@ impl CallTask {
             self.handoff_digit(digit).await;
             return;
         }
-        if !self.accepting_input() {
+        if !self.call_state().open {
             return;
         }
         self.flush_turn().await;
@@ -419,10 +453,8 @@ impl CallTask {
         self.turn = Some(turn);
         self.stop_speaking();
         self.after_speech = AfterSpeech::Nothing;
-        self.no_input_deadline = None;
-        let actions = self
-            .conversation
-            .handle(CallerInput::Dtmf(digit), self.started.elapsed());
+        self.listen.stop_listening();
+        let actions = self.converse(CallerInput::Dtmf(digit)).await;
         self.apply(actions, Instant::now()).await;
     }
 
@@ -433,7 +465,7 @@ impl CallTask {
         self.flush_turn().await;
         self.turn_seq += 1;
         self.turn = Some(Turn::new(&self.id, self.turn_seq));
-        let actions = self.conversation.handle(input, self.started.elapsed());
+        let actions = self.converse(input).await;
         self.apply(actions, now).await;
     }
 }

@@ -5,6 +5,7 @@
 //! the cause `server-restart`, so `hotline calls list` never shows a call as live forever.
 
 mod handoff;
+mod journal;
 mod metrics;
 mod outbox;
 mod queues;
@@ -272,6 +273,17 @@ impl Store {
             .map_err(Into::into)
     }
 
+    /// The file a flow version was loaded from.
+    pub async fn flow_file(&self, version: &str) -> Result<Option<String>, HotlineError> {
+        let row = sqlx::query("SELECT file FROM flow_versions WHERE version = ?")
+            .bind(version)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| r.try_get("file"))
+            .transpose()
+            .map_err(Into::into)
+    }
+
     /// Stores a ticket and returns its id (`T-` and a sortable unique suffix).
     pub async fn create_ticket(
         &self,
@@ -487,6 +499,33 @@ mod tests {
 
     fn sample(id: &str, started_at: i64) -> CallRecord {
         sample_call(id, started_at)
+    }
+
+    #[tokio::test]
+    async fn the_journal_is_read_back_in_order() {
+        use crate::call::core::journal::{JournalEntry, JournalInput};
+        let store = Store::open(&temp_db("journal")).await.unwrap();
+        store.call_started(&sample("c1", 100)).await.unwrap();
+        let entries = vec![
+            JournalEntry {
+                at_ms: 0,
+                input: JournalInput::Start {
+                    caller_memory: vec![],
+                    today: Some("2026-12-02".into()),
+                },
+                decisions: vec!["say \"Hi\"".into()],
+            },
+            JournalEntry {
+                at_ms: 2500,
+                input: JournalInput::Dtmf { digit: '1' },
+                decisions: vec!["hang up (done)".into()],
+            },
+        ];
+        // Written out of order, read in the order the flow received them.
+        store.add_journal_entry("c1", 2, &entries[1]).await.unwrap();
+        store.add_journal_entry("c1", 1, &entries[0]).await.unwrap();
+        assert_eq!(store.journal("c1").await.unwrap(), entries);
+        assert!(store.journal("other").await.unwrap().is_empty());
     }
 
     #[tokio::test]

@@ -1,0 +1,13 @@
+//! The call core: the decisions of a call as pure logic, fed time-stamped inputs, returning what
+//! to do, with no IO and no clock read. The session task is its driver.
+//!
+//! - `turn_taking`: the listener's events and transcripts become turns, in order, none lost.
+//! - `journal`: every input the flow received, kept with the call for replay.
+//! - `replay`: a call run through a flow again, compared decision by decision, or made a test.
+
+pub mod journal;
+pub mod replay;
+pub mod turn_taking;
+
+#[cfg(test)]
+mod turn_taking_tests;
