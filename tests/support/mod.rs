@@ -414,6 +414,18 @@ impl Server {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// `hotline calls replay ID`: the call's journal, run through its flow again, makes the same
+    /// decisions the call made (panics with the replay otherwise).
+    pub fn assert_replay_matches(&self, id: &str) {
+        let out = self.calls(&["replay", id]);
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success() && text.contains("replay matches"),
+            "the replay of call {id} does not match the call\n{text}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     /// Polls `hotline calls show CALL_ID` until the call has a hang-up cause, then returns it
     /// parsed. Panics (with the server log) if no finished record appears within `timeout`.
     pub fn wait_for_finished_call(&self, sip_call_id: &str, timeout: Duration) -> CallRecord {
@@ -424,6 +436,7 @@ impl Server {
             if out.status.success() {
                 let record = CallRecord::parse(&text);
                 if record.cause.as_deref().is_some_and(|c| c != "-") {
+                    self.assert_replay_matches(sip_call_id);
                     return record;
                 }
             }

@@ -234,8 +234,20 @@ fn node_kind_problems_are_reported() {
     let source = edit("    hangup: Bye\n", "    hangup: Bye\n    ask: Why?\n");
     assert_eq!(
         findings(&source),
-        vec!["14:5: node `done` has both `hangup` and `ask`; a node does one thing"]
+        vec!["14:5: node `done` has both `hangup` and `ask`; a node does one thing: split it into two nodes, one going to the other with `next`"]
     );
+    // `say` is a kind too, so the problem is the pair, not an "unknown field `say`".
+    let source = edit("    ask: Ready?\n", "    say: Hello.\n    ask: Ready?\n");
+    assert_eq!(
+        findings(&source),
+        vec!["8:5: node `menu` has both `say` and `ask`; a node does one thing: split it into a `say` node whose `next` is a separate `ask` node, or put the words into the `ask` text"]
+    );
+    // ... but `transfer` and `http` nodes say something before they act.
+    let source = edit(
+        "    hangup: Bye\n",
+        "    transfer: support\n    say: One moment.\n",
+    );
+    assert!(findings(&source).is_empty(), "{:?}", findings(&source));
     let source = edit("    hangup: Bye\n", "    reason: none\n");
     assert_eq!(
         findings(&source),
@@ -321,4 +333,29 @@ fn spoken_texts_are_rendered_with_declared_values_once_each() {
         texts,
         ["Welcome to Acme.", "How can I help?", "Sorry?", "Goodbye."]
     );
+}
+
+#[test]
+fn a_string_with_commas_where_a_list_belongs_is_refused() {
+    let source = edit(
+        "    keywords: [yes]\n",
+        "    keywords: refund, money back, return\n",
+    );
+    assert_eq!(
+        findings(&source),
+        vec!["5:15: `keywords` must be a list, found the string `refund, money back, return`; write `keywords: [refund, money back, return]` for 3 items, or `keywords: [\"refund, money back, return\"]` if it is one phrase with commas in it"]
+    );
+    // A single word still reads as a one-item list, and a quoted phrase in a list keeps its commas.
+    let flow = load_flow(
+        &edit("    keywords: [yes]\n", "    keywords: yes\n"),
+        "t.yaml",
+    )
+    .expect("valid");
+    assert_eq!(flow.intents()[0].keywords, ["yes"]);
+    let flow = load_flow(
+        &edit("    keywords: [yes]\n", "    keywords: [\"yes, please\"]\n"),
+        "t.yaml",
+    )
+    .expect("valid");
+    assert_eq!(flow.intents()[0].keywords, ["yes, please"]);
 }

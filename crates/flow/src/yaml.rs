@@ -280,7 +280,9 @@ impl<'f> Reader<'f> {
         }
     }
 
-    /// A list of non-empty strings; a single string is accepted as a one-item list.
+    /// A list of non-empty strings; a single string is accepted as a one-item list, unless it
+    /// has commas in it: `keywords: refund, money back, return` is a YAML string, not three
+    /// keywords, and taking it as one phrase would silently never match.
     pub fn string_list(&mut self, node: &YamlNode, field: &str) -> Vec<(String, SourcePos)> {
         match &node.value {
             YamlValue::Seq(items) => items
@@ -288,12 +290,37 @@ impl<'f> Reader<'f> {
                 .filter_map(|item| self.text(item, field).map(|s| (s, item.pos)))
                 .collect(),
             YamlValue::Null => Vec::new(),
+            YamlValue::Str(s) if s.contains(',') => {
+                self.error(node.pos, comma_list_message(field, s));
+                // The items it probably meant, so that later checks do not add "no keywords".
+                s.split(',')
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .map(|t| (t.to_string(), node.pos))
+                    .collect()
+            }
             _ => match self.text(node, field) {
                 Some(s) => vec![(s, node.pos)],
                 None => Vec::new(),
             },
         }
     }
+}
+
+/// The error for a string with commas where a list belongs, with both ways to write it.
+fn comma_list_message(field: &str, text: &str) -> String {
+    let items: Vec<&str> = text
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .collect();
+    format!(
+        "`{field}` must be a list, found the string `{text}`; write `{field}: [{}]` for {} items, \
+         or `{field}: [\"{}\"]` if it is one phrase with commas in it",
+        items.join(", "),
+        items.len(),
+        text.trim()
+    )
 }
 
 /// One `key: value` entry of a mapping.

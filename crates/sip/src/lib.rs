@@ -44,7 +44,7 @@
 //!   Call-ID, CSeq, Via; the parser itself accepts their absence, as RFC 4475 §3.3.1 expects of
 //!   a parser) and Contact syntax (400, e.g. an addr-spec Contact with `?`), method (405 known-but-not-served with Allow, 501 unknown), Request-URI scheme (416),
 //!   Require (420 with Unsupported), then for a new INVITE Content-Type (415 with Accept) and
-//!   Accept (406); OPTIONS gets 200 with Allow/Accept/Supported (§11.2).
+//!   Accept (406); OPTIONS gets 200 with Allow/Accept/Supported (§11.2) whatever its Accept says.
 //! - RFC 3261 §17 transactions over UDP: INVITE server (100 Trying at once, Timer G/H/I),
 //!   non-INVITE server (Timer J), INVITE client (Timer A/B/D), non-INVITE client (Timer E/F),
 //!   RFC 2543 transaction matching when the branch lacks the magic cookie (§17.2.3).

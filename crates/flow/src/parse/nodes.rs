@@ -22,6 +22,8 @@ const ASK_FIELDS: &[&str] = &[
 ];
 const TRANSFER_FIELDS: &[&str] = &["transfer", "say", "reason"];
 const HANGUP_FIELDS: &[&str] = &["hangup", "reason"];
+/// Kinds that may `say` something before they act.
+const SAYS_FIRST: &[&str] = &["transfer", "http"];
 /// Keys that decide a node's kind (a plain `say` node has none of them).
 const KIND_KEYS: &[&str] = &[
     "ask", "menu", "route", "faq", "set", "if", "goto", "http", "record", "ticket", "transfer",
@@ -83,11 +85,25 @@ fn read_node_kind(reader: &mut Reader<'_>, id: &str, node: &YamlNode) -> Option<
         reader.error(
             extra.key_pos,
             format!(
-                "node `{id}` has both `{}` and `{}`; a node does one thing",
+                "node `{id}` has both `{}` and `{}`; a node does one thing: split it into two nodes, one going to the other with `next`",
                 kinds[0].name, extra.name
             ),
         );
         return None;
+    }
+    // `say` is its own kind, and a field of `transfer` and `http` (said before they act).
+    if let (Some(kind), Some(say)) = (kinds.first(), keys.entries.iter().find(|f| f.name == "say"))
+    {
+        if !SAYS_FIRST.contains(&kind.name.as_str()) {
+            reader.error(
+                say.key_pos,
+                format!(
+                    "node `{id}` has both `say` and `{kind}`; a node does one thing: split it into a `say` node whose `next` is a separate `{kind}` node, or put the words into the `{kind}` text",
+                    kind = kind.name
+                ),
+            );
+            return None;
+        }
     }
     let kind = match kinds.first() {
         Some(f) => f.name.as_str(),

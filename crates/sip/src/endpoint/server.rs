@@ -147,10 +147,9 @@ impl Endpoint {
         }
         match request.method {
             Method::Invite => self.new_invite(now, source, key, request),
+            // Capabilities whatever the Accept says: our 200 has no body, so nothing in it can
+            // be unacceptable (sipsak sends `Accept: text/plain`; Asterisk and Kamailio answer 200).
             Method::Options => {
-                if let Some(status) = self.refuse_accept(request) {
-                    return self.reply_with_accept(now, key, status);
-                }
                 let extra = vec![
                     ("Allow", allow),
                     ("Accept", "application/sdp".to_string()),

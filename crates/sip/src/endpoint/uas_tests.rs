@@ -291,3 +291,18 @@ fn delayed_offer_the_ack_carries_the_answer() {
         "{events:?}"
     );
 }
+
+#[test]
+fn options_with_accept_text_plain_gets_200_with_capabilities() {
+    let (mut ep, now) = lone_uas();
+    let options = "OPTIONS sip:hotline@10.0.0.2 SIP/2.0\r\n\
+        Via: SIP/2.0/UDP 10.0.0.7:5060;branch=z9hG4bKsipsak1;rport\r\n\
+        From: <sip:sipsak@10.0.0.7>;tag=1\r\nTo: <sip:hotline@10.0.0.2>\r\n\
+        Call-ID: sipsak1\r\nCSeq: 1 OPTIONS\r\nAccept: text/plain\r\nContent-Length: 0\r\n\r\n";
+    ep.handle_datagram(now, "10.0.0.7:5060".parse().unwrap(), options.as_bytes());
+    let reply = String::from_utf8(ep.poll_transmit().expect("a reply").payload).unwrap();
+    assert!(reply.starts_with("SIP/2.0 200"), "{reply}");
+    for header in ["Allow:", "Accept:", "Supported:"] {
+        assert!(reply.contains(header), "{header} missing in {reply}");
+    }
+}
