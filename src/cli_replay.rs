@@ -35,7 +35,17 @@ pub async fn replay_call(
     id: &str,
     flow_file: Option<&Path>,
 ) -> anyhow::Result<bool> {
-    let (call, journal) = call_and_journal(store, id).await?;
+    let Some(call) = store.find_call(id).await? else {
+        anyhow::bail!("no call matches {id:?} (`hotline calls list` shows the calls)");
+    };
+    if call.answered_at.is_none() {
+        println!(
+            "call {} was never answered: the flow made no decisions, nothing to replay",
+            call.id
+        );
+        return Ok(true);
+    }
+    let (call, journal) = call_and_journal(store, &call.id).await?;
     let (source, file) = match flow_file {
         Some(path) => (
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?,
