@@ -58,11 +58,13 @@ struct RawSpeech {
     tts_workers: Option<usize>,
     tts_threads: Option<usize>,
     prompt_cache: Option<bool>,
+    prompt_cache_dir: Option<String>,
     end_of_speech_silence: Option<String>,
     early_transcription: Option<String>,
     holding_phrase: Option<String>,
     holding_after: Option<String>,
     asr_test_delay: Option<String>,
+    max_asr_wait: Option<String>,
     vad_threshold: Option<f32>,
     models_dir: Option<String>,
 }
@@ -149,6 +151,8 @@ pub struct SpeechConfig {
     pub tts_workers: usize,
     pub tts_threads: usize,
     pub prompt_cache: bool,
+    /// Where the flow's synthesised prompts are kept between runs; `None`: synthesised at each start.
+    pub prompt_cache_dir: Option<PathBuf>,
     pub end_of_speech_silence: Duration,
     pub early_transcription: Duration,
     /// Said once when a caller's turn has waited `holding_after` for its transcript; empty: never.
@@ -157,6 +161,9 @@ pub struct SpeechConfig {
     pub holding_after: Option<Duration>,
     /// Added to every transcription, to test a loaded server on purpose (zero in production).
     pub asr_test_delay: Duration,
+    /// New calls are refused while transcriptions recently waited longer than this in the queue;
+    /// `None`: never refused for load.
+    pub max_asr_wait: Option<Duration>,
     pub vad_threshold: f32,
     pub models_dir: PathBuf,
 }
@@ -262,6 +269,7 @@ fn overlay(d: RawConfig, u: RawConfig) -> RawConfig {
             tts_workers: take!(u.speech.tts_workers, d.speech.tts_workers),
             tts_threads: take!(u.speech.tts_threads, d.speech.tts_threads),
             prompt_cache: take!(u.speech.prompt_cache, d.speech.prompt_cache),
+            prompt_cache_dir: take!(u.speech.prompt_cache_dir, d.speech.prompt_cache_dir),
             end_of_speech_silence: take!(
                 u.speech.end_of_speech_silence,
                 d.speech.end_of_speech_silence
@@ -270,6 +278,7 @@ fn overlay(d: RawConfig, u: RawConfig) -> RawConfig {
             holding_phrase: take!(u.speech.holding_phrase, d.speech.holding_phrase),
             holding_after: take!(u.speech.holding_after, d.speech.holding_after),
             asr_test_delay: take!(u.speech.asr_test_delay, d.speech.asr_test_delay),
+            max_asr_wait: take!(u.speech.max_asr_wait, d.speech.max_asr_wait),
             vad_threshold: take!(u.speech.vad_threshold, d.speech.vad_threshold),
             models_dir: take!(u.speech.models_dir, d.speech.models_dir),
         },
@@ -464,6 +473,7 @@ fn validate(raw: RawConfig, file: &str) -> Result<Config, HotlineError> {
             tts_workers: at_least_one(raw.speech.tts_workers, "speech.tts_workers")?,
             tts_threads: at_least_one(raw.speech.tts_threads, "speech.tts_threads")?,
             prompt_cache: required(raw.speech.prompt_cache, file, "speech.prompt_cache")?,
+            prompt_cache_dir: non_empty(raw.speech.prompt_cache_dir).map(PathBuf::from),
             end_of_speech_silence: duration(
                 raw.speech.end_of_speech_silence,
                 file,
@@ -487,6 +497,12 @@ fn validate(raw: RawConfig, file: &str) -> Result<Config, HotlineError> {
             )?)
             .filter(|d| !d.is_zero()),
             asr_test_delay: duration(raw.speech.asr_test_delay, file, "speech.asr_test_delay")?,
+            max_asr_wait: Some(duration(
+                raw.speech.max_asr_wait,
+                file,
+                "speech.max_asr_wait",
+            )?)
+            .filter(|d| !d.is_zero()),
             vad_threshold,
             models_dir: PathBuf::from(required(raw.speech.models_dir, file, "speech.models_dir")?),
         },

@@ -46,6 +46,8 @@ pub enum HotlineError {
     NluModel(#[from] hotline_nlu::NluError),
     #[error("HTTP client: {0}")]
     Http(String),
+    #[error("Whisper failed its first run at start-up: {reason}")]
+    WarmUp { reason: String },
     #[error("{what} worker pool has stopped")]
     PoolStopped { what: &'static str },
     #[error("WAV {}: {reason}", path.display())]

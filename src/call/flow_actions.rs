@@ -200,8 +200,8 @@ impl CallTask {
         ));
         if self.handed_over() {
             // A message left when no agent could take the call: the flow is already over.
-            self.say("Thank you, your message has been recorded. Goodbye.".into())
-                .await;
+            let thanks = self.queue_messages().voicemail_thanks;
+            self.say(thanks).await;
             self.after_speech = AfterSpeech::Hangup("voicemail".into());
             return;
         }

@@ -5,11 +5,11 @@
 
 use std::time::Duration;
 
-use hotline_acd::{Enqueued, Overflow, TransferMode};
+use hotline_acd::{Enqueued, Overflow, QueueMessages, TransferMode};
 
 use super::agent_leg::{self, LegCommand, LegHandle, LegRequest, LegUpdate};
 use super::hold::HoldMusic;
-use super::task::{AfterSpeech, CallTask, NO_AGENT};
+use super::task::{AfterSpeech, CallTask};
 use super::{Frame, Playout};
 use crate::center::QueueEvent;
 use crate::server::SipCommand;
@@ -55,6 +55,8 @@ pub(super) struct Handoff {
     leg: Option<LegHandle>,
     recording: BridgeRecording,
     callback_digit: char,
+    /// The queue's sentences (the caller may move to another queue on overflow).
+    messages: QueueMessages,
 }
 
 impl CallTask {
@@ -106,6 +108,7 @@ impl CallTask {
             leg: None,
             recording: BridgeRecording::default(),
             callback_digit: spec.callback_digit,
+            messages: spec.messages.clone(),
         });
         match spec.mode {
             TransferMode::Refer { target } => {
@@ -121,7 +124,7 @@ impl CallTask {
 
     async fn transfer_unavailable(&mut self, reason: &str, why: &str) {
         tracing::info!("call {}: transfer not possible: {why}", self.id);
-        self.say(NO_AGENT.to_string()).await;
+        self.say(QueueMessages::default().no_agent).await;
         self.after_speech = AfterSpeech::Hangup(format!("transfer-unavailable:{reason}"));
     }
 
@@ -153,6 +156,7 @@ impl CallTask {
             h.queue = queue.clone();
             h.stage = Stage::Queued;
             h.callback_digit = spec.callback_digit;
+            h.messages = spec.messages.clone();
         }
         let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel();
         let internal = self.internal.clone();
@@ -173,7 +177,9 @@ impl CallTask {
                     if priority { " (priority caller)" } else { "" }
                 ));
                 self.flush_turn().await;
-                let text = announcement(position, estimated_wait, spec.callback_digit);
+                let text =
+                    spec.messages
+                        .announcement(position, estimated_wait, spec.callback_digit);
                 self.say(text).await;
             }
             Ok(Enqueued::Overflow(overflow)) => {
@@ -199,7 +205,7 @@ impl CallTask {
                 self.set_stage(Stage::Over);
                 self.trace("overflow: voicemail".into());
                 self.stop_speaking();
-                self.say("All our agents are busy. Please leave a message after the tone, and press the hash key when you are done.".into()).await;
+                self.say(self.queue_messages().voicemail).await;
                 self.after_speech = AfterSpeech::Record {
                     max: OVERFLOW_VOICEMAIL,
                     beep: true,
@@ -210,7 +216,7 @@ impl CallTask {
                 self.set_stage(Stage::Over);
                 self.trace("overflow: hang up".into());
                 self.stop_speaking();
-                self.say(NO_AGENT.to_string()).await;
+                self.say(self.queue_messages().no_agent).await;
                 let reason = self.handoff_reason();
                 self.after_speech = AfterSpeech::Hangup(format!("overflow:{reason}"));
             }
@@ -250,11 +256,7 @@ impl CallTask {
         }
         self.flush_turn().await;
         self.stop_speaking();
-        self.say(
-            "Thank you. We will call you back at this number as soon as an agent is free. Goodbye."
-                .into(),
-        )
-        .await;
+        self.say(self.queue_messages().callback_confirmed).await;
         self.after_speech = AfterSpeech::Hangup("callback".into());
     }
 
@@ -280,8 +282,10 @@ impl CallTask {
                         .as_ref()
                         .map(|h| h.callback_digit)
                         .unwrap_or('1');
-                    self.say(announcement(position, estimated_wait, digit))
-                        .await;
+                    let text = self
+                        .queue_messages()
+                        .announcement(position, estimated_wait, digit);
+                    self.say(text).await;
                 }
             }
             QueueEvent::Overflow(overflow) => {
@@ -561,38 +565,16 @@ impl CallTask {
                     .as_str()
                     .map(str::to_string)
             });
-        whisper_text(intent.as_deref(), &reason)
+        self.queue_messages().whisper(intent.as_deref(), &reason)
     }
-}
 
-/// The position announcement.
-pub(super) fn announcement(
-    position: usize,
-    estimated_wait: Option<Duration>,
-    digit: char,
-) -> String {
-    let mut text = if position <= 1 {
-        "You are next in the queue.".to_string()
-    } else {
-        format!("You are number {position} in the queue.")
-    };
-    if let Some(wait) = estimated_wait {
-        let minutes = wait.as_secs().div_ceil(60);
-        match minutes {
-            0 | 1 => text.push_str(" The estimated wait is about one minute."),
-            m => text.push_str(&format!(" The estimated wait is about {m} minutes.")),
-        }
+    /// The sentences of the queue the caller is in (today's wording before any queue).
+    pub(super) fn queue_messages(&self) -> QueueMessages {
+        self.handoff
+            .as_ref()
+            .map(|h| h.messages.clone())
+            .unwrap_or_default()
     }
-    text.push_str(&format!(" To be called back instead, press {digit}."));
-    text
-}
-
-/// The whisper: the caller's topic and why they were handed over.
-pub(super) fn whisper_text(intent: Option<&str>, reason: &str) -> String {
-    let topic = intent
-        .map(|i| i.replace('_', " "))
-        .unwrap_or_else(|| "not recognised".to_string());
-    format!("New caller. Topic: {topic}. Reason: {reason}.")
 }
 
 fn write_stereo(path: &std::path::Path, left: &[i16], right: &[i16]) -> Result<(), String> {
@@ -611,37 +593,4 @@ fn write_stereo(path: &std::path::Path, left: &[i16], right: &[i16]) -> Result<(
         }
     }
     writer.finalize().map_err(|e| e.to_string())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn announcements_name_position_wait_and_the_callback_key() {
-        assert_eq!(
-            announcement(3, Some(Duration::from_secs(150)), '1'),
-            "You are number 3 in the queue. The estimated wait is about 3 minutes. To be called back instead, press 1."
-        );
-        assert_eq!(
-            announcement(1, Some(Duration::from_secs(20)), '9'),
-            "You are next in the queue. The estimated wait is about one minute. To be called back instead, press 9."
-        );
-        assert_eq!(
-            announcement(2, None, '1'),
-            "You are number 2 in the queue. To be called back instead, press 1."
-        );
-    }
-
-    #[test]
-    fn the_whisper_names_topic_and_reason() {
-        assert_eq!(
-            whisper_text(Some("order_tracking"), "anger"),
-            "New caller. Topic: order tracking. Reason: anger."
-        );
-        assert_eq!(
-            whisper_text(None, "caller asked for a person"),
-            "New caller. Topic: not recognised. Reason: caller asked for a person."
-        );
-    }
 }

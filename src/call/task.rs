@@ -18,9 +18,6 @@ use super::Playout;
 use crate::pools::{AsrResult, ListenerEvent, TtsChunk, TtsJob};
 use crate::server::Services;
 
-/// Said when the flow asks for a transfer and no agent queue exists yet.
-pub(super) const NO_AGENT: &str = "I'm sorry, no agent is available to take your call right now. Please try again later. Goodbye.";
-
 /// Results that come back to the call task from jobs it spawned.
 pub(super) enum Internal {
     /// A transcript of a job the turn-taking core asked for.
@@ -276,6 +273,7 @@ impl CallTask {
                     let phrase = self.services.config.speech.holding_phrase.clone();
                     if !phrase.is_empty() {
                         tracing::info!("call {}: transcription is slow; holding phrase", self.id);
+                        self.services.load.turn_delayed();
                         self.say(phrase).await;
                     }
                 }
@@ -292,11 +290,15 @@ impl CallTask {
         let asr = self.services.asr.clone();
         let internal = self.internal.clone();
         let test_delay = self.services.config.speech.asr_test_delay;
+        let services = Arc::clone(&self.services);
         tokio::spawn(async move {
             let result = match asr.transcribe(samples, cancel).await {
                 Ok(r) => r,
                 Err(e) => Err(e.to_string()),
             };
+            if let Ok(heard) = &result {
+                services.load.asr_started(heard.queued, Instant::now());
+            }
             if !test_delay.is_zero() {
                 tokio::time::sleep(test_delay).await;
             }

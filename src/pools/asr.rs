@@ -20,6 +20,8 @@ pub struct AsrResult {
     pub no_speech_probability: f32,
     /// From submission to result, including time waiting for a free worker.
     pub elapsed: Duration,
+    /// From submission until a worker took the job.
+    pub queued: Duration,
 }
 
 struct AsrJob {
@@ -55,6 +57,7 @@ impl AsrPool {
                             let _ = job.reply.send(Err("cancelled before it started".into()));
                             continue;
                         }
+                        let queued = job.submitted.elapsed();
                         let mut up = Resampler::new(8000, 16000);
                         let mut pcm_16k = Vec::with_capacity(job.pcm_8k.len() * 2 + 64);
                         up.process(&job.pcm_8k, &mut pcm_16k);
@@ -66,6 +69,7 @@ impl AsrPool {
                                 confidence: t.confidence,
                                 no_speech_probability: t.no_speech_probability,
                                 elapsed: job.submitted.elapsed(),
+                                queued,
                             })
                             .map_err(|e| e.to_string());
                         let _ = job.reply.send(result);
@@ -77,6 +81,25 @@ impl AsrPool {
                 })?;
         }
         Ok(AsrPool { queue })
+    }
+
+    /// Runs Whisper once on a second of faint noise, so the first caller does not pay for the
+    /// model's first run (buffers allocated, weights paged in). Returns how long it took.
+    pub async fn warm_up(&self) -> Result<Duration, HotlineError> {
+        let started = Instant::now();
+        let mut seed: u32 = 0x2545_f491;
+        let noise: Vec<f32> = (0..8000)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 17;
+                seed ^= seed << 5;
+                (seed as f32 / u32::MAX as f32 - 0.5) * 0.002
+            })
+            .collect();
+        self.transcribe(noise, None)
+            .await?
+            .map_err(|reason| HotlineError::WarmUp { reason })?;
+        Ok(started.elapsed())
     }
 
     /// Transcribes one utterance. Fails only when the pool is gone; a model error comes back as text.

@@ -6,6 +6,8 @@
 pub mod asr;
 pub mod early_turn;
 pub mod prompt_cache;
+pub mod prompt_store;
+pub mod quiet_gate;
 pub mod tts;
 pub mod vad;
 

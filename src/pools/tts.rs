@@ -10,6 +10,7 @@ use hotline_speak::{split_sentences, PiperVoice};
 use tokio::sync::mpsc;
 
 use super::prompt_cache::PromptCache;
+use super::prompt_store::PromptStore;
 use crate::error::HotlineError;
 
 /// One piece of synthesised speech, or the end of the job.
@@ -32,7 +33,22 @@ pub struct TtsJob {
 pub struct TtsPool {
     queue: flume::Sender<TtsJob>,
     /// Texts for the preparation thread (only with a cache).
-    prepare: Option<flume::Sender<Vec<String>>>,
+    prepare: Option<flume::Sender<Preparation>>,
+}
+
+/// Sentences to put in the prompt cache, and who waits to hear it is done.
+struct Preparation {
+    texts: Vec<String>,
+    done: Option<tokio::sync::oneshot::Sender<Prepared>>,
+}
+
+/// What one preparation did.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Prepared {
+    /// Sentences synthesised now (the others were cached already).
+    pub made: usize,
+    /// Sentences in the cache afterwards.
+    pub cached: usize,
 }
 
 impl TtsPool {
@@ -42,6 +58,7 @@ impl TtsPool {
         workers: usize,
         threads: usize,
         cache: Option<Arc<PromptCache>>,
+        prompt_dir: Option<&Path>,
     ) -> Result<TtsPool, HotlineError> {
         let config = voice_config_path(voice_onnx);
         let (queue, jobs) = flume::bounded::<TtsJob>(workers * 16);
@@ -62,7 +79,12 @@ impl TtsPool {
                 })?;
         }
         let prepare = match cache {
-            Some(cache) => Some(start_preparation(voice_onnx, &config, cache)?),
+            Some(cache) => {
+                let store = prompt_dir
+                    .map(|dir| PromptStore::open(dir, voice_onnx, &config))
+                    .transpose()?;
+                Some(start_preparation(voice_onnx, &config, cache, store)?)
+            }
             None => None,
         };
         Ok(TtsPool { queue, prepare })
@@ -72,8 +94,27 @@ impl TtsPool {
     /// queue behind it. Returns at once; without a cache it does nothing.
     pub fn prepare(&self, texts: Vec<String>) {
         if let Some(prepare) = &self.prepare {
-            let _ = prepare.send(texts);
+            let _ = prepare.send(Preparation { texts, done: None });
         }
+    }
+
+    /// Synthesises `texts` into the cache and returns when they are all there: the server is not
+    /// ready for calls before its flow's prompts can play at once. Without a cache it returns at once.
+    pub async fn prepare_and_wait(&self, texts: Vec<String>) -> Prepared {
+        let Some(prepare) = &self.prepare else {
+            return Prepared::default();
+        };
+        let (done, finished) = tokio::sync::oneshot::channel();
+        if prepare
+            .send(Preparation {
+                texts,
+                done: Some(done),
+            })
+            .is_err()
+        {
+            return Prepared::default();
+        }
+        finished.await.unwrap_or_default()
     }
 
     pub async fn submit(&self, job: TtsJob) -> Result<(), HotlineError> {
@@ -84,27 +125,41 @@ impl TtsPool {
     }
 }
 
-/// The preparation thread: its own voice, at the lowest CPU priority so live calls go first.
+/// The preparation thread: its own voice. The first batch (the flow's prompts at start-up, before
+/// any call is taken) runs at normal priority; after it the thread drops to the lowest CPU
+/// priority, so live calls go first when a reloaded flow brings new prompts.
 fn start_preparation(
     voice_onnx: &Path,
     config: &Path,
     cache: Arc<PromptCache>,
-) -> Result<flume::Sender<Vec<String>>, HotlineError> {
+    store: Option<PromptStore>,
+) -> Result<flume::Sender<Preparation>, HotlineError> {
     let mut voice = PiperVoice::load_with_threads(voice_onnx, config, 1)?;
-    let (texts_tx, texts_rx) = flume::unbounded::<Vec<String>>();
+    let (texts_tx, texts_rx) = flume::unbounded::<Preparation>();
     std::thread::Builder::new()
         .name("tts-prepare".into())
         .spawn(move || {
-            lower_thread_priority();
-            while let Ok(texts) = texts_rx.recv() {
+            let mut first = true;
+            while let Ok(Preparation { texts, done }) = texts_rx.recv() {
+                if !std::mem::take(&mut first) {
+                    lower_thread_priority();
+                }
                 let started = std::time::Instant::now();
                 let mut made = 0;
                 for sentence in texts.iter().flat_map(|t| split_sentences(t)) {
-                    if cache.get(&sentence).is_none() {
-                        if let Some(pcm) = synthesize_8k(&mut voice, &sentence) {
-                            cache.insert(&sentence, Arc::new(pcm));
-                            made += 1;
+                    if cache.get(&sentence).is_some() {
+                        continue;
+                    }
+                    if let Some(pcm) = store.as_ref().and_then(|s| s.load(&sentence)) {
+                        cache.insert(&sentence, Arc::new(pcm));
+                        continue;
+                    }
+                    if let Some(pcm) = synthesize_8k(&mut voice, &sentence) {
+                        if let Some(store) = &store {
+                            store.save(&sentence, &pcm);
                         }
+                        cache.insert(&sentence, Arc::new(pcm));
+                        made += 1;
                     }
                 }
                 tracing::info!(
@@ -112,6 +167,12 @@ fn start_preparation(
                     started.elapsed().as_secs_f32(),
                     cache.len()
                 );
+                if let Some(done) = done {
+                    let _ = done.send(Prepared {
+                        made,
+                        cached: cache.len(),
+                    });
+                }
             }
         })
         .map_err(|source| HotlineError::Io {

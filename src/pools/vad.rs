@@ -8,6 +8,7 @@ use hotline_media::{EndpointEvent, Endpointer, EndpointerConfig};
 use tokio::sync::mpsc;
 
 use super::early_turn::{PauseSignal, PauseWatch};
+use super::quiet_gate::{GateDecision, QuietGate};
 use crate::error::HotlineError;
 
 /// Silero's window at 8 kHz.
@@ -53,16 +54,25 @@ pub fn spawn_listener(
         .name("listener".into())
         .spawn(move || {
             let mut endpointer = Endpointer::new(config);
+            let mut gate = QuietGate::new();
             let mut pending: Vec<f32> = Vec::with_capacity(VAD_CHUNK * 2);
             while let Ok(frame) = audio.recv() {
                 pending.extend_from_slice(&frame);
                 while pending.len() >= VAD_CHUNK {
                     let chunk: Vec<f32> = pending.drain(..VAD_CHUNK).collect();
-                    let p = match vad.speech_probability(&chunk) {
-                        Ok(p) => p,
-                        Err(e) => {
-                            let _ = events.send(ListenerEvent::Failed(e.to_string()));
-                            return;
+                    let level = hotline_media::rms_dbfs(&chunk);
+                    let p = match gate.window(level) {
+                        GateDecision::Run => match vad.speech_probability(&chunk) {
+                            Ok(p) => p,
+                            Err(e) => {
+                                let _ = events.send(ListenerEvent::Failed(e.to_string()));
+                                return;
+                            }
+                        },
+                        GateDecision::Skip => 0.0,
+                        GateDecision::SkipAndReset => {
+                            vad.reset();
+                            0.0
                         }
                     };
                     let out = match endpointer.push(&chunk, p) {
@@ -92,6 +102,10 @@ pub fn spawn_listener(
                     }
                 }
             }
+            tracing::debug!(
+                "listener: the line was quiet for {} VAD windows, which Silero did not have to see",
+                gate.skipped()
+            );
         })
         .map_err(|source| HotlineError::Io {
             path: "listener thread".into(),

@@ -3,6 +3,7 @@
 //! `run` is the whole server's entry point (the binary, the benchmark and the tests all call it), so
 //! there is exactly one way the server starts.
 
+pub mod load;
 mod reload;
 mod signalling;
 
@@ -44,6 +45,8 @@ pub struct Services {
     pub ticket_base_url: String,
     /// Agents and queues.
     pub center: Option<Arc<crate::center::Center>>,
+    /// The ASR queue's wait and the admission decision for new calls.
+    pub load: Arc<load::Load>,
     /// Hold music by file (`None`: the generated tune), decoded once.
     hold_music: std::sync::Mutex<std::collections::HashMap<Option<PathBuf>, Arc<Vec<i16>>>>,
     flow: RwLock<Arc<ActiveFlow>>,
@@ -337,8 +340,17 @@ pub async fn run(
         config.speech.tts_workers,
         config.speech.tts_threads,
         cache,
+        config.speech.prompt_cache_dir.as_deref(),
     )?;
-    tts.prepare(flow.flow.spoken_texts());
+    // Ready means ready: Whisper has run once and the flow's prompts are synthesised before the
+    // SIP port opens, so the first caller is served as fast as the hundredth.
+    let warming = std::time::Instant::now();
+    let mut sentences = flow.flow.spoken_texts();
+    sentences.push(config.speech.holding_phrase.clone());
+    let (whisper_first_run, prepared) =
+        tokio::join!(asr.warm_up(), tts.prepare_and_wait(sentences));
+    let whisper_first_run = whisper_first_run?;
+    let ready_after = warming.elapsed();
     let admin_listener = tokio::net::TcpListener::bind(config.admin.listen)
         .await
         .map_err(|source| HotlineError::AdminBind {
@@ -388,8 +400,14 @@ pub async fn run(
     tokio::spawn(Arc::clone(&center).run(shutdown.clone()));
     let mut admin_state = crate::admin::AdminState::new(store.clone(), Arc::new(config.clone()));
     admin_state.service_levels = Arc::new(center.service_levels());
+    let load = Arc::new(load::Load::new(config.speech.max_asr_wait));
     let live = Arc::clone(&center);
-    admin_state.live = Arc::new(move || live.live_metrics());
+    let live_load = Arc::clone(&load);
+    admin_state.live = Arc::new(move || {
+        let mut families = live.live_metrics();
+        families.extend(live_load.metrics(std::time::Instant::now()));
+        families
+    });
     let admin_app =
         crate::admin::router(admin_state).merge(crate::admin::agents::router(Arc::clone(&center)));
     let mut admin_shutdown = shutdown.clone();
@@ -414,6 +432,7 @@ pub async fn run(
         http,
         ticket_base_url,
         center: Some(center),
+        load,
         hold_music: std::sync::Mutex::default(),
         store,
         asr,
@@ -423,6 +442,13 @@ pub async fn run(
         next_port: AtomicU16::new(0),
         config,
     });
+    println!(
+        "Ready in {:.1} s: Whisper ran once in {} ms, {} prompt sentences cached ({} synthesised now)",
+        ready_after.as_secs_f64(),
+        whisper_first_run.as_millis(),
+        prepared.cached,
+        prepared.made
+    );
     println!("Admin API listening on http://{admin_local}");
     println!("SIP listening on udp:{local}");
     if let Some(ready) = ready {

@@ -14,6 +14,7 @@ use tokio::sync::mpsc;
 
 use crate::call::{self, CallSetup, DialogEvent};
 use crate::error::HotlineError;
+use crate::server::load::Refusal;
 use crate::server::Services;
 
 /// What a call task asks of the SIP layer.
@@ -150,6 +151,16 @@ async fn dispatch(
             }
             if calls.len() >= services.config.sip.max_calls {
                 tracing::warn!(%source, "call refused: sip.max_calls reached");
+                services.load.refused(Refusal::MaxCalls);
+                let _ = endpoint.reject(now, &call, 486);
+                return;
+            }
+            if !services.load.admit(now) {
+                tracing::warn!(
+                    %source,
+                    "call refused: transcriptions are waiting longer than speech.max_asr_wait"
+                );
+                services.load.refused(Refusal::Overload);
                 let _ = endpoint.reject(now, &call, 486);
                 return;
             }

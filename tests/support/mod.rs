@@ -164,6 +164,8 @@ pub struct ServerOptions {
     pub queues_yaml: Option<String>,
     /// `agents.min_registration`, e.g. `"2s"`, so a test can watch a registration expire.
     pub register_min_expires: Option<String>,
+    /// More `speech:` settings as (key, value), e.g. `("asr_test_delay", "2s")`.
+    pub speech: Vec<(String, String)>,
 }
 
 impl ServerOptions {
@@ -183,6 +185,7 @@ impl ServerOptions {
             agents_yaml: None,
             queues_yaml: None,
             register_min_expires: None,
+            speech: Vec::new(),
         }
     }
 
@@ -203,8 +206,14 @@ impl ServerOptions {
         if let Some(timeout) = &self.rtp_timeout {
             yaml.push_str(&format!("  inactivity_timeout: {timeout}\n"));
         }
+        if self.whisper_model.is_some() || !self.speech.is_empty() {
+            yaml.push_str("speech:\n");
+        }
         if let Some(model) = &self.whisper_model {
-            yaml.push_str(&format!("speech:\n  whisper_model: {model}\n"));
+            yaml.push_str(&format!("  whisper_model: {model}\n"));
+        }
+        for (key, value) in &self.speech {
+            yaml.push_str(&format!("  {key}: {value}\n"));
         }
         if self.webhook_url.is_some() || self.webhook_first_retry.is_some() {
             yaml.push_str("webhook:\n");
@@ -244,6 +253,8 @@ pub struct Server {
     pub admin: SocketAddr,
     pub database: PathBuf,
     pub log: PathBuf,
+    /// The `Ready in ...` line printed before the SIP port opened, if any.
+    pub ready_line: Option<String>,
 }
 
 impl Server {
@@ -304,6 +315,7 @@ impl Server {
             admin: SocketAddr::from(([127, 0, 0, 1], 0)),
             database,
             log,
+            ready_line: None,
         };
         let deadline = Instant::now() + SERVER_START_TIMEOUT;
         loop {
@@ -314,6 +326,10 @@ impl Server {
                             .trim()
                             .parse()
                             .unwrap_or_else(|e| panic!("bad admin line {line:?}: {e}"));
+                        continue;
+                    }
+                    if line.starts_with("Ready in ") {
+                        server.ready_line = Some(line);
                         continue;
                     }
                     if let Some(addr) = line.strip_prefix("SIP listening on udp:") {

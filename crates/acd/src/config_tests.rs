@@ -267,6 +267,56 @@ fn unquoted_digit_is_accepted_as_callback_digit() {
 }
 
 #[test]
+fn messages_reword_every_queue_and_one_queue_rewords_them_again() {
+    let text = "\
+messages:
+  position: \"Sie sind Nummer {position} in der Warteschlange.\"
+  callback_offer: \"\"
+queues:
+  support:
+    skills: [support]
+  sales:
+    messages:
+      whisper: \"Sales call about {topic} ({reason}).\"
+";
+    let queues = parse_queues(text, Path::new(QUEUES)).expect("valid");
+    let support = &queues[0].messages;
+    assert_eq!(
+        support.announcement(4, None, '1'),
+        "Sie sind Nummer 4 in der Warteschlange."
+    );
+    assert_eq!(
+        support.whisper(Some("returns"), "anger"),
+        "New caller. Topic: returns. Reason: anger.",
+        "a sentence not reworded keeps today's wording"
+    );
+    let sales = &queues[1].messages;
+    assert_eq!(
+        sales.whisper(Some("returns"), "anger"),
+        "Sales call about returns (anger)."
+    );
+    assert_eq!(
+        sales.announcement(4, None, '1'),
+        "Sie sind Nummer 4 in der Warteschlange.",
+        "the file's messages apply to every queue"
+    );
+}
+
+#[test]
+fn a_message_with_a_placeholder_it_cannot_fill_is_refused_at_its_line() {
+    let (line, reason) = queues_refusal(
+        "queues:\n  a:\n    messages:\n      position: \"You are {place} in line.\"\n",
+    );
+    assert_eq!(line, 4);
+    assert!(reason.contains("unknown placeholder {place}"), "{reason}");
+    assert!(reason.contains("{position}"), "{reason}");
+    let (line, reason) =
+        queues_refusal("messages:\n  no_agent: \"Sorry {name}\"\nqueues:\n  a: {}\n");
+    assert_eq!(line, 2);
+    assert!(reason.contains("takes no placeholders"), "{reason}");
+}
+
+#[test]
 fn the_shipped_sip_config_files_parse() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sip-config");
     let agents_path = root.join("agents.yaml");

@@ -35,6 +35,7 @@ fn queue(name: &str, skills: &[&str]) -> QueueSpec {
         callback_digit: '1',
         priority_callers: Vec::new(),
         priority_variable: None,
+        messages: crate::QueueMessages::default(),
     }
 }
 

@@ -8,6 +8,7 @@ mod callers;
 mod distributor;
 mod duration;
 mod error;
+mod messages;
 mod queues_file;
 mod routing;
 mod state;
@@ -24,5 +25,6 @@ pub use distributor::{
     NO_ANSWER_REASON,
 };
 pub use error::AcdError;
+pub use messages::QueueMessages;
 pub use queues_file::{parse_queues, Overflow, QueueSpec, TransferMode};
 pub use state::{AgentState, AgentView, Ended};

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 use crate::error::AcdError;
+use crate::messages::{QueueMessages, RawMessages};
 use crate::yaml::{config_error, duration, line_of, load, Entries};
 
 /// What happens to a caller who cannot be served by the queue.
@@ -52,6 +53,8 @@ pub struct QueueSpec {
     pub callback_digit: char,
     pub priority_callers: Vec<String>,
     pub priority_variable: Option<String>,
+    /// What callers and agents hear from this queue.
+    pub messages: QueueMessages,
 }
 
 impl QueueSpec {
@@ -76,6 +79,8 @@ pub const DEFAULT_SERVICE_LEVEL: Duration = Duration::from_secs(20);
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawQueuesFile {
+    /// Sentences for every queue (each queue may reword them again).
+    messages: Option<RawMessages>,
     queues: Spanned<Entries<Spanned<String>, Spanned<RawQueue>>>,
 }
 
@@ -98,6 +103,7 @@ struct RawQueue {
     #[serde(default)]
     priority_callers: Vec<String>,
     priority_variable: Option<String>,
+    messages: Option<RawMessages>,
 }
 
 /// `overflow: voicemail` or `overflow: { queue: sales }`.
@@ -144,12 +150,16 @@ impl<'de> Deserialize<'de> for RawOverflow {
 /// Reads and validates `queues.yaml`; `file` is only used in messages. Queues keep file order.
 pub fn parse_queues(text: &str, file: &Path) -> Result<Vec<QueueSpec>, AcdError> {
     let raw: RawQueuesFile = load(text, file)?;
+    let shared = match &raw.messages {
+        Some(messages) => messages.apply(&QueueMessages::default(), file, "")?,
+        None => QueueMessages::default(),
+    };
     let mut queues = Vec::new();
     // Line of each queue's `overflow` value, for the cross-queue checks below.
     let mut overflow_lines = Vec::new();
     for (name, queue) in raw.queues.value.0 {
         let name_line = line_of(&name);
-        let (spec, overflow_line) = queue_spec(name, queue, file)?;
+        let (spec, overflow_line) = queue_spec(name, queue, &shared, file)?;
         if queues.iter().any(|q: &QueueSpec| q.name == spec.name) {
             return Err(config_error(
                 file,
@@ -168,6 +178,7 @@ pub fn parse_queues(text: &str, file: &Path) -> Result<Vec<QueueSpec>, AcdError>
 fn queue_spec(
     name: Spanned<String>,
     queue: Spanned<RawQueue>,
+    shared: &QueueMessages,
     file: &Path,
 ) -> Result<(QueueSpec, usize), AcdError> {
     let name_line = line_of(&name);
@@ -281,6 +292,10 @@ fn queue_spec(
         priority_callers.push(number);
     }
 
+    let messages = match &raw.messages {
+        Some(messages) => messages.apply(shared, file, &format!("queue `{queue_name}`: "))?,
+        None => shared.clone(),
+    };
     let prefix = |field: &str| format!("{field}` of queue `{queue_name}");
     let spec = QueueSpec {
         skills,
@@ -332,6 +347,7 @@ fn queue_spec(
             .priority_variable
             .map(|v| v.trim().to_string())
             .filter(|v| !v.is_empty()),
+        messages,
         name: queue_name,
     };
     Ok((spec, overflow_line))

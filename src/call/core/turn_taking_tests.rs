@@ -28,6 +28,7 @@ fn heard(text: &str) -> Transcript {
         confidence: 0.9,
         no_speech_probability: 0.0,
         elapsed: Duration::from_millis(300),
+        queued: Duration::ZERO,
     })
 }
 

@@ -1,0 +1,137 @@
+//! End-to-end tests of a server under pressure: whatever the load, no caller speech is lost.
+//!
+//! The real `hotline serve` with its transcription slowed on purpose (`speech.asr_test_delay`), a
+//! SIPp caller who asks six questions back to back without waiting for the answers, and the
+//! record read back through `hotline calls show`: every question is a turn, in the order it was
+//! asked, and every one was answered.
+
+mod support;
+
+use std::time::Duration;
+
+use support::audio::{timeline_wav, wav_to_ulaw, Segment};
+use support::sipp::SippCall;
+use support::{Server, ServerOptions, TempDir};
+
+/// What the caller asks, a word of it that Whisper must hear, and a phrase of the answer the shop
+/// flow gives to it.
+const QUESTIONS: [(&str, &str, &str); 6] = [
+    ("How long does shipping take?", "shipping", "working days"),
+    ("How much is shipping?", "how much", "4 dollars 95"),
+    ("Do you offer gift wrapping?", "gift", "Gift wrapping costs"),
+    ("Can I pay with PayPal?", "pay", "PayPal"),
+    ("What are your opening hours?", "hours", "Monday to Friday"),
+    ("Do you ship abroad?", "abroad", "Canada"),
+];
+
+/// Longer than `speech.holding_after` (1.5 s): every turn waits long enough for the caller to
+/// hear the holding phrase, and the caller's next questions end while transcriptions are running.
+const ASR_DELAY: &str = "2s";
+
+#[test]
+fn six_questions_back_to_back_on_a_slow_server_are_all_turns_in_order_and_answered() {
+    let dir = TempDir::new("load-six");
+    let mut options = ServerOptions::new(34_000);
+    options
+        .speech
+        .push(("asr_test_delay".into(), ASR_DELAY.into()));
+    let server = Server::start(&dir, &options);
+
+    // The greeting first, then six questions each followed by just enough silence to end the
+    // turn: the caller does not wait for any answer.
+    let mut segments = vec![Segment::Silence(Duration::from_secs(5))];
+    for (question, _, _) in QUESTIONS {
+        segments.push(Segment::Say {
+            text: question,
+            voice: "en-us",
+        });
+        segments.push(Segment::Silence(Duration::from_millis(1100)));
+    }
+    let wav = timeline_wav(dir.path(), "six-questions", &segments);
+    wav_to_ulaw(
+        &wav,
+        &dir.join("caller.ul"),
+        Duration::ZERO,
+        Duration::from_secs(1),
+    );
+
+    let mut call = SippCall::new("caller_talks_then_bye.xml", server.sip, "e2e-load-six");
+    // The questions take about 20 s; six answers of up to 8 s each follow the last one.
+    call.extra_args = vec!["-d".into(), "75000".into()];
+    call.timeout = Duration::from_secs(120);
+    call.run(&dir)
+        .assert_success("caller asks six questions, then hangs up");
+
+    let record = server.wait_for_finished_call(&call.call_id(), Duration::from_secs(30));
+    println!("{}", record.text);
+
+    let heard: Vec<String> = record
+        .caller_said
+        .iter()
+        .map(|s| s.to_lowercase())
+        .collect();
+    assert_eq!(
+        heard.len(),
+        QUESTIONS.len(),
+        "every question should be one turn on the record\n{}",
+        record.text
+    );
+    for (i, (question, word, _)) in QUESTIONS.iter().enumerate() {
+        assert!(
+            heard[i].contains(word),
+            "turn {} should be {question:?} (with {word:?}), in the order asked; heard {:?}\n{}",
+            i + 1,
+            heard[i],
+            record.text
+        );
+    }
+
+    // Every question answered, in the order asked.
+    let mut from = 0;
+    for (question, _, answer) in QUESTIONS {
+        let at = record.bot_said[from..]
+            .iter()
+            .position(|said| said.contains(answer))
+            .unwrap_or_else(|| {
+                panic!(
+                    "no answer containing {answer:?} to {question:?} after the earlier answers\n{}",
+                    record.text
+                )
+            });
+        from += at + 1;
+    }
+
+    let log = server.log_text();
+    assert!(
+        log.contains("holding phrase"),
+        "with transcription slowed to {ASR_DELAY}, the caller should have heard the holding phrase"
+    );
+}
+
+#[test]
+fn the_sip_port_opens_only_once_whisper_has_run_and_the_flows_prompts_are_cached() {
+    let dir = TempDir::new("load-ready");
+    let server = Server::start(&dir, &ServerOptions::new(34_200));
+    let ready = server
+        .ready_line
+        .clone()
+        .expect("hotline serve should print how long it took to be ready before opening SIP");
+    println!("{ready}");
+    assert!(ready.contains("Whisper ran once"), "{ready}");
+    let cached: usize = ready
+        .split(" prompt sentences cached")
+        .next()
+        .and_then(|head| head.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no cached sentence count in {ready:?}"));
+    // The shop flow says well over twenty distinct sentences (greeting, menu, answers, reprompts).
+    assert!(
+        cached >= 20,
+        "the flow's prompts should all be synthesised before the first call: {ready}"
+    );
+    let log = server.log_text();
+    assert!(
+        log.contains("prepared") && log.contains("flow sentences"),
+        "the server log should say the prompts were prepared before SIP opened\n{log}"
+    );
+}
