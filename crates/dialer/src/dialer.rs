@@ -277,6 +277,12 @@ impl Dialer {
             .map(|&i| &self.contacts[i].contact)
     }
 
+    /// The do-not-call numbers as the dialer knows them, opt-outs included, for the server to
+    /// persist.
+    pub fn do_not_call(&self) -> &DoNotCall {
+        &self.dnc
+    }
+
     pub fn in_flight(&self) -> usize {
         self.in_flight
     }

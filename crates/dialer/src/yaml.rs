@@ -82,7 +82,18 @@ fn with_suggestion(reason: &str) -> String {
     let Some((unknown, expected)) = rest.split_once('`') else {
         return reason.to_string();
     };
-    let names: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    let list = expected
+        .trim_start_matches(',')
+        .trim()
+        .trim_start_matches("expected")
+        .trim()
+        .trim_start_matches("one of")
+        .replace(" or ", ", ");
+    let names: Vec<&str> = list
+        .split(',')
+        .map(|n| n.trim().trim_matches('`'))
+        .filter(|n| !n.is_empty())
+        .collect();
     match closest(unknown, &names) {
         Some(best) => format!("unknown field `{unknown}`: did you mean `{best}`?"),
         None => reason.to_string(),
@@ -148,6 +159,10 @@ mod tests {
         assert_eq!(
             with_suggestion("unknown field `pacng`, expected one of `name`, `pacing`, `flow`"),
             "unknown field `pacng`: did you mean `pacing`?"
+        );
+        assert_eq!(
+            with_suggestion("unknown field `windw`, expected one of flow, window, trunk"),
+            "unknown field `windw`: did you mean `window`?"
         );
         assert_eq!(
             with_suggestion("unknown field `zzz`, expected `name` or `flow`"),
