@@ -22,18 +22,27 @@ pub enum CampaignsAction {
     },
 }
 
+/// Runs a campaigns command. A refusal is printed as one sentence (with its causes) and the
+/// process exits with status 1: a campaign manager reads the reason, not a backtrace.
 pub fn run(action: CampaignsAction) -> anyhow::Result<()> {
-    match action {
-        CampaignsAction::Check { name, at } => {
-            let now = match at {
-                Some(text) => DateTime::parse_from_rfc3339(&text)
-                    .with_context(|| format!("--at {text} is not a time like 2026-12-08T15:00:00Z"))?
-                    .with_timezone(&Utc),
-                None => Utc::now(),
-            };
-            check(&campaign_path(&name), now)
-        }
+    let result = match action {
+        CampaignsAction::Check { name, at } => check_command(&name, at.as_deref()),
+    };
+    if let Err(e) = result {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
     }
+    Ok(())
+}
+
+fn check_command(name: &str, at: Option<&str>) -> anyhow::Result<()> {
+    let now = match at {
+        Some(text) => DateTime::parse_from_rfc3339(text)
+            .with_context(|| format!("--at {text} is not a time like 2026-12-08T15:00:00Z"))?
+            .with_timezone(&Utc),
+        None => Utc::now(),
+    };
+    check(&campaign_path(name), now)
 }
 
 /// `delivery` → campaigns/delivery.yaml; anything that looks like a path is taken as one.
@@ -46,6 +55,21 @@ fn campaign_path(name: &str) -> PathBuf {
     }
 }
 
+/// `campaigns/../flows/x.yaml` → `flows/x.yaml`, for reading and for messages.
+fn beside(folder: &Path, relative: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in folder.join(relative).components() {
+        match part {
+            std::path::Component::ParentDir if out.file_name().is_some() => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 fn read(path: &Path, what: &str) -> anyhow::Result<String> {
     std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the {what} {}", path.display()))
@@ -55,7 +79,7 @@ fn check(file: &Path, now: DateTime<Utc>) -> anyhow::Result<()> {
     let campaign = parse_campaign(&read(file, "campaign file")?, file)?;
     let folder = file.parent().unwrap_or(Path::new("."));
 
-    let flow_file = folder.join(&campaign.flow);
+    let flow_file = beside(folder, &campaign.flow);
     let flow_text = read(&flow_file, "flow").with_context(|| {
         format!(
             "{}:{}:{}: the campaign's flow",
@@ -82,13 +106,20 @@ fn check(file: &Path, now: DateTime<Utc>) -> anyhow::Result<()> {
         );
     }
 
-    let contacts_file = folder.join(&campaign.contacts.file);
-    let import = import_contacts(&read(&contacts_file, "contact list")?, &contacts_file, &campaign)?;
+    let contacts_file = beside(folder, &campaign.contacts.file);
+    let import = import_contacts(
+        &read(&contacts_file, "contact list")?,
+        &contacts_file,
+        &campaign,
+    )?;
 
     let mut dnc = DoNotCall::default();
     for list in &campaign.do_not_call {
-        let path = folder.join(list);
-        for problem in dnc.add_list(&read(&path, "do-not-call list")?, campaign.default_country.as_deref()) {
+        let path = beside(folder, list);
+        for problem in dnc.add_list(
+            &read(&path, "do-not-call list")?,
+            campaign.default_country.as_deref(),
+        ) {
             println!(
                 "warning: {}:{}: `{}` is not a number ({}), so it protects no one",
                 path.display(),
@@ -108,15 +139,25 @@ fn check(file: &Path, now: DateTime<Utc>) -> anyhow::Result<()> {
     );
     for (name, _) in flow.variables() {
         if let Some(column) = name.strip_prefix("contact_") {
-            let known = import.contacts.first().is_none_or(|c| c.variables.iter().any(|(h, _)| h == column));
+            let known = import
+                .contacts
+                .first()
+                .is_none_or(|c| c.variables.iter().any(|(h, _)| h == column));
             if !known {
                 println!("warning: the flow uses {{{name}}} but the contact list has no column `{column}`.");
             }
         }
     }
     let report = check_campaign(&campaign, &import, &dnc, now);
-    print_report(&report, &contacts_file, import.contacts.len() + import.problems.len(), now);
-    println!("Placing the calls is not built yet: this check plans the campaign, it does not run it.");
+    print_report(
+        &report,
+        &contacts_file,
+        import.contacts.len() + import.problems.len(),
+        now,
+    );
+    println!(
+        "Placing the calls is not built yet: this check plans the campaign, it does not run it."
+    );
     Ok(())
 }
 
@@ -137,8 +178,15 @@ fn count(n: usize, one: &str, many: &str) -> String {
 }
 
 fn print_report(report: &CheckReport, contacts_file: &Path, rows: usize, now: DateTime<Utc>) {
-    println!("{} read from {}.", count(rows, "row", "rows"), contacts_file.display());
-    println!("{} will be called.", count(report.to_call, "contact", "contacts"));
+    println!(
+        "{} read from {}.",
+        count(rows, "row", "rows"),
+        contacts_file.display()
+    );
+    println!(
+        "{} will be called.",
+        count(report.to_call, "contact", "contacts")
+    );
     if !report.do_not_call.is_empty() {
         println!(
             "{} will be skipped: on a do-not-call list.",

@@ -10,7 +10,6 @@ use support::{run, workspace_root, TempDir};
 fn check(args: &[&str]) -> (bool, String, String) {
     let out = run(Command::new(env!("CARGO_BIN_EXE_hotline"))
         .current_dir(workspace_root())
-        .env_remove("RUST_BACKTRACE")
         .args(["campaigns", "check"])
         .args(args));
     (
@@ -48,9 +47,14 @@ fn the_example_campaign_reports_what_launch_would_do() {
 #[test]
 fn a_broken_campaign_file_is_refused_at_its_line_and_column() {
     let dir = TempDir::new("campaign-broken");
-    let example = std::fs::read_to_string(workspace_root().join("campaigns/delivery.yaml")).unwrap();
+    let example =
+        std::fs::read_to_string(workspace_root().join("campaigns/delivery.yaml")).unwrap();
     let broken = example.replace("  max_concurrent: 4", "  max_concurent: 4");
-    let line = broken.lines().position(|l| l.contains("max_concurent")).unwrap() + 1;
+    let line = broken
+        .lines()
+        .position(|l| l.contains("max_concurent"))
+        .unwrap()
+        + 1;
     let file = dir.write("broken.yaml", &broken);
     let (ok, stdout, stderr) = check(&[file.to_str().unwrap()]);
     assert!(!ok, "{stdout}");
@@ -58,8 +62,14 @@ fn a_broken_campaign_file_is_refused_at_its_line_and_column() {
         "{}:{line}:3: unknown field `max_concurent`: did you mean `max_concurrent`?",
         file.display()
     );
-    assert!(stderr.contains(&expected), "missing {expected:?} in:\n{stderr}");
-    assert!(!stderr.contains("panicked") && !stderr.contains("backtrace"), "{stderr}");
+    assert!(
+        stderr.contains(&expected),
+        "missing {expected:?} in:\n{stderr}"
+    );
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("backtrace"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -69,9 +79,18 @@ fn a_campaign_whose_flow_offers_no_opt_out_is_refused() {
     let example = std::fs::read_to_string(root.join("campaigns/delivery.yaml")).unwrap();
     let campaigns = root.join("campaigns");
     let shop = example
-        .replace("../flows/delivery_notice.yaml", root.join("flows/shop.yaml").to_str().unwrap())
-        .replace("delivery-contacts.csv", campaigns.join("delivery-contacts.csv").to_str().unwrap())
-        .replace("[dnc.txt]", &format!("[{}]", campaigns.join("dnc.txt").display()));
+        .replace(
+            "../flows/delivery_notice.yaml",
+            root.join("flows/shop.yaml").to_str().unwrap(),
+        )
+        .replace(
+            "delivery-contacts.csv",
+            campaigns.join("delivery-contacts.csv").to_str().unwrap(),
+        )
+        .replace(
+            "[dnc.txt]",
+            &format!("[{}]", campaigns.join("dnc.txt").display()),
+        );
     let file = dir.write("shop.yaml", &shop);
     let (ok, stdout, stderr) = check(&[file.to_str().unwrap()]);
     assert!(!ok, "{stdout}");
