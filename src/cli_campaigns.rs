@@ -137,7 +137,9 @@ fn check(file: &Path, now: DateTime<Utc>) -> anyhow::Result<()> {
         flow_file.display(),
         opt_out_words(&offer)
     );
-    for (name, _) in flow.variables() {
+    let mut variables: Vec<&String> = flow.variables().keys().collect();
+    variables.sort();
+    for name in variables {
         if let Some(column) = name.strip_prefix("contact_") {
             let known = import
                 .contacts
