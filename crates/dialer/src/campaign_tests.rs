@@ -192,3 +192,28 @@ fn do_not_call_lists_normalise_and_report_bad_lines() {
     assert_eq!(problems.len(), 1);
     assert_eq!(problems[0].line, 4);
 }
+
+#[test]
+fn the_check_report_counts_what_launch_would_do() {
+    let c = campaign();
+    let import = import_contacts(CONTACTS, Path::new("contacts.csv"), &c).unwrap();
+    let mut dnc = DoNotCall::default();
+    dnc.add_list("+1 505 555 0100\n", None);
+    // Tuesday 8 December 2026, 15:00 UTC: 10:00 in New York, 15:00 in London, 23:00 in Perth.
+    let now = chrono::DateTime::parse_from_rfc3339("2026-12-08T15:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let report = crate::check_campaign(&c, &import, &dnc, now);
+    assert_eq!(report.to_call, 3);
+    assert_eq!(report.do_not_call.len(), 1);
+    assert_eq!((report.invalid.len(), report.duplicates.len()), (2, 1));
+    assert_eq!(report.open_now, 2);
+    assert_eq!(report.outside_window.len(), 1);
+    let perth = &report.outside_window[0];
+    assert_eq!(perth.number.as_str(), "+61412345678");
+    // Wednesday 09:00 in Perth (UTC+8).
+    assert_eq!(
+        perth.opens.unwrap().to_rfc3339(),
+        "2026-12-09T01:00:00+00:00"
+    );
+}

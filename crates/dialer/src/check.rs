@@ -10,7 +10,7 @@ use crate::phone::E164;
 
 /// A contact whose window is closed now.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Waiting {
+pub struct OutsideWindow {
     pub line: usize,
     pub number: E164,
     pub zone: Tz,
@@ -26,7 +26,7 @@ pub struct CheckReport {
     /// Of those, how many could be called right now.
     pub open_now: usize,
     /// Of those, the ones whose window is closed, with when it opens.
-    pub outside_window: Vec<Waiting>,
+    pub outside_window: Vec<OutsideWindow>,
     /// Imported contacts skipped for do-not-call: (CSV line, number).
     pub do_not_call: Vec<(usize, E164)>,
     /// Rows with a bad number or time zone.
@@ -61,7 +61,7 @@ pub fn check_campaign(
         if opens == Some(now) {
             report.open_now += 1;
         } else {
-            report.outside_window.push(Waiting {
+            report.outside_window.push(OutsideWindow {
                 line: contact.line,
                 number: contact.number.clone(),
                 zone: contact.zone,

@@ -25,7 +25,7 @@ mod dialer_tests;
 mod window_tests;
 
 pub use campaign_file::{parse_campaign, Campaign, ContactSource, Pacing};
-pub use check::{check_campaign, CheckReport, Waiting};
+pub use check::{check_campaign, CheckReport, OutsideWindow};
 pub use contacts::{
     import_contacts, Contact, ContactImport, RowProblem, RowProblemKind, ZoneSource,
 };
