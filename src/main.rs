@@ -6,6 +6,7 @@ mod call;
 mod center;
 mod cli_agents;
 mod cli_calls;
+mod cli_campaigns;
 mod cli_flow;
 mod cli_replay;
 mod config;
@@ -95,6 +96,11 @@ enum Command {
     Chat {
         #[arg(default_value = "flows/shop.yaml")]
         flow: PathBuf,
+    },
+    /// Outbound campaigns: check one before launch.
+    Campaigns {
+        #[command(subcommand)]
+        action: cli_campaigns::CampaignsAction,
     },
     /// Read call records.
     Calls {
@@ -310,6 +316,7 @@ async fn run(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Chat { flow } => cli_flow::chat(&flow),
+        Command::Campaigns { action } => cli_campaigns::run(action),
         Command::Calls { action, database } => {
             let mut config = config::Config::load(cli.config.as_deref())?;
             if let Some(db) = database {

@@ -1,0 +1,401 @@
+//! `campaigns/NAME.yaml`: what a campaign calls, whom, when, how fast and how often, read into
+//! typed values with every refusal at `file:line:column`.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use serde::de::{Deserializer, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use crate::error::DialerError;
+use crate::phone::normalise;
+use crate::retry::{OnMachine, RetryPolicy, RetryRule};
+use crate::window::{parse_weekdays, CallingWindow, Hours};
+use crate::yaml::{config_error, duration, load, pos_of, Pos};
+use crate::zones::calling_code_of_country;
+
+/// Where the contacts come from and which columns mean what.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContactSource {
+    /// As written, relative to the campaign file's folder.
+    pub file: PathBuf,
+    pub phone_column: String,
+    pub time_zone_column: Option<String>,
+}
+
+/// How fast the dialer may go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pacing {
+    pub max_concurrent: u32,
+    pub calls_per_second: u32,
+    /// Concurrency grows from 1 to `max_concurrent` over this long from the first call.
+    pub ramp: Duration,
+}
+
+/// A checked campaign.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Campaign {
+    pub name: String,
+    /// The flow file, as written (relative to the campaign file's folder), and where.
+    pub flow: PathBuf,
+    pub flow_pos: Pos,
+    pub trunk: String,
+    pub caller_id: String,
+    pub contacts: ContactSource,
+    /// ISO country for national numbers, e.g. `US`.
+    pub default_country: Option<String>,
+    pub default_zone: Tz,
+    pub window: CallingWindow,
+    pub pacing: Pacing,
+    pub retries: RetryPolicy,
+    /// Do-not-call list files, as written.
+    pub do_not_call: Vec<PathBuf>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCampaign {
+    campaign: Spanned<String>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    description: Option<String>,
+    flow: Spanned<String>,
+    trunk: Spanned<String>,
+    caller_id: Spanned<String>,
+    contacts: Spanned<RawContacts>,
+    default_country: Option<Spanned<String>>,
+    default_time_zone: Spanned<String>,
+    window: Spanned<RawWindow>,
+    start: Option<Spanned<String>>,
+    end: Option<Spanned<String>>,
+    pacing: Option<Spanned<RawPacing>>,
+    retries: Option<Spanned<RawRetries>>,
+    on_machine: Option<Spanned<String>>,
+    #[serde(default)]
+    do_not_call: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawContacts {
+    file: Spanned<String>,
+    phone: Spanned<String>,
+    time_zone: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWindow {
+    weekdays: Spanned<Vec<Spanned<String>>>,
+    hours: Spanned<OneOrMany>,
+    #[serde(default)]
+    exclude: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPacing {
+    max_concurrent: Option<Spanned<u32>>,
+    calls_per_second: Option<Spanned<u32>>,
+    ramp: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRetries {
+    busy: Option<Spanned<RawRule>>,
+    no_answer: Option<Spanned<RawRule>>,
+    machine: Option<Spanned<RawRule>>,
+    network_failure: Option<Spanned<RawRule>>,
+    server_restart: Option<Spanned<RawRule>>,
+    max_per_day: Option<Spanned<u32>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    delay: Spanned<String>,
+    count: u32,
+}
+
+/// `hours: "09:00-20:00"` or `hours: ["09:00-12:00", "14:00-20:00"]`.
+struct OneOrMany(Vec<String>);
+
+impl<'de> Deserialize<'de> for OneOrMany {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = OneOrMany;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a range like \"09:00-20:00\" or a list of them")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<OneOrMany, E> {
+                Ok(OneOrMany(vec![v.to_string()]))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<OneOrMany, A::Error> {
+                let mut all = Vec::new();
+                while let Some(item) = seq.next_element::<String>()? {
+                    all.push(item);
+                }
+                Ok(OneOrMany(all))
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+/// Parses and checks a campaign file's text; `file` names it in errors.
+pub fn parse_campaign(text: &str, file: &Path) -> Result<Campaign, DialerError> {
+    let raw: RawCampaign = load(text, file)?;
+    let err = |pos: Pos, reason: String| config_error(file, pos, reason);
+    let non_empty = |v: &Spanned<String>, field: &str| {
+        if v.value.trim().is_empty() {
+            Err(err(pos_of(v), format!("`{field}` is empty")))
+        } else {
+            Ok(v.value.trim().to_string())
+        }
+    };
+
+    let default_country = match &raw.default_country {
+        Some(c) if calling_code_of_country(&c.value).is_none() => {
+            return Err(err(
+                pos_of(c),
+                format!(
+                    "unknown country `{}` (write an ISO code such as US, GB, DE, FR, AU)",
+                    c.value
+                ),
+            ))
+        }
+        Some(c) => Some(c.value.trim().to_ascii_uppercase()),
+        None => None,
+    };
+    normalise(&raw.caller_id.value, default_country.as_deref()).map_err(|problem| {
+        err(
+            pos_of(&raw.caller_id),
+            format!("`caller_id` is not a usable number: {problem}"),
+        )
+    })?;
+    let default_zone = time_zone(&raw.default_time_zone, file)?;
+
+    let contacts = &raw.contacts.value;
+    let contacts = ContactSource {
+        file: PathBuf::from(non_empty(&contacts.file, "contacts.file")?),
+        phone_column: non_empty(&contacts.phone, "contacts.phone")?,
+        time_zone_column: match &contacts.time_zone {
+            Some(c) => Some(non_empty(c, "contacts.time_zone")?),
+            None => None,
+        },
+    };
+
+    let start = raw
+        .start
+        .as_ref()
+        .map(|d| date(d, "start", file))
+        .transpose()?;
+    let end = raw.end.as_ref().map(|d| date(d, "end", file)).transpose()?;
+    if let (Some(s), Some(e), Some(end_text)) = (start, end, &raw.end) {
+        if e < s {
+            return Err(err(
+                pos_of(end_text),
+                format!("`end` ({e}) is before `start` ({s})"),
+            ));
+        }
+    }
+    let window = calling_window(&raw.window, start, end, file)?;
+
+    let pacing = pacing(raw.pacing.as_ref(), file)?;
+    let mut retries = retry_policy(raw.retries.as_ref(), file)?;
+    if let Some(on_machine) = &raw.on_machine {
+        retries.on_machine = match on_machine.value.trim() {
+            "leave_message" => OnMachine::LeaveMessage,
+            "hang_up_and_retry" => OnMachine::HangUpAndRetry,
+            other => {
+                return Err(err(
+                    pos_of(on_machine),
+                    format!("`on_machine` is `{other}`; write leave_message or hang_up_and_retry"),
+                ))
+            }
+        };
+    }
+
+    Ok(Campaign {
+        name: non_empty(&raw.campaign, "campaign")?,
+        flow: PathBuf::from(non_empty(&raw.flow, "flow")?),
+        flow_pos: pos_of(&raw.flow),
+        trunk: non_empty(&raw.trunk, "trunk")?,
+        caller_id: raw.caller_id.value.trim().to_string(),
+        contacts,
+        default_country,
+        default_zone,
+        window,
+        pacing,
+        retries,
+        do_not_call: raw
+            .do_not_call
+            .iter()
+            .map(|p| non_empty(p, "do_not_call").map(PathBuf::from))
+            .collect::<Result<_, _>>()?,
+    })
+}
+
+/// An IANA zone name such as `Europe/Paris`.
+fn time_zone(value: &Spanned<String>, file: &Path) -> Result<Tz, DialerError> {
+    value.value.trim().parse().map_err(|_| {
+        config_error(
+            file,
+            pos_of(value),
+            format!(
+                "unknown time zone `{}` (write an IANA name such as America/New_York or Europe/Paris)",
+                value.value
+            ),
+        )
+    })
+}
+
+fn date(value: &Spanned<String>, field: &str, file: &Path) -> Result<NaiveDate, DialerError> {
+    NaiveDate::parse_from_str(value.value.trim(), "%Y-%m-%d").map_err(|_| {
+        config_error(
+            file,
+            pos_of(value),
+            format!(
+                "`{field}` has `{}`, not a date like 2026-12-24",
+                value.value
+            ),
+        )
+    })
+}
+
+fn calling_window(
+    raw: &Spanned<RawWindow>,
+    start: Option<NaiveDate>,
+    end: Option<NaiveDate>,
+    file: &Path,
+) -> Result<CallingWindow, DialerError> {
+    let mut weekdays = Vec::new();
+    for day in &raw.value.weekdays.value {
+        let days = parse_weekdays(&day.value).map_err(|reason| {
+            config_error(file, pos_of(day), format!("`{}` {reason}", day.value))
+        })?;
+        for d in days {
+            if !weekdays.contains(&d) {
+                weekdays.push(d);
+            }
+        }
+    }
+    if weekdays.is_empty() {
+        return Err(config_error(
+            file,
+            pos_of(&raw.value.weekdays),
+            "`weekdays` is empty",
+        ));
+    }
+    let hours_pos = pos_of(&raw.value.hours);
+    let mut hours = Vec::new();
+    for text in &raw.value.hours.value.0 {
+        hours.push(
+            Hours::parse(text).map_err(|reason| {
+                config_error(file, hours_pos, format!("hours `{text}` {reason}"))
+            })?,
+        );
+    }
+    if hours.is_empty() {
+        return Err(config_error(file, hours_pos, "`hours` is empty"));
+    }
+    hours.sort();
+    if let Some(pair) = hours.windows(2).find(|w| w[1].start < w[0].end) {
+        return Err(config_error(
+            file,
+            hours_pos,
+            format!(
+                "hours overlap ({}:{:02} starts before {}:{:02} ends)",
+                pair[1].start / 60,
+                pair[1].start % 60,
+                pair[0].end / 60,
+                pair[0].end % 60
+            ),
+        ));
+    }
+    let excluded = raw
+        .value
+        .exclude
+        .iter()
+        .map(|d| date(d, "exclude", file))
+        .collect::<Result<_, _>>()?;
+    Ok(CallingWindow {
+        weekdays,
+        hours,
+        excluded,
+        start,
+        end,
+    })
+}
+
+fn pacing(raw: Option<&Spanned<RawPacing>>, file: &Path) -> Result<Pacing, DialerError> {
+    let mut pacing = Pacing {
+        max_concurrent: 1,
+        calls_per_second: 1,
+        ramp: Duration::ZERO,
+    };
+    let Some(raw) = raw else { return Ok(pacing) };
+    let positive = |v: &Spanned<u32>, field: &str| {
+        if v.value == 0 {
+            Err(config_error(
+                file,
+                pos_of(v),
+                format!("`{field}` must be at least 1"),
+            ))
+        } else {
+            Ok(v.value)
+        }
+    };
+    if let Some(v) = &raw.value.max_concurrent {
+        pacing.max_concurrent = positive(v, "max_concurrent")?;
+    }
+    if let Some(v) = &raw.value.calls_per_second {
+        pacing.calls_per_second = positive(v, "calls_per_second")?;
+    }
+    if let Some(v) = &raw.value.ramp {
+        pacing.ramp = duration(v, "ramp", file)?;
+    }
+    Ok(pacing)
+}
+
+fn retry_policy(
+    raw: Option<&Spanned<RawRetries>>,
+    file: &Path,
+) -> Result<RetryPolicy, DialerError> {
+    let mut policy = RetryPolicy::default();
+    let Some(raw) = raw else { return Ok(policy) };
+    let raw = &raw.value;
+    let rule = |r: &Option<Spanned<RawRule>>, field: &str, default: RetryRule| match r {
+        Some(r) => Ok(RetryRule {
+            delay: duration(&r.value.delay, &format!("retries.{field}.delay"), file)?,
+            count: r.value.count,
+        }),
+        None => Ok::<_, DialerError>(default),
+    };
+    policy.busy = rule(&raw.busy, "busy", policy.busy)?;
+    policy.no_answer = rule(&raw.no_answer, "no_answer", policy.no_answer)?;
+    policy.machine = rule(&raw.machine, "machine", policy.machine)?;
+    policy.network_failure = rule(
+        &raw.network_failure,
+        "network_failure",
+        policy.network_failure,
+    )?;
+    policy.server_restart = rule(&raw.server_restart, "server_restart", policy.server_restart)?;
+    if let Some(max) = &raw.max_per_day {
+        if max.value == 0 {
+            return Err(config_error(
+                file,
+                pos_of(max),
+                "`max_per_day` must be at least 1",
+            ));
+        }
+        policy.max_per_day = max.value;
+    }
+    Ok(policy)
+}

@@ -1,0 +1,243 @@
+//! `hotline campaigns check NAME`: reads a campaign, its flow, contact list and do-not-call lists,
+//! and says in sentences what launching it would do. Placing the calls is not built yet.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use chrono::{DateTime, Utc};
+use hotline_dialer::{
+    check_campaign, find_opt_out, import_contacts, parse_campaign, CheckReport, DoNotCall,
+};
+
+#[derive(clap::Subcommand)]
+pub enum CampaignsAction {
+    /// Say what a campaign would do if launched now: contacts to call, skipped, invalid,
+    /// duplicates, and who is outside their calling window until when.
+    Check {
+        /// A name under campaigns/ (`delivery` is campaigns/delivery.yaml) or a file path.
+        name: String,
+        /// Check as if launched at this instant (RFC 3339, e.g. 2026-12-08T15:00:00Z).
+        #[arg(long)]
+        at: Option<String>,
+    },
+}
+
+/// Runs a campaigns command. A refusal is printed as one sentence (with its causes) and the
+/// process exits with status 1: a campaign manager reads the reason, not a backtrace.
+pub fn run(action: CampaignsAction) -> anyhow::Result<()> {
+    let result = match action {
+        CampaignsAction::Check { name, at } => check_command(&name, at.as_deref()),
+    };
+    if let Err(e) = result {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+    Ok(())
+}
+
+fn check_command(name: &str, at: Option<&str>) -> anyhow::Result<()> {
+    let now = match at {
+        Some(text) => DateTime::parse_from_rfc3339(text)
+            .with_context(|| format!("--at {text} is not a time like 2026-12-08T15:00:00Z"))?
+            .with_timezone(&Utc),
+        None => Utc::now(),
+    };
+    check(&campaign_path(name), now)
+}
+
+/// `delivery` → campaigns/delivery.yaml; anything that looks like a path is taken as one.
+fn campaign_path(name: &str) -> PathBuf {
+    let given = PathBuf::from(name);
+    if given.exists() || name.contains('/') || name.ends_with(".yaml") || name.ends_with(".yml") {
+        given
+    } else {
+        Path::new("campaigns").join(format!("{name}.yaml"))
+    }
+}
+
+/// `campaigns/../flows/x.yaml` → `flows/x.yaml`, for reading and for messages.
+fn beside(folder: &Path, relative: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in folder.join(relative).components() {
+        match part {
+            std::path::Component::ParentDir if out.file_name().is_some() => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn read(path: &Path, what: &str) -> anyhow::Result<String> {
+    std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the {what} {}", path.display()))
+}
+
+fn check(file: &Path, now: DateTime<Utc>) -> anyhow::Result<()> {
+    let campaign = parse_campaign(&read(file, "campaign file")?, file)?;
+    let folder = file.parent().unwrap_or(Path::new("."));
+
+    let flow_file = beside(folder, &campaign.flow);
+    let flow_text = read(&flow_file, "flow").with_context(|| {
+        format!(
+            "{}:{}:{}: the campaign's flow",
+            file.display(),
+            campaign.flow_pos.line,
+            campaign.flow_pos.column
+        )
+    })?;
+    let flow = match hotline_flow::load_flow(&flow_text, &flow_file.display().to_string()) {
+        Ok(flow) => flow,
+        Err(diagnostics) => {
+            for d in &diagnostics {
+                println!("{d}");
+            }
+            bail!("the campaign's flow {} has errors", flow_file.display());
+        }
+    };
+    let offer = find_opt_out(&flow);
+    if !offer.is_offered() {
+        bail!(
+            "the flow {} offers no opt-out: every campaign flow must let the contact press 9 or say \
+             stop (a route with dtmf \"9\" or an intent named stop or opt_out, reachable from the start)",
+            flow_file.display()
+        );
+    }
+
+    let contacts_file = beside(folder, &campaign.contacts.file);
+    let import = import_contacts(
+        &read(&contacts_file, "contact list")?,
+        &contacts_file,
+        &campaign,
+    )?;
+
+    let mut dnc = DoNotCall::default();
+    for list in &campaign.do_not_call {
+        let path = beside(folder, list);
+        for problem in dnc.add_list(
+            &read(&path, "do-not-call list")?,
+            campaign.default_country.as_deref(),
+        ) {
+            println!(
+                "warning: {}:{}: `{}` is not a number ({}), so it protects no one",
+                path.display(),
+                problem.line,
+                problem.raw,
+                problem.problem
+            );
+        }
+    }
+
+    println!(
+        "Campaign `{}` ({}) runs the flow {}; the flow offers an opt-out ({}).",
+        campaign.name,
+        file.display(),
+        flow_file.display(),
+        opt_out_words(&offer)
+    );
+    let mut variables: Vec<&String> = flow.variables().keys().collect();
+    variables.sort();
+    for name in variables {
+        if let Some(column) = name.strip_prefix("contact_") {
+            let known = import
+                .contacts
+                .first()
+                .is_none_or(|c| c.variables.iter().any(|(h, _)| h == column));
+            if !known {
+                println!("warning: the flow uses {{{name}}} but the contact list has no column `{column}`.");
+            }
+        }
+    }
+    let report = check_campaign(&campaign, &import, &dnc, now);
+    print_report(
+        &report,
+        &contacts_file,
+        import.contacts.len() + import.problems.len(),
+        now,
+    );
+    println!(
+        "Placing the calls is not built yet: this check plans the campaign, it does not run it."
+    );
+    Ok(())
+}
+
+fn opt_out_words(offer: &hotline_dialer::OptOutOffer) -> String {
+    let mut ways = Vec::new();
+    if !offer.by_key_9.is_empty() {
+        ways.push(format!("key 9 at {}", offer.by_key_9.join(", ")));
+    }
+    if !offer.by_speech.is_empty() {
+        ways.push(format!("saying stop at {}", offer.by_speech.join(", ")));
+    }
+    ways.join("; ")
+}
+
+/// "1 contact" / "3 contacts".
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn print_report(report: &CheckReport, contacts_file: &Path, rows: usize, now: DateTime<Utc>) {
+    println!(
+        "{} read from {}.",
+        count(rows, "row", "rows"),
+        contacts_file.display()
+    );
+    println!(
+        "{} will be called.",
+        count(report.to_call, "contact", "contacts")
+    );
+    if !report.do_not_call.is_empty() {
+        println!(
+            "{} will be skipped: on a do-not-call list.",
+            count(report.do_not_call.len(), "contact", "contacts")
+        );
+        for (line, number) in &report.do_not_call {
+            println!("  line {line}: {number}");
+        }
+    }
+    if !report.invalid.is_empty() {
+        println!(
+            "{} will be skipped: invalid.",
+            count(report.invalid.len(), "row", "rows")
+        );
+        for problem in &report.invalid {
+            println!("  {problem}");
+        }
+    }
+    if !report.duplicates.is_empty() {
+        println!(
+            "{} will be skipped: duplicates.",
+            count(report.duplicates.len(), "row", "rows")
+        );
+        for problem in &report.duplicates {
+            println!("  {problem}");
+        }
+    }
+    println!(
+        "Now ({}), {} inside the calling window and {} outside it.",
+        now.format("%Y-%m-%d %H:%M UTC"),
+        count(report.open_now, "contact is", "contacts are"),
+        report.outside_window.len()
+    );
+    for waiting in &report.outside_window {
+        match waiting.opens {
+            Some(opens) => println!(
+                "  line {}: {} ({}) opens {} local time ({})",
+                waiting.line,
+                waiting.number,
+                waiting.zone.name(),
+                opens.with_timezone(&waiting.zone).format("%a %Y-%m-%d %H:%M"),
+                opens.format("%Y-%m-%d %H:%M UTC")
+            ),
+            None => println!(
+                "  line {}: {} ({}) will not be called: the window does not open again before the campaign ends",
+                waiting.line,
+                waiting.number,
+                waiting.zone.name()
+            ),
+        }
+    }
+}
