@@ -45,6 +45,27 @@ pub enum BenchAction {
         #[arg(long, default_value_t = 1)]
         concurrent: usize,
     },
+    /// Capacity: calls arriving over time, each asking several questions with natural pauses;
+    /// latency, turns lost, WER and right answers for each number of calls.
+    Load {
+        /// Numbers of calls to measure, one server run each.
+        #[arg(long, value_delimiter = ',', default_value = "4,8,16,24,32")]
+        calls: Vec<usize>,
+        /// Whisper model.
+        #[arg(long, default_value = "base")]
+        model: String,
+        #[arg(long, default_value = "flows/shop.yaml")]
+        flow: PathBuf,
+        /// Mean time between two calls' arrivals, e.g. 1500ms.
+        #[arg(long, default_value = "1500ms")]
+        arrival: String,
+        /// Questions per caller, as MIN-MAX.
+        #[arg(long, default_value = "4-6")]
+        questions: String,
+        /// Seed for arrivals, questions and pauses (the same seed plans the same callers).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 /// One utterance's understanding: intent, FAQ and slots, timed on one core.
@@ -125,6 +146,33 @@ pub fn espeak_wav(text: &str, path: &Path) -> anyhow::Result<()> {
 pub async fn run(action: BenchAction, base: Config) -> anyhow::Result<()> {
     if let BenchAction::Understanding { flow } = &action {
         return understanding(flow, &base);
+    }
+    if let BenchAction::Load {
+        calls,
+        model,
+        flow,
+        arrival,
+        questions,
+        seed,
+    } = action
+    {
+        let arrival = crate::config::parse_duration(&arrival).ok_or_else(|| {
+            anyhow::anyhow!("--arrival {arrival:?} is not a duration like 1500ms")
+        })?;
+        let range = questions
+            .split_once('-')
+            .and_then(|(a, b)| Some((a.trim().parse().ok()?, b.trim().parse().ok()?)))
+            .filter(|(a, b): &(usize, usize)| *a >= 1 && a <= b)
+            .ok_or_else(|| anyhow::anyhow!("--questions {questions:?} should be like 4-6"))?;
+        let plan = crate::bench_load::LoadPlan {
+            calls,
+            model,
+            flow,
+            arrival,
+            questions: range,
+            seed,
+        };
+        return crate::bench_load::run(plan, base).await;
     }
     let BenchAction::Latency {
         turns,

@@ -2,6 +2,7 @@
 
 mod admin;
 mod bench;
+mod bench_load;
 mod call;
 mod center;
 mod cli_agents;
