@@ -42,7 +42,12 @@ pub fn check(files: &[PathBuf]) -> anyhow::Result<()> {
             println!("{}: ok", file.display());
         }
     }
-    anyhow::ensure!(failed == 0, "{failed} flow file(s) have errors");
+    anyhow::ensure!(
+        failed == 0,
+        "{failed} of {} flow {} errors; fix the lines above and check again",
+        files.len(),
+        if files.len() == 1 { "file has" } else { "files have" }
+    );
     Ok(())
 }
 

@@ -208,7 +208,21 @@ enum FlowAction {
     },
 }
 
-fn main() -> anyhow::Result<()> {
+/// A failure is a message for a person: its causes on one line, exit code 1, never a backtrace
+/// (`RUST_BACKTRACE` is for panics).
+fn main() -> std::process::ExitCode {
+    match start() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            use std::io::Write;
+            let _ = std::io::stdout().flush();
+            eprintln!("{}", error::for_a_person(&e));
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn start() -> anyhow::Result<()> {
     let matches = Cli::command().get_matches();
     let cli = Cli::from_arg_matches(&matches)?;
     tracing_subscriber::fmt()

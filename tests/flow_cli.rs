@@ -71,3 +71,38 @@ fn chat_answers_questions_and_refuses_what_the_shop_does_not_do() {
         "a stray word routed the caller:\n{stdout}"
     );
 }
+
+#[test]
+fn flow_check_errors_are_sentences_for_a_person_without_a_backtrace() {
+    let dir = support::TempDir::new("flow-check-cli");
+    let broken = dir.write(
+        "broken.yaml",
+        "name: broken\nstart: nowhere\nnodes:\n  hello:\n    say: Hi\n    next: missing\n",
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .current_dir(workspace_root())
+        .env("RUST_BACKTRACE", "1")
+        .args(["flow", "check"])
+        .arg(&broken)
+        .output()
+        .expect("hotline flow check runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    let file = broken.display().to_string();
+    let errors: Vec<&str> = stdout.lines().filter(|l| l.starts_with(&file)).collect();
+    assert!(errors.len() >= 2, "each error on its own line:\n{stdout}");
+    for line in &errors {
+        assert!(!line.contains("flow file"), "summary glued to an error: {line}");
+    }
+    let summary: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(
+        summary,
+        ["1 of 1 flow file has errors; fix the lines above and check again"],
+        "one summary line, nothing else:\n{stderr}"
+    );
+    for text in [&stdout, &stderr] {
+        assert!(!text.contains("Error:"), "Debug formatting:\n{text}");
+        assert!(!text.to_lowercase().contains("backtrace"), "{text}");
+    }
+}
