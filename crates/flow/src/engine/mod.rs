@@ -108,7 +108,8 @@ pub enum Action {
         reason: String,
     },
     /// Trace of how an input was understood, for call records. `intent` is the intent the
-    /// matcher chose (for DTMF: the route's intent), `None` when nothing matched; `node` is the
+    /// matcher chose when its route was taken (for DTMF: the route's intent), `None` when nothing
+    /// matched or the best intent has no route here (`score` is then that intent's); `node` is the
     /// `ask` node where the input arrived. A score of 0.0 with an intent means the intent was
     /// taken from the conversation's topic (a follow-up such as "and how long does that take?").
     Matched {

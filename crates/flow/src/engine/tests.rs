@@ -311,3 +311,22 @@ fn variables_can_be_set_per_call() {
         "Welcome to Northwind."
     );
 }
+
+#[test]
+fn an_intent_with_no_route_here_is_traced_as_no_match_with_its_score() {
+    let mut call = started();
+    // `yes` is an intent of the flow, but `menu` has no route for it and neither do the globals.
+    let actions = call.handle(speech("yeah"), T);
+    let Some(Action::Matched {
+        intent,
+        score,
+        node,
+    }) = actions.first()
+    else {
+        panic!("{actions:?}");
+    };
+    assert_eq!(intent, &None, "the route was not taken: {actions:?}");
+    assert!(*score > 0.0, "the candidate's score is kept: {actions:?}");
+    assert_eq!(node, "menu");
+    assert_eq!(said(&actions), vec!["I did not understand."]);
+}
