@@ -315,11 +315,9 @@ impl Conversation {
                         && words.iter().any(|w| w.starts_with(part))
                 })
         };
-        let candidates = self
-            .filled
-            .iter()
-            .rev()
-            .filter(|f| Some(f.name.as_str()) != own && f.kind != SlotType::YesNo);
+        let candidates = self.filled.iter().rev().filter(|f| {
+            Some(f.name.as_str()) != own && f.kind != SlotType::YesNo && !f.kind.takes_anything()
+        });
         let (named, unnamed): (Vec<&FilledSlot>, Vec<&FilledSlot>) =
             candidates.partition(|f| names(f));
         named.into_iter().chain(unnamed).find_map(|slot| {

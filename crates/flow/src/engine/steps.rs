@@ -126,10 +126,7 @@ impl Conversation {
                         .any(|r| r.intent.as_ref().map(|i| i.as_str()) == Some(m.intent.as_str()))
                 });
                 actions.push(Action::Matched {
-                    intent: found
-                        .as_ref()
-                        .filter(|_| routed)
-                        .map(|m| m.intent.clone()),
+                    intent: found.as_ref().filter(|_| routed).map(|m| m.intent.clone()),
                     score: found.as_ref().map_or(0.0, |m| m.score),
                     node: self.node.clone(),
                 });
