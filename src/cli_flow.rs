@@ -46,7 +46,11 @@ pub fn check(files: &[PathBuf]) -> anyhow::Result<()> {
         failed == 0,
         "{failed} of {} flow {} errors; fix the lines above and check again",
         files.len(),
-        if files.len() == 1 { "file has" } else { "files have" }
+        if files.len() == 1 {
+            "file has"
+        } else {
+            "files have"
+        }
     );
     Ok(())
 }

@@ -93,7 +93,10 @@ fn flow_check_errors_are_sentences_for_a_person_without_a_backtrace() {
     let errors: Vec<&str> = stdout.lines().filter(|l| l.starts_with(&file)).collect();
     assert!(errors.len() >= 2, "each error on its own line:\n{stdout}");
     for line in &errors {
-        assert!(!line.contains("flow file"), "summary glued to an error: {line}");
+        assert!(
+            !line.contains("flow file"),
+            "summary glued to an error: {line}"
+        );
     }
     let summary: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
     assert_eq!(

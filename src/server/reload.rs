@@ -118,7 +118,13 @@ mod tests {
         let mut watched = WatchedSource::new("v1".to_string());
         assert!(!watched.take_edit("v1"));
         assert!(watched.take_edit("broken"));
-        assert!(!watched.take_edit("broken"), "a refused edit is reported once");
-        assert!(watched.take_edit("v1"), "going back to the served text is an edit again");
+        assert!(
+            !watched.take_edit("broken"),
+            "a refused edit is reported once"
+        );
+        assert!(
+            watched.take_edit("v1"),
+            "going back to the served text is an edit again"
+        );
     }
 }
