@@ -6,6 +6,7 @@ mod call;
 mod center;
 mod cli_agents;
 mod cli_calls;
+mod cli_chat;
 mod cli_flow;
 mod cli_replay;
 mod config;
@@ -91,7 +92,8 @@ enum Command {
         #[command(subcommand)]
         action: FlowAction,
     },
-    /// Talk to a flow as text, with the engine the phone path runs.
+    /// Talk to a flow as text, as the phone path would: real HTTP, tickets printed, anger from
+    /// the words, and how each turn was understood.
     Chat {
         #[arg(default_value = "flows/shop.yaml")]
         flow: PathBuf,
@@ -323,7 +325,7 @@ async fn run(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Chat { flow } => cli_flow::chat(&flow),
+        Command::Chat { flow } => cli_chat::chat(&flow).await,
         Command::Calls { action, database } => {
             let mut config = config::Config::load(cli.config.as_deref())?;
             if let Some(db) = database {
