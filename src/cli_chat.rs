@@ -5,7 +5,7 @@
 //! mood) so a supervisor can tune a flow with it.
 
 use std::collections::VecDeque;
-use std::io::{BufRead, Write};
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,7 +25,9 @@ const TURN: Duration = Duration::from_secs(5);
 pub async fn chat(flow_file: &Path) -> anyhow::Result<()> {
     let config = crate::config::Config::load(None).ok();
     let active = load_flow_file(flow_file, encoder().as_ref())?;
-    let mood = config.as_ref().and_then(|c| mood_tracker(&c.speech.models_dir));
+    let mood = config
+        .as_ref()
+        .and_then(|c| mood_tracker(&c.speech.models_dir));
     let conversation = Conversation::new(Arc::clone(&active.flow), Arc::clone(&active.matcher));
     let conversation = match &active.faq {
         Some(faq) => conversation.with_faq(Arc::clone(faq)),
@@ -50,6 +52,7 @@ pub async fn chat(flow_file: &Path) -> anyhow::Result<()> {
         out: std::io::stdout(),
     };
     let stdin = std::io::stdin();
+    let typed_at_a_terminal = stdin.is_terminal();
     let mut lines = stdin.lock().lines();
     let start = session.conversation.start(Duration::ZERO);
     let mut finished = session.carry_out(start, &mut lines).await?;
@@ -57,9 +60,14 @@ pub async fn chat(flow_file: &Path) -> anyhow::Result<()> {
         write!(session.out, "you> ")?;
         session.out.flush()?;
         let Some(line) = lines.next() else { break };
+        let line = line?;
+        if !typed_at_a_terminal {
+            // Piped input is not echoed: show it, so the transcript reads like a conversation.
+            writeln!(session.out, "{line}")?;
+        }
         session.clock += TURN;
         session.last_text.clear();
-        let inputs = match parse_chat_line(&line?) {
+        let inputs = match parse_chat_line(&line) {
             ChatLine::Quit => vec![CallerInput::Hangup],
             ChatLine::Silence => {
                 session.failures_in_a_row += 1;
@@ -140,7 +148,11 @@ impl<W: Write> ChatSession<W> {
             audio_8k: None,
             failures_in_a_row: self.failures_in_a_row,
         });
-        writeln!(self.out, "     [{}]", mood_line(&reading, self.anger_threshold))?;
+        writeln!(
+            self.out,
+            "     [{}]",
+            mood_line(&reading, self.anger_threshold)
+        )?;
         Ok(CallerInput::SpeechWithMood {
             text,
             confidence: 1.0,
@@ -202,11 +214,7 @@ impl<W: Write> ChatSession<W> {
                 Action::Ticket { summary, fields } => {
                     self.tickets += 1;
                     let id = format!("chat-{}", self.tickets);
-                    writeln!(
-                        self.out,
-                        "     [{}]",
-                        ticket_line(&id, &summary, &fields)
-                    )?;
+                    writeln!(self.out, "     [{}]", ticket_line(&id, &summary, &fields))?;
                     Some(CallerInput::TicketCreated { id })
                 }
                 Action::Record { max, .. } => {
@@ -218,6 +226,9 @@ impl<W: Write> ChatSession<W> {
                     write!(self.out, "message> ")?;
                     self.out.flush()?;
                     let note = lines.next().transpose()?.unwrap_or_default();
+                    if !std::io::stdin().is_terminal() {
+                        writeln!(self.out, "{note}")?;
+                    }
                     let (path, duration) = self.keep_note(note.trim())?;
                     writeln!(self.out, "     [message kept in {}]", path.display())?;
                     Some(CallerInput::Recorded {
@@ -333,6 +344,9 @@ mod tests {
     #[test]
     fn a_typed_message_lasts_as_long_as_saying_it() {
         assert_eq!(spoken_length(""), Duration::from_secs(1));
-        assert_eq!(spoken_length("one two three four five"), Duration::from_secs(2));
+        assert_eq!(
+            spoken_length("one two three four five"),
+            Duration::from_secs(2)
+        );
     }
 }

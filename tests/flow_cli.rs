@@ -77,7 +77,7 @@ fn flow_check_errors_are_sentences_for_a_person_without_a_backtrace() {
     let dir = support::TempDir::new("flow-check-cli");
     let broken = dir.write(
         "broken.yaml",
-        "name: broken\nstart: nowhere\nnodes:\n  hello:\n    say: Hi\n    next: missing\n",
+        "flow: broken\nstart: nowhere\nnodes:\n  hello:\n    say: Hi\n    next: missing\n",
     );
     let out = Command::new(env!("CARGO_BIN_EXE_hotline"))
         .current_dir(workspace_root())
@@ -94,7 +94,7 @@ fn flow_check_errors_are_sentences_for_a_person_without_a_backtrace() {
     assert!(errors.len() >= 2, "each error on its own line:\n{stdout}");
     for line in &errors {
         assert!(
-            !line.contains("flow file"),
+            !line.contains("has errors"),
             "summary glued to an error: {line}"
         );
     }
@@ -171,8 +171,7 @@ fn order_api(body: &'static str) -> (String, std::sync::mpsc::Receiver<String>) 
 
 #[test]
 fn chat_runs_http_nodes_like_the_phone() {
-    let (url, requests) =
-        order_api(r#"{"status":"shipped","estimated_delivery":"2026-12-10"}"#);
+    let (url, requests) = order_api(r#"{"status":"shipped","estimated_delivery":"2026-12-10"}"#);
     let stdout = chat(
         "Can you check my order?\nfour five six seven\nyes\n",
         &[("SHOP_API_URL", url.as_str()), ("SHOP_API_KEY", "test-key")],
@@ -196,7 +195,10 @@ fn chat_runs_http_nodes_like_the_phone() {
             .any(|l| l.starts_with("bot> Good news") && l.contains("has shipped")),
         "the order status line:\n{stdout}"
     );
-    assert!(!stdout.contains("test-key"), "secrets are not printed:\n{stdout}");
+    assert!(
+        !stdout.contains("test-key"),
+        "secrets are not printed:\n{stdout}"
+    );
 }
 
 #[test]
@@ -205,7 +207,10 @@ fn chat_scores_anger_from_the_words_and_escalates() {
         "This is absolutely ridiculous, you are useless idiots, I am furious!\n",
         &[],
     );
-    assert!(stdout.contains("[mood: anger"), "the mood is shown:\n{stdout}");
+    assert!(
+        stdout.contains("[mood: anger"),
+        "the mood is shown:\n{stdout}"
+    );
     assert!(
         stdout.contains("[transfer to") && stdout.contains(": anger]"),
         "the angry caller is escalated:\n{stdout}"
