@@ -76,6 +76,7 @@ pub async fn chat(flow_file: &Path) -> anyhow::Result<()> {
             ChatLine::Keys(keys) => keys.into_iter().map(CallerInput::Dtmf).collect(),
             ChatLine::Speech(text) => vec![session.hear(text)?],
         };
+        let keys = matches!(inputs.first(), Some(CallerInput::Dtmf(_)));
         for input in inputs {
             let hangup = matches!(input, CallerInput::Hangup);
             let actions = session.conversation.handle(input, session.clock);
@@ -83,6 +84,18 @@ pub async fn chat(flow_file: &Path) -> anyhow::Result<()> {
             if finished {
                 break;
             }
+        }
+        // The end of a line of keys is the caller's pause: as on the phone, the digit timeout
+        // ends a slot's entry.
+        if keys && !finished && session.conversation.collecting_digits() {
+            if let Some(deadline) = session.conversation.listen_deadline() {
+                session.clock = session.clock.max(deadline);
+            }
+            writeln!(session.out, "     [pause: the keys are complete]")?;
+            let actions = session
+                .conversation
+                .handle(CallerInput::NoInput, session.clock);
+            finished = session.carry_out(actions, &mut lines).await?;
         }
     }
     Ok(())

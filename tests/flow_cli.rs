@@ -233,3 +233,45 @@ fn chat_explains_every_turn() {
         "FAQ candidates with their scores:\n{stdout}"
     );
 }
+
+#[test]
+fn chat_takes_a_typed_message_and_prints_the_ticket() {
+    // Nothing listens on port 9 of localhost: the order system is unreachable.
+    let stdout = chat(
+        "Can you check my order?\n4567\nyes\nyes\nThis is Ann, please call me back\n/quit\n",
+        &[
+            ("SHOP_API_URL", "http://127.0.0.1:9"),
+            ("SHOP_API_KEY", "test-key"),
+        ],
+    );
+    assert!(
+        stdout.contains("[slot order_number = \"4567\""),
+        "keys then the end of the line fill the slot:\n{stdout}"
+    );
+    assert!(stdout.contains("[http: no answer]"), "{stdout}");
+    let ticket = stdout
+        .lines()
+        .find(|l| l.contains("[ticket "))
+        .unwrap_or_else(|| panic!("the ticket is printed:\n{stdout}"));
+    assert!(ticket.contains("Callback about order 4567"), "{ticket}");
+    assert!(
+        ticket.contains("reason = \"order system unreachable\""),
+        "{ticket}"
+    );
+    let note = ticket
+        .split("voicemail = \"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("the message is the ticket's voicemail: {ticket}"));
+    assert_eq!(
+        std::fs::read_to_string(note)
+            .expect("the message file")
+            .trim(),
+        "This is Ann, please call me back"
+    );
+    let _ = std::fs::remove_file(note);
+    assert!(
+        stdout.contains("bot> Thank you. Your reference number"),
+        "{stdout}"
+    );
+}

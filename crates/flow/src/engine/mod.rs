@@ -359,6 +359,12 @@ impl Conversation {
         self.phase == Phase::Finished
     }
 
+    /// True while keys typed for a slot wait for `#`, the slot's length or a pause (`NoInput`
+    /// at the listen deadline ends the entry).
+    pub fn collecting_digits(&self) -> bool {
+        !self.digits.is_empty()
+    }
+
     /// When the current `Listen` times out (time since call start), if listening.
     pub fn listen_deadline(&self) -> Option<Duration> {
         match self.phase {

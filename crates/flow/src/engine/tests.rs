@@ -330,3 +330,27 @@ fn an_intent_with_no_route_here_is_traced_as_no_match_with_its_score() {
     assert_eq!(node, "menu");
     assert_eq!(said(&actions), vec!["I did not understand."]);
 }
+
+#[test]
+fn keys_for_a_slot_are_collected_until_a_pause() {
+    let flow = FLOW.replace(
+        "  keys_only:",
+        "  account:\n    ask: Your account number?\n    slot: { name: account, type: digits }\n    next: goodbye\n  keys_only:",
+    );
+    let mut call = conversation(&flow.replace("start: hello", "start: account"));
+    call.start(Duration::ZERO);
+    assert!(!call.collecting_digits());
+    call.handle(CallerInput::Dtmf('4'), T);
+    call.handle(CallerInput::Dtmf('5'), T);
+    assert!(call.collecting_digits());
+    let actions = call.handle(CallerInput::NoInput, T + Duration::from_secs(3));
+    assert!(!call.collecting_digits());
+    assert!(
+        actions.contains(&Action::SlotFilled {
+            slot: "account".into(),
+            value: "45".into(),
+            node: "account".into()
+        }),
+        "{actions:?}"
+    );
+}
