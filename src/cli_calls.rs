@@ -142,14 +142,7 @@ pub fn show_text(call: &CallRecord, turns: &[TurnRecord]) -> String {
         if let Some(d) = &t.caller_dtmf {
             out.push_str(&format!("  caller pressed: {d}\n"));
         }
-        if t.intent.is_some() || t.node.is_some() {
-            out.push_str(&format!(
-                "  matched: {} (score {:.2}) -> {}\n",
-                t.intent.as_deref().unwrap_or("nothing"),
-                t.match_score.unwrap_or(0.0),
-                t.node.as_deref().unwrap_or("-")
-            ));
-        }
+        out.push_str(&understood(t));
         if let Some(trace) = &t.trace {
             for line in trace.lines() {
                 out.push_str(&format!("  flow: {line}\n"));
@@ -180,6 +173,21 @@ pub fn show_text(call: &CallRecord, turns: &[TurnRecord]) -> String {
         }
     }
     out
+}
+
+/// "matched: X (score)" only for an intent whose route was taken; the engine records no intent
+/// when the best candidate had no route at the listening node.
+fn understood(t: &TurnRecord) -> String {
+    let node = t.node.as_deref().unwrap_or("-");
+    let score = t.match_score.unwrap_or(0.0);
+    match (&t.intent, &t.node) {
+        (Some(intent), _) => format!("  matched: {intent} (score {score:.2}) -> {node}\n"),
+        (None, Some(_)) if score > 0.0 => {
+            format!("  no route taken at {node} (best candidate scored {score:.2})\n")
+        }
+        (None, Some(_)) => format!("  nothing matched at {node}\n"),
+        (None, None) => String::new(),
+    }
 }
 
 #[cfg(test)]
@@ -233,5 +241,23 @@ mod tests {
         assert!(text.contains("cause     caller-bye"));
         assert!(text.contains("flow      shop @ 0123456789abcdef"));
         assert!(list_line(&call).contains("12.0"));
+    }
+
+    #[test]
+    fn matched_is_shown_only_for_a_route_taken() {
+        let turn = |intent: Option<&str>, score: f64| TurnRecord {
+            intent: intent.map(str::to_string),
+            match_score: Some(score),
+            node: Some("more".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            understood(&turn(Some("more_help"), 0.55)),
+            "  matched: more_help (score 0.55) -> more\n"
+        );
+        let unrouted = understood(&turn(None, 0.55));
+        assert!(!unrouted.contains("matched:"), "{unrouted}");
+        assert!(unrouted.contains("no route taken at more"), "{unrouted}");
+        assert_eq!(understood(&turn(None, 0.0)), "  nothing matched at more\n");
     }
 }

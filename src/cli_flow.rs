@@ -1,13 +1,12 @@
-//! `hotline flow check`, `hotline flow test` and `hotline chat`: a supervisor's tools for flows,
-//! running the same engine the phone path runs.
+//! `hotline flow check` and `hotline flow test`, and the line parsing and printing `hotline chat`
+//! shares: a supervisor's tools for flows, running the same engine the phone path runs.
 
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context;
-use hotline_flow::{Action, CallerInput, Conversation, Script};
+use hotline_flow::{Action, Script};
 
 use crate::server::{load_encoder, load_flow_file};
 
@@ -42,7 +41,16 @@ pub fn check(files: &[PathBuf]) -> anyhow::Result<()> {
             println!("{}: ok", file.display());
         }
     }
-    anyhow::ensure!(failed == 0, "{failed} flow file(s) have errors");
+    anyhow::ensure!(
+        failed == 0,
+        "{failed} of {} flow {} errors; fix the lines above and check again",
+        files.len(),
+        if files.len() == 1 {
+            "file has"
+        } else {
+            "files have"
+        }
+    );
     Ok(())
 }
 
@@ -119,48 +127,8 @@ pub fn parse_chat_line(line: &str) -> ChatLine {
     }
 }
 
-/// Talks to a flow as text: lines are what the caller says; digits are key presses; an empty line
-/// is silence; `/quit` hangs up.
-pub fn chat(flow_file: &Path) -> anyhow::Result<()> {
-    let active = load_flow_file(flow_file, encoder().as_ref())?;
-    let mut conversation = Conversation::new(Arc::clone(&active.flow), Arc::clone(&active.matcher));
-    if let Some(faq) = &active.faq {
-        conversation = conversation.with_faq(Arc::clone(faq));
-    }
-    eprintln!(
-        "chatting with {} ({}); type what the caller says, digits to press keys, an empty line for silence, /quit to hang up",
-        active.flow.name(),
-        flow_file.display()
-    );
-    let mut clock = Duration::ZERO;
-    let mut out = std::io::stdout();
-    let mut finished = show(&mut out, conversation.start(clock))?;
-    let stdin = std::io::stdin();
-    let mut lines = stdin.lock().lines();
-    while !finished {
-        write!(out, "you> ")?;
-        out.flush()?;
-        let Some(line) = lines.next() else { break };
-        clock += Duration::from_secs(5);
-        let inputs = match parse_chat_line(&line?) {
-            ChatLine::Quit => vec![CallerInput::Hangup],
-            ChatLine::Silence => vec![CallerInput::NoInput],
-            ChatLine::Keys(keys) => keys.into_iter().map(CallerInput::Dtmf).collect(),
-            ChatLine::Speech(text) => vec![CallerInput::Speech {
-                text,
-                confidence: 1.0,
-            }],
-        };
-        for input in inputs {
-            let hangup = matches!(input, CallerInput::Hangup);
-            finished = show(&mut out, conversation.handle(input, clock))? || hangup;
-        }
-    }
-    Ok(())
-}
-
 /// Prints the bot's side; true when the call is over.
-fn show(out: &mut impl Write, actions: Vec<Action>) -> std::io::Result<bool> {
+pub(crate) fn show(out: &mut impl Write, actions: Vec<Action>) -> std::io::Result<bool> {
     let mut over = false;
     for action in actions {
         match action {
@@ -194,6 +162,8 @@ fn show(out: &mut impl Write, actions: Vec<Action>) -> std::io::Result<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hotline_flow::{CallerInput, Conversation};
+    use std::time::Duration;
 
     #[test]
     fn chat_lines() {

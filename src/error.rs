@@ -74,3 +74,39 @@ pub enum HotlineError {
         expected: &'static str,
     },
 }
+
+/// An error and its causes as one message for a person, outermost first, joined by ": ". A cause
+/// whose text the message already holds (an error that prints its source) is not repeated.
+pub fn for_a_person(error: &anyhow::Error) -> String {
+    let mut message = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if text.is_empty() || message.contains(&text) {
+            continue;
+        }
+        if !message.is_empty() {
+            message.push_str(": ");
+        }
+        message.push_str(&text);
+    }
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failure_reads_as_one_sentence_without_repeats() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file");
+        let error = anyhow::Error::from(HotlineError::Io {
+            path: PathBuf::from("flows/x.yaml"),
+            source: io,
+        })
+        .context("loading the flow");
+        assert_eq!(
+            for_a_person(&error),
+            "loading the flow: flows/x.yaml: No such file"
+        );
+    }
+}

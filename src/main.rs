@@ -8,6 +8,7 @@ mod center;
 mod cli_agents;
 mod cli_calls;
 mod cli_campaigns;
+mod cli_chat;
 mod cli_flow;
 mod cli_replay;
 mod config;
@@ -93,7 +94,8 @@ enum Command {
         #[command(subcommand)]
         action: FlowAction,
     },
-    /// Talk to a flow as text, with the engine the phone path runs.
+    /// Talk to a flow as text, as the phone path would: real HTTP, tickets printed, anger from
+    /// the words, and how each turn was understood.
     Chat {
         #[arg(default_value = "flows/shop.yaml")]
         flow: PathBuf,
@@ -215,7 +217,21 @@ enum FlowAction {
     },
 }
 
-fn main() -> anyhow::Result<()> {
+/// A failure is a message for a person: its causes on one line, exit code 1, never a backtrace
+/// (`RUST_BACKTRACE` is for panics).
+fn main() -> std::process::ExitCode {
+    match start() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            use std::io::Write;
+            let _ = std::io::stdout().flush();
+            eprintln!("{}", error::for_a_person(&e));
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn start() -> anyhow::Result<()> {
     let matches = Cli::command().get_matches();
     let cli = Cli::from_arg_matches(&matches)?;
     tracing_subscriber::fmt()
@@ -316,7 +332,7 @@ async fn run(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Chat { flow } => cli_flow::chat(&flow),
+        Command::Chat { flow } => cli_chat::chat(&flow).await,
         Command::Campaigns { action } => cli_campaigns::run(action),
         Command::Calls { action, database } => {
             let mut config = config::Config::load(cli.config.as_deref())?;

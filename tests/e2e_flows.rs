@@ -303,6 +303,26 @@ fn an_edited_flow_serves_new_calls_and_a_broken_edit_is_refused() {
     );
 }
 
+#[test]
+fn an_edit_saved_at_once_after_start_up_is_applied() {
+    let _guard = support::serial(&SERIAL);
+    let dir = TempDir::new("flow-reload-at-start");
+    let flow_path = dir.join("shop.yaml");
+    let original = std::fs::read_to_string(workspace_root().join("flows/shop.yaml")).unwrap();
+    std::fs::write(&flow_path, &original).unwrap();
+    let mut options = ServerOptions::new(free_udp_ports(100));
+    options.flow = Some(flow_path.display().to_string());
+    let server = Server::start(&dir, &options);
+    // Saved as soon as the server says it is ready: possibly before the watcher first looks.
+    let edited = original.replace(
+        "Hello, and welcome to {shop}.",
+        "Good morning, and welcome to {shop}.",
+    );
+    assert_ne!(edited, original, "the greeting to edit was not found");
+    std::fs::write(&flow_path, &edited).unwrap();
+    wait_for_log(&server, "reloaded");
+}
+
 fn wait_for_log(server: &Server, needle: &str) {
     for _ in 0..50 {
         if server.log_text().contains(needle) {

@@ -31,7 +31,7 @@ impl CallTask {
                     self.after_speech = AfterSpeech::Hangup(format!("bot-{reason}"))
                 }
                 Action::Transfer { queue: q, reason } => {
-                    tracing::info!("call {}: transfer to {q:?} ({reason})", self.id);
+                    self.trace(format!("transfer to {q} ({reason})"));
                     self.after_speech = AfterSpeech::Handoff { queue: q, reason };
                 }
                 Action::Matched {

@@ -1,7 +1,7 @@
 //! One inbound call: its media plan, the events the SIP task relays to it, and its task.
 
 mod agent_leg;
-mod business_api;
+pub(crate) mod business_api;
 pub mod core;
 mod flow_actions;
 mod handoff;

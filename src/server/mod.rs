@@ -457,6 +457,7 @@ pub async fn run(
     tokio::spawn(reload::watch_flow(
         Arc::clone(&services),
         flow_file,
+        flow_source,
         shutdown.clone(),
     ));
     signalling::run_signalling(socket, services, shutdown).await

@@ -12,12 +12,38 @@ use crate::store::unix_ms;
 /// How often the file is looked at.
 const POLL: Duration = Duration::from_millis(500);
 
+/// What the watcher last applied (or refused): the exact text, so the comparison starts from
+/// the source the server loaded, not from a second read that could already hold an edit.
+#[derive(Debug)]
+pub struct WatchedSource {
+    last: String,
+}
+
+impl WatchedSource {
+    /// Starts from the text that was loaded and is being served.
+    pub fn new(loaded: String) -> Self {
+        Self { last: loaded }
+    }
+
+    /// True when `current` differs from the last text seen; then it becomes the last text seen,
+    /// so a broken edit is reported once, not at every poll.
+    pub fn take_edit(&mut self, current: &str) -> bool {
+        if self.last == current {
+            return false;
+        }
+        current.clone_into(&mut self.last);
+        true
+    }
+}
+
+/// Polls `path`; `loaded` is the exact source the server is serving.
 pub async fn watch_flow(
     services: Arc<Services>,
     path: PathBuf,
+    loaded: String,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
-    let mut last_source: Option<String> = std::fs::read_to_string(&path).ok();
+    let mut watched = WatchedSource::new(loaded);
     let mut unreadable = false;
     loop {
         tokio::select! {
@@ -40,10 +66,9 @@ pub async fn watch_flow(
                 continue;
             }
         };
-        if last_source.as_deref() == Some(source.as_str()) {
+        if !watched.take_edit(&source) {
             continue;
         }
-        last_source = Some(source.clone());
         let file = path.display().to_string();
         match active_flow(&source, &file, Some(&services.encoder)) {
             Ok(active) => {
@@ -73,5 +98,33 @@ pub async fn watch_flow(
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::WatchedSource;
+
+    #[test]
+    fn an_edit_saved_before_the_first_poll_is_seen() {
+        // The server loaded "v1"; by the watcher's first read the file already holds "v2".
+        let mut watched = WatchedSource::new("v1".to_string());
+        assert!(watched.take_edit("v2"));
+        assert!(!watched.take_edit("v2"), "the same text is applied once");
+    }
+
+    #[test]
+    fn the_loaded_text_is_not_an_edit() {
+        let mut watched = WatchedSource::new("v1".to_string());
+        assert!(!watched.take_edit("v1"));
+        assert!(watched.take_edit("broken"));
+        assert!(
+            !watched.take_edit("broken"),
+            "a refused edit is reported once"
+        );
+        assert!(
+            watched.take_edit("v1"),
+            "going back to the served text is an edit again"
+        );
     }
 }

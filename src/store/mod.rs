@@ -373,19 +373,33 @@ impl Store {
         Ok(facts)
     }
 
-    /// What callers said that no intent matched, newest first: the raw material for new FAQ entries.
+    /// What callers said that nothing answered (no intent routed, no FAQ answer, no slot filled,
+    /// not escalated), newest first, at most `limit`: the raw material for new FAQ entries.
     pub async fn unanswered_questions(&self, limit: i64) -> Result<Vec<String>, HotlineError> {
         let rows = sqlx::query(
-            "SELECT caller_text FROM turns
+            "SELECT caller_text, trace FROM turns
              WHERE caller_text IS NOT NULL AND caller_text != '' AND intent IS NULL
-             ORDER BY at DESC LIMIT ?",
+             ORDER BY at DESC",
         )
-        .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| r.try_get("caller_text").map_err(Into::into))
-            .collect()
+        let mut questions = Vec::new();
+        for row in &rows {
+            let text: String = row.try_get("caller_text")?;
+            let trace: Option<String> = row.try_get("trace")?;
+            let turn = hotline_nlu::RecordedTurn {
+                text: &text,
+                intent: None,
+                trace: trace.as_deref(),
+            };
+            if hotline_nlu::is_unanswered(&turn) {
+                questions.push(text);
+                if questions.len() as i64 >= limit {
+                    break;
+                }
+            }
+        }
+        Ok(questions)
     }
 
     /// The newest calls first.
@@ -612,6 +626,40 @@ mod tests {
             "only turns no intent matched are unanswered"
         );
         assert_eq!(turns[0].bot_text.as_deref(), Some("Two to three days."));
+    }
+
+    #[tokio::test]
+    async fn answered_slot_and_escalated_turns_are_not_gaps() {
+        let store = Store::open(&temp_db("gaps")).await.unwrap();
+        store.call_started(&sample("g1", 10)).await.unwrap();
+        let turns = [
+            ("when are you open", Some("faq opening_hours (0.99)")),
+            ("four five six seven", Some("slot order_number = 4567")),
+            ("you are useless", Some("transfer to support (anger)")),
+            ("what time is it", Some("faq no answer (0.31)")),
+            ("do you ship to Canada", None),
+        ];
+        for (seq, (text, trace)) in turns.into_iter().enumerate() {
+            store
+                .add_turn(&TurnRecord {
+                    call_id: "g1".into(),
+                    seq: seq as i64 + 1,
+                    at: 100 + seq as i64,
+                    caller_text: Some(text.into()),
+                    trace: trace.map(str::to_string),
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+        }
+        assert_eq!(
+            store.unanswered_questions(10).await.unwrap(),
+            ["do you ship to Canada", "what time is it"]
+        );
+        assert_eq!(
+            store.unanswered_questions(1).await.unwrap(),
+            ["do you ship to Canada"]
+        );
     }
 
     #[tokio::test]

@@ -496,7 +496,7 @@ pub struct CallRecord {
     pub caller_said: Vec<String>,
     /// Every `bot: "..."` line, in turn order.
     pub bot_said: Vec<String>,
-    /// The intent of every `matched:` line (`nothing` when no intent matched), in turn order.
+    /// The intent of every `matched:` line (an intent whose route was taken), in turn order.
     pub matched: Vec<String>,
     /// The whole text, for failure messages.
     pub text: String,

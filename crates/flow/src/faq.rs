@@ -24,6 +24,12 @@ pub trait FaqAnswerer {
     /// The best answer with its score, or `None` when nothing is related at all. The engine
     /// compares the score with the node's threshold.
     fn answer(&self, question: &str) -> Option<FaqAnswer>;
+
+    /// Every entry that scored for `question`, best first, for tuning tools such as
+    /// `hotline chat`. By default, the best answer alone.
+    fn candidates(&self, question: &str) -> Vec<FaqAnswer> {
+        self.answer(question).into_iter().collect()
+    }
 }
 
 #[derive(Clone, Debug)]

@@ -158,4 +158,22 @@ impl FaqAnswerer for HybridFaq {
         self.try_answer(question)
             .unwrap_or_else(|_| self.fallback.answer(question))
     }
+
+    /// Every entry with its combined score, best first.
+    fn candidates(&self, question: &str) -> Vec<FaqAnswer> {
+        let Ok(scores) = self.score_entries(question) else {
+            return self.fallback.candidates(question);
+        };
+        scores
+            .into_iter()
+            .filter_map(|score| {
+                let entry = self.entries.iter().find(|e| e.id == score.entry)?;
+                Some(FaqAnswer {
+                    answer: entry.answer.value.clone(),
+                    score: score.score,
+                    entry: score.entry,
+                })
+            })
+            .collect()
+    }
 }

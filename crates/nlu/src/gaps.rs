@@ -21,6 +21,35 @@ pub struct GapGroup {
     pub count: usize,
 }
 
+/// What a call record holds about one caller turn, enough to tell a gap from a handled turn.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RecordedTurn<'a> {
+    /// What the caller said.
+    pub text: &'a str,
+    /// The intent whose route was taken, if any.
+    pub intent: Option<&'a str>,
+    /// The turn's trace: one line per slot filled (`slot NAME = VALUE`), FAQ look-up
+    /// (`faq ENTRY (SCORE)` or `faq no answer (SCORE)`), transfer (`transfer to QUEUE (REASON)`),
+    /// API call and ticket.
+    pub trace: Option<&'a str>,
+}
+
+/// True when nothing answered the turn: no intent's route was taken, the FAQ found no answer,
+/// it filled no slot and it was not escalated to a person. Empty and non-speech turns are not
+/// questions at all.
+pub fn is_unanswered(turn: &RecordedTurn<'_>) -> bool {
+    let text = turn.text.trim();
+    if text.is_empty() || hotline_flow::is_no_speech(text) || turn.intent.is_some() {
+        return false;
+    }
+    let handled = |line: &str| {
+        line.starts_with("slot ")
+            || line.starts_with("transfer ")
+            || (line.starts_with("faq ") && !line.starts_with("faq no answer"))
+    };
+    !turn.trace.unwrap_or("").lines().map(str::trim).any(handled)
+}
+
 /// Groups `questions` whose meanings are close: average-linkage agglomerative clustering of
 /// their MiniLM embeddings, merging while the average cosine similarity between two groups is
 /// at least `similarity` ([`DEFAULT_GAP_SIMILARITY`] is a good start).
@@ -206,6 +235,44 @@ fn average_linkage(embeddings: &[Vec<f32>], similarity: f32) -> Vec<Vec<usize>> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_turns_nothing_answered_are_gaps() {
+        let turn = |text, intent, trace| RecordedTurn {
+            text,
+            intent,
+            trace,
+        };
+        let gap = |t: RecordedTurn<'_>| is_unanswered(&t);
+        assert!(gap(turn("do you ship to Canada", None, None)));
+        assert!(gap(turn(
+            "what time is it",
+            None,
+            Some("faq no answer (0.31)")
+        )));
+        assert!(!gap(turn(
+            "when are you open",
+            None,
+            Some("faq opening_hours (0.99)")
+        )));
+        assert!(!gap(turn(
+            "four five six seven",
+            None,
+            Some("slot order_number = 4567")
+        )));
+        assert!(!gap(turn(
+            "this is ridiculous, you are useless",
+            None,
+            Some("faq no answer (0.10)\ntransfer to support (anger)")
+        )));
+        assert!(!gap(turn(
+            "how long is delivery",
+            Some("delivery_time"),
+            None
+        )));
+        assert!(!gap(turn(" [BLANK_AUDIO]", None, None)));
+        assert!(!gap(turn("  ", None, None)));
+    }
     use crate::vector::normalize;
 
     fn unit(v: &[f32]) -> Vec<f32> {

@@ -49,7 +49,7 @@ pub use encoder::{SentenceEncoder, MAX_TOKENS};
 pub use error::{DatasetProblem, NluError};
 pub use eval::{run_banking77_eval, EvalOptions, EvalReport, UtteranceTiming};
 pub use faq::{FaqScore, HybridFaq, FAQ_SIMILARITY_WEIGHT};
-pub use gaps::{group_unanswered, GapGroup, DEFAULT_GAP_SIMILARITY};
+pub use gaps::{group_unanswered, is_unanswered, GapGroup, RecordedTurn, DEFAULT_GAP_SIMILARITY};
 pub use head::TrainingOptions;
 pub use matcher::{EmbeddingMatcher, DEFAULT_KEYWORD_FLOOR, MATCH_THRESHOLD};
 pub use metrics::{accuracy, macro_f1};

@@ -144,6 +144,22 @@ impl IntentMatcher for EmbeddingMatcher {
         self.try_classify(text)
             .unwrap_or_else(|_| self.fallback.classify(text))
     }
+
+    /// The intent with the closest example and that similarity, whatever the threshold.
+    fn best_candidate(&self, text: &str) -> Option<IntentMatch> {
+        if is_no_speech(text) {
+            return None;
+        }
+        let Some(classifier) = &self.classifier else {
+            return self.fallback.classify(text);
+        };
+        let embedding = self.encoder.embed_one(text).ok()?;
+        let prediction = classifier.predict(text, &embedding).ok()?;
+        Some(IntentMatch {
+            intent: classifier.intents().get(prediction.intent)?.clone(),
+            score: prediction.similarity.clamp(0.0, 1.0),
+        })
+    }
 }
 
 /// The intents with their examples left out.

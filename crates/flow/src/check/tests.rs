@@ -104,7 +104,18 @@ fn slots_are_checked() {
     let base = "flow: rules\nstart: a\nnodes:\n  a:\n    ask: Number?\n    slot: SLOT\n    next: done\n  done:\n    hangup: Bye\n";
     assert_eq!(
         findings(&base.replace("SLOT", "{ name: n, type: colour }")),
-        ["6:28: unknown slot type `colour`; use one of: digits, order_number, phone, date, date_of_birth, time, amount, yes_no"]
+        ["6:28: unknown slot type `colour`; use one of: digits, order_number, phone, date, date_of_birth, time, amount, yes_no, postcode, free_text"]
+    );
+    for kind in ["postcode", "free_text"] {
+        assert_eq!(
+            findings(&base.replace("SLOT", &format!("{{ name: n, type: {kind} }}"))),
+            Vec::<String>::new(),
+            "{kind} is a slot type"
+        );
+    }
+    assert_eq!(
+        findings(&base.replace("SLOT", "{ name: n, type: postcode, length: 5 }")),
+        ["6:46: `length` only applies to `digits` and `order_number` slots, not `postcode`"]
     );
     assert_eq!(
         findings(&base.replace("SLOT", "{ name: n, type: time, length: 4 }")),

@@ -164,7 +164,6 @@ impl Conversation {
             (None, _, Some(topic)) if is_bare_follow_up(&words) => (Some(topic.clone()), 0.0),
             (None, _, _) => (None, 0.0),
         };
-        self.matched(intent.clone(), score, actions);
         let flow = Arc::clone(&self.flow);
         let same_intent = |r: &Route| r.intent.as_ref().map(|i| i.as_str()) == intent.as_deref();
         let on_topic =
@@ -173,8 +172,12 @@ impl Conversation {
         let route = routes()
             .find(|r| same_intent(r) && r.topic.is_some() && on_topic(r))
             .or_else(|| routes().find(|r| same_intent(r) && r.topic.is_none()));
+        // The trace names an intent only when its route is taken here: a candidate with no route
+        // at this node is a no-match (with its score), not a match.
+        let routed = route.is_some() && intent.is_some();
+        self.matched(intent.clone().filter(|_| routed), score, actions);
         match (route, &ask.slot) {
-            (Some(route), _) if intent.is_some() => self.take(route, intent, now, actions),
+            (Some(route), _) if routed => self.take(route, intent, now, actions),
             (_, Some(slot)) if !slot.required => {
                 let next = ask.next.as_ref().map(|n| n.value.clone());
                 self.assign(&slot.name, String::new(), actions);
@@ -312,11 +315,9 @@ impl Conversation {
                         && words.iter().any(|w| w.starts_with(part))
                 })
         };
-        let candidates = self
-            .filled
-            .iter()
-            .rev()
-            .filter(|f| Some(f.name.as_str()) != own && f.kind != SlotType::YesNo);
+        let candidates = self.filled.iter().rev().filter(|f| {
+            Some(f.name.as_str()) != own && f.kind != SlotType::YesNo && !f.kind.takes_anything()
+        });
         let (named, unnamed): (Vec<&FilledSlot>, Vec<&FilledSlot>) =
             candidates.partition(|f| names(f));
         named.into_iter().chain(unnamed).find_map(|slot| {

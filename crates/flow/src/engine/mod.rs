@@ -108,7 +108,8 @@ pub enum Action {
         reason: String,
     },
     /// Trace of how an input was understood, for call records. `intent` is the intent the
-    /// matcher chose (for DTMF: the route's intent), `None` when nothing matched; `node` is the
+    /// matcher chose when its route was taken (for DTMF: the route's intent), `None` when nothing
+    /// matched or the best intent has no route here (`score` is then that intent's); `node` is the
     /// `ask` node where the input arrived. A score of 0.0 with an intent means the intent was
     /// taken from the conversation's topic (a follow-up such as "and how long does that take?").
     Matched {
@@ -356,6 +357,12 @@ impl Conversation {
     /// True once the flow transferred or hung up, or the caller hung up.
     pub fn is_finished(&self) -> bool {
         self.phase == Phase::Finished
+    }
+
+    /// True while keys typed for a slot wait for `#`, the slot's length or a pause (`NoInput`
+    /// at the listen deadline ends the entry).
+    pub fn collecting_digits(&self) -> bool {
+        !self.digits.is_empty()
     }
 
     /// When the current `Listen` times out (time since call start), if listening.

@@ -119,8 +119,14 @@ impl Conversation {
                     .cloned()
                     .unwrap_or_default();
                 let found = self.matcher.classify(&text);
+                let routed = found.as_ref().is_some_and(|m| {
+                    route
+                        .routes
+                        .iter()
+                        .any(|r| r.intent.as_ref().map(|i| i.as_str()) == Some(m.intent.as_str()))
+                });
                 actions.push(Action::Matched {
-                    intent: found.as_ref().map(|m| m.intent.clone()),
+                    intent: found.as_ref().filter(|_| routed).map(|m| m.intent.clone()),
                     score: found.as_ref().map_or(0.0, |m| m.score),
                     node: self.node.clone(),
                 });

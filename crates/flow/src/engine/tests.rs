@@ -311,3 +311,46 @@ fn variables_can_be_set_per_call() {
         "Welcome to Northwind."
     );
 }
+
+#[test]
+fn an_intent_with_no_route_here_is_traced_as_no_match_with_its_score() {
+    let mut call = started();
+    // `yes` is an intent of the flow, but `menu` has no route for it and neither do the globals.
+    let actions = call.handle(speech("yeah"), T);
+    let Some(Action::Matched {
+        intent,
+        score,
+        node,
+    }) = actions.first()
+    else {
+        panic!("{actions:?}");
+    };
+    assert_eq!(intent, &None, "the route was not taken: {actions:?}");
+    assert!(*score > 0.0, "the candidate's score is kept: {actions:?}");
+    assert_eq!(node, "menu");
+    assert_eq!(said(&actions), vec!["I did not understand."]);
+}
+
+#[test]
+fn keys_for_a_slot_are_collected_until_a_pause() {
+    let flow = FLOW.replace(
+        "  keys_only:",
+        "  account:\n    ask: Your account number?\n    slot: { name: account, type: digits }\n    next: goodbye\n  keys_only:",
+    );
+    let mut call = conversation(&flow.replace("start: hello", "start: account"));
+    call.start(Duration::ZERO);
+    assert!(!call.collecting_digits());
+    call.handle(CallerInput::Dtmf('4'), T);
+    call.handle(CallerInput::Dtmf('5'), T);
+    assert!(call.collecting_digits());
+    let actions = call.handle(CallerInput::NoInput, T + Duration::from_secs(3));
+    assert!(!call.collecting_digits());
+    assert!(
+        actions.contains(&Action::SlotFilled {
+            slot: "account".into(),
+            value: "45".into(),
+            node: "account".into()
+        }),
+        "{actions:?}"
+    );
+}

@@ -21,4 +21,10 @@ pub trait IntentMatcher {
     /// The best intent for `text`, or `None` when nothing fits well enough. Must return `None`
     /// for empty text and for non-speech markers such as `[BLANK_AUDIO]`.
     fn classify(&self, text: &str) -> Option<IntentMatch>;
+
+    /// The closest intent with its score even when it is too far to count as a match, for tuning
+    /// tools such as `hotline chat`; `None` for non-speech. By default, what `classify` returns.
+    fn best_candidate(&self, text: &str) -> Option<IntentMatch> {
+        self.classify(text)
+    }
 }

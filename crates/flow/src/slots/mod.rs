@@ -9,6 +9,7 @@ mod amounts;
 mod calendar;
 mod dates;
 mod numbers;
+mod postcodes;
 mod times;
 mod yes_no;
 
@@ -16,6 +17,7 @@ pub use amounts::amount;
 pub use calendar::CalendarDate;
 pub use dates::{date, date_of_birth};
 pub use numbers::{digits, spoken_number};
+pub use postcodes::postcode;
 pub use times::time;
 pub use yes_no::yes_no;
 
@@ -41,11 +43,15 @@ pub enum SlotType {
     Amount,
     /// Yes or no, in many phrasings.
     YesNo,
+    /// A UK postcode (`SW1A 1AA`) or a US ZIP code (`90210`, `90210-1234`), written or spelled.
+    Postcode,
+    /// Anything the caller says, trimmed: a message, an address, a description.
+    FreeText,
 }
 
 impl SlotType {
     /// Every slot type, in documentation order.
-    pub const ALL: [SlotType; 8] = [
+    pub const ALL: [SlotType; 10] = [
         SlotType::Digits,
         SlotType::OrderNumber,
         SlotType::Phone,
@@ -54,6 +60,8 @@ impl SlotType {
         SlotType::Time,
         SlotType::Amount,
         SlotType::YesNo,
+        SlotType::Postcode,
+        SlotType::FreeText,
     ];
 
     /// The name flows use (`order_number`, `yes_no` ...).
@@ -67,6 +75,8 @@ impl SlotType {
             SlotType::Time => "time",
             SlotType::Amount => "amount",
             SlotType::YesNo => "yes_no",
+            SlotType::Postcode => "postcode",
+            SlotType::FreeText => "free_text",
         }
     }
 
@@ -77,7 +87,15 @@ impl SlotType {
 
     /// Whether keypad digits can answer it (digits are collected until `#`).
     pub fn takes_keypad_digits(self) -> bool {
-        !matches!(self, SlotType::YesNo | SlotType::Time | SlotType::Amount)
+        !matches!(
+            self,
+            SlotType::YesNo | SlotType::Time | SlotType::Amount | SlotType::FreeText
+        )
+    }
+
+    /// Whether any utterance fills it, so a later answer cannot be read as a correction of it.
+    pub fn takes_anything(self) -> bool {
+        self == SlotType::FreeText
     }
 }
 
@@ -107,6 +125,8 @@ pub fn parse_slot(
         SlotType::Time => time(text).map(|(h, m)| format!("{h:02}:{m:02}")),
         SlotType::Amount => amount(text),
         SlotType::YesNo => yes_no(text).map(|yes| if yes { "yes" } else { "no" }.to_string()),
+        SlotType::Postcode => postcode(text),
+        SlotType::FreeText => Some(text.trim().to_string()).filter(|t| !t.is_empty()),
     }
 }
 
@@ -194,6 +214,15 @@ mod tests {
         );
         assert_eq!(parse(SlotType::YesNo, "yeah sure"), Some("yes".into()));
         assert_eq!(parse(SlotType::YesNo, "nope"), Some("no".into()));
+        assert_eq!(
+            parse(SlotType::Postcode, "s w one a one a a"),
+            Some("SW1A 1AA".into())
+        );
+        assert_eq!(
+            parse(SlotType::FreeText, "  12 High Street, Leeds \n"),
+            Some("12 High Street, Leeds".into())
+        );
+        assert_eq!(parse(SlotType::FreeText, "   "), None);
         assert_eq!(
             parse(SlotType::Phone, "plus four nine one five one two three"),
             Some("+4915123".into())
