@@ -8,7 +8,7 @@
 //!
 //! ```
 //! use std::time::{Duration, Instant};
-//! use hotline_sip::{Endpoint, EndpointConfig, Event};
+//! use hotline_sip::{AccessPolicy, Endpoint, EndpointConfig, Event, FloodLimit, OsRandom};
 //!
 //! let config = EndpointConfig {
 //!     local_addr: "192.0.2.10:5060".parse().unwrap(),
@@ -16,8 +16,10 @@
 //!     t1: Duration::from_millis(500),
 //!     t2: Duration::from_secs(4),
 //!     registrar: None,
+//!     access: AccessPolicy::open(),
+//!     flood: Some(FloodLimit::default()),
 //! };
-//! let mut endpoint = Endpoint::new(config, 42);
+//! let mut endpoint = Endpoint::new(config, OsRandom);
 //! let now = Instant::now();
 //! let options = b"OPTIONS sip:hotline@192.0.2.10 SIP/2.0\r\n\
 //!     Via: SIP/2.0/UDP 192.0.2.7:5060;branch=z9hG4bK1;rport\r\n\
@@ -26,7 +28,7 @@
 //! endpoint.handle_datagram(now, "192.0.2.7:40000".parse().unwrap(), options);
 //! let reply = endpoint.poll_transmit().unwrap();
 //! assert!(reply.payload.starts_with(b"SIP/2.0 200 OK"));
-//! assert_eq!(reply.destination, "192.0.2.7:40000".parse().unwrap()); // rport
+//! assert_eq!(reply.destination, "192.0.2.7:40000".parse().unwrap()); // always the source
 //! while let Some(event) = endpoint.poll_event() {
 //!     if let Event::IncomingCall { call, .. } = event {
 //!         endpoint.ringing(now, &call).unwrap();
@@ -52,10 +54,15 @@
 //!   (500 for an out-of-order in-dialog request), 2xx retransmission by the UAS core at T1
 //!   doubling up to T2 until ACK (§13.3.1.4), BYE after 64*T1 without ACK, ACK for 2xx as a
 //!   new transaction (§13.2.2.4), CANCEL (§9: 200 to CANCEL, 487 to INVITE; 481 when unmatched).
-//! - RFC 3581 rport and §18.2.2 response routing. Rule: a top Via with `rport` → reply to the
-//!   request's source address and port; else a `received` IP → that IP; else an IP-literal
-//!   sent-by → that address (port defaulting to 5060); else (a host name, a broadcast or
-//!   unspecified address) → the source address. `received`/`rport` are filled in on replies.
+//! - RFC 3581 rport for everyone: every response goes to the request's source address and
+//!   port, whatever the Via names (so a forged Via cannot make us reflect traffic), and the
+//!   top Via of every response carries `received` and `rport` filled in.
+//! - Access before state: a request from outside the networks allowed for its class
+//!   ([`AccessPolicy`]: call, register, other) gets a stateless 403 and no transaction; a
+//!   request inside a dialog we hold is admitted from that dialog's peer. A per-source flood
+//!   limit ([`FloodGuard`], Kamailio pike style) drops requests before they are parsed.
+//! - Responses to our requests are matched by branch, method and source address: a response
+//!   from anywhere but where the request went is dropped.
 //! - RFC 3261 §10.3 registrar (with `EndpointConfig::registrar`) behind §22 digest
 //!   authentication (RFC 2617/7616, MD5, qop=auth): 401 challenges with seeded nonces valid
 //!   5 minutes (`stale=true` once expired or unknown, and for a nonce count that does not
@@ -90,32 +97,38 @@
 //!   or after 64*T1.
 //! - Requests in RFC 2543 syntax (no From tag) are refused with 400 (RFC 4475 §3.4.1 allows it).
 
+mod access;
 mod accessors;
 mod digest;
 mod endpoint;
 mod error;
 mod fields;
+mod flood;
 mod headers;
 mod message;
 mod multipart;
 mod name_addr;
 mod parse;
+mod random;
 mod scan;
 pub mod sdp;
 mod uri;
 mod via;
 
+pub use access::{AccessPolicy, RequestClass};
 pub use endpoint::{
     EndCause, Endpoint, EndpointConfig, Event, OutgoingCall, RegistrarConfig, Registration,
     Transmit,
 };
 pub use error::{Defect, RecoveredRequest, SdpDefect, SipError};
 pub use fields::{parse_max_forwards, CSeq, MediaType, Method};
+pub use flood::{FloodGuard, FloodLimit, FloodReport, FloodVerdict};
 pub use headers::{canonical_name, Headers};
 pub use message::{reason_phrase, Message, Request, Response};
 pub use multipart::{parts as multipart_parts, sdp_body};
 pub use name_addr::{Contact, NameAddr};
 pub use parse::parse_message;
+pub use random::{OsRandom, RandomSource};
 pub use scan::Param;
 pub use sdp::{
     answer_sdp, negotiate, negotiate_answer, offer_sdp, Codec, Direction, Negotiated,

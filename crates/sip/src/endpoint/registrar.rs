@@ -7,6 +7,7 @@ use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
+use super::state::Ids;
 use super::{Endpoint, Event};
 use crate::digest::{self, Credentials};
 use crate::fields::parse_bounded;
@@ -105,6 +106,8 @@ struct Failures {
 #[derive(Clone, Debug)]
 pub(crate) struct Registrar {
     config: RegistrarConfig,
+    /// The secret that signs our nonces, drawn from the random source at start.
+    key: [u8; 32],
     nonces: BTreeMap<String, Nonce>,
     failures: BTreeMap<IpAddr, Failures>,
     bindings: BTreeMap<String, Binding>,
@@ -125,9 +128,14 @@ enum Verdict {
 }
 
 impl Registrar {
-    pub fn new(config: RegistrarConfig) -> Registrar {
+    pub fn new(config: RegistrarConfig, ids: &mut Ids) -> Registrar {
+        let mut key = [0u8; 32];
+        for chunk in key.chunks_mut(8) {
+            chunk.copy_from_slice(&ids.next().to_le_bytes());
+        }
         Registrar {
             config,
+            key,
             nonces: BTreeMap::new(),
             failures: BTreeMap::new(),
             bindings: BTreeMap::new(),

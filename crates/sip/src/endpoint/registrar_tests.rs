@@ -1,6 +1,7 @@
 //! The registrar with digest authentication, driven by hand-written REGISTERs from agents
 //! behind NAT. Expected digests are computed here from the challenge, not by the crate.
 
+use crate::random::SplitMix64;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -65,7 +66,7 @@ impl Reg {
         config.registrar = Some(RegistrarConfig::new("hotline", accounts()));
         let start = Instant::now();
         Reg {
-            ep: Endpoint::new(config, 5),
+            ep: Endpoint::new(config, SplitMix64::new(5)),
             start,
             now: start,
             sent: 0,
@@ -475,7 +476,7 @@ fn reloaded_accounts_drop_removed_users() {
 
 #[test]
 fn without_a_registrar_register_gets_405_and_options_lists_register_with_one() {
-    let mut plain = Endpoint::new(config("10.0.0.2:5060"), 5);
+    let mut plain = Endpoint::new(config("10.0.0.2:5060"), SplitMix64::new(5));
     let mut reg = Reg::new();
     std::mem::swap(&mut reg.ep, &mut plain);
     let r = reg.send(AGENT, "agent1", &contact(None));
