@@ -1,18 +1,19 @@
 //! The SIP task: owns the UDP socket and the sans-IO endpoint, admits calls and relays dialog events.
 //!
 //! Everything protocol-shaped happens in `hotline_sip::Endpoint`; this loop only moves datagrams,
-//! drives the endpoint's timers, applies admission policy (ACL, call limit, codecs) and hands each
-//! admitted call to its own task.
+//! drives the endpoint's timers, applies admission policy (call limit, codecs; the endpoint itself
+//! applies the access lists and the flood limit) and hands each admitted call to its own task.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use hotline_sip::{CallId, Endpoint, EndpointConfig, Event};
+use hotline_sip::{CallId, Endpoint, EndpointConfig, Event, OsRandom, RequestClass};
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 
 use crate::call::{self, CallSetup, DialogEvent};
+use crate::config::WhenFull;
 use crate::error::HotlineError;
 use crate::server::Services;
 
@@ -56,8 +57,10 @@ pub async fn run_signalling(
                 registrar.min_expires = services.config.agents.min_registration;
                 registrar
             }),
+            access: services.config.sip.access.clone(),
+            flood: services.config.sip.flood,
         },
-        rand::random(),
+        OsRandom,
     );
     let (commands_tx, mut commands) = mpsc::unbounded_channel::<SipCommand>();
     let mut calls: HashMap<CallId, mpsc::UnboundedSender<DialogEvent>> = HashMap::new();
@@ -143,14 +146,15 @@ async fn dispatch(
             offer,
             ..
         } => {
-            if !services.peer_allowed(source) {
-                tracing::warn!(%source, "call refused: source not in sip.allowed_peers");
-                let _ = endpoint.reject(now, &call, 403);
-                return;
-            }
+            // The endpoint has already refused sources outside `sip.allowed.call`.
             if calls.len() >= services.config.sip.max_calls {
                 tracing::warn!(%source, "call refused: sip.max_calls reached");
-                let _ = endpoint.reject(now, &call, 486);
+                let _ = match services.config.sip.when_full {
+                    WhenFull::Unavailable => {
+                        endpoint.reject_unavailable(now, &call, services.config.sip.retry_after)
+                    }
+                    WhenFull::Busy => endpoint.reject(now, &call, 486),
+                };
                 return;
             }
             let media = match call::negotiate_media(offer.as_deref(), &services.config.rtp.codecs) {
@@ -229,6 +233,30 @@ async fn dispatch(
                 center.registration_lost(&user, "expired").await;
             }
         }
+        Event::Forbidden {
+            source,
+            class,
+            method,
+        } => match class {
+            RequestClass::Call => {
+                tracing::info!(%source, "{method} refused (403): source not in sip.allowed.call")
+            }
+            RequestClass::Register => {
+                tracing::info!(%source, "REGISTER refused (403): source not in sip.allowed.register")
+            }
+            RequestClass::Other => {
+                tracing::debug!(%source, "{method} refused (403): source not in sip.allowed.other")
+            }
+        },
+        Event::Flood(report) if report.newly_blocked => tracing::warn!(
+            source = %report.source,
+            "SIP flood: source blocked, its requests are dropped (sip.flood)"
+        ),
+        Event::Flood(report) => tracing::warn!(
+            source = %report.source,
+            dropped = report.dropped,
+            "SIP flood: source still blocked"
+        ),
         Event::RegisterRefused {
             user,
             source,

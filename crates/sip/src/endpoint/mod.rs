@@ -343,11 +343,33 @@ impl Endpoint {
 
     /// UAS: refuse an incoming call with a final status (300..=699), e.g. 486, 488, 403.
     pub fn reject(&mut self, now: Instant, call: &CallId, status: u16) -> Result<(), SipError> {
+        self.reject_with(now, call, status, None)
+    }
+
+    /// UAS: refuse an incoming call with 503 and `Retry-After` in whole seconds (at least 1):
+    /// the server is full, try again later or elsewhere (RFC 3261 §21.5.4, §20.33).
+    pub fn reject_unavailable(
+        &mut self,
+        now: Instant,
+        call: &CallId,
+        retry_after: Duration,
+    ) -> Result<(), SipError> {
+        let seconds = retry_after.as_secs().max(1);
+        self.reject_with(now, call, 503, Some(("Retry-After", seconds.to_string())))
+    }
+
+    fn reject_with(
+        &mut self,
+        now: Instant,
+        call: &CallId,
+        status: u16,
+        header: Option<(&'static str, String)>,
+    ) -> Result<(), SipError> {
         if !(300..=699).contains(&status) {
             return Err(SipError::InvalidStatus { status });
         }
         let key = self.incoming_invite_key(call, "reject")?;
-        self.reply(now, &key, status, Vec::new(), None);
+        self.reply(now, &key, status, header.into_iter().collect(), None);
         self.calls.remove(&call.0);
         Ok(())
     }

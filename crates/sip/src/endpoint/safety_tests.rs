@@ -269,3 +269,20 @@ fn a_flooding_source_is_cut_off_and_reported_once() {
     ep.handle_datagram(now, addr("192.0.2.1:5060"), &other);
     assert_eq!(drain(&mut ep).len(), 1);
 }
+
+#[test]
+fn a_full_server_answers_503_with_retry_after() {
+    let mut ep = Endpoint::new(config("10.0.0.2:5060"), SplitMix64::new(6));
+    let now = Instant::now();
+    ep.handle_datagram(now, addr(SOURCE), &request_via("INVITE", "full", None, "203.0.113.5"));
+    let call = incoming_call(&mut ep).unwrap();
+    ep.reject_unavailable(now, &call, Duration::from_millis(30_400))
+        .unwrap();
+    let sent = drain(&mut ep);
+    let Ok(crate::Message::Response(r)) = parse_message(&sent[1].payload) else {
+        panic!("a response");
+    };
+    assert_eq!(r.status, 503);
+    assert_eq!(r.headers.get("Retry-After"), Some("30"));
+    assert!(ep.calls.is_empty());
+}
