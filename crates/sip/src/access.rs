@@ -54,7 +54,10 @@ pub struct AccessPolicy {
 impl AccessPolicy {
     /// Everyone may send everything (tests and closed networks).
     pub fn open() -> AccessPolicy {
-        AccessPolicy::only(&["0.0.0.0/0".parse().expect("net"), "::/0".parse().expect("net")])
+        AccessPolicy::only(&[
+            "0.0.0.0/0".parse().expect("net"),
+            "::/0".parse().expect("net"),
+        ])
     }
 
     /// The same networks for every class.
@@ -80,9 +83,13 @@ impl AccessPolicy {
     /// Whether `source` is in any of the networks (for a request too malformed to classify
     /// reliably).
     pub fn admits_any(&self, source: IpAddr) -> bool {
-        [RequestClass::Call, RequestClass::Register, RequestClass::Other]
-            .into_iter()
-            .any(|class| self.admits(class, source))
+        [
+            RequestClass::Call,
+            RequestClass::Register,
+            RequestClass::Other,
+        ]
+        .into_iter()
+        .any(|class| self.admits(class, source))
     }
 }
 

@@ -64,11 +64,16 @@
 //! - Responses to our requests are matched by branch, method and source address: a response
 //!   from anywhere but where the request went is dropped.
 //! - RFC 3261 §10.3 registrar (with `EndpointConfig::registrar`) behind §22 digest
-//!   authentication (RFC 2617/7616, MD5, qop=auth): 401 challenges with seeded nonces valid
-//!   5 minutes (`stale=true` once expired or unknown, and for a nonce count that does not
-//!   increase), 403 for an unknown user, wrong response or To user other than the username,
-//!   per-IP throttling (`failure_limit` refusals within `failure_window` → every REGISTER from
-//!   that IP gets 403 for `lockout`). One binding per user (last wins) holding the Contact URI
+//!   authentication (RFC 7616/8760 SHA-256 offered first, RFC 2617 MD5 beside it, qop=auth):
+//!   401 with one challenge per algorithm sharing a stateless nonce (time, serial and an
+//!   HMAC-SHA256 over them and the client's IP, under a key drawn from the random source;
+//!   valid 5 minutes, `stale=true` once expired, unknown, from another IP, or for a nonce count
+//!   that does not increase; only nonces that authenticated someone are remembered), 403 for an
+//!   unknown user, wrong response or To user other than the username, lockout by user AND
+//!   address (`failure_limit` refusals for one user from one IP lock that pair; an IP failing
+//!   for `address_failure_limit` users, or a user failing `user_failure_limit` times from
+//!   `user_failure_sources` IPs, is locked too; for `lockout`). One binding per user (last
+//!   wins) holding the Contact URI
 //!   and the source address; expiry from the Contact `expires`, else `Expires`, else the
 //!   default; 423 with Min-Expires, clamping to the maximum, `Contact: *` with `Expires: 0`,
 //!   queries without Contact, out-of-order CSeq for the same Call-ID (500); expiry reported
@@ -86,7 +91,7 @@
 //!   (session refresh, hold); no renegotiation. PRACK and INFO get 200; INFO is reported.
 //! - No 100rel or session timers. Without `registrar` REGISTER gets 405. The registrar keeps
 //!   one binding per user (a second device replaces the first), only in memory; it does not
-//!   compare Request-URI with the digest `uri`, offers no `opaque`, no SHA-256 and no
+//!   compare Request-URI with the digest `uri`, offers no `opaque`, no SHA-512-256 and no
 //!   `auth-int`, and ignores Contact `q`. We never authenticate our own requests (no UAC
 //!   digest), and 401/407 to our requests are final failures.
 //! - REFER: we send it but refuse it from peers (405); NOTIFY is answered 200 whatever its

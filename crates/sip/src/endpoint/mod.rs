@@ -5,6 +5,8 @@
 
 mod build;
 mod client;
+mod lockout;
+mod nonce;
 mod registrar;
 mod server;
 mod state;

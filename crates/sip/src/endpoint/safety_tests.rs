@@ -69,12 +69,20 @@ fn every_response_to_an_invite_naming_another_host_goes_to_its_source() {
     let mut ep = Endpoint::new(config("10.0.0.2:5060"), SplitMix64::new(1));
     let now = Instant::now();
     let victim = "198.51.100.66:5060";
-    ep.handle_datagram(now, addr(SOURCE), &request_via("INVITE", "refl", None, victim));
+    ep.handle_datagram(
+        now,
+        addr(SOURCE),
+        &request_via("INVITE", "refl", None, victim),
+    );
     let call = incoming_call(&mut ep).expect("the call is offered");
     ep.ringing(now, &call).unwrap();
     ep.answer(now, &call, OFFER.into()).unwrap();
     // A retransmitted INVITE gets the latest response again.
-    ep.handle_datagram(now, addr(SOURCE), &request_via("INVITE", "refl", None, victim));
+    ep.handle_datagram(
+        now,
+        addr(SOURCE),
+        &request_via("INVITE", "refl", None, victim),
+    );
     let mut sent = drain(&mut ep);
     let statuses: Vec<u16> = sent.iter().map(status_of).collect();
     assert_eq!(statuses, vec![100, 180, 200, 200]);
@@ -137,12 +145,20 @@ fn strangers_get_a_stateless_403_and_no_transaction() {
         assert_eq!(sent[0].destination, stranger);
         assert!(matches!(ep.poll_event(), Some(Event::Forbidden { .. })));
     }
-    ep.handle_datagram(now, stranger, &request_via("ACK", "s1", Some("x"), "10.0.0.9"));
+    ep.handle_datagram(
+        now,
+        stranger,
+        &request_via("ACK", "s1", Some("x"), "10.0.0.9"),
+    );
     assert!(drain(&mut ep).is_empty(), "an ACK is never answered");
     assert!(ep.servers.is_empty() && ep.calls.is_empty());
     assert_eq!(ep.poll_timeout(), None, "nothing to remember");
     // A retransmission of a refused INVITE is refused again, still statelessly.
-    ep.handle_datagram(now, stranger, &request_via("INVITE", "s1", None, "10.0.0.9"));
+    ep.handle_datagram(
+        now,
+        stranger,
+        &request_via("INVITE", "s1", None, "10.0.0.9"),
+    );
     assert_eq!(drain(&mut ep).len(), 1);
     assert!(ep.servers.is_empty());
 }
@@ -154,17 +170,36 @@ fn calling_registering_and_other_requests_have_their_own_networks() {
     let phone = addr("10.1.2.3:5060");
     // The phone network may not call; the trunk's may.
     ep.handle_datagram(now, phone, &request_via("INVITE", "c1", None, "10.1.2.3"));
-    assert_eq!(drain(&mut ep).iter().map(status_of).collect::<Vec<_>>(), vec![403]);
+    assert_eq!(
+        drain(&mut ep).iter().map(status_of).collect::<Vec<_>>(),
+        vec![403]
+    );
     ep.handle_datagram(now, trunk, &request_via("INVITE", "c2", None, "192.0.2.7"));
-    assert_eq!(drain(&mut ep).iter().map(status_of).collect::<Vec<_>>(), vec![100]);
+    assert_eq!(
+        drain(&mut ep).iter().map(status_of).collect::<Vec<_>>(),
+        vec![100]
+    );
     // The trunk may not register (no registrar here: 405 shows the request got in).
-    ep.handle_datagram(now, trunk, &request_via("REGISTER", "r1", None, "192.0.2.7"));
-    assert_eq!(drain(&mut ep).iter().map(status_of).collect::<Vec<_>>(), vec![403]);
+    ep.handle_datagram(
+        now,
+        trunk,
+        &request_via("REGISTER", "r1", None, "192.0.2.7"),
+    );
+    assert_eq!(
+        drain(&mut ep).iter().map(status_of).collect::<Vec<_>>(),
+        vec![403]
+    );
     ep.handle_datagram(now, phone, &request_via("REGISTER", "r2", None, "10.1.2.3"));
-    assert_eq!(drain(&mut ep).iter().map(status_of).collect::<Vec<_>>(), vec![405]);
+    assert_eq!(
+        drain(&mut ep).iter().map(status_of).collect::<Vec<_>>(),
+        vec![405]
+    );
     // Both may ask OPTIONS.
     ep.handle_datagram(now, phone, &request_via("OPTIONS", "o1", None, "10.1.2.3"));
-    assert_eq!(drain(&mut ep).iter().map(status_of).collect::<Vec<_>>(), vec![200]);
+    assert_eq!(
+        drain(&mut ep).iter().map(status_of).collect::<Vec<_>>(),
+        vec![200]
+    );
 }
 
 /// An endpoint that may be called by nobody, placing a call to an agent at `agent`.
@@ -235,12 +270,18 @@ fn the_dialog_peer_may_send_in_dialog_requests_from_outside_every_network() {
     };
     // Someone else naming the dialog's tags: 403, the call goes on.
     ep.handle_datagram(now, addr("10.9.9.10:5060"), &bye(5));
-    assert_eq!(drain(&mut ep).iter().map(status_of).collect::<Vec<_>>(), vec![403]);
+    assert_eq!(
+        drain(&mut ep).iter().map(status_of).collect::<Vec<_>>(),
+        vec![403]
+    );
     assert!(matches!(ep.poll_event(), Some(Event::Forbidden { .. })));
     assert!(ep.calls.contains_key(&call.0));
     // The agent itself: 200 and the call ends.
     ep.handle_datagram(now, agent, &bye(6));
-    assert_eq!(drain(&mut ep).iter().map(status_of).collect::<Vec<_>>(), vec![200]);
+    assert_eq!(
+        drain(&mut ep).iter().map(status_of).collect::<Vec<_>>(),
+        vec![200]
+    );
     assert!(matches!(ep.poll_event(), Some(Event::Ended { .. })));
 }
 
@@ -274,7 +315,11 @@ fn a_flooding_source_is_cut_off_and_reported_once() {
 fn a_full_server_answers_503_with_retry_after() {
     let mut ep = Endpoint::new(config("10.0.0.2:5060"), SplitMix64::new(6));
     let now = Instant::now();
-    ep.handle_datagram(now, addr(SOURCE), &request_via("INVITE", "full", None, "203.0.113.5"));
+    ep.handle_datagram(
+        now,
+        addr(SOURCE),
+        &request_via("INVITE", "full", None, "203.0.113.5"),
+    );
     let call = incoming_call(&mut ep).unwrap();
     ep.reject_unavailable(now, &call, Duration::from_millis(30_400))
         .unwrap();
