@@ -738,7 +738,10 @@ mod tests {
         let c = Config::load(Some(&path)).unwrap();
         let trunk: IpNet = "192.0.2.0/24".parse().unwrap();
         assert_eq!(c.sip.access.call, vec![trunk]);
-        assert_eq!(c.sip.access.register, vec!["10.0.0.0/8".parse::<IpNet>().unwrap()]);
+        assert_eq!(
+            c.sip.access.register,
+            vec!["10.0.0.0/8".parse::<IpNet>().unwrap()]
+        );
         assert!(c.sip.access.other.is_empty(), "an empty list admits nobody");
         assert_eq!(c.sip.when_full, WhenFull::Busy);
         assert_eq!(c.sip.flood, None);
