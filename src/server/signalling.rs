@@ -263,7 +263,7 @@ async fn dispatch(
             throttled,
         } => {
             if throttled {
-                tracing::warn!(%source, "REGISTER for {user:?} refused: too many failures from this address");
+                tracing::warn!(%source, "REGISTER for {user:?} refused: too many failures (for this user from this address, from this address, or for this user)");
             } else {
                 tracing::warn!(%source, "REGISTER for {user:?} refused: wrong credentials");
             }
