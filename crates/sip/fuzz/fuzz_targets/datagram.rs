@@ -13,11 +13,8 @@ fuzz_target!(|data: &[u8]| {
         user_agent: "fuzz".into(),
         t1: Duration::from_millis(500),
         t2: Duration::from_secs(4),
-        ..EndpointConfig::new("192.0.2.10:5060".parse().unwrap())
-    };
-    let config = EndpointConfig {
         flood: Some(FloodLimit::default()),
-        ..config
+        ..EndpointConfig::new("192.0.2.10:5060".parse().unwrap())
     };
     let mut endpoint = Endpoint::new(config, Counter(1));
     let now = Instant::now();
