@@ -122,6 +122,7 @@ struct RawAgents {
     file: Option<String>,
     queues: Option<String>,
     min_registration: Option<String>,
+    digest: Option<Vec<String>>,
     trunk: Option<String>,
 }
 
@@ -223,6 +224,8 @@ pub struct AgentsConfig {
     pub queues: PathBuf,
     /// Shortest registration a phone may ask for (shorter asks get 423 Interval Too Brief).
     pub min_registration: Duration,
+    /// The digest algorithms the registrar challenges with, in order.
+    pub digest: Vec<hotline_sip::DigestAlgorithm>,
     /// Where INVITEs to external agents whose URI names a host (not an IP) are sent.
     pub trunk: Option<SocketAddr>,
 }
@@ -342,6 +345,7 @@ fn overlay(d: RawConfig, u: RawConfig) -> RawConfig {
             file: take!(u.agents.file, d.agents.file),
             queues: take!(u.agents.queues, d.agents.queues),
             min_registration: take!(u.agents.min_registration, d.agents.min_registration),
+            digest: take!(u.agents.digest, d.agents.digest),
             trunk: take!(u.agents.trunk, d.agents.trunk),
         },
     }
@@ -506,6 +510,7 @@ fn validate(raw: RawConfig, file: &str) -> Result<Config, HotlineError> {
                 file,
                 "agents.min_registration",
             )?,
+            digest: digest_algorithms(required(raw.agents.digest, file, "agents.digest")?, file)?,
             trunk,
         },
         sip: SipConfig {
@@ -594,6 +599,25 @@ fn networks(list: Vec<String>, file: &str, field: &str) -> Result<Vec<IpNet>, Ho
                 .map_err(|_| bad(file, field, format!("{peer:?} is not a CIDR or address")))
         })
         .collect()
+}
+
+/// `[SHA-256, MD5]`, in the order challenged; at least one.
+fn digest_algorithms(
+    names: Vec<String>,
+    file: &str,
+) -> Result<Vec<hotline_sip::DigestAlgorithm>, HotlineError> {
+    let field = "agents.digest";
+    let algorithms = names
+        .iter()
+        .map(|name| {
+            hotline_sip::DigestAlgorithm::parse(Some(name))
+                .ok_or_else(|| bad(file, field, format!("{name:?}: expected SHA-256 or MD5")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if algorithms.is_empty() {
+        return Err(bad(file, field, "at least one algorithm is needed"));
+    }
+    Ok(algorithms)
 }
 
 /// A duration above zero.
@@ -745,6 +769,16 @@ mod tests {
         assert!(c.sip.access.other.is_empty(), "an empty list admits nobody");
         assert_eq!(c.sip.when_full, WhenFull::Busy);
         assert_eq!(c.sip.flood, None);
+        assert_eq!(
+            Config::load(None).unwrap().agents.digest,
+            vec![hotline_sip::DigestAlgorithm::Md5]
+        );
+        std::fs::write(&path, "agents:\n  digest: [sha-256, MD5]\n").unwrap();
+        let c = Config::load(Some(&path)).unwrap();
+        assert_eq!(c.agents.digest, hotline_sip::DigestAlgorithm::ALL.to_vec());
+        std::fs::write(&path, "agents:\n  digest: [sha-1]\n").unwrap();
+        let err = Config::load(Some(&path)).unwrap_err().to_string();
+        assert!(err.contains("agents.digest"), "{err}");
         std::fs::write(&path, "sip:\n  when_full: maybe\n").unwrap();
         let err = Config::load(Some(&path)).unwrap_err().to_string();
         assert!(err.contains("sip.when_full"), "{err}");

@@ -55,6 +55,7 @@ pub async fn run_signalling(
                 let (realm, accounts) = center.accounts();
                 let mut registrar = hotline_sip::RegistrarConfig::new(realm, accounts);
                 registrar.min_expires = services.config.agents.min_registration;
+                registrar.algorithms = services.config.agents.digest.clone();
                 registrar
             }),
             access: services.config.sip.access.clone(),

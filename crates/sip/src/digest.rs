@@ -102,19 +102,21 @@ pub(crate) fn parse_authorization(value: &str) -> Option<Credentials> {
     Some(c)
 }
 
-/// The digest algorithms we offer, strongest first (RFC 8760 §2.4: a UAS may send one
-/// challenge per algorithm, in order of preference).
+/// A digest algorithm the registrar can offer (RFC 8760 §2.4: one challenge per algorithm, in
+/// order of preference). Both are accepted in answers whichever are offered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Algorithm {
+pub enum Algorithm {
+    /// SHA-256 (RFC 7616, RFC 8760).
     Sha256,
+    /// MD5 (RFC 2617): the only one many phones know.
     Md5,
 }
 
 impl Algorithm {
-    /// Both, in the order of our challenges.
-    pub const OFFERED: [Algorithm; 2] = [Algorithm::Sha256, Algorithm::Md5];
+    /// Both, strongest first.
+    pub const ALL: [Algorithm; 2] = [Algorithm::Sha256, Algorithm::Md5];
 
-    /// The `algorithm` parameter's value; absent means MD5 (RFC 2617).
+    /// The `algorithm` parameter's value (any case); absent means MD5 (RFC 2617).
     pub fn parse(value: Option<&str>) -> Option<Algorithm> {
         match value {
             None => Some(Algorithm::Md5),
@@ -124,7 +126,8 @@ impl Algorithm {
         }
     }
 
-    fn name(self) -> &'static str {
+    /// The name in the `algorithm` parameter, e.g. `SHA-256`.
+    pub fn name(self) -> &'static str {
         match self {
             Algorithm::Sha256 => "SHA-256",
             Algorithm::Md5 => "MD5",
@@ -132,7 +135,7 @@ impl Algorithm {
     }
 
     /// Lowercase hex of the hash of `data`.
-    pub fn hex(self, data: &str) -> String {
+    pub(crate) fn hex(self, data: &str) -> String {
         let bytes: Vec<u8> = match self {
             Algorithm::Md5 => Md5::digest(data.as_bytes()).to_vec(),
             Algorithm::Sha256 => Sha256::digest(data.as_bytes()).to_vec(),

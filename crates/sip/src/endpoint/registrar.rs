@@ -23,6 +23,9 @@ pub struct RegistrarConfig {
     pub realm: String,
     /// Accounts: user name → password.
     pub accounts: BTreeMap<String, String>,
+    /// The algorithms challenged, one WWW-Authenticate each, in this order (default SHA-256
+    /// then MD5; empty: MD5). Answers in either are accepted whatever is offered.
+    pub algorithms: Vec<Algorithm>,
     /// Shortest registration accepted; shorter nonzero ones get 423 (default 60 s).
     pub min_expires: Duration,
     /// Longer registrations are shortened to this (default 3600 s).
@@ -52,6 +55,7 @@ impl RegistrarConfig {
         RegistrarConfig {
             realm: realm.into(),
             accounts,
+            algorithms: Algorithm::ALL.to_vec(),
             min_expires: Duration::from_secs(60),
             max_expires: Duration::from_secs(3600),
             default_expires: Duration::from_secs(3600),
@@ -71,6 +75,7 @@ impl fmt::Debug for RegistrarConfig {
         f.debug_struct("RegistrarConfig")
             .field("realm", &self.realm)
             .field("accounts", &self.accounts.keys().collect::<Vec<_>>())
+            .field("algorithms", &self.algorithms)
             .field("min_expires", &self.min_expires)
             .field("max_expires", &self.max_expires)
             .field("default_expires", &self.default_expires)
@@ -105,7 +110,7 @@ struct Binding {
 /// Registrar state inside the endpoint.
 #[derive(Debug)]
 pub(crate) struct Registrar {
-    config: RegistrarConfig,
+    pub(super) config: RegistrarConfig,
     nonces: Nonces,
     lockout: Lockout,
     bindings: BTreeMap<String, Binding>,
@@ -302,14 +307,18 @@ impl Endpoint {
         });
     }
 
-    /// 401 with one challenge per algorithm, SHA-256 first (RFC 8760 §2.4), sharing one
+    /// 401 with one challenge per configured algorithm, in order (RFC 8760 §2.4), sharing one
     /// stateless nonce.
     fn challenge(&mut self, now: Instant, source: SocketAddr, key: &str, stale: bool) {
         let Some(registrar) = self.registrar.as_mut() else {
             return;
         };
         let nonce = registrar.nonces.mint(now, source.ip());
-        let extra = Algorithm::OFFERED
+        let mut algorithms = registrar.config.algorithms.clone();
+        if algorithms.is_empty() {
+            algorithms.push(Algorithm::Md5);
+        }
+        let extra = algorithms
             .into_iter()
             .map(|algorithm| {
                 let value = digest::challenge(&registrar.config.realm, &nonce, stale, algorithm);

@@ -238,6 +238,19 @@ fn sha_256_digest_registers() {
 }
 
 #[test]
+fn the_offered_algorithms_are_configurable() {
+    let mut reg = Reg::new();
+    reg.ep.registrar.as_mut().unwrap().config.algorithms = vec![crate::DigestAlgorithm::Md5];
+    let r = reg.send(AGENT, "agent1", &contact(None));
+    let offers = r.headers.values("WWW-Authenticate").unwrap_or_default();
+    assert_eq!(offers.len(), 1, "{offers:?}");
+    assert!(offers[0].contains("algorithm=MD5"));
+    let auth = authorization(offers[0], "agent1", "s3cret", 1);
+    let r = reg.send(AGENT, "agent1", &format!("{}{auth}", contact(None)));
+    assert_eq!(r.status, 200);
+}
+
+#[test]
 fn forged_failures_from_one_address_do_not_lock_the_user_out_elsewhere() {
     let mut reg = Reg::new();
     for _ in 0..5 {
