@@ -34,8 +34,30 @@ struct RawSip {
     listen: Option<String>,
     user_agent: Option<String>,
     allowed_peers: Option<Vec<String>>,
+    allowed: RawAllowed,
+    flood: RawFlood,
     max_calls: Option<usize>,
+    when_full: Option<String>,
+    retry_after: Option<String>,
     answer_after: Option<String>,
+}
+
+/// `sip.allowed`: networks per request class; a missing or null list means `allowed_peers`.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct RawAllowed {
+    call: Option<Vec<String>>,
+    register: Option<Vec<String>>,
+    other: Option<Vec<String>>,
+}
+
+/// `sip.flood`: the per-source request rate limit.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct RawFlood {
+    requests: Option<u32>,
+    interval: Option<String>,
+    block_for: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -102,6 +124,7 @@ struct RawAgents {
     file: Option<String>,
     queues: Option<String>,
     min_registration: Option<String>,
+    digest: Option<Vec<String>>,
     trunk: Option<String>,
 }
 
@@ -128,9 +151,25 @@ impl WhisperChoice {
 pub struct SipConfig {
     pub listen: SocketAddr,
     pub user_agent: String,
-    pub allowed_peers: Vec<IpNet>,
+    /// Who may call, register and send other requests (each defaults to `allowed_peers`).
+    pub access: hotline_sip::AccessPolicy,
+    /// Per-source request rate limit (`None`: `sip.flood.requests: 0`).
+    pub flood: Option<hotline_sip::FloodLimit>,
     pub max_calls: usize,
+    /// The answer to a call beyond `max_calls`.
+    pub when_full: WhenFull,
+    /// The Retry-After of the 503 sent when full.
+    pub retry_after: Duration,
     pub answer_after: Duration,
+}
+
+/// What a caller hears from us when `sip.max_calls` calls are up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhenFull {
+    /// 503 Service Unavailable with Retry-After: a proxy or trunk may try another server.
+    Unavailable,
+    /// 486 Busy Here: the caller hears busy.
+    Busy,
 }
 
 #[derive(Debug, Clone)]
@@ -192,6 +231,8 @@ pub struct AgentsConfig {
     pub queues: PathBuf,
     /// Shortest registration a phone may ask for (shorter asks get 423 Interval Too Brief).
     pub min_registration: Duration,
+    /// The digest algorithms the registrar challenges with, in order.
+    pub digest: Vec<hotline_sip::DigestAlgorithm>,
     /// Where INVITEs to external agents whose URI names a host (not an IP) are sent.
     pub trunk: Option<SocketAddr>,
 }
@@ -251,7 +292,19 @@ fn overlay(d: RawConfig, u: RawConfig) -> RawConfig {
             listen: take!(u.sip.listen, d.sip.listen),
             user_agent: take!(u.sip.user_agent, d.sip.user_agent),
             allowed_peers: take!(u.sip.allowed_peers, d.sip.allowed_peers),
+            allowed: RawAllowed {
+                call: take!(u.sip.allowed.call, d.sip.allowed.call),
+                register: take!(u.sip.allowed.register, d.sip.allowed.register),
+                other: take!(u.sip.allowed.other, d.sip.allowed.other),
+            },
+            flood: RawFlood {
+                requests: take!(u.sip.flood.requests, d.sip.flood.requests),
+                interval: take!(u.sip.flood.interval, d.sip.flood.interval),
+                block_for: take!(u.sip.flood.block_for, d.sip.flood.block_for),
+            },
             max_calls: take!(u.sip.max_calls, d.sip.max_calls),
+            when_full: take!(u.sip.when_full, d.sip.when_full),
+            retry_after: take!(u.sip.retry_after, d.sip.retry_after),
             answer_after: take!(u.sip.answer_after, d.sip.answer_after),
         },
         rtp: RawRtp {
@@ -301,6 +354,7 @@ fn overlay(d: RawConfig, u: RawConfig) -> RawConfig {
             file: take!(u.agents.file, d.agents.file),
             queues: take!(u.agents.queues, d.agents.queues),
             min_registration: take!(u.agents.min_registration, d.agents.min_registration),
+            digest: take!(u.agents.digest, d.agents.digest),
             trunk: take!(u.agents.trunk, d.agents.trunk),
         },
     }
@@ -328,20 +382,40 @@ fn validate(raw: RawConfig, file: &str) -> Result<Config, HotlineError> {
                 "expected an address like 127.0.0.1:5060",
             )
         })?;
-    let mut allowed_peers = Vec::new();
-    for peer in required(raw.sip.allowed_peers, file, "sip.allowed_peers")? {
-        let net = peer
-            .parse::<IpNet>()
-            .or_else(|_| peer.parse::<IpAddr>().map(IpNet::from))
-            .map_err(|_| {
-                bad(
-                    file,
-                    "sip.allowed_peers",
-                    format!("{peer:?} is not a CIDR or address"),
-                )
-            })?;
-        allowed_peers.push(net);
-    }
+    let allowed_peers = networks(
+        required(raw.sip.allowed_peers, file, "sip.allowed_peers")?,
+        file,
+        "sip.allowed_peers",
+    )?;
+    let class_networks = |list: Option<Vec<String>>, field: &str| match list {
+        Some(list) => networks(list, file, field),
+        None => Ok(allowed_peers.clone()),
+    };
+    let access = hotline_sip::AccessPolicy {
+        call: class_networks(raw.sip.allowed.call, "sip.allowed.call")?,
+        register: class_networks(raw.sip.allowed.register, "sip.allowed.register")?,
+        other: class_networks(raw.sip.allowed.other, "sip.allowed.other")?,
+    };
+    let flood = match required(raw.sip.flood.requests, file, "sip.flood.requests")? {
+        0 => None,
+        requests => Some(hotline_sip::FloodLimit {
+            requests,
+            interval: positive(raw.sip.flood.interval, file, "sip.flood.interval")?,
+            block_for: positive(raw.sip.flood.block_for, file, "sip.flood.block_for")?,
+            ..hotline_sip::FloodLimit::default()
+        }),
+    };
+    let when_full = match required(raw.sip.when_full, file, "sip.when_full")?.as_str() {
+        "unavailable" | "503" => WhenFull::Unavailable,
+        "busy" | "486" => WhenFull::Busy,
+        other => {
+            return Err(bad(
+                file,
+                "sip.when_full",
+                format!("{other:?}: expected unavailable (503) or busy (486)"),
+            ))
+        }
+    };
     let address: IpAddr = required(raw.rtp.address, file, "rtp.address")?
         .parse()
         .map_err(|_| bad(file, "rtp.address", "expected an IP address"))?;
@@ -445,13 +519,17 @@ fn validate(raw: RawConfig, file: &str) -> Result<Config, HotlineError> {
                 file,
                 "agents.min_registration",
             )?,
+            digest: digest_algorithms(required(raw.agents.digest, file, "agents.digest")?, file)?,
             trunk,
         },
         sip: SipConfig {
             listen,
             user_agent: required(raw.sip.user_agent, file, "sip.user_agent")?,
-            allowed_peers,
+            access,
+            flood,
             max_calls: at_least_one(raw.sip.max_calls, "sip.max_calls")?,
+            when_full,
+            retry_after: duration(raw.sip.retry_after, file, "sip.retry_after")?,
             answer_after: duration(raw.sip.answer_after, file, "sip.answer_after")?,
         },
         rtp: RtpConfig {
@@ -528,6 +606,44 @@ impl AdminConfig {
     }
 }
 
+/// A list of CIDR networks or single addresses.
+fn networks(list: Vec<String>, file: &str, field: &str) -> Result<Vec<IpNet>, HotlineError> {
+    list.iter()
+        .map(|peer| {
+            peer.parse::<IpNet>()
+                .or_else(|_| peer.parse::<IpAddr>().map(IpNet::from))
+                .map_err(|_| bad(file, field, format!("{peer:?} is not a CIDR or address")))
+        })
+        .collect()
+}
+
+/// `[SHA-256, MD5]`, in the order challenged; at least one.
+fn digest_algorithms(
+    names: Vec<String>,
+    file: &str,
+) -> Result<Vec<hotline_sip::DigestAlgorithm>, HotlineError> {
+    let field = "agents.digest";
+    let algorithms = names
+        .iter()
+        .map(|name| {
+            hotline_sip::DigestAlgorithm::parse(Some(name))
+                .ok_or_else(|| bad(file, field, format!("{name:?}: expected SHA-256 or MD5")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if algorithms.is_empty() {
+        return Err(bad(file, field, "at least one algorithm is needed"));
+    }
+    Ok(algorithms)
+}
+
+/// A duration above zero.
+fn positive(value: Option<String>, file: &str, field: &str) -> Result<Duration, HotlineError> {
+    match duration(value, file, field)? {
+        d if d.is_zero() => Err(bad(file, field, "must be longer than 0s")),
+        d => Ok(d),
+    }
+}
+
 fn duration(value: Option<String>, file: &str, field: &str) -> Result<Duration, HotlineError> {
     let text = required(value, file, field)?;
     parse_duration(&text).ok_or_else(|| {
@@ -571,7 +687,8 @@ mod tests {
         assert_eq!(c.speech.whisper_model, WhisperChoice::Base);
         assert!(c
             .sip
-            .allowed_peers
+            .access
+            .call
             .iter()
             .any(|n| n.contains(&"127.0.0.1".parse::<IpAddr>().unwrap())));
     }
@@ -637,6 +754,53 @@ mod tests {
         std::fs::write(&path, "admin:\n  listen: everywhere\n").unwrap();
         let err = Config::load(Some(&path)).unwrap_err().to_string();
         assert!(err.contains("admin.listen"), "{err}");
+    }
+
+    #[test]
+    fn sip_safety_settings_default_to_allowed_peers_and_can_be_split() {
+        let c = Config::load(None).unwrap();
+        let loopback: Vec<IpNet> = vec!["127.0.0.0/8".parse().unwrap(), "::1/128".parse().unwrap()];
+        assert_eq!(c.sip.access.call, loopback);
+        assert_eq!(c.sip.access.register, loopback);
+        assert_eq!(c.sip.access.other, loopback);
+        assert_eq!(c.sip.when_full, WhenFull::Unavailable);
+        let flood = c.sip.flood.expect("a flood limit by default");
+        assert_eq!(flood.requests, 100);
+
+        let dir = std::env::temp_dir().join(format!("hotline-config-sip-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("c.yaml");
+        std::fs::write(
+            &path,
+            "sip:\n  allowed_peers: [192.0.2.0/24]\n  allowed:\n    register: [10.0.0.0/8]\n    other: []\n  when_full: busy\n  flood:\n    requests: 0\n",
+        )
+        .unwrap();
+        let c = Config::load(Some(&path)).unwrap();
+        let trunk: IpNet = "192.0.2.0/24".parse().unwrap();
+        assert_eq!(c.sip.access.call, vec![trunk]);
+        assert_eq!(
+            c.sip.access.register,
+            vec!["10.0.0.0/8".parse::<IpNet>().unwrap()]
+        );
+        assert!(c.sip.access.other.is_empty(), "an empty list admits nobody");
+        assert_eq!(c.sip.when_full, WhenFull::Busy);
+        assert_eq!(c.sip.flood, None);
+        assert_eq!(
+            Config::load(None).unwrap().agents.digest,
+            vec![hotline_sip::DigestAlgorithm::Md5]
+        );
+        std::fs::write(&path, "agents:\n  digest: [sha-256, MD5]\n").unwrap();
+        let c = Config::load(Some(&path)).unwrap();
+        assert_eq!(c.agents.digest, hotline_sip::DigestAlgorithm::ALL.to_vec());
+        std::fs::write(&path, "agents:\n  digest: [sha-1]\n").unwrap();
+        let err = Config::load(Some(&path)).unwrap_err().to_string();
+        assert!(err.contains("agents.digest"), "{err}");
+        std::fs::write(&path, "sip:\n  when_full: maybe\n").unwrap();
+        let err = Config::load(Some(&path)).unwrap_err().to_string();
+        assert!(err.contains("sip.when_full"), "{err}");
+        std::fs::write(&path, "sip:\n  allowed:\n    call: [nowhere]\n").unwrap();
+        let err = Config::load(Some(&path)).unwrap_err().to_string();
+        assert!(err.contains("sip.allowed.call"), "{err}");
     }
 
     #[test]

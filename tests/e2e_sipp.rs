@@ -221,7 +221,7 @@ fn a_caller_outside_the_allowed_peers_gets_403_and_no_call_is_answered() {
 }
 
 #[test]
-fn a_call_beyond_max_calls_gets_486_busy_here() {
+fn a_call_beyond_max_calls_gets_503_with_retry_after() {
     let _serial = serial(&SERIAL);
     let dir = TempDir::new("sipp-busy");
     let mut options = ServerOptions::new(31_700);
@@ -242,10 +242,16 @@ fn a_call_beyond_max_calls_gets_486_busy_here() {
         }
         let call = SippCall::new("invite_refused.xml", server.sip, "e2e-busy");
         let outcome = call.run(&dir);
-        outcome.assert_success("a second INVITE while the only line is taken -> 486, ACK");
+        outcome.assert_success("a second INVITE while the only line is taken -> 503, ACK");
+        let messages = outcome.messages();
         assert!(
-            outcome.messages().contains("SIP/2.0 486 Busy Here"),
+            messages.contains("SIP/2.0 503 Service Unavailable"),
             "{}",
+            outcome.report()
+        );
+        assert!(
+            messages.contains("Retry-After: 30"),
+            "the 503 says when to retry (sip.retry_after)\n{}",
             outcome.report()
         );
         first.join().expect("the first caller")

@@ -138,9 +138,9 @@ pub async fn dial(options: DialOptions) -> Result<DialReport, HotlineError> {
             user_agent: "hotline-dial".into(),
             t1: Duration::from_millis(500),
             t2: Duration::from_secs(4),
-            registrar: None,
+            ..EndpointConfig::new(sip_local)
         },
-        rand::random(),
+        hotline_sip::OsRandom,
     );
     let codecs = [to_sdp_codec(options.codec)];
     let offer = hotline_sip::sdp::offer_sdp(

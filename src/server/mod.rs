@@ -9,7 +9,7 @@ mod signalling;
 
 pub use signalling::SipCommand;
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::{Arc, RwLock};
@@ -54,21 +54,6 @@ pub struct Services {
 }
 
 impl Services {
-    pub fn peer_allowed(&self, source: SocketAddr) -> bool {
-        let ip = match source.ip() {
-            IpAddr::V6(v6) => v6
-                .to_ipv4_mapped()
-                .map(IpAddr::V4)
-                .unwrap_or(IpAddr::V6(v6)),
-            v4 => v4,
-        };
-        self.config
-            .sip
-            .allowed_peers
-            .iter()
-            .any(|net| net.contains(&ip))
-    }
-
     /// The flow a new call should run (calls keep the version they started with).
     pub fn current_flow(&self) -> Arc<ActiveFlow> {
         match self.flow.read() {

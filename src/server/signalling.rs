@@ -1,18 +1,19 @@
 //! The SIP task: owns the UDP socket and the sans-IO endpoint, admits calls and relays dialog events.
 //!
 //! Everything protocol-shaped happens in `hotline_sip::Endpoint`; this loop only moves datagrams,
-//! drives the endpoint's timers, applies admission policy (ACL, call limit, codecs) and hands each
-//! admitted call to its own task.
+//! drives the endpoint's timers, applies admission policy (call limit, codecs; the endpoint itself
+//! applies the access lists and the flood limit) and hands each admitted call to its own task.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use hotline_sip::{CallId, Endpoint, EndpointConfig, Event};
+use hotline_sip::{CallId, Endpoint, EndpointConfig, Event, OsRandom, RequestClass};
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 
 use crate::call::{self, CallSetup, DialogEvent};
+use crate::config::WhenFull;
 use crate::error::HotlineError;
 use crate::server::load::Refusal;
 use crate::server::Services;
@@ -55,10 +56,13 @@ pub async fn run_signalling(
                 let (realm, accounts) = center.accounts();
                 let mut registrar = hotline_sip::RegistrarConfig::new(realm, accounts);
                 registrar.min_expires = services.config.agents.min_registration;
+                registrar.algorithms = services.config.agents.digest.clone();
                 registrar
             }),
+            access: services.config.sip.access.clone(),
+            flood: services.config.sip.flood,
         },
-        rand::random(),
+        OsRandom,
     );
     let (commands_tx, mut commands) = mpsc::unbounded_channel::<SipCommand>();
     let mut calls: HashMap<CallId, mpsc::UnboundedSender<DialogEvent>> = HashMap::new();
@@ -144,15 +148,11 @@ async fn dispatch(
             offer,
             ..
         } => {
-            if !services.peer_allowed(source) {
-                tracing::warn!(%source, "call refused: source not in sip.allowed_peers");
-                let _ = endpoint.reject(now, &call, 403);
-                return;
-            }
+            // The endpoint has already refused sources outside `sip.allowed.call`.
             if calls.len() >= services.config.sip.max_calls {
                 tracing::warn!(%source, "call refused: sip.max_calls reached");
                 services.load.refused(Refusal::MaxCalls);
-                let _ = endpoint.reject(now, &call, 486);
+                refuse_when_full(endpoint, services, now, &call);
                 return;
             }
             if !services.load.admit(now) {
@@ -161,7 +161,7 @@ async fn dispatch(
                     "call refused: transcriptions are waiting longer than speech.max_asr_wait"
                 );
                 services.load.refused(Refusal::Overload);
-                let _ = endpoint.reject(now, &call, 486);
+                refuse_when_full(endpoint, services, now, &call);
                 return;
             }
             let media = match call::negotiate_media(offer.as_deref(), &services.config.rtp.codecs) {
@@ -240,13 +240,37 @@ async fn dispatch(
                 center.registration_lost(&user, "expired").await;
             }
         }
+        Event::Forbidden {
+            source,
+            class,
+            method,
+        } => match class {
+            RequestClass::Call => {
+                tracing::info!(%source, "{method} refused (403): source not in sip.allowed.call")
+            }
+            RequestClass::Register => {
+                tracing::info!(%source, "REGISTER refused (403): source not in sip.allowed.register")
+            }
+            RequestClass::Other => {
+                tracing::debug!(%source, "{method} refused (403): source not in sip.allowed.other")
+            }
+        },
+        Event::Flood(report) if report.newly_blocked => tracing::warn!(
+            source = %report.source,
+            "SIP flood: source blocked, its requests are dropped (sip.flood)"
+        ),
+        Event::Flood(report) => tracing::warn!(
+            source = %report.source,
+            dropped = report.dropped,
+            "SIP flood: source still blocked"
+        ),
         Event::RegisterRefused {
             user,
             source,
             throttled,
         } => {
             if throttled {
-                tracing::warn!(%source, "REGISTER for {user:?} refused: too many failures from this address");
+                tracing::warn!(%source, "REGISTER for {user:?} refused: too many failures (for this user from this address, from this address, or for this user)");
             } else {
                 tracing::warn!(%source, "REGISTER for {user:?} refused: wrong credentials");
             }
@@ -276,6 +300,16 @@ fn caller_key_of(header: &str) -> String {
         }
         Err(_) => header.to_string(),
     }
+}
+
+/// The operator's answer to a call the server cannot take (`sip.when_full`).
+fn refuse_when_full(endpoint: &mut Endpoint, services: &Services, now: Instant, call: &CallId) {
+    let _ = match services.config.sip.when_full {
+        WhenFull::Unavailable => {
+            endpoint.reject_unavailable(now, call, services.config.sip.retry_after)
+        }
+        WhenFull::Busy => endpoint.reject(now, call, 486),
+    };
 }
 
 fn relay(

@@ -1,8 +1,10 @@
-//! HTTP Digest authentication for the registrar (RFC 2617, RFC 7616; MD5 with qop=auth): the
-//! Authorization header's parser, the challenge we send and the response we expect, kept apart
-//! from the endpoint so the maths can be checked against the RFC's own example.
+//! HTTP Digest authentication for the registrar (RFC 2617, RFC 7616 and RFC 8760: SHA-256 and
+//! MD5 with qop=auth): the Authorization header's parser, the challenges we send and the
+//! response we expect, kept apart from the endpoint so the maths can be checked against the
+//! RFCs' own examples.
 
 use md5::{Digest, Md5};
+use sha2::Sha256;
 
 use crate::scan::{is_token_char, is_ws, quoted_len, unquote};
 
@@ -100,16 +102,50 @@ pub(crate) fn parse_authorization(value: &str) -> Option<Credentials> {
     Some(c)
 }
 
-/// Lowercase hex MD5 of `data`.
-pub(crate) fn md5_hex(data: &str) -> String {
-    Md5::digest(data.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+/// A digest algorithm the registrar can offer (RFC 8760 §2.4: one challenge per algorithm, in
+/// order of preference). Both are accepted in answers whichever are offered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Algorithm {
+    /// SHA-256 (RFC 7616, RFC 8760).
+    Sha256,
+    /// MD5 (RFC 2617): the only one many phones know.
+    Md5,
 }
 
-/// The request-digest for qop=auth (RFC 2617 §3.2.2.1):
-/// `MD5(MD5(user:realm:password):nonce:nc:cnonce:auth:MD5(method:uri))`.
+impl Algorithm {
+    /// Both, strongest first.
+    pub const ALL: [Algorithm; 2] = [Algorithm::Sha256, Algorithm::Md5];
+
+    /// The `algorithm` parameter's value (any case); absent means MD5 (RFC 2617).
+    pub fn parse(value: Option<&str>) -> Option<Algorithm> {
+        match value {
+            None => Some(Algorithm::Md5),
+            Some(v) if v.eq_ignore_ascii_case("MD5") => Some(Algorithm::Md5),
+            Some(v) if v.eq_ignore_ascii_case("SHA-256") => Some(Algorithm::Sha256),
+            Some(_) => None,
+        }
+    }
+
+    /// The name in the `algorithm` parameter, e.g. `SHA-256`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Algorithm::Sha256 => "SHA-256",
+            Algorithm::Md5 => "MD5",
+        }
+    }
+
+    /// Lowercase hex of the hash of `data`.
+    pub(crate) fn hex(self, data: &str) -> String {
+        let bytes: Vec<u8> = match self {
+            Algorithm::Md5 => Md5::digest(data.as_bytes()).to_vec(),
+            Algorithm::Sha256 => Sha256::digest(data.as_bytes()).to_vec(),
+        };
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// The MD5 request-digest for qop=auth (RFC 2617 §3.2.2.1).
+#[cfg(test)]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn response(
     username: &str,
@@ -121,26 +157,54 @@ pub(crate) fn response(
     nc: &str,
     cnonce: &str,
 ) -> String {
-    let ha1 = md5_hex(&format!("{username}:{realm}:{password}"));
-    let ha2 = md5_hex(&format!("{method}:{uri}"));
-    md5_hex(&format!("{ha1}:{nonce}:{nc}:{cnonce}:auth:{ha2}"))
+    response_with(
+        Algorithm::Md5,
+        username,
+        realm,
+        password,
+        method,
+        uri,
+        nonce,
+        nc,
+        cnonce,
+    )
 }
 
-/// Whether `credentials` prove knowledge of `password` for `realm` and `method`: MD5 (or no
-/// algorithm), qop=auth with nc and cnonce, our realm, and the right response.
+/// The request-digest for qop=auth (RFC 2617 §3.2.2.1, RFC 7616 §3.4.1):
+/// `H(H(user:realm:password):nonce:nc:cnonce:auth:H(method:uri))`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn response_with(
+    algorithm: Algorithm,
+    username: &str,
+    realm: &str,
+    password: &str,
+    method: &str,
+    uri: &str,
+    nonce: &str,
+    nc: &str,
+    cnonce: &str,
+) -> String {
+    let h = |data: String| algorithm.hex(&data);
+    let ha1 = h(format!("{username}:{realm}:{password}"));
+    let ha2 = h(format!("{method}:{uri}"));
+    h(format!("{ha1}:{nonce}:{nc}:{cnonce}:auth:{ha2}"))
+}
+
+/// Whether `credentials` prove knowledge of `password` for `realm` and `method`: SHA-256 or MD5
+/// (or no algorithm: MD5), qop=auth with nc and cnonce, our realm, and the right response.
 pub(crate) fn verify(credentials: &Credentials, realm: &str, password: &str, method: &str) -> bool {
     let c = credentials;
-    let md5 = c
-        .algorithm
-        .as_deref()
-        .is_none_or(|a| a.eq_ignore_ascii_case("MD5"));
+    let Some(algorithm) = Algorithm::parse(c.algorithm.as_deref()) else {
+        return false;
+    };
     let (Some("auth"), Some(nc), Some(cnonce)) = (c.qop.as_deref(), &c.nc, &c.cnonce) else {
         return false;
     };
-    if !md5 || c.realm != realm {
+    if c.realm != realm {
         return false;
     }
-    let expected = response(
+    let expected = response_with(
+        algorithm,
         &c.username,
         realm,
         password,
@@ -165,12 +229,13 @@ pub(crate) fn nonce_count(credentials: &Credentials) -> Option<u32> {
 }
 
 /// The WWW-Authenticate value of a challenge.
-pub(crate) fn challenge(realm: &str, nonce: &str, stale: bool) -> String {
+pub(crate) fn challenge(realm: &str, nonce: &str, stale: bool, algorithm: Algorithm) -> String {
     let stale = if stale { ", stale=true" } else { "" };
-    format!("Digest realm=\"{realm}\", nonce=\"{nonce}\", algorithm=MD5, qop=\"auth\"{stale}")
+    let name = algorithm.name();
+    format!("Digest realm=\"{realm}\", nonce=\"{nonce}\", algorithm={name}, qop=\"auth\"{stale}")
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
@@ -223,6 +288,51 @@ mod tests {
             ..c
         };
         assert!(!verify(&sha, "testrealm@host.com", "Circle Of Life", "GET"));
+        let unknown = Credentials {
+            algorithm: Some("SHA-512-256".into()),
+            ..parse_authorization(RFC_2617_AUTHORIZATION).unwrap()
+        };
+        assert!(!verify(
+            &unknown,
+            "testrealm@host.com",
+            "Circle Of Life",
+            "GET"
+        ));
+    }
+
+    /// RFC 7616 §3.9.1: the same request answered with SHA-256 and with MD5.
+    #[test]
+    fn rfc_7616_example_responses() {
+        let args = |algorithm| {
+            response_with(
+                algorithm,
+                "Mufasa",
+                "http-auth@example.org",
+                "Circle of Life",
+                "GET",
+                "/dir/index.html",
+                "7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v",
+                "00000001",
+                "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ",
+            )
+        };
+        assert_eq!(
+            args(Algorithm::Sha256),
+            "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1"
+        );
+        assert_eq!(args(Algorithm::Md5), "8ca523f5e9506fed4657c9700eebdbec");
+        let c = Credentials {
+            username: "Mufasa".into(),
+            realm: "http-auth@example.org".into(),
+            nonce: "7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v".into(),
+            uri: "/dir/index.html".into(),
+            response: args(Algorithm::Sha256),
+            qop: Some("auth".into()),
+            nc: Some("00000001".into()),
+            cnonce: Some("f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ".into()),
+            algorithm: Some("SHA-256".into()),
+        };
+        assert!(verify(&c, "http-auth@example.org", "Circle of Life", "GET"));
     }
 
     #[test]
@@ -255,8 +365,12 @@ mod tests {
     #[test]
     fn challenge_text() {
         assert_eq!(
-            challenge("hotline", "abc", true),
+            challenge("hotline", "abc", true, Algorithm::Md5),
             "Digest realm=\"hotline\", nonce=\"abc\", algorithm=MD5, qop=\"auth\", stale=true"
+        );
+        assert_eq!(
+            challenge("hotline", "abc", false, Algorithm::Sha256),
+            "Digest realm=\"hotline\", nonce=\"abc\", algorithm=SHA-256, qop=\"auth\""
         );
     }
 }

@@ -8,7 +8,7 @@
 //!
 //! ```
 //! use std::time::{Duration, Instant};
-//! use hotline_sip::{Endpoint, EndpointConfig, Event};
+//! use hotline_sip::{AccessPolicy, Endpoint, EndpointConfig, Event, FloodLimit, OsRandom};
 //!
 //! let config = EndpointConfig {
 //!     local_addr: "192.0.2.10:5060".parse().unwrap(),
@@ -16,8 +16,10 @@
 //!     t1: Duration::from_millis(500),
 //!     t2: Duration::from_secs(4),
 //!     registrar: None,
+//!     access: AccessPolicy::open(),
+//!     flood: Some(FloodLimit::default()),
 //! };
-//! let mut endpoint = Endpoint::new(config, 42);
+//! let mut endpoint = Endpoint::new(config, OsRandom);
 //! let now = Instant::now();
 //! let options = b"OPTIONS sip:hotline@192.0.2.10 SIP/2.0\r\n\
 //!     Via: SIP/2.0/UDP 192.0.2.7:5060;branch=z9hG4bK1;rport\r\n\
@@ -26,7 +28,7 @@
 //! endpoint.handle_datagram(now, "192.0.2.7:40000".parse().unwrap(), options);
 //! let reply = endpoint.poll_transmit().unwrap();
 //! assert!(reply.payload.starts_with(b"SIP/2.0 200 OK"));
-//! assert_eq!(reply.destination, "192.0.2.7:40000".parse().unwrap()); // rport
+//! assert_eq!(reply.destination, "192.0.2.7:40000".parse().unwrap()); // always the source
 //! while let Some(event) = endpoint.poll_event() {
 //!     if let Event::IncomingCall { call, .. } = event {
 //!         endpoint.ringing(now, &call).unwrap();
@@ -52,16 +54,26 @@
 //!   (500 for an out-of-order in-dialog request), 2xx retransmission by the UAS core at T1
 //!   doubling up to T2 until ACK (§13.3.1.4), BYE after 64*T1 without ACK, ACK for 2xx as a
 //!   new transaction (§13.2.2.4), CANCEL (§9: 200 to CANCEL, 487 to INVITE; 481 when unmatched).
-//! - RFC 3581 rport and §18.2.2 response routing. Rule: a top Via with `rport` → reply to the
-//!   request's source address and port; else a `received` IP → that IP; else an IP-literal
-//!   sent-by → that address (port defaulting to 5060); else (a host name, a broadcast or
-//!   unspecified address) → the source address. `received`/`rport` are filled in on replies.
+//! - RFC 3581 rport for everyone: every response goes to the request's source address and
+//!   port, whatever the Via names (so a forged Via cannot make us reflect traffic), and the
+//!   top Via of every response carries `received` and `rport` filled in.
+//! - Access before state: a request from outside the networks allowed for its class
+//!   ([`AccessPolicy`]: call, register, other) gets a stateless 403 and no transaction; a
+//!   request inside a dialog we hold is admitted from that dialog's peer. A per-source flood
+//!   limit ([`FloodGuard`], Kamailio pike style) drops requests before they are parsed.
+//! - Responses to our requests are matched by branch, method and source address: a response
+//!   from anywhere but where the request went is dropped.
 //! - RFC 3261 §10.3 registrar (with `EndpointConfig::registrar`) behind §22 digest
-//!   authentication (RFC 2617/7616, MD5, qop=auth): 401 challenges with seeded nonces valid
-//!   5 minutes (`stale=true` once expired or unknown, and for a nonce count that does not
-//!   increase), 403 for an unknown user, wrong response or To user other than the username,
-//!   per-IP throttling (`failure_limit` refusals within `failure_window` → every REGISTER from
-//!   that IP gets 403 for `lockout`). One binding per user (last wins) holding the Contact URI
+//!   authentication (RFC 7616/8760 SHA-256 offered first, RFC 2617 MD5 beside it, qop=auth):
+//!   401 with one challenge per algorithm sharing a stateless nonce (time, serial and an
+//!   HMAC-SHA256 over them and the client's IP, under a key drawn from the random source;
+//!   valid 5 minutes, `stale=true` once expired, unknown, from another IP, or for a nonce count
+//!   that does not increase; only nonces that authenticated someone are remembered), 403 for an
+//!   unknown user, wrong response or To user other than the username, lockout by user AND
+//!   address (`failure_limit` refusals for one user from one IP lock that pair; an IP failing
+//!   for `address_failure_limit` users, or a user failing `user_failure_limit` times from
+//!   `user_failure_sources` IPs, is locked too; for `lockout`). One binding per user (last
+//!   wins) holding the Contact URI
 //!   and the source address; expiry from the Contact `expires`, else `Expires`, else the
 //!   default; 423 with Min-Expires, clamping to the maximum, `Contact: *` with `Expires: 0`,
 //!   queries without Contact, out-of-order CSeq for the same Call-ID (500); expiry reported
@@ -79,7 +91,7 @@
 //!   (session refresh, hold); no renegotiation. PRACK and INFO get 200; INFO is reported.
 //! - No 100rel or session timers. Without `registrar` REGISTER gets 405. The registrar keeps
 //!   one binding per user (a second device replaces the first), only in memory; it does not
-//!   compare Request-URI with the digest `uri`, offers no `opaque`, no SHA-256 and no
+//!   compare Request-URI with the digest `uri`, offers no `opaque`, no SHA-512-256 and no
 //!   `auth-int`, and ignores Contact `q`. We never authenticate our own requests (no UAC
 //!   digest), and 401/407 to our requests are final failures.
 //! - REFER: we send it but refuse it from peers (405); NOTIFY is answered 200 whatever its
@@ -90,32 +102,39 @@
 //!   or after 64*T1.
 //! - Requests in RFC 2543 syntax (no From tag) are refused with 400 (RFC 4475 §3.4.1 allows it).
 
+mod access;
 mod accessors;
 mod digest;
 mod endpoint;
 mod error;
 mod fields;
+mod flood;
 mod headers;
 mod message;
 mod multipart;
 mod name_addr;
 mod parse;
+mod random;
 mod scan;
 pub mod sdp;
 mod uri;
 mod via;
 
+pub use access::{AccessPolicy, RequestClass};
+pub use digest::Algorithm as DigestAlgorithm;
 pub use endpoint::{
     EndCause, Endpoint, EndpointConfig, Event, OutgoingCall, RegistrarConfig, Registration,
     Transmit,
 };
 pub use error::{Defect, RecoveredRequest, SdpDefect, SipError};
 pub use fields::{parse_max_forwards, CSeq, MediaType, Method};
+pub use flood::{FloodGuard, FloodLimit, FloodReport, FloodVerdict};
 pub use headers::{canonical_name, Headers};
 pub use message::{reason_phrase, Message, Request, Response};
 pub use multipart::{parts as multipart_parts, sdp_body};
 pub use name_addr::{Contact, NameAddr};
 pub use parse::parse_message;
+pub use random::{OsRandom, RandomSource};
 pub use scan::Param;
 pub use sdp::{
     answer_sdp, negotiate, negotiate_answer, offer_sdp, Codec, Direction, Negotiated,

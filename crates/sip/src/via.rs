@@ -142,40 +142,13 @@ impl Via {
         )
     }
 
-    /// Fills in `received` and `rport` for a request that arrived from `source`
-    /// (RFC 3261 §18.2.1, RFC 3581 §4).
+    /// Fills in `received` and `rport` for a request that arrived from `source`: always both,
+    /// whether or not the client asked (RFC 3581 behaviour for every request), since responses
+    /// over UDP always go back to the packet's source and never to the address the Via names.
     pub fn stamp_source(&mut self, source: SocketAddr) {
-        if self.host_ip() != Some(source.ip()) || self.rport().is_some() {
-            set_param(&mut self.params, "received", Some(&source.ip().to_string()));
-        }
-        if self.rport().is_some() {
-            set_param(&mut self.params, "rport", Some(&source.port().to_string()));
-        }
+        set_param(&mut self.params, "received", Some(&source.ip().to_string()));
+        set_param(&mut self.params, "rport", Some(&source.port().to_string()));
     }
-
-    /// Where responses to a request carrying this top Via go. Rule (documented in lib.rs):
-    /// `rport` present → the request's source; else a usable `received` IP → that IP and the
-    /// sent-by port; else a unicast IP literal sent-by → it; else (a host name) → the source.
-    pub fn response_destination(&self, source: SocketAddr) -> SocketAddr {
-        if self.param("rport").is_some() {
-            return source;
-        }
-        let port = self.port.unwrap_or(5060);
-        let usable = |ip: &IpAddr| !ip.is_unspecified() && !ip.is_multicast() && !is_broadcast(ip);
-        if let Some(ip) = self.received().and_then(|r| r.parse::<IpAddr>().ok()) {
-            if usable(&ip) {
-                return SocketAddr::new(ip, port);
-            }
-        }
-        match self.host_ip() {
-            Some(ip) if usable(&ip) && port != 0 => SocketAddr::new(ip, port),
-            _ => source,
-        }
-    }
-}
-
-fn is_broadcast(ip: &IpAddr) -> bool {
-    matches!(ip, IpAddr::V4(v4) if v4.is_broadcast())
 }
 
 impl fmt::Display for Via {
@@ -234,28 +207,18 @@ mod tests {
     }
 
     #[test]
-    fn response_destination_rules() {
-        let src: SocketAddr = "198.51.100.7:40000".parse().unwrap();
-        let with_rport = Via::parse("SIP/2.0/UDP 10.0.0.1:5062;branch=z9hG4bKa;rport").unwrap();
-        assert_eq!(with_rport.response_destination(src), src);
-        let ip = Via::parse("SIP/2.0/UDP 10.0.0.1:5062;branch=z9hG4bKa").unwrap();
-        assert_eq!(
-            ip.response_destination(src),
-            "10.0.0.1:5062".parse().unwrap()
-        );
-        let name = Via::parse("SIP/2.0/UDP pc.example.com;branch=z9hG4bKa").unwrap();
-        assert_eq!(name.response_destination(src), src);
-        let bcast = Via::parse("SIP/2.0/UDP 255.255.255.255;branch=z9hG4bKa").unwrap();
-        assert_eq!(bcast.response_destination(src), src);
-    }
-
-    #[test]
     fn stamping_fills_received_and_rport() {
         let mut via = Via::parse("SIP/2.0/UDP 10.0.0.1:5062;branch=z9hG4bKa;rport").unwrap();
         via.stamp_source("198.51.100.7:40000".parse().unwrap());
         assert_eq!(
             via.to_string(),
             "SIP/2.0/UDP 10.0.0.1:5062;branch=z9hG4bKa;rport=40000;received=198.51.100.7"
+        );
+        let mut plain = Via::parse("SIP/2.0/UDP 10.0.0.1:5062;branch=z9hG4bKa").unwrap();
+        plain.stamp_source("198.51.100.7:40000".parse().unwrap());
+        assert_eq!(
+            plain.to_string(),
+            "SIP/2.0/UDP 10.0.0.1:5062;branch=z9hG4bKa;received=198.51.100.7;rport=40000"
         );
     }
 }

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use hotline_sip::{parse_message, Endpoint, EndpointConfig, Event, Message, SipError};
+use hotline_sip::{parse_message, Endpoint, EndpointConfig, Event, Message, OsRandom, SipError};
 
 fn corpus_dir() -> PathBuf {
     PathBuf::from(concat!(
@@ -136,9 +136,9 @@ fn uas() -> Endpoint {
             user_agent: "hotline-test".into(),
             t1: Duration::from_millis(500),
             t2: Duration::from_secs(4),
-            registrar: None,
+            ..EndpointConfig::new("192.0.2.10:5060".parse().unwrap())
         },
-        7,
+        OsRandom,
     )
 }
 

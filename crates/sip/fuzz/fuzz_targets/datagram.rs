@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use hotline_sip::{parse_message, Endpoint, EndpointConfig, Event};
+use hotline_sip::{parse_message, Endpoint, EndpointConfig, Event, FloodLimit, RandomSource};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -13,9 +13,10 @@ fuzz_target!(|data: &[u8]| {
         user_agent: "fuzz".into(),
         t1: Duration::from_millis(500),
         t2: Duration::from_secs(4),
-        registrar: None,
+        flood: Some(FloodLimit::default()),
+        ..EndpointConfig::new("192.0.2.10:5060".parse().unwrap())
     };
-    let mut endpoint = Endpoint::new(config, 1);
+    let mut endpoint = Endpoint::new(config, Counter(1));
     let now = Instant::now();
     let source = "192.0.2.20:5060".parse().unwrap();
     // The same bytes twice: the second time exercises retransmission matching.
@@ -32,3 +33,13 @@ fuzz_target!(|data: &[u8]| {
     }
     endpoint.handle_timeout(now + Duration::from_secs(3600));
 });
+
+/// Deterministic identifiers, so a crash replays exactly.
+struct Counter(u64);
+
+impl RandomSource for Counter {
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0
+    }
+}

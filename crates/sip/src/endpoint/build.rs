@@ -10,18 +10,17 @@ use crate::{Headers, NameAddr, RecoveredRequest, Request, Response, Uri, Via};
 use super::state::Call;
 
 /// Via values for responses to a request from `source`: all of the request's, the top one
-/// stamped with received/rport. Also returns where responses go.
-pub(crate) fn response_vias(vias: &[String], source: SocketAddr) -> (Vec<String>, SocketAddr) {
+/// stamped with received and rport. Responses go to `source` itself, never to the address the
+/// Via names: a forged Via cannot turn us into a reflector (RFC 3581 behaviour for everyone).
+pub(crate) fn response_vias(vias: &[String], source: SocketAddr) -> Vec<String> {
     let mut out = vias.to_vec();
-    let mut destination = source;
     if let Some(top) = out.first_mut() {
         if let Ok(mut via) = Via::parse(top) {
-            destination = via.response_destination(source);
             via.stamp_source(source);
             *top = via.to_string();
         }
     }
-    (out, destination)
+    out
 }
 
 /// The To value of a response: the request's, with `tag` added when it has none.
@@ -216,14 +215,13 @@ mod tests {
 
     #[test]
     fn response_tags_to_and_stamps_via() {
-        let (vias, dest) = response_vias(
+        let vias = response_vias(
             &["SIP/2.0/UDP pc.example.com;branch=z9hG4bKa".to_string()],
             "198.51.100.1:7000".parse().unwrap(),
         );
-        assert_eq!(dest, "198.51.100.1:7000".parse().unwrap());
         assert_eq!(
             vias[0],
-            "SIP/2.0/UDP pc.example.com;branch=z9hG4bKa;received=198.51.100.1"
+            "SIP/2.0/UDP pc.example.com;branch=z9hG4bKa;received=198.51.100.1;rport=7000"
         );
         let echo = Echo {
             from: Some("<sip:a@x>;tag=1"),

@@ -1,5 +1,6 @@
 //! Two endpoints calling each other through an in-memory network with a virtual clock.
 
+use crate::random::SplitMix64;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -38,8 +39,8 @@ impl Net {
             start,
             now: start,
             endpoints: [
-                Endpoint::new(config("10.0.0.1:5060"), 1),
-                Endpoint::new(config("10.0.0.2:5060"), 2),
+                Endpoint::new(config("10.0.0.1:5060"), SplitMix64::new(1)),
+                Endpoint::new(config("10.0.0.2:5060"), SplitMix64::new(2)),
             ],
             addrs: [
                 "10.0.0.1:5060".parse().unwrap(),

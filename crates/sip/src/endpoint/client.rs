@@ -1,11 +1,13 @@
 //! Requests we send and the responses to them: the UAC INVITE (Timers A/B/D, ACK for 2xx and
 //! for failures), CANCEL, BYE, REFER (RFC 3515) and other in-dialog requests (Timers E/F).
 
+use std::net::SocketAddr;
 use std::time::Instant;
 
 use super::build::{ack_for_failure, cancel_for, contact, dialog_request, first_contact_uri};
 use super::state::{Call, CallState, ClientKind, ClientTx, Role};
 use super::{EndCause, Endpoint, Event, OutgoingCall};
+use crate::access::plain_ip;
 use crate::fields::Method;
 use crate::message::reason_phrase;
 use crate::scan::is_token;
@@ -269,7 +271,10 @@ impl Endpoint {
         );
     }
 
-    pub(super) fn on_response(&mut self, now: Instant, response: Response) {
+    /// A response to one of our requests. It must come from where the request went: a
+    /// response from any other address is dropped, so a guessed branch alone cannot forge
+    /// an answer (e.g. a 200 OK bridging a caller to an impostor).
+    pub(super) fn on_response(&mut self, now: Instant, source: SocketAddr, response: Response) {
         let h = &response.headers;
         let (Ok(top), Ok(cseq)) = (h.top_via(), h.cseq()) else {
             return;
@@ -283,11 +288,16 @@ impl Endpoint {
             if cseq.method == Method::Invite && (200..300).contains(&response.status) {
                 let call = h.call_id().and_then(|id| self.calls.get(id));
                 if let Some((ack, peer)) = call.and_then(|c| Some((c.ack.clone()?, c.peer))) {
-                    self.transmit(peer, ack);
+                    if same_address(peer, source) {
+                        self.transmit(peer, ack);
+                    }
                 }
             }
             return;
         };
+        if !same_address(tx.destination, source) {
+            return;
+        }
         let (kind, call) = (tx.kind, tx.call.clone());
         if response.status < 200 {
             tx.retransmit = match kind {
@@ -414,4 +424,9 @@ impl Endpoint {
             });
         }
     }
+}
+
+/// Two socket addresses are the same, an IPv4-mapped IPv6 address equal to its IPv4 address.
+pub(super) fn same_address(a: SocketAddr, b: SocketAddr) -> bool {
+    a.port() == b.port() && plain_ip(a.ip()) == plain_ip(b.ip())
 }

@@ -5,6 +5,8 @@
 
 mod build;
 mod client;
+mod lockout;
+mod nonce;
 mod registrar;
 mod server;
 mod state;
@@ -17,12 +19,17 @@ mod refer_tests;
 #[cfg(test)]
 mod registrar_tests;
 #[cfg(test)]
+mod safety_tests;
+#[cfg(test)]
 mod uas_tests;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use crate::access::{AccessPolicy, RequestClass};
+use crate::flood::{FloodGuard, FloodLimit, FloodReport, FloodVerdict};
+use crate::random::RandomSource;
 use crate::{CallId, Message, SipError};
 pub use registrar::{RegistrarConfig, Registration};
 use state::{Call, ClientTx, Ids, ServerTx};
@@ -40,10 +47,16 @@ pub struct EndpointConfig {
     pub t2: Duration,
     /// Act as a registrar with digest authentication; `None`: REGISTER gets 405.
     pub registrar: Option<RegistrarConfig>,
+    /// Which source networks may call, register and send other requests. Others get a
+    /// stateless 403 (nothing for an ACK) before any transaction exists.
+    pub access: AccessPolicy,
+    /// Per-source request rate limit; `None`: unlimited.
+    pub flood: Option<FloodLimit>,
 }
 
 impl EndpointConfig {
-    /// RFC 3261 defaults (T1 500 ms, T2 4 s), User-Agent `hotline`, no REGISTER.
+    /// RFC 3261 defaults (T1 500 ms, T2 4 s), User-Agent `hotline`, no REGISTER, open to
+    /// every address, no rate limit.
     pub fn new(local_addr: SocketAddr) -> EndpointConfig {
         EndpointConfig {
             local_addr,
@@ -51,6 +64,8 @@ impl EndpointConfig {
             t1: Duration::from_millis(500),
             t2: Duration::from_secs(4),
             registrar: None,
+            access: AccessPolicy::open(),
+            flood: None,
         }
     }
 }
@@ -198,6 +213,19 @@ pub enum Event {
         /// The user.
         user: String,
     },
+    /// A request from a source outside the networks allowed for it got a stateless 403 (or,
+    /// for an ACK or a malformed request, nothing).
+    Forbidden {
+        /// Where it came from.
+        source: SocketAddr,
+        /// What it asked.
+        class: RequestClass,
+        /// Its method as written.
+        method: String,
+    },
+    /// A source exceeded the flood limit: its requests are being dropped. Reported when it is
+    /// blocked and at most once per interval while it keeps sending, never per packet.
+    Flood(FloodReport),
     /// Registrar: a REGISTER got 403 (bad credentials, or `throttled`: its IP is locked out).
     RegisterRefused {
         /// The user it claimed (Authorization username, else the To user).
@@ -220,16 +248,24 @@ pub struct Endpoint {
     clients: BTreeMap<String, ClientTx>,
     calls: BTreeMap<String, Call>,
     registrar: Option<registrar::Registrar>,
+    flood: Option<FloodGuard>,
 }
 
 impl Endpoint {
-    /// A new endpoint; `seed` drives every tag, branch and Call-ID it makes.
-    pub fn new(mut config: EndpointConfig, seed: u64) -> Self {
-        let registrar = config.registrar.take().map(registrar::Registrar::new);
+    /// A new endpoint; `random` makes every tag, branch, Call-ID and the registrar's nonce
+    /// key ([`crate::OsRandom`] in production, a seeded source in tests).
+    pub fn new(mut config: EndpointConfig, random: impl RandomSource + 'static) -> Self {
+        let mut ids = Ids::new(Box::new(random));
+        let registrar = config
+            .registrar
+            .take()
+            .map(|r| registrar::Registrar::new(r, &mut ids));
+        let flood = config.flood.map(FloodGuard::new);
         Endpoint {
             config,
             registrar,
-            ids: Ids::new(seed),
+            flood,
+            ids,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             servers: BTreeMap::new(),
@@ -240,17 +276,45 @@ impl Endpoint {
 
     /// Processes one received datagram. Malformed requests are answered with the parser's
     /// status (400/505) when a Via was recovered; malformed responses are dropped.
+    /// Requests beyond the flood limit are dropped before they are parsed; requests from
+    /// sources not allowed to send them get a stateless 403.
     pub fn handle_datagram(&mut self, now: Instant, source: SocketAddr, datagram: &[u8]) {
+        if !looks_like_response(datagram) && !self.flood_passes(now, source) {
+            return;
+        }
         match crate::parse_message(datagram) {
             Ok(Message::Request(request)) => self.on_request(now, source, request),
-            Ok(Message::Response(response)) => self.on_response(now, response),
+            Ok(Message::Response(response)) => self.on_response(now, source, response),
             Err(SipError::BadMessage {
                 status,
                 request: Some(recovered),
                 response: false,
                 ..
-            }) => self.reply_malformed(source, status, &recovered),
+            }) => {
+                let class = recovered.method.as_deref().map(RequestClass::of_name);
+                let allowed = match class {
+                    Some(class) => self.config.access.admits(class, source.ip()),
+                    None => self.config.access.admits_any(source.ip()),
+                };
+                if allowed {
+                    self.reply_malformed(source, status, &recovered);
+                }
+            }
             Err(_) => {}
+        }
+    }
+
+    fn flood_passes(&mut self, now: Instant, source: SocketAddr) -> bool {
+        let Some(guard) = self.flood.as_mut() else {
+            return true;
+        };
+        match guard.check(now, source.ip()) {
+            FloodVerdict::Pass => true,
+            FloodVerdict::Drop => false,
+            FloodVerdict::DropAndReport(report) => {
+                self.events.push_back(Event::Flood(report));
+                false
+            }
         }
     }
 
@@ -281,11 +345,33 @@ impl Endpoint {
 
     /// UAS: refuse an incoming call with a final status (300..=699), e.g. 486, 488, 403.
     pub fn reject(&mut self, now: Instant, call: &CallId, status: u16) -> Result<(), SipError> {
+        self.reject_with(now, call, status, None)
+    }
+
+    /// UAS: refuse an incoming call with 503 and `Retry-After` in whole seconds (at least 1):
+    /// the server is full, try again later or elsewhere (RFC 3261 §21.5.4, §20.33).
+    pub fn reject_unavailable(
+        &mut self,
+        now: Instant,
+        call: &CallId,
+        retry_after: Duration,
+    ) -> Result<(), SipError> {
+        let seconds = retry_after.as_secs().max(1);
+        self.reject_with(now, call, 503, Some(("Retry-After", seconds.to_string())))
+    }
+
+    fn reject_with(
+        &mut self,
+        now: Instant,
+        call: &CallId,
+        status: u16,
+        header: Option<(&'static str, String)>,
+    ) -> Result<(), SipError> {
         if !(300..=699).contains(&status) {
             return Err(SipError::InvalidStatus { status });
         }
         let key = self.incoming_invite_key(call, "reject")?;
-        self.reply(now, &key, status, Vec::new(), None);
+        self.reply(now, &key, status, header.into_iter().collect(), None);
         self.calls.remove(&call.0);
         Ok(())
     }
@@ -352,4 +438,14 @@ impl Endpoint {
     fn t1x64(&self) -> Duration {
         self.config.t1 * 64
     }
+}
+
+/// A status line starts responses (after any keep-alive whitespace); everything else counts as
+/// a request for the flood limit, so garbage counts too.
+fn looks_like_response(datagram: &[u8]) -> bool {
+    let start = datagram
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(datagram.len());
+    datagram[start..].starts_with(b"SIP/")
 }

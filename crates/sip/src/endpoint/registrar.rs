@@ -1,21 +1,20 @@
-//! The registrar (RFC 3261 §10.3) behind digest authentication (§22, RFC 2617 MD5 qop=auth):
-//! nonces, per-IP failure throttling, and one binding per user whose source address is where
-//! requests to that user go (agents are often behind NAT).
+//! The registrar (RFC 3261 §10.3) behind digest authentication (§22; RFC 7616/8760 SHA-256
+//! offered before RFC 2617 MD5, qop=auth): stateless nonces (`nonce.rs`), lockout by user and
+//! address (`lockout.rs`), and one binding per user whose source address is where requests to
+//! that user go (agents are often behind NAT).
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::fmt;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use super::lockout::{Limits, Lockout};
+use super::nonce::{NonceCheck, Nonces};
+use super::state::Ids;
 use super::{Endpoint, Event};
-use crate::digest::{self, Credentials};
+use crate::digest::{self, Algorithm};
 use crate::fields::parse_bounded;
 use crate::{Contact, Request};
-
-/// How long a nonce we issued is accepted (afterwards: 401 with `stale=true`).
-const NONCE_LIFETIME: Duration = Duration::from_secs(300);
-/// At most this many outstanding nonces; the oldest is forgotten first.
-const MAX_NONCES: usize = 4096;
 
 /// Registrar settings (see [`crate::EndpointConfig::registrar`]).
 #[derive(Clone)]
@@ -24,17 +23,29 @@ pub struct RegistrarConfig {
     pub realm: String,
     /// Accounts: user name → password.
     pub accounts: BTreeMap<String, String>,
+    /// The algorithms challenged, one WWW-Authenticate each, in this order (default SHA-256
+    /// then MD5; empty: MD5). Answers in either are accepted whatever is offered.
+    pub algorithms: Vec<Algorithm>,
     /// Shortest registration accepted; shorter nonzero ones get 423 (default 60 s).
     pub min_expires: Duration,
     /// Longer registrations are shortened to this (default 3600 s).
     pub max_expires: Duration,
     /// Used when neither the Contact nor the request says (default 3600 s).
     pub default_expires: Duration,
-    /// This many refused attempts from one IP within `failure_window` lock it out (default 5).
+    /// This many refused attempts for one user from one IP within `failure_window` lock that
+    /// user out from that IP (default 5); the user elsewhere and other users are not affected.
     pub failure_limit: u32,
+    /// This many refused attempts from one IP for any users within `failure_window` lock the IP
+    /// out (default 20): a guesser walking through extensions.
+    pub address_failure_limit: u32,
+    /// This many refused attempts for one user within `failure_window` lock the user out from
+    /// everywhere (default 20), provided they came from `user_failure_sources` IPs or more.
+    pub user_failure_limit: u32,
+    /// See `user_failure_limit` (default 3).
+    pub user_failure_sources: u32,
     /// See `failure_limit` (default 60 s).
     pub failure_window: Duration,
-    /// How long a locked-out IP gets 403 for every REGISTER (default 300 s).
+    /// How long a lockout lasts: every REGISTER it covers gets 403 unchecked (default 300 s).
     pub lockout: Duration,
 }
 
@@ -44,10 +55,14 @@ impl RegistrarConfig {
         RegistrarConfig {
             realm: realm.into(),
             accounts,
+            algorithms: Algorithm::ALL.to_vec(),
             min_expires: Duration::from_secs(60),
             max_expires: Duration::from_secs(3600),
             default_expires: Duration::from_secs(3600),
             failure_limit: 5,
+            address_failure_limit: 20,
+            user_failure_limit: 20,
+            user_failure_sources: 3,
             failure_window: Duration::from_secs(60),
             lockout: Duration::from_secs(300),
         }
@@ -60,10 +75,14 @@ impl fmt::Debug for RegistrarConfig {
         f.debug_struct("RegistrarConfig")
             .field("realm", &self.realm)
             .field("accounts", &self.accounts.keys().collect::<Vec<_>>())
+            .field("algorithms", &self.algorithms)
             .field("min_expires", &self.min_expires)
             .field("max_expires", &self.max_expires)
             .field("default_expires", &self.default_expires)
             .field("failure_limit", &self.failure_limit)
+            .field("address_failure_limit", &self.address_failure_limit)
+            .field("user_failure_limit", &self.user_failure_limit)
+            .field("user_failure_sources", &self.user_failure_sources)
             .field("failure_window", &self.failure_window)
             .field("lockout", &self.lockout)
             .finish()
@@ -88,31 +107,18 @@ struct Binding {
     cseq: u32,
 }
 
-#[derive(Clone, Copy, Debug)]
-struct Nonce {
-    created: Instant,
-    /// The highest nonce count accepted so far (replays must count higher).
-    last_nc: u32,
-}
-
-#[derive(Clone, Debug, Default)]
-struct Failures {
-    recent: VecDeque<Instant>,
-    locked_until: Option<Instant>,
-}
-
 /// Registrar state inside the endpoint.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub(crate) struct Registrar {
-    config: RegistrarConfig,
-    nonces: BTreeMap<String, Nonce>,
-    failures: BTreeMap<IpAddr, Failures>,
+    pub(super) config: RegistrarConfig,
+    nonces: Nonces,
+    lockout: Lockout,
     bindings: BTreeMap<String, Binding>,
 }
 
 /// The outcome of authenticating one REGISTER.
 enum Verdict {
-    /// The source IP is locked out.
+    /// The user is locked out from this IP (or the IP, or the user, altogether).
     Throttled(String),
     /// No credentials, or a stale/unknown/replayed nonce: challenge.
     Challenge { stale: bool },
@@ -125,80 +131,25 @@ enum Verdict {
 }
 
 impl Registrar {
-    pub fn new(config: RegistrarConfig) -> Registrar {
+    pub fn new(config: RegistrarConfig, ids: &mut Ids) -> Registrar {
+        let mut key = [0u8; 32];
+        for chunk in key.chunks_mut(8) {
+            chunk.copy_from_slice(&ids.next().to_le_bytes());
+        }
+        let lockout = Lockout::new(Limits {
+            pair: config.failure_limit,
+            address: config.address_failure_limit,
+            user: config.user_failure_limit,
+            user_sources: config.user_failure_sources,
+            window: config.failure_window,
+            lockout: config.lockout,
+        });
         Registrar {
             config,
-            nonces: BTreeMap::new(),
-            failures: BTreeMap::new(),
+            nonces: Nonces::new(key),
+            lockout,
             bindings: BTreeMap::new(),
         }
-    }
-
-    fn throttled(&mut self, ip: IpAddr, now: Instant) -> bool {
-        let Some(locked_until) = self.failures.get(&ip).and_then(|f| f.locked_until) else {
-            return false;
-        };
-        if now < locked_until {
-            return true;
-        }
-        self.failures.remove(&ip);
-        false
-    }
-
-    /// Counts a refusal; the `failure_limit`-th within the window starts the lockout.
-    fn fail(&mut self, ip: IpAddr, now: Instant) {
-        let window = self.config.failure_window;
-        let recent = |t: &Instant| now.saturating_duration_since(*t) < window;
-        self.failures.retain(|_, f| {
-            f.locked_until.is_some_and(|t| now < t) || f.recent.back().is_some_and(recent)
-        });
-        let f = self.failures.entry(ip).or_default();
-        f.recent.retain(recent);
-        f.recent.push_back(now);
-        let limit = self.config.failure_limit as usize;
-        if limit > 0 && f.recent.len() >= limit {
-            f.recent.clear();
-            f.locked_until = Some(now + self.config.lockout);
-        }
-    }
-
-    /// Accepts the nonce once per nonce count: ours, younger than five minutes, counting up.
-    fn consume_nonce(&mut self, credentials: &Credentials, now: Instant) -> bool {
-        let Some(nc) = digest::nonce_count(credentials) else {
-            return false;
-        };
-        match self.nonces.get_mut(&credentials.nonce) {
-            Some(n)
-                if now.saturating_duration_since(n.created) < NONCE_LIFETIME && nc > n.last_nc =>
-            {
-                n.last_nc = nc;
-                true
-            }
-            _ => false,
-        }
-    }
-
-    fn remember_nonce(&mut self, nonce: String, now: Instant) {
-        self.nonces
-            .retain(|_, n| now.saturating_duration_since(n.created) < NONCE_LIFETIME);
-        while self.nonces.len() >= MAX_NONCES {
-            let oldest = self
-                .nonces
-                .iter()
-                .min_by_key(|(_, n)| n.created)
-                .map(|(k, _)| k.clone());
-            match oldest {
-                Some(k) => self.nonces.remove(&k),
-                None => break,
-            };
-        }
-        self.nonces.insert(
-            nonce,
-            Nonce {
-                created: now,
-                last_nc: 0,
-            },
-        );
     }
 
     fn authenticate(&mut self, now: Instant, source: SocketAddr, request: &Request) -> Verdict {
@@ -218,7 +169,7 @@ impl Registrar {
             Some(Some(c)) => c.username.clone(),
             _ => to_user.clone(),
         };
-        if self.throttled(source.ip(), now) {
+        if self.lockout.locked(now, source.ip(), &claimed) {
             return Verdict::Throttled(claimed);
         }
         let credentials = match credentials {
@@ -235,13 +186,23 @@ impl Registrar {
                 digest::verify(&credentials, &self.config.realm, password, method)
             });
         if !proven || credentials.username != to_user {
-            self.fail(source.ip(), now);
+            self.lockout.fail(now, source.ip(), &claimed);
             return Verdict::Refused(claimed);
         }
-        if !self.consume_nonce(&credentials, now) {
+        let Some(nc) = digest::nonce_count(&credentials) else {
             return Verdict::Challenge { stale: true };
+        };
+        match self.nonces.check(now, source.ip(), &credentials.nonce, nc) {
+            NonceCheck::Fresh => {}
+            NonceCheck::Stale | NonceCheck::Unknown => return Verdict::Challenge { stale: true },
         }
         Verdict::User(credentials.username)
+    }
+
+    /// Nonces remembered for the replay check (only those that authenticated someone).
+    #[cfg(test)]
+    pub fn remembered_nonces(&self) -> usize {
+        self.nonces.remembered()
     }
 
     fn live(&self, user: &str, now: Instant) -> Option<&Registration> {
@@ -333,7 +294,7 @@ impl Endpoint {
         };
         let (user, throttled) = match registrar.authenticate(now, source, request) {
             Verdict::User(user) => return self.update_binding(now, source, key, request, user),
-            Verdict::Challenge { stale } => return self.challenge(now, key, stale),
+            Verdict::Challenge { stale } => return self.challenge(now, source, key, stale),
             Verdict::Malformed => return self.reply_simple(now, key, 400),
             Verdict::Throttled(user) => (user, true),
             Verdict::Refused(user) => (user, false),
@@ -346,14 +307,25 @@ impl Endpoint {
         });
     }
 
-    fn challenge(&mut self, now: Instant, key: &str, stale: bool) {
-        let nonce = format!("{:016x}{:016x}", self.ids.next(), self.ids.next());
+    /// 401 with one challenge per configured algorithm, in order (RFC 8760 §2.4), sharing one
+    /// stateless nonce.
+    fn challenge(&mut self, now: Instant, source: SocketAddr, key: &str, stale: bool) {
         let Some(registrar) = self.registrar.as_mut() else {
             return;
         };
-        let value = digest::challenge(&registrar.config.realm, &nonce, stale);
-        registrar.remember_nonce(nonce, now);
-        self.reply(now, key, 401, vec![("WWW-Authenticate", value)], None);
+        let nonce = registrar.nonces.mint(now, source.ip());
+        let mut algorithms = registrar.config.algorithms.clone();
+        if algorithms.is_empty() {
+            algorithms.push(Algorithm::Md5);
+        }
+        let extra = algorithms
+            .into_iter()
+            .map(|algorithm| {
+                let value = digest::challenge(&registrar.config.realm, &nonce, stale, algorithm);
+                ("WWW-Authenticate", value)
+            })
+            .collect();
+        self.reply(now, key, 401, extra, None);
     }
 
     /// Adds, refreshes, removes or lists `user`'s binding.

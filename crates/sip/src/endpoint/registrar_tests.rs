@@ -1,6 +1,8 @@
 //! The registrar with digest authentication, driven by hand-written REGISTERs from agents
 //! behind NAT. Expected digests are computed here from the challenge, not by the crate.
 
+use crate::random::SplitMix64;
+use sha2::Sha256;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -65,7 +67,7 @@ impl Reg {
         config.registrar = Some(RegistrarConfig::new("hotline", accounts()));
         let start = Instant::now();
         Reg {
-            ep: Endpoint::new(config, 5),
+            ep: Endpoint::new(config, SplitMix64::new(5)),
             start,
             now: start,
             sent: 0,
@@ -133,14 +135,19 @@ fn challenge_then_correct_response_registers_the_nat_address() {
     let mut reg = Reg::new();
     let r = reg.send(AGENT, "agent1", &contact(None));
     assert_eq!(r.status, 401);
-    let www = r.headers.get("WWW-Authenticate").unwrap().to_string();
+    // SHA-256 offered first, then MD5 (RFC 8760 §2.4), with one nonce.
+    let offers = r.headers.values("WWW-Authenticate").unwrap_or_default();
+    assert_eq!(offers.len(), 2, "{offers:?}");
+    assert!(offers[0].contains("algorithm=SHA-256"), "{}", offers[0]);
+    let www = offers[1].to_string();
     assert!(
         www.starts_with("Digest realm=\"hotline\", nonce=\""),
         "{www}"
     );
     assert!(www.contains("algorithm=MD5") && www.contains("qop=\"auth\""));
     assert!(!www.contains("stale"));
-    assert_eq!(param(&www, "nonce").len(), 32);
+    assert_eq!(param(&www, "nonce"), param(offers[0], "nonce"));
+    assert_eq!(param(&www, "nonce").len(), 60);
     assert!(reg.events().is_empty());
 
     let auth = authorization(&www, "agent1", "s3cret", 1);
@@ -177,23 +184,108 @@ fn challenge_then_correct_response_registers_the_nat_address() {
         .get("WWW-Authenticate")
         .unwrap()
         .contains("stale=true"));
-    // The next nonce count on the same nonce refreshes (here from a new NAT port).
+    // The nonce was made for the agent's address: from elsewhere it is worth a new challenge.
     let auth = authorization(&www, "agent1", "s3cret", 2);
     let r = reg.send(OTHER, "agent1", &format!("{}{auth}", contact(Some(600))));
+    assert_eq!(r.status, 401);
+    assert!(reg.events().is_empty());
+    // The next nonce count on the same nonce refreshes (here from a new NAT port).
+    let new_port = "198.51.100.20:31001";
+    let r = reg.send(new_port, "agent1", &format!("{}{auth}", contact(Some(600))));
     assert_eq!(r.status, 200);
     assert_eq!(
         reg.events(),
         vec![Event::Registered {
             user: "agent1".into(),
             contact: CONTACT.into(),
-            source: OTHER.parse().unwrap(),
+            source: new_port.parse().unwrap(),
             expires: Duration::from_secs(600),
         }]
     );
     assert_eq!(
         reg.ep.registration("agent1").unwrap().source,
-        OTHER.parse().unwrap()
+        new_port.parse().unwrap()
     );
+}
+
+#[test]
+fn sha_256_digest_registers() {
+    let mut reg = Reg::new();
+    let r = reg.send(AGENT, "agent1", &contact(None));
+    let offers = r.headers.values("WWW-Authenticate").unwrap_or_default();
+    let (realm, nonce) = (param(offers[0], "realm"), param(offers[0], "nonce"));
+    let sha = |s: String| -> String {
+        Sha256::digest(s.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    let uri = "sip:10.0.0.2";
+    let ha1 = sha(format!("agent1:{realm}:s3cret"));
+    let ha2 = sha(format!("REGISTER:{uri}"));
+    let response = sha(format!("{ha1}:{nonce}:00000001:c1:auth:{ha2}"));
+    let auth = format!(
+        "Authorization: Digest username=\"agent1\", realm=\"{realm}\", nonce=\"{nonce}\", uri=\"{uri}\", response=\"{response}\", algorithm=SHA-256, cnonce=\"c1\", qop=auth, nc=00000001\r\n"
+    );
+    let r = reg.send(AGENT, "agent1", &format!("{}{auth}", contact(None)));
+    assert_eq!(r.status, 200);
+    // The same response claimed as MD5 is wrong.
+    let md5_claim = auth
+        .replace("SHA-256", "MD5")
+        .replace("00000001", "00000002");
+    let r = reg.send(AGENT, "agent1", &format!("{}{md5_claim}", contact(None)));
+    assert_eq!(r.status, 403);
+}
+
+#[test]
+fn the_offered_algorithms_are_configurable() {
+    let mut reg = Reg::new();
+    reg.ep.registrar.as_mut().unwrap().config.algorithms = vec![crate::DigestAlgorithm::Md5];
+    let r = reg.send(AGENT, "agent1", &contact(None));
+    let offers = r.headers.values("WWW-Authenticate").unwrap_or_default();
+    assert_eq!(offers.len(), 1, "{offers:?}");
+    assert!(offers[0].contains("algorithm=MD5"));
+    let auth = authorization(offers[0], "agent1", "s3cret", 1);
+    let r = reg.send(AGENT, "agent1", &format!("{}{auth}", contact(None)));
+    assert_eq!(r.status, 200);
+}
+
+#[test]
+fn forged_failures_from_one_address_do_not_lock_the_user_out_elsewhere() {
+    let mut reg = Reg::new();
+    for _ in 0..5 {
+        assert_eq!(
+            reg.login(OTHER, "agent1", "guess", &contact(None)).status,
+            403
+        );
+    }
+    // The pair is locked: even without credentials, 403 unchecked.
+    assert_eq!(reg.send(OTHER, "agent1", &contact(None)).status, 403);
+    // The agent's own phone still registers, and the forger may still try other users
+    // (until the address limit).
+    assert_eq!(
+        reg.login(AGENT, "agent1", "s3cret", &contact(None)).status,
+        200
+    );
+    let agent2 = "Contact: <sip:agent2@10.9.9.9>\r\n";
+    assert_eq!(reg.login(OTHER, "agent2", "hunter2", agent2).status, 200);
+}
+
+#[test]
+fn challenges_leave_no_state_behind() {
+    let mut reg = Reg::new();
+    for i in 0..500u32 {
+        let source = format!("203.0.113.{}:{}", i % 250, 5000 + i);
+        assert_eq!(reg.send(&source, "agent1", &contact(None)).status, 401);
+    }
+    let registrar = reg.ep.registrar.as_ref().unwrap();
+    assert_eq!(registrar.remembered_nonces(), 0);
+    assert!(
+        reg.ep.servers.len() <= 500,
+        "transactions only, which expire"
+    );
+    reg.at(40);
+    assert!(reg.ep.servers.is_empty());
 }
 
 #[test]
@@ -475,7 +567,7 @@ fn reloaded_accounts_drop_removed_users() {
 
 #[test]
 fn without_a_registrar_register_gets_405_and_options_lists_register_with_one() {
-    let mut plain = Endpoint::new(config("10.0.0.2:5060"), 5);
+    let mut plain = Endpoint::new(config("10.0.0.2:5060"), SplitMix64::new(5));
     let mut reg = Reg::new();
     std::mem::swap(&mut reg.ep, &mut plain);
     let r = reg.send(AGENT, "agent1", &contact(None));

@@ -5,8 +5,10 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use super::build::{self, contact, response_to, response_vias};
+use super::client::same_address;
 use super::state::{Call, CallState, PendingAck, Role, ServerTx};
 use super::{EndCause, Endpoint, Event};
+use crate::access::{plain_ip, RequestClass};
 use crate::fields::Method;
 use crate::{sdp_body, CallId, RecoveredRequest, Request, Via};
 
@@ -69,6 +71,9 @@ impl Endpoint {
         let Ok(top) = request.headers.top_via() else {
             return; // nowhere to send a response
         };
+        if !self.admitted(source, &request, &top) {
+            return self.forbid(source, &request);
+        }
         if request.method == Method::Ack {
             return self.on_ack(now, &request, &top);
         }
@@ -88,11 +93,11 @@ impl Endpoint {
             .into_iter()
             .map(str::to_string)
             .collect();
-        let (response_vias, destination) = response_vias(&vias, source);
+        let response_vias = response_vias(&vias, source);
         let invite = request.method == Method::Invite;
         let tx = ServerTx {
             request,
-            destination,
+            destination: source,
             response_vias,
             to_tag: self.ids.tag(),
             call: None,
@@ -106,6 +111,55 @@ impl Endpoint {
         let request = tx.request.clone();
         self.servers.insert(key.clone(), tx);
         self.dispatch(now, source, &key, &request, &top);
+    }
+
+    /// The access check, before any transaction state: a request inside a dialog we hold is
+    /// admitted from that dialog's peer, a CANCEL or ACK from the source of the INVITE it
+    /// concerns; anything else only from the networks allowed for its class.
+    fn admitted(&self, source: SocketAddr, request: &Request, top: &Via) -> bool {
+        let h = &request.headers;
+        let to_tag = h.to().ok().and_then(|t| t.tag().map(str::to_string));
+        if let (Some(tag), Some(call)) = (to_tag, h.call_id().and_then(|id| self.calls.get(id))) {
+            if call.local_tag() == tag && plain_ip(call.peer.ip()) == plain_ip(source.ip()) {
+                return true;
+            }
+        }
+        if matches!(request.method, Method::Cancel | Method::Ack) {
+            let invite = self.servers.get(&transaction_key(request, top, true));
+            if invite.is_some_and(|tx| same_address(tx.destination, source)) {
+                return true;
+            }
+        }
+        let class = RequestClass::of(&request.method);
+        self.config.access.admits(class, source.ip())
+    }
+
+    /// A stateless 403 to the source (nothing for an ACK), and an event for the log.
+    fn forbid(&mut self, source: SocketAddr, request: &Request) {
+        self.events.push_back(Event::Forbidden {
+            source,
+            class: RequestClass::of(&request.method),
+            method: request.method.as_str().to_string(),
+        });
+        if request.method == Method::Ack {
+            return;
+        }
+        let vias: Vec<String> = request
+            .headers
+            .values("Via")
+            .unwrap_or_default()
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        let tag = self.ids.tag();
+        let response = response_to(
+            request,
+            &response_vias(&vias, source),
+            403,
+            Some(&tag),
+            &self.config.user_agent,
+        );
+        self.transmit(source, response.to_bytes());
     }
 
     /// RFC 3261 §8.2 in order, then by method and dialog.
@@ -489,10 +543,10 @@ impl Endpoint {
         if recovered.vias.is_empty() || recovered.method.as_deref() == Some("ACK") {
             return;
         }
-        let (vias, destination) = response_vias(&recovered.vias, source);
+        let vias = response_vias(&recovered.vias, source);
         let tag = self.ids.tag();
         let response =
             build::response_to_recovered(recovered, &vias, status, &tag, &self.config.user_agent);
-        self.transmit(destination, response.to_bytes());
+        self.transmit(source, response.to_bytes());
     }
 }

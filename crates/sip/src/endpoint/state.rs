@@ -1,9 +1,10 @@
 //! What the endpoint remembers between datagrams: calls (dialogs), server and client
-//! transactions, and the seeded generator of tags, branches and Call-IDs.
+//! transactions, and the generator of tags, branches and Call-IDs.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use crate::random::RandomSource;
 use crate::{CallId, NameAddr, Request, Uri, MAGIC_COOKIE};
 
 /// Which side of the call we are.
@@ -80,7 +81,7 @@ impl Call {
 #[derive(Clone, Debug)]
 pub(crate) struct ServerTx {
     pub request: Request,
-    /// Responses go here (see `Via::response_destination`).
+    /// Responses go here: the request's source address, whatever its Via says.
     pub destination: SocketAddr,
     /// Via values for responses, the top one stamped with received/rport.
     pub response_vias: Vec<String>,
@@ -135,23 +136,25 @@ pub(crate) struct ClientTx {
     pub ack: Option<Vec<u8>>,
 }
 
-/// splitmix64: deterministic identifiers from the caller's seed.
-#[derive(Clone, Debug)]
+/// Tags, branches and Call-IDs from the injected random source.
 pub(crate) struct Ids {
-    state: u64,
+    random: Box<dyn RandomSource>,
+}
+
+/// The generator's state stays out of logs.
+impl std::fmt::Debug for Ids {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Ids")
+    }
 }
 
 impl Ids {
-    pub fn new(seed: u64) -> Ids {
-        Ids { state: seed }
+    pub fn new(random: Box<dyn RandomSource>) -> Ids {
+        Ids { random }
     }
 
     pub fn next(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.random.next_u64()
     }
 
     pub fn tag(&mut self) -> String {
@@ -159,7 +162,7 @@ impl Ids {
     }
 
     pub fn branch(&mut self) -> String {
-        format!("{MAGIC_COOKIE}{:016x}", self.next())
+        format!("{MAGIC_COOKIE}{:016x}{:016x}", self.next(), self.next())
     }
 
     pub fn call_id(&mut self, host: &str) -> String {
@@ -170,16 +173,18 @@ impl Ids {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::random::SplitMix64;
 
     #[test]
     fn ids_are_deterministic_and_distinct() {
-        let mut a = Ids::new(1);
-        let mut b = Ids::new(1);
+        let seeded = |seed| Ids::new(Box::new(SplitMix64::new(seed)));
+        let mut a = seeded(1);
+        let mut b = seeded(1);
         assert_eq!(a.tag(), b.tag());
         let (x, y) = (a.branch(), a.branch());
         assert_ne!(x, y);
         assert!(x.starts_with(MAGIC_COOKIE));
         assert!(a.call_id("10.0.0.1").ends_with("@10.0.0.1"));
-        assert_ne!(Ids::new(2).tag(), Ids::new(3).tag());
+        assert_ne!(seeded(2).tag(), seeded(3).tag());
     }
 }

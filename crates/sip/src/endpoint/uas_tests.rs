@@ -1,5 +1,6 @@
 //! Hand-written requests against a lone UAS, for the paths our own UAC never takes.
 
+use crate::random::SplitMix64;
 use std::time::{Duration, Instant};
 
 use super::*;
@@ -37,7 +38,10 @@ pub(super) fn request(
 }
 
 pub(super) fn lone_uas() -> (Endpoint, Instant) {
-    (Endpoint::new(config("10.0.0.2:5060"), 9), Instant::now())
+    (
+        Endpoint::new(config("10.0.0.2:5060"), SplitMix64::new(9)),
+        Instant::now(),
+    )
 }
 
 pub(super) fn responses(ep: &mut Endpoint) -> Vec<Response> {
