@@ -90,7 +90,11 @@ fn rtp_sprayed_at_a_live_call_is_dropped_and_counted_and_the_caller_is_still_hea
             record.text
         );
         assert!(
-            record.cause.as_deref().unwrap_or_default().starts_with("bot-"),
+            record
+                .cause
+                .as_deref()
+                .unwrap_or_default()
+                .starts_with("bot-"),
             "the flow should have hung up after the goodbye\n{}",
             record.text
         );
@@ -103,7 +107,9 @@ fn rtp_sprayed_at_a_live_call_is_dropped_and_counted_and_the_caller_is_still_hea
     assert!(dropped(&metrics, "foreign_source") > 0.0, "{metrics}");
     assert!(dropped(&metrics, "too_big") > 0.0, "{metrics}");
     assert!(
-        server.log_text().contains("RTP from a foreign source dropped"),
+        server
+            .log_text()
+            .contains("RTP from a foreign source dropped"),
         "{}",
         server.log_text()
     );

@@ -66,15 +66,24 @@ mod port_tests {
         for seed in [0u32, 1, 7, 99, 12_345, u32::MAX] {
             let mut ports: Vec<u16> = rtp_port_order(20_000, 500, seed).collect();
             assert_eq!(ports.len(), 500);
-            assert!(ports.iter().all(|p| p % 2 == 0 && (20_000..=20_998).contains(p)));
+            assert!(ports
+                .iter()
+                .all(|p| p % 2 == 0 && (20_000..=20_998).contains(p)));
             ports.sort_unstable();
             ports.dedup();
             assert_eq!(ports.len(), 500, "seed {seed}");
         }
         let firsts: std::collections::HashSet<u16> = (0..50u32)
-            .map(|seed| rtp_port_order(20_000, 500, seed.wrapping_mul(2_654_435_761)).next().unwrap())
+            .map(|seed| {
+                rtp_port_order(20_000, 500, seed.wrapping_mul(2_654_435_761))
+                    .next()
+                    .unwrap()
+            })
             .collect();
         assert!(firsts.len() > 40, "{firsts:?}");
-        assert_eq!(rtp_port_order(30_000, 1, 5).collect::<Vec<_>>(), vec![30_000]);
+        assert_eq!(
+            rtp_port_order(30_000, 1, 5).collect::<Vec<_>>(),
+            vec![30_000]
+        );
     }
 }
