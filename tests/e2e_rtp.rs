@@ -1,7 +1,8 @@
 //! RTP injection: while SIPp talks to the real server, a third party on another loopback address
 //! sprays RTP (and oversized datagrams) at every port of the server's RTP range, before and
 //! after the caller's first packet. Strict source must keep the call hearing only the caller,
-//! and `/metrics` must count what was dropped.
+//! and `/metrics` must count what was dropped. And an offer asking for media outside
+//! `rtp.allowed_networks` is refused with 488.
 
 mod support;
 
@@ -110,6 +111,26 @@ fn rtp_sprayed_at_a_live_call_is_dropped_and_counted_and_the_caller_is_still_hea
         server
             .log_text()
             .contains("RTP from a foreign source dropped"),
+        "{}",
+        server.log_text()
+    );
+}
+
+#[test]
+fn an_offer_asking_for_media_outside_the_allowed_networks_gets_488() {
+    let _serial = serial(&SERIAL);
+    let dir = TempDir::new("rtp-elsewhere");
+    let server = Server::start(&dir, &ServerOptions::new(RTP_PORT_MIN + 100));
+    let call = SippCall::new("invite_media_elsewhere.xml", server.sip, "e2e-rtp-elsewhere");
+    let outcome = call.run(&dir);
+    outcome.assert_success("INVITE with c=203.0.113.5 -> 488, ACK");
+    assert!(
+        !outcome.messages().contains("SIP/2.0 200 OK"),
+        "{}",
+        outcome.report()
+    );
+    assert!(
+        server.log_text().contains("outside rtp.allowed_networks"),
         "{}",
         server.log_text()
     );
