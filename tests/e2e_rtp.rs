@@ -68,7 +68,7 @@ fn rtp_sprayed_at_a_live_call_is_dropped_and_counted_and_the_caller_is_still_hea
                     if socket.send_to(&loud_packet(sequence), target).is_ok() {
                         sent += 1;
                     }
-                    if sequence % 25 == 0 {
+                    if sequence.is_multiple_of(25) {
                         let _ = socket.send_to(&[0x80; 2000], target);
                     }
                 }
@@ -121,7 +121,11 @@ fn an_offer_asking_for_media_outside_the_allowed_networks_gets_488() {
     let _serial = serial(&SERIAL);
     let dir = TempDir::new("rtp-elsewhere");
     let server = Server::start(&dir, &ServerOptions::new(RTP_PORT_MIN + 100));
-    let call = SippCall::new("invite_media_elsewhere.xml", server.sip, "e2e-rtp-elsewhere");
+    let call = SippCall::new(
+        "invite_media_elsewhere.xml",
+        server.sip,
+        "e2e-rtp-elsewhere",
+    );
     let outcome = call.run(&dir);
     outcome.assert_success("INVITE with c=203.0.113.5 -> 488, ACK");
     assert!(
