@@ -68,6 +68,9 @@ struct RawRtp {
     port_max: Option<u16>,
     inactivity_timeout: Option<String>,
     codecs: Option<Vec<String>>,
+    allowed_networks: Option<Vec<String>>,
+    max_packet_size: Option<usize>,
+    max_packet_rate: Option<u32>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -179,6 +182,19 @@ pub struct RtpConfig {
     pub port_max: u16,
     pub inactivity_timeout: Duration,
     pub codecs: Vec<hotline_media::Codec>,
+    /// Networks an SDP `c=` address may lie in (others get 488); from `sip.allowed_peers` when
+    /// the file leaves the list empty.
+    pub allowed_networks: Vec<IpNet>,
+    /// Caps on each call's RTP source: datagram size and packets per second.
+    pub limits: hotline_media::GuardLimits,
+}
+
+impl RtpConfig {
+    /// Whether a peer may have us send media to, and take media from, `ip`.
+    pub fn media_allowed(&self, ip: IpAddr) -> bool {
+        let ip = hotline_media::guard::canonical(ip);
+        self.allowed_networks.iter().any(|net| net.contains(&ip))
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -313,6 +329,9 @@ fn overlay(d: RawConfig, u: RawConfig) -> RawConfig {
             port_max: take!(u.rtp.port_max, d.rtp.port_max),
             inactivity_timeout: take!(u.rtp.inactivity_timeout, d.rtp.inactivity_timeout),
             codecs: take!(u.rtp.codecs, d.rtp.codecs),
+            allowed_networks: take!(u.rtp.allowed_networks, d.rtp.allowed_networks),
+            max_packet_size: take!(u.rtp.max_packet_size, d.rtp.max_packet_size),
+            max_packet_rate: take!(u.rtp.max_packet_rate, d.rtp.max_packet_rate),
         },
         speech: RawSpeech {
             whisper_model: take!(u.speech.whisper_model, d.speech.whisper_model),
@@ -368,6 +387,17 @@ fn bad(file: &str, field: &str, reason: impl Into<String>) -> HotlineError {
     }
 }
 
+/// CIDRs or bare addresses, as in `sip.allowed_peers`.
+fn networks(list: Vec<String>, file: &str, field: &str) -> Result<Vec<IpNet>, HotlineError> {
+    list.iter()
+        .map(|text| {
+            text.parse::<IpNet>()
+                .or_else(|_| text.parse::<IpAddr>().map(IpNet::from))
+                .map_err(|_| bad(file, field, format!("{text:?} is not a CIDR or address")))
+        })
+        .collect()
+}
+
 fn required<T>(value: Option<T>, file: &str, field: &str) -> Result<T, HotlineError> {
     value.ok_or_else(|| bad(file, field, "missing"))
 }
@@ -416,6 +446,30 @@ fn validate(raw: RawConfig, file: &str) -> Result<Config, HotlineError> {
             ))
         }
     };
+    let mut allowed_networks = networks(
+        required(raw.rtp.allowed_networks, file, "rtp.allowed_networks")?,
+        file,
+        "rtp.allowed_networks",
+    )?;
+    if allowed_networks.is_empty() {
+        allowed_networks = allowed_peers.clone();
+    }
+    let max_packet_size = required(raw.rtp.max_packet_size, file, "rtp.max_packet_size")?;
+    if !(200..=65_535).contains(&max_packet_size) {
+        return Err(bad(
+            file,
+            "rtp.max_packet_size",
+            "must lie between 200 and 65535 bytes (20 ms of G.711 is 172)",
+        ));
+    }
+    let max_packet_rate = required(raw.rtp.max_packet_rate, file, "rtp.max_packet_rate")?;
+    if max_packet_rate < 100 {
+        return Err(bad(
+            file,
+            "rtp.max_packet_rate",
+            "must be at least 100 packets/s (a 20 ms stream with RFC 4733 digits sends up to 100)",
+        ));
+    }
     let address: IpAddr = required(raw.rtp.address, file, "rtp.address")?
         .parse()
         .map_err(|_| bad(file, "rtp.address", "expected an IP address"))?;
@@ -542,6 +596,11 @@ fn validate(raw: RawConfig, file: &str) -> Result<Config, HotlineError> {
                 "rtp.inactivity_timeout",
             )?,
             codecs,
+            allowed_networks,
+            limits: hotline_media::GuardLimits {
+                max_packet_size,
+                max_packets_per_second: max_packet_rate,
+            },
         },
         speech: SpeechConfig {
             whisper_model,
@@ -604,17 +663,6 @@ impl AdminConfig {
             None => format!("http://{bound}"),
         }
     }
-}
-
-/// A list of CIDR networks or single addresses.
-fn networks(list: Vec<String>, file: &str, field: &str) -> Result<Vec<IpNet>, HotlineError> {
-    list.iter()
-        .map(|peer| {
-            peer.parse::<IpNet>()
-                .or_else(|_| peer.parse::<IpAddr>().map(IpNet::from))
-                .map_err(|_| bad(file, field, format!("{peer:?} is not a CIDR or address")))
-        })
-        .collect()
 }
 
 /// `[SHA-256, MD5]`, in the order challenged; at least one.
@@ -691,6 +739,33 @@ mod tests {
             .call
             .iter()
             .any(|n| n.contains(&"127.0.0.1".parse::<IpAddr>().unwrap())));
+    }
+
+    #[test]
+    fn media_networks_follow_the_sip_peers_unless_listed() {
+        let dir = std::env::temp_dir().join(format!("hotline-media-nets-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("c.yaml");
+        std::fs::write(&path, "sip:\n  allowed_peers: [10.0.0.0/8]\n").unwrap();
+        let c = Config::load(Some(&path)).unwrap();
+        assert!(c.rtp.media_allowed("10.1.2.3".parse().unwrap()));
+        assert!(!c.rtp.media_allowed("192.0.2.1".parse().unwrap()));
+        assert_eq!(c.rtp.limits, hotline_media::GuardLimits::default());
+        std::fs::write(
+            &path,
+            "sip:\n  allowed_peers: [10.0.0.0/8]\nrtp:\n  allowed_networks: [192.0.2.0/24]\n",
+        )
+        .unwrap();
+        let c = Config::load(Some(&path)).unwrap();
+        assert!(!c.rtp.media_allowed("10.1.2.3".parse().unwrap()));
+        assert!(c.rtp.media_allowed("::ffff:192.0.2.1".parse().unwrap()));
+        std::fs::write(&path, "rtp:\n  max_packet_rate: 20\n").unwrap();
+        let err = Config::load(Some(&path)).unwrap_err().to_string();
+        assert!(err.contains("rtp.max_packet_rate"), "{err}");
+        std::fs::write(&path, "rtp:\n  allowed_networks: [lan]\n").unwrap();
+        let err = Config::load(Some(&path)).unwrap_err().to_string();
+        assert!(err.contains("rtp.allowed_networks"), "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -167,11 +167,31 @@ async fn queues(State(s): State<AdminState>) -> Result<Json<Value>, ApiError> {
 async fn metrics(State(s): State<AdminState>) -> Result<Response, ApiError> {
     let mut families = store_metrics(&s).await?;
     families.extend((s.live)());
+    families.push(rtp_drop_metric());
     Ok((
         [(header::CONTENT_TYPE, exposition::CONTENT_TYPE)],
         exposition::render(&families),
     )
         .into_response())
+}
+
+/// RTP datagrams every call's link dropped since the process started, by reason.
+pub fn rtp_drop_metric() -> Metric {
+    hotline_media::DropReason::ALL.iter().fold(
+        Metric::new(
+            "hotline_rtp_packets_dropped_total",
+            "RTP datagrams dropped: foreign_source (not the SDP's source), probation (a new port \
+             on the caller's IP, not yet proven), too_big, rate (beyond rtp.max_packet_rate), \
+             not_rtp.",
+            MetricKind::Counter,
+        ),
+        |m, reason| {
+            m.sample(
+                &[("reason", reason.label())],
+                crate::call::rtp::RTP_DROPS.get(*reason) as f64,
+            )
+        },
+    )
 }
 
 /// The families computed from the call, queue, offer and outbox rows.
@@ -394,6 +414,7 @@ mod tests {
             "hotline_agent_talk_seconds_total{agent=\"ann\"} 60",
             "hotline_webhook_pending 0",
             "hotline_queue_waiting{queue=\"sales\"} 2",
+            "# TYPE hotline_rtp_packets_dropped_total counter",
         ] {
             assert!(
                 text.lines().any(|l| l == line),

@@ -199,7 +199,7 @@ async fn run(
     send(LegUpdate::Answered);
     let mut link = RtpLink::new(
         socket,
-        media.remote_rtp,
+        super::rtp_guard(&config.rtp, media.remote_rtp, request.destination.ip()),
         media.codec,
         media.payload_type,
         media.dtmf_payload_type,

@@ -93,6 +93,23 @@ pub fn negotiate_media(offer: Option<&str>, codecs: &[Codec]) -> Result<MediaPla
     Ok(plan)
 }
 
+/// The status to refuse an offer with when it asks for RTP outside `rtp.allowed_networks`
+/// (488 Not Acceptable Here); `None` when its address is allowed or it has none yet.
+pub fn media_refusal(plan: &MediaPlan, rtp: &crate::config::RtpConfig) -> Option<u16> {
+    let remote = plan.remote_rtp?;
+    (!rtp.media_allowed(remote.ip())).then_some(488)
+}
+
+/// The strict-source guard of a call's RTP link: media from `remote` (the SDP's address, when
+/// known), a NAT-rewritten port trusted on that IP or on the SIP peer's `signalling` IP.
+pub fn rtp_guard(
+    rtp: &crate::config::RtpConfig,
+    remote: Option<SocketAddr>,
+    signalling: std::net::IpAddr,
+) -> hotline_media::RtpGuard {
+    hotline_media::RtpGuard::new(rtp.limits, remote, Some(signalling))
+}
+
 /// The media a caller chose in its answer to our offer (a delayed-offer INVITE's ACK), or `None`
 /// when the answer is unreadable or names none of our codecs.
 pub fn media_from_answer(answer: &str, codecs: &[Codec]) -> Option<MediaPlan> {
@@ -223,5 +240,20 @@ mod tests {
         assert_eq!(plan.codec, Codec::Pcma);
         assert_eq!(plan.dtmf_payload_type, Some(101));
         assert_eq!(plan.remote_rtp, Some("127.0.0.1:4000".parse().unwrap()));
+    }
+
+    #[test]
+    fn an_offer_asking_for_media_outside_the_allowed_networks_is_488() {
+        let rtp = crate::config::Config::load(None).unwrap().rtp;
+        let offer = |ip: &str| {
+            format!("v=0\r\no=- 1 1 IN IP4 {ip}\r\ns=-\r\nc=IN IP4 {ip}\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n")
+        };
+        let codecs = [Codec::Pcmu];
+        let outside = negotiate_media(Some(&offer("203.0.113.9")), &codecs).unwrap();
+        assert_eq!(media_refusal(&outside, &rtp), Some(488));
+        let inside = negotiate_media(Some(&offer("127.0.0.1")), &codecs).unwrap();
+        assert_eq!(media_refusal(&inside, &rtp), None);
+        let delayed = negotiate_media(None, &codecs).unwrap();
+        assert_eq!(media_refusal(&delayed, &rtp), None);
     }
 }

@@ -1,20 +1,22 @@
-//! One call's RTP socket: G.711 both ways, RFC 4733 digits in and out, symmetric RTP latching,
-//! and received packets put back in sequence order.
+//! One call's RTP socket: G.711 both ways, RFC 4733 digits in and out, strict source, and
+//! received packets put back in sequence order.
 //!
-//! Used by inbound calls and by `hotline dial`. Packets from any address other than the one we
-//! latched onto are ignored once media has started, so a stray sender cannot hijack the stream.
+//! Used by inbound calls, agent legs and `hotline dial`. Every datagram goes through the media
+//! crate's [`RtpGuard`] first: only RTP from the source the SDP named (or a NAT-rewritten port on
+//! a trusted IP after probation), within the size and rate caps, is taken in; the rest is dropped
+//! and counted in [`RTP_DROPS`] for `/metrics`. Our RTP goes where the guard says the source is.
 //! Nothing plays the caller's audio to a loudspeaker, so there is no playout clock: a packet in
 //! sequence is handed on at once, one that overtook another waits for it, and a missing packet
 //! becomes 20 ms of silence once [`REORDER_DEPTH`] of later audio has arrived.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
-
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use hotline_media::{
-    dtmf_packets, pcm_to_f32, Codec, DtmfEvent, DtmfReceiver, JitterBuffer, JitterFrame, RtpPacket,
-    RtpSender,
+    dtmf_packets, pcm_to_f32, Codec, DropReason, DtmfEvent, DtmfReceiver, JitterBuffer,
+    JitterFrame, RtpGuard, RtpPacket, RtpSender, Verdict,
 };
 use tokio::net::UdpSocket;
 
@@ -23,6 +25,26 @@ use crate::error::HotlineError;
 
 /// How much later audio a missing packet is waited for before it counts as lost.
 pub const REORDER_DEPTH: Duration = Duration::from_millis(60);
+
+/// RTP datagrams dropped by every link in this process, by [`DropReason::index`].
+pub static RTP_DROPS: DropCounters = DropCounters::new();
+
+/// Process-wide counts of dropped RTP datagrams, one per [`DropReason`].
+pub struct DropCounters([AtomicU64; DropReason::ALL.len()]);
+
+impl DropCounters {
+    const fn new() -> DropCounters {
+        DropCounters([const { AtomicU64::new(0) }; DropReason::ALL.len()])
+    }
+
+    pub fn add(&self, reason: DropReason) {
+        self.0[reason.index()].fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn get(&self, reason: DropReason) -> u64 {
+        self.0[reason.index()].load(Ordering::Relaxed)
+    }
+}
 
 /// What one received packet meant.
 #[derive(Debug)]
@@ -36,8 +58,9 @@ pub enum Incoming {
 
 pub struct RtpLink {
     socket: UdpSocket,
-    remote: Option<SocketAddr>,
-    latched: bool,
+    guard: RtpGuard,
+    /// The first foreign source seen, logged once per link.
+    foreign_logged: bool,
     codec: Codec,
     payload_type: u8,
     dtmf_payload_type: Option<u8>,
@@ -50,9 +73,10 @@ pub struct RtpLink {
 }
 
 impl RtpLink {
+    /// `guard` knows the source the SDP named; it is where our RTP goes until it learns better.
     pub fn new(
         socket: std::net::UdpSocket,
-        remote: Option<SocketAddr>,
+        guard: RtpGuard,
         codec: Codec,
         payload_type: u8,
         dtmf_payload_type: Option<u8>,
@@ -64,8 +88,8 @@ impl RtpLink {
         })?;
         Ok(RtpLink {
             socket,
-            remote,
-            latched: false,
+            guard,
+            foreign_logged: false,
             codec,
             payload_type,
             dtmf_payload_type,
@@ -79,7 +103,7 @@ impl RtpLink {
     }
 
     /// Takes the media the caller chose in its answer (delayed offer): codec, payload types, and
-    /// where to send, unless RTP from the caller already showed where it really is.
+    /// the source to expect, unless RTP from that host already showed where it really is.
     pub fn apply_answer(
         &mut self,
         remote: SocketAddr,
@@ -87,9 +111,7 @@ impl RtpLink {
         payload_type: u8,
         dtmf_payload_type: Option<u8>,
     ) {
-        if !self.latched {
-            self.remote = Some(remote);
-        }
+        self.guard.expect(remote);
         self.codec = codec;
         self.payload_type = payload_type;
         self.dtmf_payload_type = dtmf_payload_type;
@@ -108,18 +130,22 @@ impl RtpLink {
             let Ok((n, source)) = self.socket.recv_from(buf).await else {
                 return Incoming::Ignored;
             };
-            if self.latched && Some(source) != self.remote {
-                continue;
+            match self.guard.check(Instant::now(), source, &buf[..n]) {
+                Verdict::Accept(packet) => {
+                    self.reorder.push(packet);
+                }
+                Verdict::Drop(reason) => {
+                    RTP_DROPS.add(reason);
+                    if reason == DropReason::ForeignSource && !self.foreign_logged {
+                        self.foreign_logged = true;
+                        tracing::warn!(
+                            %source,
+                            expected = ?self.guard.source(),
+                            "RTP from a foreign source dropped (further drops are only counted)"
+                        );
+                    }
+                }
             }
-            let Ok(packet) = RtpPacket::parse(&buf[..n]) else {
-                continue;
-            };
-            // Symmetric RTP (RFC 4961): answer where the media really comes from.
-            if !self.latched {
-                self.remote = Some(source);
-                self.latched = true;
-            }
-            self.reorder.push(packet);
         }
     }
 
@@ -143,7 +169,10 @@ impl RtpLink {
 
     /// Sends one 20 ms frame (silence is sent as encoded silence, keeping the stream continuous).
     pub async fn send_frame(&mut self, frame: &Frame) {
-        let Some(remote) = self.remote else { return };
+        // Symmetric RTP (RFC 4961): answer where the accepted media comes from.
+        let Some(remote) = self.guard.source() else {
+            return;
+        };
         if let Some(packet) = self.dtmf_out.pop_front() {
             let _ = self.socket.send_to(&packet.to_bytes(), remote).await;
             return;
@@ -191,9 +220,14 @@ mod tests {
         let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
         socket.set_nonblocking(true).unwrap();
         let addr = socket.local_addr().unwrap();
-        let link = RtpLink::new(socket, None, Codec::Pcmu, 0, Some(101)).unwrap();
         let caller = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
         caller.connect(addr).unwrap();
+        let guard = RtpGuard::new(
+            hotline_media::GuardLimits::default(),
+            Some(caller.local_addr().unwrap()),
+            None,
+        );
+        let link = RtpLink::new(socket, guard, Codec::Pcmu, 0, Some(101)).unwrap();
         (link, caller, vec![0u8; 2048])
     }
 
@@ -253,5 +287,25 @@ mod tests {
             .map(|&level| i32::from(g711(level)))
             .collect();
         assert_eq!(levels, expected);
+    }
+
+    #[tokio::test]
+    async fn a_sprayer_on_another_address_is_dropped_and_counted_before_and_after_the_caller() {
+        let (mut link, caller, mut buf) = link_and_caller().await;
+        let target = caller.peer_addr().unwrap();
+        let sprayer = std::net::UdpSocket::bind("127.0.0.2:0").unwrap();
+        let before = RTP_DROPS.get(DropReason::ForeignSource);
+        // The sprayer goes first, loud and in sequence; then the caller; then the sprayer again.
+        for sequence in 1..=5 {
+            sprayer.send_to(&packet(sequence, 9000), target).unwrap();
+        }
+        caller.send(&packet(1, 1000)).unwrap();
+        for sequence in 6..=10 {
+            sprayer.send_to(&packet(sequence, 9000), target).unwrap();
+        }
+        caller.send(&packet(2, 2000)).unwrap();
+        assert_eq!(next_level(&mut link, &mut buf).await, i32::from(g711(1000)));
+        assert_eq!(next_level(&mut link, &mut buf).await, i32::from(g711(2000)));
+        assert!(RTP_DROPS.get(DropReason::ForeignSource) >= before + 10);
     }
 }

@@ -18,8 +18,8 @@ use super::rtp::Incoming;
 use super::task::{AfterSpeech, CallTask, Internal, Speech};
 use super::turn::Turn;
 use super::{
-    codec_name, dtmf_from_info, local_sdp, media_from_answer, CallSetup, DialogEvent, Playout,
-    RtpLink,
+    codec_name, dtmf_from_info, local_sdp, media_from_answer, media_refusal, rtp_guard, CallSetup,
+    DialogEvent, Playout, RtpLink,
 };
 use crate::pools::{spawn_listener, TtsChunk};
 use crate::server::{Services, SipCommand};
@@ -32,6 +32,16 @@ pub async fn run_inbound(
     mut dialog: mpsc::UnboundedReceiver<DialogEvent>,
 ) {
     let sip_call = setup.sip_call.clone();
+    if let Some(status) = media_refusal(&setup.media, &services.config.rtp) {
+        tracing::warn!(
+            source = %setup.source,
+            media = ?setup.media.remote_rtp,
+            "call refused: SDP c= address outside rtp.allowed_networks"
+        );
+        let _ = commands.send(SipCommand::Reject(sip_call.clone(), status));
+        let _ = commands.send(SipCommand::Gone(sip_call));
+        return;
+    }
     let id = uuid::Uuid::now_v7().to_string();
     let active = services.current_flow();
     let record = CallRecord {
@@ -96,7 +106,7 @@ async fn answer_and_talk(
     );
     let mut link = RtpLink::new(
         socket,
-        plan.remote_rtp,
+        rtp_guard(&config.rtp, plan.remote_rtp, setup.source.ip()),
         plan.codec,
         plan.payload_type,
         plan.dtmf_payload_type,
@@ -273,6 +283,12 @@ async fn answer_and_talk(
             event = dialog.recv() => match event {
                 Some(DialogEvent::Confirmed { answer }) => {
                     if let Some(media) = answer.as_deref().and_then(|a| media_from_answer(a, &config.rtp.codecs)) {
+                        if media_refusal(&media, &config.rtp).is_some() {
+                            tracing::warn!("call {}: the ACK's answer asks for media at {:?}, outside rtp.allowed_networks; hanging up", task.id, media.remote_rtp);
+                            task.stop_speaking();
+                            let _ = commands.send(SipCommand::Hangup(task.sip_call.clone()));
+                            return Ok("media-refused".into());
+                        }
                         tracing::info!("call {}: the ACK's answer chose {}", task.id, codec_name(media.codec));
                         if let Some(remote) = media.remote_rtp {
                             link.apply_answer(remote, media.codec, media.payload_type, media.dtmf_payload_type);

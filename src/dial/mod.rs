@@ -250,7 +250,13 @@ pub async fn dial(options: DialOptions) -> Result<DialReport, HotlineError> {
                         .unwrap_or((None, options.codec, options.codec.payload_type(), None));
                     eprintln!("answered: {} to {remote:?}", crate::call::codec_name(codec));
                     if let Some(socket) = rtp_socket.take() {
-                        link = Some(RtpLink::new(socket, remote, codec, pt, dtmf)?);
+                        // Strict source: the server's RTP from the address its answer names.
+                        let guard = hotline_media::RtpGuard::new(
+                            hotline_media::GuardLimits::default(),
+                            remote,
+                            Some(destination.ip()),
+                        );
+                        link = Some(RtpLink::new(socket, guard, codec, pt, dtmf)?);
                         pacer = Pacer::new(Instant::now(), Duration::from_millis(20));
                     }
                 }

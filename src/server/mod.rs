@@ -5,13 +5,13 @@
 
 pub mod load;
 mod reload;
+mod rtp_ports;
 mod signalling;
 
 pub use signalling::SipCommand;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::{Arc, RwLock};
 
 use hotline_flow::{Flow, IntentMatcher, KeywordMatcher};
@@ -50,7 +50,6 @@ pub struct Services {
     /// Hold music by file (`None`: the generated tune), decoded once.
     hold_music: std::sync::Mutex<std::collections::HashMap<Option<PathBuf>, Arc<Vec<i16>>>>,
     flow: RwLock<Arc<ActiveFlow>>,
-    next_port: AtomicU16,
 }
 
 impl Services {
@@ -103,27 +102,9 @@ impl Services {
         *guard = Arc::new(active);
     }
 
-    /// Binds an even RTP port from the configured range, rotating so ports are not reused at once.
+    /// Binds an even RTP port picked at random from the configured range ([`rtp_ports`]).
     pub fn bind_rtp(&self) -> Result<std::net::UdpSocket, HotlineError> {
-        let rtp = &self.config.rtp;
-        let span = (rtp.port_max - rtp.port_min) / 2 + 1;
-        for _ in 0..span {
-            let step = self.next_port.fetch_add(1, Ordering::Relaxed) % span;
-            let port = rtp.port_min + step * 2;
-            if let Ok(socket) = std::net::UdpSocket::bind((rtp.address, port)) {
-                socket
-                    .set_nonblocking(true)
-                    .map_err(|source| HotlineError::Socket {
-                        addr: format!("{}:{port}", rtp.address),
-                        source,
-                    })?;
-                return Ok(socket);
-            }
-        }
-        Err(HotlineError::NoRtpPort {
-            min: rtp.port_min,
-            max: rtp.port_max,
-        })
+        rtp_ports::bind_random(&self.config.rtp)
     }
 }
 
@@ -424,7 +405,6 @@ pub async fn run(
         tts,
         vad_model: models.vad,
         flow: RwLock::new(Arc::new(flow)),
-        next_port: AtomicU16::new(0),
         config,
     });
     println!(

@@ -6,6 +6,7 @@
 //! - [`rtp`]: [`RtpPacket`] parsing and serialisation, [`RtpSender`] numbering an outgoing stream.
 //! - [`pacing`]: [`Pacer`], the drift-free 20 ms clock for outgoing frames.
 //! - [`dtmf`]: RFC 4733 telephone-events: [`DtmfEvent`], [`dtmf_packets`], [`DtmfReceiver`].
+//! - [`guard`]: [`RtpGuard`], strict RTP source with probation, size and rate caps.
 //! - [`jitter`]: [`JitterBuffer`] reordering received packets and reporting losses.
 //! - [`resample`]: [`Resampler`], streaming windowed-sinc conversion for rational rate ratios.
 //! - [`endpointing`]: [`Endpointer`], utterance segmentation from VAD probabilities.
@@ -21,6 +22,7 @@ pub mod dtmf;
 pub mod endpointing;
 pub mod error;
 pub mod g711;
+pub mod guard;
 pub mod jitter;
 pub mod level;
 pub mod pacing;
@@ -32,6 +34,7 @@ pub use dtmf::{dtmf_packets, event_code, DtmfEvent, DtmfReceiver};
 pub use endpointing::{EndpointEvent, Endpointer, EndpointerConfig};
 pub use error::MediaError;
 pub use g711::{alaw_decode, alaw_encode, ulaw_decode, ulaw_encode, Codec};
+pub use guard::{DropReason, GuardLimits, RtpGuard, Verdict};
 pub use jitter::{JitterBuffer, JitterFrame, JitterStats, PushOutcome};
 pub use level::{estimate_pitch, rms_dbfs, PitchRange};
 pub use pacing::Pacer;
