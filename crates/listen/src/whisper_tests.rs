@@ -114,7 +114,12 @@ fn missing_model_names_the_fetch_command() {
 #[test]
 fn a_40_second_utterance_is_transcribed_whole() {
     // Four real prompts back to back with 300 ms pauses: 40 s, longer than Whisper's window.
-    let names = ["basic-pbx-ivr-main", "vm-rec-temp", "agent-alreadyon", "conf-getchannel"];
+    let names = [
+        "basic-pbx-ivr-main",
+        "vm-rec-temp",
+        "agent-alreadyon",
+        "conf-getchannel",
+    ];
     let mut audio = Vec::new();
     let mut reference = String::new();
     for name in names {
