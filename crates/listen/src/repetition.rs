@@ -58,10 +58,7 @@ pub fn collapse_repeats(text: &str) -> Option<String> {
     let keys: Vec<String> = words.iter().map(|w| key(w)).collect();
     let (mut text_words, mut collapsed) = (words.len(), false);
     // Loops can nest ("a b a b c a b a b c ..."): repeat until nothing more collapses.
-    loop {
-        let Some(keep) = shortest_collapse(&keys[..text_words]) else {
-            break;
-        };
+    while let Some(keep) = shortest_collapse(&keys[..text_words]) {
         text_words = keep;
         collapsed = true;
     }
