@@ -3,6 +3,7 @@
 //! Starts the real server in-process for each Whisper model, calls it with `hotline dial`'s client
 //! speaking espeak-ng questions (a different engine from the bot's voice), and prints p50/p95 of the
 //! caller-measured latency and of the server-side parts: endpointing wait, ASR, matching, first TTS audio.
+//! `hotline bench wer` is in [`wer`].
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -13,8 +14,26 @@ use crate::config::{Config, WhisperChoice};
 use crate::dial::{self, script::Step};
 use crate::store::Store;
 
+mod wer;
+
 #[derive(Subcommand)]
 pub enum BenchAction {
+    /// Word error rate of Whisper on real recorded prompts (Debian's asterisk-core-sounds-en-wav)
+    /// through the phone path's G.711 µ-law codec and resampler, offline.
+    Wer {
+        /// Prompts to transcribe, spread evenly over those with a spoken transcript.
+        #[arg(long, default_value_t = 139)]
+        files: usize,
+        /// base, tiny.en or a ggml file (default: the configured model).
+        #[arg(long)]
+        whisper: Option<String>,
+        /// Decode with whisper.cpp's defaults (beam search of 5, full window) for comparison.
+        #[arg(long)]
+        whisper_cpp: bool,
+        /// Print every transcript, not only those with errors.
+        #[arg(long)]
+        verbose: bool,
+    },
     /// Time per utterance of intent + FAQ + slot understanding on one core.
     Understanding {
         #[arg(long, default_value = "flows/shop.yaml")]
@@ -173,6 +192,21 @@ pub async fn run(action: BenchAction, base: Config) -> anyhow::Result<()> {
             seed,
         };
         return crate::bench_load::run(plan, base).await;
+    }
+    if let BenchAction::Wer {
+        files,
+        whisper,
+        whisper_cpp,
+        verbose,
+    } = action
+    {
+        let options = wer::WerOptions {
+            files,
+            whisper,
+            whisper_cpp,
+            verbose,
+        };
+        return tokio::task::block_in_place(|| wer::run(options, base));
     }
     let BenchAction::Latency {
         turns,

@@ -139,7 +139,7 @@ enum Command {
         #[command(subcommand)]
         action: NluAction,
     },
-    /// Print what Whisper hears in a WAV file (any rate; 30 s at most per chunk).
+    /// Print what Whisper hears in a WAV file (any rate, any length: windows of at most 30 s).
     Transcribe {
         wav: PathBuf,
         /// base, tiny.en or a ggml file (default: the configured model).
@@ -387,12 +387,12 @@ async fn run(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<()> {
             let asr = hotline_listen::WhisperAsr::load(&model, config.speech.asr_threads)?;
             let pcm = dial::read_wav_8k(&wav)?;
             let mut up = hotline_media::Resampler::new(8000, 16000);
-            for chunk in hotline_media::pcm_to_f32(&pcm).chunks(8000 * 25) {
-                let mut pcm16 = Vec::new();
-                up.process(chunk, &mut pcm16);
-                let t = asr.transcribe(&pcm16)?;
-                println!("{}", t.text);
-            }
+            let mut pcm16 = Vec::new();
+            up.process(&hotline_media::pcm_to_f32(&pcm), &mut pcm16);
+            up.flush(&mut pcm16);
+            // Any length: windows of at most 30 s cut at quiet points, texts joined.
+            let t = asr.transcribe_long(&pcm16)?;
+            println!("{}", t.text);
             Ok(())
         }
         Command::Bench { action } => {

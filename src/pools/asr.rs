@@ -62,8 +62,9 @@ impl AsrPool {
                         let mut pcm_16k = Vec::with_capacity(job.pcm_8k.len() * 2 + 64);
                         up.process(&job.pcm_8k, &mut pcm_16k);
                         up.flush(&mut pcm_16k);
+                        // Any length: a long turn is transcribed in windows and joined.
                         let result = asr
-                            .transcribe(&pcm_16k)
+                            .transcribe_long(&pcm_16k)
                             .map(|t| AsrResult {
                                 text: t.text,
                                 confidence: t.confidence,

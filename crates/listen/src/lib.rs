@@ -4,6 +4,9 @@
 //!   encoder window to the clip so a 2 s answer does not pay for Whisper's 30 s window.
 //! - [`SileroVad`] scores 32 ms chunks of 8 kHz telephone audio for speech, on ONNX Runtime
 //!   loaded once per process with `hotline_onnx::init`.
+//! - [`Decoding`] chooses how Whisper decodes: ours (greedy, whisper.cpp's temperature
+//!   fallback, a token cap and a repetition guard) or whisper.cpp's defaults for comparison;
+//!   [`WhisperAsr::transcribe_long`] takes audio of any length in windows of at most 30 s.
 //! - [`word_error_rate`] measures recognition quality against a reference transcript.
 //!
 //! ```no_run
@@ -17,10 +20,13 @@
 //! # Ok::<(), hotline_listen::ListenError>(())
 //! ```
 
+mod decoding;
 mod error;
+mod repetition;
 mod vad;
 mod wer;
 mod whisper;
+mod windows;
 
 #[cfg(test)]
 mod test_audio;
@@ -29,7 +35,10 @@ mod vad_tests;
 #[cfg(test)]
 mod whisper_tests;
 
+pub use decoding::{max_tokens, Decoding};
 pub use error::ListenError;
+pub use repetition::{collapse_repeats, compression_ratio};
 pub use vad::{SileroVad, VAD_CHUNK_8K};
 pub use wer::{normalise_words, word_error_rate, WordErrors};
 pub use whisper::{audio_ctx_for, AudioWindow, Transcript, WhisperAsr, WHISPER_SAMPLE_RATE};
+pub use windows::{join_texts, split_windows};

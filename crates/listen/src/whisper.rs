@@ -4,10 +4,11 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, Once};
 use std::time::{Duration, Instant};
 
-use whisper_rs::{
-    FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters, WhisperState,
-};
+use whisper_rs::{WhisperContext, WhisperContextParameters, WhisperState};
 
+use crate::decoding::Decoding;
+use crate::repetition::{collapse_repeats, compression_ratio, COMPRESSION_RATIO_THRESHOLD};
+use crate::windows::{join_texts, split_windows};
 use crate::ListenError;
 
 /// Whisper's input sample rate.
@@ -67,6 +68,13 @@ pub struct Transcript {
     /// True when Whisper heard no speech: empty text, a mean token probability under 0.4
     /// (Whisper's hallucinations on silence), or a high no-speech probability with low confidence.
     pub no_speech: bool,
+    /// The first decode still read as a loop after whisper.cpp's fallback (its text compresses
+    /// more than 2.4 times), so it was decoded again from temperature 0.2.
+    pub redecoded: bool,
+    /// A phrase repeated as a loop at the end of the text was cut down to one copy.
+    pub repeats_removed: bool,
+    /// Whisper windows the audio was transcribed in (1 for clips up to 30 s).
+    pub windows: usize,
 }
 
 /// A loaded Whisper model with one decoding state. `transcribe` takes `&self` and serialises
@@ -77,6 +85,16 @@ pub struct WhisperAsr {
     state: Mutex<WhisperState>,
     threads: usize,
     window: AudioWindow,
+    decoding: Decoding,
+}
+
+/// One `whisper_full` run's result.
+struct Decoded {
+    text: String,
+    confidence: f32,
+    no_speech_probability: f32,
+    /// Text tokens produced (timestamps and special tokens not counted).
+    text_tokens: usize,
 }
 
 impl WhisperAsr {
@@ -102,7 +120,14 @@ impl WhisperAsr {
 
     /// Another recogniser sharing this one's weights, with its own state (for another thread).
     pub fn worker(&self) -> Result<Self, ListenError> {
-        Self::with_context(Arc::clone(&self.context), self.threads, self.window)
+        let mut worker = Self::with_context(Arc::clone(&self.context), self.threads, self.window)?;
+        worker.decoding = self.decoding;
+        Ok(worker)
+    }
+
+    /// Chooses the decoding strategy (default: [`Decoding::Telephone`]).
+    pub fn set_decoding(&mut self, decoding: Decoding) {
+        self.decoding = decoding;
     }
 
     /// Chooses how much of the 30 s window the encoder processes (default: [`AudioWindow::Fit`]
@@ -124,12 +149,49 @@ impl WhisperAsr {
             state: Mutex::new(state),
             threads: threads.max(1),
             window,
+            decoding: Decoding::default(),
+        })
+    }
+
+    /// Transcribes audio of any length (16 kHz mono, samples in -1..1) as English: clips over
+    /// 30 s are cut into windows of at most 30 s at their quietest points near 25 s, each is
+    /// transcribed, and the texts are joined into one. Windows Whisper hears no speech in are
+    /// left out; the transcript is `no_speech` only when every window is.
+    pub fn transcribe_long(&self, pcm_16k: &[f32]) -> Result<Transcript, ListenError> {
+        let started = Instant::now();
+        let windows = split_windows(pcm_16k, WHISPER_SAMPLE_RATE);
+        if windows.len() == 1 {
+            return self.transcribe(pcm_16k);
+        }
+        let mut parts = Vec::with_capacity(windows.len());
+        for range in &windows {
+            parts.push(self.transcribe(&pcm_16k[range.clone()])?);
+        }
+        let speech: Vec<&Transcript> = parts.iter().filter(|t| !t.no_speech).collect();
+        let confidence = if speech.is_empty() {
+            0.0
+        } else {
+            speech.iter().map(|t| t.confidence).sum::<f32>() / speech.len() as f32
+        };
+        Ok(Transcript {
+            text: join_texts(speech.iter().map(|t| t.text.as_str())),
+            confidence,
+            no_speech_probability: parts
+                .iter()
+                .map(|t| t.no_speech_probability)
+                .fold(1.0, f32::min),
+            audio: parts.iter().map(|t| t.audio).sum(),
+            elapsed: started.elapsed(),
+            no_speech: speech.is_empty(),
+            redecoded: parts.iter().any(|t| t.redecoded),
+            repeats_removed: parts.iter().any(|t| t.repeats_removed),
+            windows: windows.len(),
         })
     }
 
     /// Transcribes one utterance of 16 kHz mono audio (samples in -1..1, at most 30 s) as
-    /// English: greedy decoding, one segment, no timestamps, blank and non-speech tokens
-    /// suppressed.
+    /// English with the chosen [`Decoding`]; longer audio is refused (see
+    /// [`WhisperAsr::transcribe_long`]).
     pub fn transcribe(&self, pcm_16k: &[f32]) -> Result<Transcript, ListenError> {
         let started = Instant::now();
         if pcm_16k.len() > WINDOW_SAMPLES {
@@ -148,26 +210,58 @@ impl WhisperAsr {
             pcm_16k
         };
 
-        let mut params = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
-        params.set_n_threads(i32::try_from(self.threads).unwrap_or(1));
-        params.set_language(Some("en"));
-        params.set_translate(false);
-        params.set_no_context(true);
-        params.set_no_timestamps(true);
-        params.set_single_segment(true);
-        params.set_suppress_blank(true);
-        params.set_suppress_nst(true);
-        params.set_temperature(0.0);
-        params.set_temperature_inc(0.0);
-        params.set_print_special(false);
-        params.set_print_progress(false);
-        params.set_print_realtime(false);
-        params.set_print_timestamps(false);
-        // Bound the text by the clip length (fast speech is ~7 tokens/s) so a decoder that
-        // starts repeating itself stops early.
-        let seconds = samples.len() / WHISPER_SAMPLE_RATE as usize;
-        params.set_max_tokens(i32::try_from(16 + 8 * seconds).unwrap_or(i32::MAX));
-        if let AudioWindow::Fit { min_frames } = self.window {
+        let mut decoded = self.decode(samples, 0.0)?;
+        let (mut redecoded, mut repeats_removed) = (false, false);
+        if self.decoding == Decoding::Telephone && looks_like_a_loop(&decoded, samples.len()) {
+            // whisper.cpp's fallback let a loop through (its entropy check needs 32 tokens):
+            // decode again from the first fallback temperature, as OpenAI's reference would on
+            // the compression ratio.
+            let again = self.decode(samples, crate::decoding::TEMPERATURE_STEP)?;
+            redecoded = true;
+            if !looks_like_a_loop(&again, samples.len()) {
+                decoded = again;
+            }
+        }
+        if self.decoding == Decoding::Telephone {
+            if let Some(kept) = collapse_repeats(&decoded.text) {
+                // Only text that reads as a loop is cut: "4 4 4 4 4" can be an account number.
+                if looks_like_a_loop(&decoded, samples.len()) {
+                    decoded.text = kept;
+                    repeats_removed = true;
+                }
+            }
+        }
+
+        let Decoded {
+            text,
+            confidence,
+            no_speech_probability,
+            ..
+        } = decoded;
+        let no_speech = text.is_empty()
+            || confidence < LOW_CONFIDENCE
+            || (no_speech_probability > NO_SPEECH_THRESHOLD && confidence < 0.5);
+        Ok(Transcript {
+            text,
+            confidence,
+            no_speech_probability,
+            audio,
+            elapsed: started.elapsed(),
+            no_speech,
+            redecoded,
+            repeats_removed,
+            windows: 1,
+        })
+    }
+
+    /// One `whisper_full` run over `samples` (already padded), its fallback starting at
+    /// `temperature`.
+    fn decode(&self, samples: &[f32], temperature: f32) -> Result<Decoded, ListenError> {
+        let mut params = self
+            .decoding
+            .params(self.threads, samples.len(), temperature);
+        if let (Decoding::Telephone, AudioWindow::Fit { min_frames }) = (self.decoding, self.window)
+        {
             params.set_audio_ctx(audio_ctx_for(samples.len(), min_frames));
         }
 
@@ -196,24 +290,26 @@ impl WhisperAsr {
                 }
             }
         }
-        let text = text.trim().to_string();
         let confidence = if p_count > 0 {
             p_sum / p_count as f32
         } else {
             0.0
         };
-        let no_speech = text.is_empty()
-            || confidence < LOW_CONFIDENCE
-            || (no_speech_probability > NO_SPEECH_THRESHOLD && confidence < 0.5);
-        Ok(Transcript {
-            text,
+        Ok(Decoded {
+            text: text.trim().to_string(),
             confidence,
             no_speech_probability,
-            audio,
-            elapsed: started.elapsed(),
-            no_speech,
+            text_tokens: p_count,
         })
     }
+}
+
+/// A decode that reads as a repetition loop: its text compresses more than 2.4 times, or it
+/// ran into the token cap with a phrase repeated at its end.
+fn looks_like_a_loop(decoded: &Decoded, samples: usize) -> bool {
+    let capped = decoded.text_tokens >= crate::decoding::max_tokens(samples) as usize;
+    compression_ratio(&decoded.text) > COMPRESSION_RATIO_THRESHOLD
+        || (capped && collapse_repeats(&decoded.text).is_some())
 }
 
 /// Encoder frames (`audio_ctx`) for a clip of `samples` at 16 kHz: 50 per second plus a

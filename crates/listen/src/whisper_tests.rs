@@ -110,3 +110,39 @@ fn missing_model_names_the_fetch_command() {
         .expect("fails");
     assert!(err.to_string().contains("hotline models fetch"));
 }
+
+#[test]
+fn a_40_second_utterance_is_transcribed_whole() {
+    // Four real prompts back to back with 300 ms pauses: 40 s, longer than Whisper's window.
+    let names = [
+        "basic-pbx-ivr-main",
+        "vm-rec-temp",
+        "agent-alreadyon",
+        "conf-getchannel",
+    ];
+    let mut audio = Vec::new();
+    let mut reference = String::new();
+    for name in names {
+        audio.extend(upsample_2x(&prompt_8k(name)));
+        audio.extend(std::iter::repeat_n(0.0, 4_800));
+        reference.push_str(&transcript(name));
+        reference.push(' ');
+    }
+    assert!(audio.len() > 16_000 * 38, "{} samples", audio.len());
+    let asr = WhisperAsr::load(&model("ggml-base.bin"), 2).expect("base loads");
+    assert!(asr.transcribe(&audio).is_err(), "one window cannot take it");
+    let heard = asr.transcribe_long(&audio).expect("transcribes");
+    let errors = word_error_rate(&reference, &heard.text);
+    println!(
+        "{} windows, {:.1} s in {:.2} s, {} edits / {} words\n  ref: {reference}\n  hyp: {}",
+        heard.windows,
+        heard.audio.as_secs_f64(),
+        heard.elapsed.as_secs_f64(),
+        errors.edits,
+        errors.reference_words,
+        heard.text
+    );
+    assert_eq!(heard.windows, 2);
+    assert!(!heard.no_speech);
+    assert!(errors.rate() < 0.15, "WER {:.1}%", 100.0 * errors.rate());
+}

@@ -18,7 +18,8 @@ pub struct EndpointerConfig {
     pub end_silence: Duration,
     /// Audio kept from before the speech start, so that soft onsets reach the recogniser (300 ms).
     pub pre_roll: Duration,
-    /// Longest utterance, pre-roll included: longer speech is cut into several (15 s).
+    /// Longest utterance, pre-roll included: longer speech is cut into several (120 s, a bound
+    /// on memory: the recogniser takes any length, in windows of at most 30 s).
     pub max_utterance: Duration,
     /// Sample rate of the chunks (8000).
     pub sample_rate: u32,
@@ -32,7 +33,7 @@ impl Default for EndpointerConfig {
             min_speech: Duration::from_millis(200),
             end_silence: Duration::from_millis(600),
             pre_roll: Duration::from_millis(300),
-            max_utterance: Duration::from_secs(15),
+            max_utterance: Duration::from_secs(120),
             sample_rate: 8000,
         }
     }
