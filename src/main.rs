@@ -387,12 +387,15 @@ async fn run(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<()> {
             let asr = hotline_listen::WhisperAsr::load(&model, config.speech.asr_threads)?;
             let pcm = dial::read_wav_8k(&wav)?;
             let mut up = hotline_media::Resampler::new(8000, 16000);
-            let mut pcm16 = Vec::new();
-            up.process(&hotline_media::pcm_to_f32(&pcm), &mut pcm16);
-            up.flush(&mut pcm16);
-            // Any length: windows of at most 30 s cut at quiet points, texts joined.
-            let t = asr.transcribe_long(&pcm16)?;
-            println!("{}", t.text);
+            // A recording of any length, 25 s at a time, one line each. Not `transcribe_long`:
+            // its windows may hold a long silence, after which Whisper (one segment, no
+            // timestamps) tends to stop, and a recording of a whole call is mostly silences.
+            for chunk in hotline_media::pcm_to_f32(&pcm).chunks(8000 * 25) {
+                let mut pcm16 = Vec::new();
+                up.process(chunk, &mut pcm16);
+                let t = asr.transcribe(&pcm16)?;
+                println!("{}", t.text);
+            }
             Ok(())
         }
         Command::Bench { action } => {
