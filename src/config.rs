@@ -36,6 +36,8 @@ struct RawSip {
     allowed_peers: Option<Vec<String>>,
     max_calls: Option<usize>,
     answer_after: Option<String>,
+    shutdown_goodbye: Option<String>,
+    drain_timeout: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -79,6 +81,7 @@ struct RawFlows {
 #[serde(deny_unknown_fields, default)]
 struct RawStore {
     database: Option<String>,
+    retention_days: Option<u32>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -92,6 +95,7 @@ struct RawAdmin {
 #[serde(deny_unknown_fields, default)]
 struct RawWebhook {
     url: Option<String>,
+    secret: Option<String>,
     max_attempts: Option<u32>,
     first_retry: Option<String>,
 }
@@ -131,6 +135,10 @@ pub struct SipConfig {
     pub allowed_peers: Vec<IpNet>,
     pub max_calls: usize,
     pub answer_after: Duration,
+    /// Said to calls in progress when the server is told to stop (SIGTERM), before their BYE.
+    pub shutdown_goodbye: String,
+    /// The longest a stop waits for the goodbyes to be said and the calls to end.
+    pub drain_timeout: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -181,6 +189,8 @@ pub struct AdminConfig {
 pub struct WebhookConfig {
     /// `None`: no webhook (tickets are still stored and served by the admin API).
     pub url: Option<String>,
+    /// Signs each POST (`X-Hotline-Signature`); `None`: bodies go unsigned.
+    pub secret: Option<String>,
     pub max_attempts: u32,
     pub first_retry: Duration,
 }
@@ -204,6 +214,9 @@ pub struct Config {
     pub speech: SpeechConfig,
     pub flow_file: PathBuf,
     pub database: PathBuf,
+    /// Transcripts, journals and recordings of calls older than this many days are deleted;
+    /// 0 keeps them for ever.
+    pub retention_days: u32,
     pub admin: AdminConfig,
     pub webhook: WebhookConfig,
     pub agents: AgentsConfig,
@@ -253,6 +266,8 @@ fn overlay(d: RawConfig, u: RawConfig) -> RawConfig {
             allowed_peers: take!(u.sip.allowed_peers, d.sip.allowed_peers),
             max_calls: take!(u.sip.max_calls, d.sip.max_calls),
             answer_after: take!(u.sip.answer_after, d.sip.answer_after),
+            shutdown_goodbye: take!(u.sip.shutdown_goodbye, d.sip.shutdown_goodbye),
+            drain_timeout: take!(u.sip.drain_timeout, d.sip.drain_timeout),
         },
         rtp: RawRtp {
             address: take!(u.rtp.address, d.rtp.address),
@@ -287,6 +302,7 @@ fn overlay(d: RawConfig, u: RawConfig) -> RawConfig {
         },
         store: RawStore {
             database: take!(u.store.database, d.store.database),
+            retention_days: take!(u.store.retention_days, d.store.retention_days),
         },
         admin: RawAdmin {
             listen: take!(u.admin.listen, d.admin.listen),
@@ -294,6 +310,7 @@ fn overlay(d: RawConfig, u: RawConfig) -> RawConfig {
         },
         webhook: RawWebhook {
             url: take!(u.webhook.url, d.webhook.url),
+            secret: take!(u.webhook.secret, d.webhook.secret),
             max_attempts: take!(u.webhook.max_attempts, d.webhook.max_attempts),
             first_retry: take!(u.webhook.first_retry, d.webhook.first_retry),
         },
@@ -434,6 +451,7 @@ fn validate(raw: RawConfig, file: &str) -> Result<Config, HotlineError> {
         },
         webhook: WebhookConfig {
             url: webhook_url,
+            secret: non_empty(raw.webhook.secret),
             max_attempts,
             first_retry: duration(raw.webhook.first_retry, file, "webhook.first_retry")?,
         },
@@ -453,6 +471,8 @@ fn validate(raw: RawConfig, file: &str) -> Result<Config, HotlineError> {
             allowed_peers,
             max_calls: at_least_one(raw.sip.max_calls, "sip.max_calls")?,
             answer_after: duration(raw.sip.answer_after, file, "sip.answer_after")?,
+            shutdown_goodbye: required(raw.sip.shutdown_goodbye, file, "sip.shutdown_goodbye")?,
+            drain_timeout: duration(raw.sip.drain_timeout, file, "sip.drain_timeout")?,
         },
         rtp: RtpConfig {
             address,
@@ -508,6 +528,7 @@ fn validate(raw: RawConfig, file: &str) -> Result<Config, HotlineError> {
         },
         flow_file: PathBuf::from(required(raw.flows.file, file, "flows.file")?),
         database: PathBuf::from(required(raw.store.database, file, "store.database")?),
+        retention_days: raw.store.retention_days.unwrap_or(0),
     })
 }
 

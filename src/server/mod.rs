@@ -51,6 +51,8 @@ pub struct Services {
     hold_music: std::sync::Mutex<std::collections::HashMap<Option<PathBuf>, Arc<Vec<i16>>>>,
     flow: RwLock<Arc<ActiveFlow>>,
     next_port: AtomicU16,
+    /// Set once the server is stopping: new calls are refused with 503.
+    pub draining: std::sync::atomic::AtomicBool,
 }
 
 impl Services {
@@ -391,6 +393,9 @@ pub async fn run(
         ))
         .build()
         .map_err(|e| HotlineError::Http(e.to_string()))?;
+    if config.webhook.url.is_some() && config.webhook.secret.is_none() {
+        tracing::warn!("webhook.secret is not set: webhook bodies go unsigned");
+    }
     tokio::spawn(crate::webhook::run(
         store.clone(),
         http.clone(),
@@ -398,6 +403,19 @@ pub async fn run(
         shutdown.clone(),
     ));
     tokio::spawn(Arc::clone(&center).run(shutdown.clone()));
+    let recordings_dir = config
+        .database
+        .parent()
+        .map(|d| d.join("recordings"))
+        .unwrap_or_else(|| PathBuf::from("recordings"));
+    tokio::spawn(crate::store::retention::run(
+        store.clone(),
+        recordings_dir,
+        crate::store::retention::Retention {
+            days: config.retention_days,
+        },
+        shutdown.clone(),
+    ));
     let mut admin_state = crate::admin::AdminState::new(store.clone(), Arc::new(config.clone()));
     admin_state.service_levels = Arc::new(center.service_levels());
     let load = Arc::new(load::Load::new(config.speech.max_asr_wait));
@@ -440,6 +458,7 @@ pub async fn run(
         vad_model: models.vad,
         flow: RwLock::new(Arc::new(flow)),
         next_port: AtomicU16::new(0),
+        draining: std::sync::atomic::AtomicBool::new(false),
         config,
     });
     println!(

@@ -98,7 +98,10 @@ mod tests {
     #[test]
     fn redacting_a_masked_value_changes_nothing() {
         let masked = mask("4821");
-        let said = format!("card ending in {}", SayAs::Digits.render(&masked, Currency::Usd));
+        let said = format!(
+            "card ending in {}",
+            SayAs::Digits.render(&masked, Currency::Usd)
+        );
         assert_eq!(redact(&said, [masked.as_str()], Currency::Usd), said);
     }
 }

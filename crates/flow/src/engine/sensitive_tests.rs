@@ -71,7 +71,10 @@ fn the_flow_says_the_value_but_the_record_is_masked() {
     assert!(shown.contains("two one"), "{shown}");
     assert!(!shown.contains("4821"), "{shown}");
     assert_eq!(call.variable("last_four"), Some("4821"));
-    assert_eq!(call.variable("last_utterance"), Some(crate::privacy::WITHHELD));
+    assert_eq!(
+        call.variable("last_utterance"),
+        Some(crate::privacy::WITHHELD)
+    );
 }
 
 #[test]
@@ -105,7 +108,10 @@ fn a_withheld_answer_replays_to_the_same_masked_record() {
 fn a_withheld_answer_that_filled_nothing_is_a_no_match() {
     let mut call = conversation();
     call.start(Duration::ZERO);
-    let actions = call.handle(CallerInput::Withheld { value: None }, Duration::from_secs(2));
+    let actions = call.handle(
+        CallerInput::Withheld { value: None },
+        Duration::from_secs(2),
+    );
     assert_eq!(said(&actions), "Four digits, please.");
     assert_eq!(call.sensitive_slot(), Some("last_four"));
 }
