@@ -47,6 +47,9 @@ fn a_date_of_birth_and_card_digits_are_masked_everywhere() {
         ("BANK_API_URL".into(), "http://127.0.0.1:9".into()),
         ("BANK_API_KEY".into(), "bank-key".into()),
     ];
+    // On a loaded machine the holding phrase would end the bot's turn before the transcript is
+    // in, and the caller would type the card digits at the date-of-birth question.
+    options.speech.push(("holding_after".into(), "0s".into()));
     let server = Server::start(&dir, &options);
     let birth = dir.join("birth.wav");
     audio::espeak_wav("The twelfth of July, nineteen seventy four.", &birth);
