@@ -60,10 +60,14 @@ fn a_date_of_birth_and_card_digits_are_masked_everywhere() {
         &birth.display().to_string(),
         "--dtmf",
         "4821",
+        // A key the flow ignores once it is transferring: the caller then waits up to 20 s for
+        // a reply, so it is still there when the handoff opens its ticket.
+        "--dtmf",
+        "#",
         "--gap",
-        "3s",
+        "4s",
         "--max-duration",
-        "45s",
+        "120s",
     ]);
     let id = server.newest_call();
     let record = server.wait_for_finished_call(&id, Duration::from_secs(30));
