@@ -29,7 +29,7 @@ impl Retention {
     }
 
     /// The calls (id, start in Unix ms) whose transcripts are due at `now_ms`.
-    pub fn expired_calls<'a>(self, calls: &'a [(String, i64)], now_ms: i64) -> Vec<&'a str> {
+    pub fn expired_calls(self, calls: &[(String, i64)], now_ms: i64) -> Vec<&str> {
         let Some(cutoff) = self.cutoff_ms(now_ms) else {
             return Vec::new();
         };
@@ -41,7 +41,7 @@ impl Retention {
     }
 
     /// The recording files (path, last written in Unix ms) due at `now_ms`.
-    pub fn expired_recordings<'a>(self, files: &'a [(PathBuf, i64)], now_ms: i64) -> Vec<&'a Path> {
+    pub fn expired_recordings(self, files: &[(PathBuf, i64)], now_ms: i64) -> Vec<&Path> {
         let Some(cutoff) = self.cutoff_ms(now_ms) else {
             return Vec::new();
         };
