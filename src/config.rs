@@ -40,6 +40,8 @@ struct RawSip {
     when_full: Option<String>,
     retry_after: Option<String>,
     answer_after: Option<String>,
+    shutdown_goodbye: Option<String>,
+    drain_timeout: Option<String>,
 }
 
 /// `sip.allowed`: networks per request class; a missing or null list means `allowed_peers`.
@@ -104,6 +106,7 @@ struct RawFlows {
 #[serde(deny_unknown_fields, default)]
 struct RawStore {
     database: Option<String>,
+    retention_days: Option<u32>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -117,6 +120,7 @@ struct RawAdmin {
 #[serde(deny_unknown_fields, default)]
 struct RawWebhook {
     url: Option<String>,
+    secret: Option<String>,
     max_attempts: Option<u32>,
     first_retry: Option<String>,
 }
@@ -164,6 +168,10 @@ pub struct SipConfig {
     /// The Retry-After of the 503 sent when full.
     pub retry_after: Duration,
     pub answer_after: Duration,
+    /// Said to calls in progress when the server is told to stop (SIGTERM), before their BYE.
+    pub shutdown_goodbye: String,
+    /// The longest a stop waits for the goodbyes to be said and the calls to end.
+    pub drain_timeout: Duration,
 }
 
 /// What a caller hears from us when `sip.max_calls` calls are up.
@@ -236,6 +244,8 @@ pub struct AdminConfig {
 pub struct WebhookConfig {
     /// `None`: no webhook (tickets are still stored and served by the admin API).
     pub url: Option<String>,
+    /// Signs each POST (`X-Hotline-Signature`); `None`: bodies go unsigned.
+    pub secret: Option<String>,
     pub max_attempts: u32,
     pub first_retry: Duration,
 }
@@ -261,6 +271,9 @@ pub struct Config {
     pub speech: SpeechConfig,
     pub flow_file: PathBuf,
     pub database: PathBuf,
+    /// Transcripts, journals and recordings of calls older than this many days are deleted;
+    /// 0 keeps them for ever.
+    pub retention_days: u32,
     pub admin: AdminConfig,
     pub webhook: WebhookConfig,
     pub agents: AgentsConfig,
@@ -322,6 +335,8 @@ fn overlay(d: RawConfig, u: RawConfig) -> RawConfig {
             when_full: take!(u.sip.when_full, d.sip.when_full),
             retry_after: take!(u.sip.retry_after, d.sip.retry_after),
             answer_after: take!(u.sip.answer_after, d.sip.answer_after),
+            shutdown_goodbye: take!(u.sip.shutdown_goodbye, d.sip.shutdown_goodbye),
+            drain_timeout: take!(u.sip.drain_timeout, d.sip.drain_timeout),
         },
         rtp: RawRtp {
             address: take!(u.rtp.address, d.rtp.address),
@@ -359,6 +374,7 @@ fn overlay(d: RawConfig, u: RawConfig) -> RawConfig {
         },
         store: RawStore {
             database: take!(u.store.database, d.store.database),
+            retention_days: take!(u.store.retention_days, d.store.retention_days),
         },
         admin: RawAdmin {
             listen: take!(u.admin.listen, d.admin.listen),
@@ -366,6 +382,7 @@ fn overlay(d: RawConfig, u: RawConfig) -> RawConfig {
         },
         webhook: RawWebhook {
             url: take!(u.webhook.url, d.webhook.url),
+            secret: take!(u.webhook.secret, d.webhook.secret),
             max_attempts: take!(u.webhook.max_attempts, d.webhook.max_attempts),
             first_retry: take!(u.webhook.first_retry, d.webhook.first_retry),
         },
@@ -562,6 +579,7 @@ fn validate(raw: RawConfig, file: &str) -> Result<Config, HotlineError> {
         },
         webhook: WebhookConfig {
             url: webhook_url,
+            secret: non_empty(raw.webhook.secret),
             max_attempts,
             first_retry: duration(raw.webhook.first_retry, file, "webhook.first_retry")?,
         },
@@ -585,6 +603,8 @@ fn validate(raw: RawConfig, file: &str) -> Result<Config, HotlineError> {
             when_full,
             retry_after: duration(raw.sip.retry_after, file, "sip.retry_after")?,
             answer_after: duration(raw.sip.answer_after, file, "sip.answer_after")?,
+            shutdown_goodbye: required(raw.sip.shutdown_goodbye, file, "sip.shutdown_goodbye")?,
+            drain_timeout: duration(raw.sip.drain_timeout, file, "sip.drain_timeout")?,
         },
         rtp: RtpConfig {
             address,
@@ -645,6 +665,7 @@ fn validate(raw: RawConfig, file: &str) -> Result<Config, HotlineError> {
         },
         flow_file: PathBuf::from(required(raw.flows.file, file, "flows.file")?),
         database: PathBuf::from(required(raw.store.database, file, "store.database")?),
+        retention_days: raw.store.retention_days.unwrap_or(0),
     })
 }
 

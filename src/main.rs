@@ -18,6 +18,7 @@ mod pools;
 mod server;
 mod store;
 mod webhook;
+mod webhook_signature;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -274,7 +275,7 @@ async fn run(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<()> {
             }
             let (stop, shutdown) = tokio::sync::watch::channel(false);
             tokio::spawn(async move {
-                let _ = tokio::signal::ctrl_c().await;
+                stop_requested().await;
                 let _ = stop.send(true);
             });
             server::run(config, None, shutdown).await?;
@@ -542,4 +543,21 @@ async fn faq_gaps(
         }
     }
     Ok(())
+}
+
+/// Waits for Ctrl-C or SIGTERM (what `systemctl stop` and `docker stop` send): the server then
+/// stops taking calls, says goodbye to the calls in progress and exits.
+async fn stop_requested() {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(term) => term,
+        Err(e) => {
+            tracing::warn!("cannot watch SIGTERM: {e}");
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
 }

@@ -69,7 +69,7 @@ async fn deliver_due(
             return Ok(());
         }
         for row in due {
-            match post(http, &row).await {
+            match post(http, &row, settings.secret.as_deref()).await {
                 Ok(()) => {
                     store.webhook_delivered(row.id, unix_ms()).await?;
                     tracing::info!("webhook {} delivered to {}", row.id, row.url);
@@ -101,11 +101,17 @@ async fn deliver_due(
     }
 }
 
-async fn post(http: &reqwest::Client, row: &OutboxRow) -> Result<(), String> {
-    let response = http
+async fn post(http: &reqwest::Client, row: &OutboxRow, secret: Option<&str>) -> Result<(), String> {
+    let mut request = http
         .post(&row.url)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .timeout(POST_TIMEOUT)
+        .timeout(POST_TIMEOUT);
+    // Signed at each attempt, so the timestamp says when this POST left.
+    let now = unix_ms() / 1000;
+    for (name, value) in crate::webhook_signature::headers(secret, now, &row.body) {
+        request = request.header(name, value);
+    }
+    let response = request
         .body(row.body.clone())
         .send()
         .await
@@ -198,6 +204,7 @@ mod tests {
         let (stop, shutdown) = tokio::sync::watch::channel(false);
         let settings = WebhookConfig {
             url: Some(url.clone()),
+            secret: None,
             max_attempts: 10,
             first_retry: Duration::from_millis(50),
         };
@@ -236,6 +243,7 @@ mod tests {
         let (_stop, shutdown) = tokio::sync::watch::channel(false);
         let settings = WebhookConfig {
             url: Some(url),
+            secret: None,
             max_attempts: 2,
             first_retry: Duration::from_millis(20),
         };
@@ -248,5 +256,66 @@ mod tests {
         let row = wait_for_status(&store, id, "failed").await;
         assert_eq!(row.attempts, 2);
         assert_eq!(seen.lock().unwrap().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn each_post_is_signed_with_the_secret() {
+        let seen: Arc<Mutex<Vec<(String, String, String)>>> = Arc::default();
+        let app = axum::Router::new().route(
+            "/hook",
+            axum::routing::post({
+                let seen = Arc::clone(&seen);
+                move |headers: HeaderMap, body: String| {
+                    let seen = Arc::clone(&seen);
+                    async move {
+                        let get = |name: &str| {
+                            headers
+                                .get(name)
+                                .and_then(|v| v.to_str().ok())
+                                .unwrap_or_default()
+                                .to_string()
+                        };
+                        seen.lock().unwrap().push((
+                            get("x-hotline-timestamp"),
+                            get("x-hotline-signature"),
+                            body,
+                        ));
+                        StatusCode::OK
+                    }
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let store = Store::open(&crate::store::temp_db("webhook-signed"))
+            .await
+            .unwrap();
+        let id = store
+            .enqueue_webhook(&url, r#"{"ticket":"T-9"}"#, unix_ms())
+            .await
+            .unwrap();
+        let (_stop, shutdown) = tokio::sync::watch::channel(false);
+        let settings = WebhookConfig {
+            url: Some(url),
+            secret: Some("whsec_test".into()),
+            max_attempts: 3,
+            first_retry: Duration::from_millis(20),
+        };
+        tokio::spawn(run(
+            store.clone(),
+            reqwest::Client::new(),
+            settings,
+            shutdown,
+        ));
+        wait_for_status(&store, id, "delivered").await;
+        let seen = seen.lock().unwrap().clone();
+        let (timestamp, signature, body) = &seen[0];
+        let sent: i64 = timestamp.parse().expect("a Unix timestamp");
+        assert!((unix_ms() / 1000 - sent).abs() < 60);
+        assert_eq!(
+            *signature,
+            crate::webhook_signature::signature("whsec_test", sent, body)
+        );
     }
 }

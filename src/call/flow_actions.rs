@@ -62,6 +62,12 @@ impl CallTask {
                     });
                 }
                 Action::Ticket { summary, fields } => {
+                    // Tickets keep sensitive slot values masked.
+                    let summary = self.conversation.redact(&summary);
+                    let fields: Vec<(String, String)> = fields
+                        .into_iter()
+                        .map(|(name, value)| (name, self.conversation.redact(&value)))
+                        .collect();
                     let id = match self
                         .services
                         .store
@@ -79,6 +85,7 @@ impl CallTask {
                     queue.extend(more);
                 }
                 Action::Remember { key, value } => {
+                    let value = self.conversation.redact(&value);
                     if let Err(e) = self
                         .services
                         .store
@@ -104,10 +111,12 @@ impl CallTask {
                 other => tracing::debug!("call {}: flow action {other:?} not handled", self.id),
             }
         }
+        // The caller hears the values; the record keeps sensitive ones masked.
+        let shown = self.conversation.redact(&text);
         if let Some(turn) = &mut self.turn {
             turn.replied_at = Some(now);
-            if !text.is_empty() {
-                turn.add_bot_text(&text);
+            if !shown.is_empty() {
+                turn.add_bot_text(&shown);
             }
         }
         if text.is_empty() {
@@ -119,6 +128,7 @@ impl CallTask {
 
     /// Adds a line to the turn's trace (slots, FAQ entries, API calls, tickets).
     pub(super) fn trace(&mut self, line: String) {
+        let line = self.conversation.redact(&line);
         tracing::info!("call {}: {line}", self.id);
         let id = self.id.clone();
         let seq = self.turn_seq + 1;

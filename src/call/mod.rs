@@ -9,6 +9,7 @@ mod hold;
 mod playout;
 pub mod rtp;
 mod session;
+mod shutdown;
 mod task;
 mod turn;
 mod voicemail;
@@ -70,6 +71,8 @@ pub enum DialogEvent {
         status: Option<u16>,
         terminated: bool,
     },
+    /// The server is stopping: say `sip.shutdown_goodbye`, then hang up.
+    Shutdown,
 }
 
 /// Default dynamic payload type for telephone-event when we make the offer.

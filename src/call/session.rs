@@ -324,6 +324,7 @@ async fn answer_and_talk(
                 Some(DialogEvent::ReferProgress { status, terminated }) => {
                     task.on_refer_progress(status, terminated).await
                 }
+                Some(DialogEvent::Shutdown) => task.on_shutdown().await,
                 Some(DialogEvent::Ringing | DialogEvent::Answered { .. }) => {}
                 None => return Ok("shutdown".into()),
             },

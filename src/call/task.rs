@@ -336,8 +336,24 @@ impl CallTask {
     /// Feeds the conversation and writes the input with its decisions to the call's journal.
     pub(super) async fn converse(&mut self, input: CallerInput) -> Vec<hotline_flow::Action> {
         let at = self.started.elapsed();
-        let journaled = JournalInput::from_caller_input(&input);
-        let actions = self.conversation.handle(input, at);
+        let sensitive = self.conversation.sensitive_slot().map(str::to_string);
+        let actions = self.conversation.handle(input.clone(), at);
+        let conversation = &self.conversation;
+        let journaled =
+            super::core::sensitive::journal_input(&input, sensitive.as_deref(), &actions, |slot| {
+                conversation.is_sensitive(slot)
+            });
+        if matches!(journaled, JournalInput::Withheld { .. }) {
+            if let Some(turn) = &mut self.turn {
+                let withheld = || Some(hotline_flow::privacy::WITHHELD.to_string());
+                if turn.record.caller_text.is_some() {
+                    turn.record.caller_text = withheld();
+                }
+                if turn.record.caller_dtmf.is_some() {
+                    turn.record.caller_dtmf = withheld();
+                }
+            }
+        }
         self.journal(journaled, at, &actions).await;
         actions
     }
@@ -352,7 +368,11 @@ impl CallTask {
         let entry = JournalEntry {
             at_ms: at.as_millis() as u64,
             input,
-            decisions: decisions(actions),
+            // Values of sensitive slots are masked in what the flow said and did.
+            decisions: decisions(actions)
+                .iter()
+                .map(|line| self.conversation.redact(line))
+                .collect(),
         };
         if let Err(e) = self
             .services
@@ -372,10 +392,15 @@ impl CallTask {
                 return;
             }
         };
+        let sensitive = self.conversation.sensitive_slot().is_some();
         tracing::info!(
             "call {}: caller said {:?} (confidence {:.2}, Whisper {} ms)",
             self.id,
-            asr.text,
+            if sensitive {
+                hotline_flow::privacy::WITHHELD
+            } else {
+                asr.text.as_str()
+            },
             asr.confidence,
             asr.elapsed.as_millis()
         );
@@ -435,7 +460,14 @@ impl CallTask {
     }
 
     pub(super) async fn on_digit(&mut self, digit: char) {
-        tracing::info!("call {}: caller pressed {digit}", self.id);
+        if self.conversation.sensitive_slot().is_some() && digit.is_ascii_digit() {
+            tracing::info!(
+                "call {}: caller pressed a key for a sensitive slot",
+                self.id
+            );
+        } else {
+            tracing::info!("call {}: caller pressed {digit}", self.id);
+        }
         if digit == '#' && self.voicemail.is_some() {
             self.finish_voicemail().await;
             return;

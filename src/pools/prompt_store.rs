@@ -87,7 +87,7 @@ fn decode(bytes: &[u8], voice_key: &str, sentence: &str) -> Option<Vec<i16>> {
         }
         rest = &rest[4 + len..];
     }
-    if rest.len() % 2 != 0 || rest.is_empty() {
+    if !rest.len().is_multiple_of(2) || rest.is_empty() {
         return None;
     }
     Some(

@@ -50,6 +50,8 @@ pub struct Services {
     /// Hold music by file (`None`: the generated tune), decoded once.
     hold_music: std::sync::Mutex<std::collections::HashMap<Option<PathBuf>, Arc<Vec<i16>>>>,
     flow: RwLock<Arc<ActiveFlow>>,
+    /// Set once the server is stopping: new calls are refused with 503.
+    pub draining: std::sync::atomic::AtomicBool,
 }
 
 impl Services {
@@ -357,6 +359,9 @@ pub async fn run(
         ))
         .build()
         .map_err(|e| HotlineError::Http(e.to_string()))?;
+    if config.webhook.url.is_some() && config.webhook.secret.is_none() {
+        tracing::warn!("webhook.secret is not set: webhook bodies go unsigned");
+    }
     tokio::spawn(crate::webhook::run(
         store.clone(),
         http.clone(),
@@ -364,6 +369,19 @@ pub async fn run(
         shutdown.clone(),
     ));
     tokio::spawn(Arc::clone(&center).run(shutdown.clone()));
+    let recordings_dir = config
+        .database
+        .parent()
+        .map(|d| d.join("recordings"))
+        .unwrap_or_else(|| PathBuf::from("recordings"));
+    tokio::spawn(crate::store::retention::run(
+        store.clone(),
+        recordings_dir,
+        crate::store::retention::Retention {
+            days: config.retention_days,
+        },
+        shutdown.clone(),
+    ));
     let mut admin_state = crate::admin::AdminState::new(store.clone(), Arc::new(config.clone()));
     admin_state.service_levels = Arc::new(center.service_levels());
     let load = Arc::new(load::Load::new(config.speech.max_asr_wait));
@@ -405,6 +423,7 @@ pub async fn run(
         tts,
         vad_model: models.vad,
         flow: RwLock::new(Arc::new(flow)),
+        draining: std::sync::atomic::AtomicBool::new(false),
         config,
     });
     println!(

@@ -67,6 +67,8 @@ pub async fn run_signalling(
     let (commands_tx, mut commands) = mpsc::unbounded_channel::<SipCommand>();
     let mut calls: HashMap<CallId, mpsc::UnboundedSender<DialogEvent>> = HashMap::new();
     let mut buf = vec![0u8; 65_536];
+    // Once a stop is asked for: when the calls still talking are hung up regardless.
+    let mut drain_until: Option<Instant> = None;
     loop {
         let deadline = endpoint.poll_timeout();
         tokio::select! {
@@ -99,7 +101,22 @@ pub async fn run_signalling(
                 }
             }
             _ = sleep_until(deadline) => endpoint.handle_timeout(Instant::now()),
-            _ = shutdown.changed() => {
+            _ = shutdown.changed(), if drain_until.is_none() => {
+                services.draining.store(true, std::sync::atomic::Ordering::Relaxed);
+                drain_until = Some(Instant::now() + services.config.sip.drain_timeout);
+                tracing::info!(
+                    "stopping: {} call(s) in progress hear the goodbye and are hung up; new calls get 503",
+                    calls.len()
+                );
+                for events in calls.values() {
+                    let _ = events.send(DialogEvent::Shutdown);
+                }
+            }
+            _ = sleep_until(drain_until), if drain_until.is_some() => {
+                tracing::warn!(
+                    "stopping: sip.drain_timeout passed with {} call(s) still up; hanging up",
+                    calls.len()
+                );
                 let now = Instant::now();
                 for call in calls.keys() {
                     let _ = endpoint.hangup(now, call);
@@ -113,6 +130,10 @@ pub async fn run_signalling(
             dispatch(event, &mut endpoint, &mut calls, &services, &commands_tx).await;
         }
         flush(&socket, &mut endpoint).await;
+        if drain_until.is_some() && calls.is_empty() {
+            tracing::info!("stopping: every call has ended");
+            return Ok(());
+        }
     }
 }
 
@@ -149,6 +170,11 @@ async fn dispatch(
             ..
         } => {
             // The endpoint has already refused sources outside `sip.allowed.call`.
+            if services.draining.load(std::sync::atomic::Ordering::Relaxed) {
+                tracing::info!(%source, "call refused: the server is stopping");
+                let _ = endpoint.reject_unavailable(now, &call, services.config.sip.retry_after);
+                return;
+            }
             if calls.len() >= services.config.sip.max_calls {
                 tracing::warn!(%source, "call refused: sip.max_calls reached");
                 services.load.refused(Refusal::MaxCalls);

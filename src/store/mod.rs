@@ -9,6 +9,7 @@ mod journal;
 mod metrics;
 mod outbox;
 mod queues;
+pub mod retention;
 
 pub use handoff::{summary_header, HandoffTicket};
 pub use metrics::{AgentMetrics, QueueMetrics};

@@ -370,6 +370,16 @@ impl Server {
         let _ = self.child.wait();
     }
 
+    /// Asks the server to stop as `systemctl stop` does (SIGTERM to this child's pid only); does
+    /// not wait for it to exit (see [`Server::exited`]).
+    pub fn terminate(&mut self) {
+        let pid = self.child.id() as i32;
+        // SAFETY: kill(2) on the pid of the child this helper started and has not reaped.
+        unsafe {
+            libc::kill(pid, libc::SIGTERM);
+        }
+    }
+
     /// The server's stderr so far.
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log)

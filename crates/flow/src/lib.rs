@@ -44,6 +44,7 @@ pub mod faq;
 pub mod flow;
 pub mod matcher;
 mod parse;
+pub mod privacy;
 pub mod say_as;
 pub mod schema;
 pub mod script;

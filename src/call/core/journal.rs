@@ -41,6 +41,14 @@ pub enum JournalInput {
         id: String,
     },
     Hangup,
+    /// An answer at a `sensitive` slot, kept masked (see `core::sensitive`): the masked value it
+    /// filled the slot with, or none; `pending` for a digit that only added to those being typed.
+    /// Replayed as a slot filled with the masked value ("filled, value withheld").
+    Withheld {
+        value: Option<String>,
+        #[serde(default)]
+        pending: bool,
+    },
     /// An input this version of the journal has no field for (kept for the reader, not replayed).
     Other {
         what: String,
@@ -85,6 +93,10 @@ impl JournalInput {
             },
             CallerInput::TicketCreated { id } => JournalInput::TicketCreated { id: id.clone() },
             CallerInput::Hangup => JournalInput::Hangup,
+            CallerInput::Withheld { value } => JournalInput::Withheld {
+                value: value.clone(),
+                pending: false,
+            },
             other => JournalInput::Other {
                 what: format!("{other:?}"),
             },
@@ -123,6 +135,11 @@ impl JournalInput {
             },
             JournalInput::TicketCreated { id } => CallerInput::TicketCreated { id: id.clone() },
             JournalInput::Hangup => CallerInput::Hangup,
+            // A digit that only joined those being typed: any digit does the same.
+            JournalInput::Withheld { pending: true, .. } => CallerInput::Dtmf('0'),
+            JournalInput::Withheld { value, .. } => CallerInput::Withheld {
+                value: value.clone(),
+            },
         })
     }
 
@@ -149,6 +166,13 @@ impl JournalInput {
             }
             JournalInput::TicketCreated { id } => format!("ticket {id} was created"),
             JournalInput::Hangup => "caller hung up".to_string(),
+            JournalInput::Withheld { pending: true, .. } => {
+                "caller pressed a key [sensitive]".to_string()
+            }
+            JournalInput::Withheld { value: Some(v), .. } => {
+                format!("caller answered [sensitive] (kept as {v:?})")
+            }
+            JournalInput::Withheld { value: None, .. } => "caller answered [sensitive]".to_string(),
             JournalInput::Other { what } => format!("not replayed: {what}"),
         }
     }
@@ -218,6 +242,9 @@ mod tests {
             },
             CallerInput::TicketCreated { id: "T-1".into() },
             CallerInput::Hangup,
+            CallerInput::Withheld {
+                value: Some("**21".into()),
+            },
         ];
         for input in inputs {
             let entry = JournalEntry {

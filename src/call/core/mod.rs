@@ -4,9 +4,11 @@
 //! - `turn_taking`: the listener's events and transcripts become turns, in order, none lost.
 //! - `journal`: every input the flow received, kept with the call for replay.
 //! - `replay`: a call run through a flow again, compared decision by decision, or made a test.
+//! - `sensitive`: what of a caller's answer at a `sensitive` slot goes on the record.
 
 pub mod journal;
 pub mod replay;
+pub mod sensitive;
 pub mod turn_taking;
 
 #[cfg(test)]

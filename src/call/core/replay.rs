@@ -157,6 +157,11 @@ pub fn to_test_script(journal: &[JournalEntry], flow_path: &str, call_id: &str) 
             }
             // The script ends where the caller hung up.
             JournalInput::Hangup => break,
+            // A test needs a real value here, and the journal kept none: the script ends.
+            JournalInput::Withheld { .. } => {
+                out.push_str("  # the caller's next answer was sensitive and is withheld\n");
+                break;
+            }
         };
         any = true;
         out.push_str(&input);

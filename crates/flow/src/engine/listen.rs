@@ -17,6 +17,8 @@ pub(super) enum Heard {
     Speech(String),
     Key(char),
     Nothing,
+    /// A `sensitive` answer replayed from its masked record.
+    Withheld(Option<String>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -121,12 +123,58 @@ impl Conversation {
             }
             Heard::Speech(text) => self.speech(ask, &text, now, actions),
             Heard::Key(key) => self.key(ask, key.to_ascii_uppercase(), now, actions),
+            Heard::Withheld(value) => self.withheld(ask, value, now, actions),
+        }
+    }
+
+    /// A `sensitive` answer known only by its masked value: it fills the slot as it is, or
+    /// (without a value) goes where speech that matched nothing goes.
+    fn withheld(
+        &mut self,
+        ask: &AskNode,
+        value: Option<String>,
+        now: Duration,
+        actions: &mut Vec<Action>,
+    ) {
+        self.digits.clear();
+        self.variables.insert(
+            "last_utterance".to_string(),
+            crate::privacy::WITHHELD.to_string(),
+        );
+        match (value, &ask.slot) {
+            (Some(value), Some(slot)) => self.fill(ask, slot, value, now, actions),
+            _ => {
+                self.matched(None, 0.0, actions);
+                self.unmatched(ask, now, actions);
+            }
+        }
+    }
+
+    /// Speech that named no route: an optional slot is left empty, else `otherwise` or a
+    /// no-match reprompt.
+    fn unmatched(&mut self, ask: &AskNode, now: Duration, actions: &mut Vec<Action>) {
+        match &ask.slot {
+            Some(slot) if !slot.required => {
+                let next = ask.next.as_ref().map(|n| n.value.clone());
+                self.assign(&slot.name, String::new(), actions);
+                if let Some(next) = next {
+                    self.enter(&next, now, actions);
+                }
+            }
+            _ => match &ask.otherwise {
+                Some(target) => self.enter(&target.value, now, actions),
+                None => self.fail(ask, Failure::NoMatch, now, actions),
+            },
         }
     }
 
     fn speech(&mut self, ask: &AskNode, text: &str, now: Duration, actions: &mut Vec<Action>) {
-        self.variables
-            .insert("last_utterance".to_string(), text.trim().to_string());
+        // A sensitive answer is not kept where a template could say it back.
+        let shown = match &ask.slot {
+            Some(slot) if slot.sensitive => crate::privacy::WITHHELD.to_string(),
+            _ => text.trim().to_string(),
+        };
+        self.variables.insert("last_utterance".to_string(), shown);
         self.digits.clear();
         if !ask.listen.speech {
             self.matched(None, 0.0, actions);
@@ -176,19 +224,9 @@ impl Conversation {
         // at this node is a no-match (with its score), not a match.
         let routed = route.is_some() && intent.is_some();
         self.matched(intent.clone().filter(|_| routed), score, actions);
-        match (route, &ask.slot) {
-            (Some(route), _) if routed => self.take(route, intent, now, actions),
-            (_, Some(slot)) if !slot.required => {
-                let next = ask.next.as_ref().map(|n| n.value.clone());
-                self.assign(&slot.name, String::new(), actions);
-                if let Some(next) = next {
-                    self.enter(&next, now, actions);
-                }
-            }
-            _ => match &ask.otherwise {
-                Some(target) => self.enter(&target.value, now, actions),
-                None => self.fail(ask, Failure::NoMatch, now, actions),
-            },
+        match route {
+            Some(route) if routed => self.take(route, intent, now, actions),
+            _ => self.unmatched(ask, now, actions),
         }
     }
 

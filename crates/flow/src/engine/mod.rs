@@ -73,6 +73,13 @@ pub enum CallerInput {
         /// Ticket id.
         id: String,
     },
+    /// An answer at a `sensitive` slot, replayed from a record that kept only its masked form:
+    /// `Some` fills the slot with the value as it is (the masked value); `None` is an answer
+    /// that filled nothing (as speech that matched nothing).
+    Withheld {
+        /// The masked value the slot was filled with, if it was.
+        value: Option<String>,
+    },
     /// The caller hung up.
     Hangup,
 }
@@ -172,6 +179,23 @@ pub enum Action {
     },
 }
 
+/// Names of the slots the flow marks `sensitive`.
+fn sensitive_slots(flow: &Flow) -> Vec<String> {
+    let mut names: Vec<String> = flow
+        .nodes()
+        .iter()
+        .filter_map(|node| match &node.kind {
+            NodeKind::Ask(ask) | NodeKind::Menu(ask) => ask.slot.as_ref(),
+            _ => None,
+        })
+        .filter(|slot| slot.sensitive)
+        .map(|slot| slot.name.value.clone())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Phase {
     NotStarted,
@@ -217,6 +241,8 @@ pub struct Conversation {
     filled: Vec<FilledSlot>,
     /// Reason for the next transfer (set by an anger escalation).
     escalation_reason: Option<String>,
+    /// Names of the flow's `sensitive` slots.
+    sensitive: Vec<String>,
 }
 
 impl Conversation {
@@ -224,6 +250,7 @@ impl Conversation {
     /// FAQ nodes answer with a [`KeywordFaq`] over the flow's entries unless
     /// [`Conversation::with_faq`] gives another answerer.
     pub fn new(flow: Arc<Flow>, matcher: Arc<dyn IntentMatcher + Send + Sync>) -> Self {
+        let sensitive = sensitive_slots(&flow);
         let mut variables = flow.variables().clone();
         variables.insert("language".to_string(), flow.settings().language.clone());
         variables.insert("anger".to_string(), format_score(0.0));
@@ -239,6 +266,7 @@ impl Conversation {
             digits: String::new(),
             filled: Vec::new(),
             escalation_reason: None,
+            sensitive,
         }
     }
 
@@ -315,8 +343,11 @@ impl Conversation {
             CallerInput::Anger { score } => self.anger(score, now, &mut actions),
             CallerInput::SpeechWithMood { text, anger, .. } => {
                 if self.anger_escalates(anger) {
-                    self.variables
-                        .insert("last_utterance".to_string(), text.trim().to_string());
+                    let shown = match self.sensitive_slot() {
+                        Some(_) => crate::privacy::WITHHELD.to_string(),
+                        None => text.trim().to_string(),
+                    };
+                    self.variables.insert("last_utterance".to_string(), shown);
                     self.anger(anger, now, &mut actions);
                 } else if listening {
                     self.listen_input(listen::Heard::Speech(text), now, &mut actions);
@@ -327,6 +358,9 @@ impl Conversation {
             }
             CallerInput::Dtmf(key) if listening => {
                 self.listen_input(listen::Heard::Key(key), now, &mut actions)
+            }
+            CallerInput::Withheld { value } if listening => {
+                self.listen_input(listen::Heard::Withheld(value), now, &mut actions)
             }
             CallerInput::NoInput if listening => {
                 self.listen_input(listen::Heard::Nothing, now, &mut actions)
@@ -347,6 +381,38 @@ impl Conversation {
             _ => {}
         }
         actions
+    }
+
+    /// The `sensitive` slot the conversation is listening for, if it is: the caller's next
+    /// words or keys are personal data.
+    pub fn sensitive_slot(&self) -> Option<&str> {
+        if !matches!(self.phase, Phase::Listening { .. }) {
+            return None;
+        }
+        match self.flow.node(&self.node).map(|n| &n.kind) {
+            Some(NodeKind::Ask(ask) | NodeKind::Menu(ask)) => ask
+                .slot
+                .as_ref()
+                .filter(|slot| slot.sensitive)
+                .map(|slot| slot.name.value.as_str()),
+            _ => None,
+        }
+    }
+
+    /// Whether `name` is one of the flow's `sensitive` slots.
+    pub fn is_sensitive(&self, name: &str) -> bool {
+        self.sensitive.iter().any(|s| s == name)
+    }
+
+    /// `text` (something the flow said, a ticket, a trace line) with the values of the
+    /// `sensitive` slots filled so far masked, in every form a template could have said them.
+    pub fn redact(&self, text: &str) -> String {
+        let values = self
+            .sensitive
+            .iter()
+            .filter_map(|name| self.variables.get(name))
+            .map(String::as_str);
+        crate::privacy::redact(text, values, self.flow.settings().currency)
     }
 
     /// Id of the node the conversation is at (the start node before `start`).
@@ -434,6 +500,8 @@ fn format_score(score: f32) -> String {
 
 #[cfg(test)]
 mod routing_tests;
+#[cfg(test)]
+mod sensitive_tests;
 #[cfg(test)]
 mod steps_tests;
 #[cfg(test)]

@@ -32,7 +32,7 @@ const IF_FIELDS: &[&str] = &["if", "then", "else"];
 const GOTO_FIELDS: &[&str] = &["goto"];
 const RECORD_FIELDS: &[&str] = &["record", "max", "beep", "save_as", "next"];
 const TICKET_FIELDS: &[&str] = &["ticket", "fields", "save_as", "next"];
-const SLOT_FIELDS: &[&str] = &["name", "type", "required", "length"];
+const SLOT_FIELDS: &[&str] = &["name", "type", "required", "length", "sensitive"];
 
 /// Longest voicemail.
 const MAX_RECORDING: Duration = Duration::from_secs(600);
@@ -388,6 +388,10 @@ pub(super) fn read_slot(reader: &mut Reader<'_>, node: &YamlNode) -> Option<Slot
         Some(v) => reader.bool(v, "required")?,
         None => true,
     };
+    let sensitive = match fields.get("sensitive") {
+        Some(v) => reader.bool(v, "sensitive")?,
+        None => false,
+    };
     let length = fields
         .get("length")
         .and_then(|v| reader.uint(v, "length", 1, 30))
@@ -405,6 +409,7 @@ pub(super) fn read_slot(reader: &mut Reader<'_>, node: &YamlNode) -> Option<Slot
         kind: kind?,
         required,
         length,
+        sensitive,
         pos: node.pos,
     })
 }

@@ -169,7 +169,7 @@ pub struct AskNode {
     pub on_anger: Option<Located<String>>,
 }
 
-/// The value an `ask` collects (`slot: { name, type, required, length }`).
+/// The value an `ask` collects (`slot: { name, type, required, length, sensitive }`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SlotSpec {
@@ -182,6 +182,9 @@ pub struct SlotSpec {
     pub required: bool,
     /// Exact number of digits, for digit types.
     pub length: Option<usize>,
+    /// Personal data (a date of birth, card digits, a PIN): the value is masked wherever it is
+    /// logged or stored (see [`crate::privacy`]); only the flow's own templates say it.
+    pub sensitive: bool,
     /// Where the slot is declared.
     pub pos: SourcePos,
 }
