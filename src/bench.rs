@@ -222,18 +222,7 @@ pub async fn run(action: BenchAction, base: Config) -> anyhow::Result<()> {
     };
     let work = std::env::temp_dir().join(format!("hotline-bench-{}", std::process::id()));
     std::fs::create_dir_all(&work)?;
-    let mut questions = Vec::new();
-    for (n, (q, intent)) in QUESTIONS.iter().enumerate() {
-        let path = work.join(format!("q{n}.wav"));
-        espeak_wav(q, &path)?;
-        let mut pcm = dial::read_wav_8k(&path)?;
-        pcm.extend(std::iter::repeat_n(0, 4000)); // half a second of silence after the question
-        questions.push(Question {
-            text: q.to_string(),
-            intent: intent.to_string(),
-            pcm,
-        });
-    }
+    let questions = spoken_questions(&work)?;
     let silences: Vec<Option<Duration>> = if silence.is_empty() {
         vec![None]
     } else {
@@ -292,10 +281,53 @@ pub async fn run(action: BenchAction, base: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-struct Question {
-    text: String,
-    intent: String,
-    pcm: Vec<i16>,
+pub struct Question {
+    pub text: String,
+    pub intent: String,
+    pub pcm: Vec<i16>,
+}
+
+/// The bench questions spoken by espeak-ng into `work`, each followed by half a second of silence.
+pub fn spoken_questions(work: &Path) -> anyhow::Result<Vec<Question>> {
+    let mut questions = Vec::new();
+    for (n, (q, intent)) in QUESTIONS.iter().enumerate() {
+        let path = work.join(format!("q{n}.wav"));
+        espeak_wav(q, &path)?;
+        let mut pcm = dial::read_wav_8k(&path)?;
+        pcm.extend(std::iter::repeat_n(0, 4000));
+        questions.push(Question {
+            text: q.to_string(),
+            intent: intent.to_string(),
+            pcm,
+        });
+    }
+    Ok(questions)
+}
+
+/// The real server in-process, once it is ready: its SIP address, the switch that stops it, and
+/// its task.
+pub async fn start_server(
+    config: Config,
+) -> anyhow::Result<(
+    std::net::SocketAddr,
+    tokio::sync::watch::Sender<bool>,
+    tokio::task::JoinHandle<Result<(), crate::error::HotlineError>>,
+)> {
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let (ready_tx, ready) = tokio::sync::oneshot::channel();
+    let server = tokio::spawn(crate::server::run(config, Some(ready_tx), shutdown));
+    let addr = ready
+        .await
+        .map_err(|_| anyhow::anyhow!("server did not start"))?;
+    Ok((addr, stop, server))
+}
+
+/// Each answered turn's caller-measured voice-to-voice time, in milliseconds.
+pub fn response_ms(report: &dial::DialReport) -> impl Iterator<Item = f64> + '_ {
+    report
+        .timings
+        .iter()
+        .filter_map(|t| t.response.map(|r| r.as_millis() as f64))
 }
 
 fn num_cpus() -> usize {
@@ -312,12 +344,7 @@ async fn measure(
     concurrent: usize,
 ) -> anyhow::Result<()> {
     let database = config.database.clone();
-    let (stop, shutdown) = tokio::sync::watch::channel(false);
-    let (ready_tx, ready) = tokio::sync::oneshot::channel();
-    let server = tokio::spawn(crate::server::run(config, Some(ready_tx), shutdown));
-    let addr = ready
-        .await
-        .map_err(|_| anyhow::anyhow!("server did not start"))?;
+    let (addr, stop, server) = start_server(config).await?;
     let per_call = 4;
     let mut caller_ms = Vec::new();
     // What each caller (by its From URI) asked, in order.
@@ -359,12 +386,7 @@ async fn measure(
             asked += n;
         }
         while let Some(report) = round.join_next().await {
-            caller_ms.extend(
-                report??
-                    .timings
-                    .iter()
-                    .filter_map(|t| t.response.map(|r| r.as_millis() as f64)),
-            );
+            caller_ms.extend(response_ms(&report??));
         }
     }
     let _ = stop.send(true);

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::bench::{espeak_wav, percentile, QUESTIONS};
+use crate::bench::{percentile, response_ms, spoken_questions, start_server, QUESTIONS};
 use crate::config::{Config, WhisperChoice};
 use crate::dial::{self, script::Step};
 use crate::store::Store;
@@ -94,14 +94,10 @@ struct LevelResult {
 pub async fn run(plan: LoadPlan, base: Config) -> anyhow::Result<()> {
     let work = std::env::temp_dir().join(format!("hotline-bench-load-{}", std::process::id()));
     std::fs::create_dir_all(&work)?;
-    let mut spoken = Vec::new();
-    for (n, (q, _)) in QUESTIONS.iter().enumerate() {
-        let path = work.join(format!("q{n}.wav"));
-        espeak_wav(q, &path)?;
-        let mut pcm = dial::read_wav_8k(&path)?;
-        pcm.extend(std::iter::repeat_n(0, 4000));
-        spoken.push(pcm);
-    }
+    let spoken: Vec<Vec<i16>> = spoken_questions(&work)?
+        .into_iter()
+        .map(|q| q.pcm)
+        .collect();
     println!(
         "machine: {} cores; whisper {}; calls arrive about {} ms apart, {}-{} questions each",
         std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -163,12 +159,7 @@ async fn level(
 ) -> anyhow::Result<LevelResult> {
     let database = config.database.clone();
     let holding_phrase = config.speech.holding_phrase.clone();
-    let (stop, shutdown) = tokio::sync::watch::channel(false);
-    let (ready_tx, ready) = tokio::sync::oneshot::channel();
-    let server = tokio::spawn(crate::server::run(config, Some(ready_tx), shutdown));
-    let addr = ready
-        .await
-        .map_err(|_| anyhow::anyhow!("server did not start"))?;
+    let (addr, stop, server) = start_server(config).await?;
     let mut expected: HashMap<String, Vec<usize>> = HashMap::new();
     let mut dials = tokio::task::JoinSet::new();
     let started = tokio::time::Instant::now();
@@ -205,12 +196,7 @@ async fn level(
             result.refused += 1;
             continue;
         }
-        result.caller_ms.extend(
-            report
-                .timings
-                .iter()
-                .filter_map(|t| t.response.map(|r| r.as_millis() as f64)),
-        );
+        result.caller_ms.extend(response_ms(&report));
     }
     let _ = stop.send(true);
     let _ = server.await;

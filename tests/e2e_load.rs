@@ -48,7 +48,8 @@ fn six_questions_back_to_back_on_a_slow_server_are_all_turns_in_order_and_answer
         segments.push(Segment::Silence(Duration::from_millis(1100)));
     }
     let wav = timeline_wav(dir.path(), "six-questions", &segments);
-    // The line stays open (quiet) after the questions: SIPp sends nothing once its file ends.
+    // The line stays open (quiet) after the questions: SIPp sends nothing once its file ends, and
+    // a line with no RTP for 30 s is hung up.
     wav_to_ulaw(
         &wav,
         &dir.join("caller.ul"),
@@ -56,12 +57,12 @@ fn six_questions_back_to_back_on_a_slow_server_are_all_turns_in_order_and_answer
         Duration::from_secs(90),
     );
 
-    let mut call = SippCall::new("caller_talks_then_bye.xml", server.sip, "e2e-load-six");
-    // The questions take about 20 s; six answers of up to 8 s each follow the last one.
-    call.extra_args = vec!["-d".into(), "75000".into()];
-    call.timeout = Duration::from_secs(120);
+    // SIPp streams the questions, then stays on the quiet line until Hotline hangs up: after the
+    // six answers the flow asks "anything else?" until its no-input retries run out.
+    let mut call = SippCall::new("caller_goodbye.xml", server.sip, "e2e-load-six");
+    call.timeout = Duration::from_secs(150);
     call.run(&dir)
-        .assert_success("caller asks six questions, then hangs up");
+        .assert_success("caller asks six questions; Hotline answers them all, then hangs up");
 
     let record = server.wait_for_finished_call(&call.call_id(), Duration::from_secs(30));
     println!("{}", record.text);

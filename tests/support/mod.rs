@@ -166,6 +166,8 @@ pub struct ServerOptions {
     pub register_min_expires: Option<String>,
     /// More `speech:` settings as (key, value), e.g. `("asr_test_delay", "2s")`.
     pub speech: Vec<(String, String)>,
+    /// More `rtp:` settings as (key, value), e.g. `("allowed_networks", "[0.0.0.0/0]")`.
+    pub rtp: Vec<(String, String)>,
 }
 
 impl ServerOptions {
@@ -186,6 +188,7 @@ impl ServerOptions {
             queues_yaml: None,
             register_min_expires: None,
             speech: Vec::new(),
+            rtp: Vec::new(),
         }
     }
 
@@ -205,6 +208,9 @@ impl ServerOptions {
         ));
         if let Some(timeout) = &self.rtp_timeout {
             yaml.push_str(&format!("  inactivity_timeout: {timeout}\n"));
+        }
+        for (key, value) in &self.rtp {
+            yaml.push_str(&format!("  {key}: {value}\n"));
         }
         if self.whisper_model.is_some() || !self.speech.is_empty() {
             yaml.push_str("speech:\n");
