@@ -255,16 +255,23 @@ fn an_angry_caller_is_escalated_with_reason_anger() {
     assert!(bodies[0].contains("useless"), "{}", bodies[0]);
 }
 
-#[test]
-fn an_edited_flow_serves_new_calls_and_a_broken_edit_is_refused() {
-    let _guard = support::serial(&SERIAL);
-    let dir = TempDir::new("flow-reload");
+/// A server running a copy of the shop flow that the test may edit: the scratch dir (kept while
+/// the test runs), the copy's path, its original text, and the server.
+fn serve_a_copy_of_the_shop_flow(label: &str) -> (TempDir, std::path::PathBuf, String, Server) {
+    let dir = TempDir::new(label);
     let flow_path = dir.join("shop.yaml");
     let original = std::fs::read_to_string(workspace_root().join("flows/shop.yaml")).unwrap();
     std::fs::write(&flow_path, &original).unwrap();
     let mut options = ServerOptions::new(free_udp_ports(100));
     options.flow = Some(flow_path.display().to_string());
     let server = Server::start(&dir, &options);
+    (dir, flow_path, original, server)
+}
+
+#[test]
+fn an_edited_flow_serves_new_calls_and_a_broken_edit_is_refused() {
+    let _guard = support::serial(&SERIAL);
+    let (_dir, flow_path, original, server) = serve_a_copy_of_the_shop_flow("flow-reload");
 
     let edited = original.replace(
         "Hello, and welcome to {shop}.",
@@ -306,13 +313,7 @@ fn an_edited_flow_serves_new_calls_and_a_broken_edit_is_refused() {
 #[test]
 fn an_edit_saved_at_once_after_start_up_is_applied() {
     let _guard = support::serial(&SERIAL);
-    let dir = TempDir::new("flow-reload-at-start");
-    let flow_path = dir.join("shop.yaml");
-    let original = std::fs::read_to_string(workspace_root().join("flows/shop.yaml")).unwrap();
-    std::fs::write(&flow_path, &original).unwrap();
-    let mut options = ServerOptions::new(free_udp_ports(100));
-    options.flow = Some(flow_path.display().to_string());
-    let server = Server::start(&dir, &options);
+    let (_dir, flow_path, original, server) = serve_a_copy_of_the_shop_flow("flow-reload-at-start");
     // Saved as soon as the server says it is ready: possibly before the watcher first looks.
     let edited = original.replace(
         "Hello, and welcome to {shop}.",
