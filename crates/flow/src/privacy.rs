@@ -26,7 +26,9 @@ pub fn mask(value: &str) -> String {
 
 /// `text` with every way the flow could have said each value (as written, and every `say_as`
 /// rendering such as `{x:digits}`) replaced by the same rendering of the masked value. Longer
-/// renderings are replaced first, so "8 4 2 1" goes before "4821" could match inside it.
+/// renderings are replaced first, so "8 4 2 1" goes before "4821" could match inside it. Only
+/// whole words are replaced: a call id, ticket or recording path that happens to hold the same
+/// digits (`…5a20d48214b6.wav`) is an identifier, not the caller's value, and must stay usable.
 pub fn redact<'a>(
     text: &str,
     values: impl IntoIterator<Item = &'a str>,
@@ -51,9 +53,33 @@ pub fn redact<'a>(
     let mut out = text.to_string();
     for (clear, masked) in pairs {
         if clear != masked {
-            out = out.replace(&clear, &masked);
+            out = replace_words(&out, &clear, &masked);
         }
     }
+    out
+}
+
+/// `text` with each occurrence of `clear` that stands as a word of its own (no letter or digit
+/// right before or after it) replaced by `masked`.
+fn replace_words(text: &str, clear: &str, masked: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (at, _) in text.match_indices(clear) {
+        if at < last {
+            continue;
+        }
+        let end = at + clear.len();
+        let before = text[..at].chars().next_back();
+        let after = text[end..].chars().next();
+        let joined = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+        if joined(before) || joined(after) {
+            continue;
+        }
+        out.push_str(&text[last..at]);
+        out.push_str(masked);
+        last = end;
+    }
+    out.push_str(&text[last..]);
     out
 }
 
@@ -93,6 +119,16 @@ mod tests {
         );
         assert!(!date.contains("1980"), "{date}");
         assert!(!date.contains("March"), "{date}");
+    }
+
+    #[test]
+    fn digits_inside_an_identifier_are_left_alone() {
+        let said = "voicemail recordings/01a24ef9-5a20d48214b6-1.wav for card 4821";
+        let shown = redact(said, ["4821"], Currency::Usd);
+        assert_eq!(
+            shown,
+            "voicemail recordings/01a24ef9-5a20d48214b6-1.wav for card **21"
+        );
     }
 
     #[test]
