@@ -14,6 +14,7 @@ use crate::config::{Config, WhisperChoice};
 use crate::dial::{self, script::Step};
 use crate::store::Store;
 
+mod digits;
 mod wer;
 
 #[derive(Subcommand)]
@@ -33,6 +34,27 @@ pub enum BenchAction {
         /// Print every transcript, not only those with errors.
         #[arg(long)]
         verbose: bool,
+    },
+    /// Seven-digit numbers read digit by digit (Asterisk's recorded digits) through the phone
+    /// path's codec and resampler, offline: how many a digits slot stores exactly, with Whisper
+    /// told to expect digits and without.
+    Digits {
+        /// Numbers to read.
+        #[arg(long, default_value_t = 50)]
+        numbers: usize,
+        /// base, tiny.en or a ggml file (default: the configured model).
+        #[arg(long)]
+        whisper: Option<String>,
+        /// Seed of the numbers and pauses.
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// Print every number, not only the misses.
+        #[arg(long)]
+        verbose: bool,
+        /// Least encoder frames (50 a second; 1500 is Whisper's full 30 s window), instead of
+        /// the server's window.
+        #[arg(long)]
+        min_frames: Option<u32>,
     },
     /// Time per utterance of intent + FAQ + slot understanding on one core.
     Understanding {
@@ -192,6 +214,23 @@ pub async fn run(action: BenchAction, base: Config) -> anyhow::Result<()> {
             seed,
         };
         return crate::bench_load::run(plan, base).await;
+    }
+    if let BenchAction::Digits {
+        numbers,
+        whisper,
+        seed,
+        verbose,
+        min_frames,
+    } = action
+    {
+        let options = digits::DigitsOptions {
+            numbers,
+            whisper,
+            seed,
+            verbose,
+            min_frames,
+        };
+        return tokio::task::block_in_place(|| digits::run(options, base));
     }
     if let BenchAction::Wer {
         files,

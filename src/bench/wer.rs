@@ -15,7 +15,7 @@ use hotline_media::{pcm_to_f32, ulaw_decode, ulaw_encode, Resampler};
 use crate::config::{Config, WhisperChoice};
 
 /// Where Debian's `asterisk-core-sounds-en-wav` puts the prompts and their transcripts.
-const PROMPTS_DIR: &str = "/usr/share/asterisk/sounds/en";
+pub(super) const PROMPTS_DIR: &str = "/usr/share/asterisk/sounds/en";
 const TRANSCRIPTS: &str = "/usr/share/doc/asterisk-core-sounds-en/core-sounds-en.txt.gz";
 
 /// What to measure.
@@ -121,7 +121,7 @@ fn is_runaway(reference: &str, hypothesis: &str) -> bool {
 
 /// The audio as the server gets it from a caller: G.711 µ-law and back, then 8 -> 16 kHz with
 /// the ASR pool's resampler.
-fn phone_path(pcm: &[i16]) -> Vec<f32> {
+pub(super) fn phone_path(pcm: &[i16]) -> Vec<f32> {
     let line: Vec<i16> = pcm.iter().map(|&s| ulaw_decode(ulaw_encode(s))).collect();
     let mut up = Resampler::new(8000, 16000);
     let mut out = Vec::with_capacity(line.len() * 2 + 64);

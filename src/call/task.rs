@@ -6,7 +6,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use hotline_flow::slots::SlotType;
 use hotline_flow::{CallerInput, Conversation};
+use hotline_listen::Expect;
 use hotline_sip::CallId;
 use tokio::sync::mpsc;
 
@@ -291,8 +293,9 @@ impl CallTask {
         let internal = self.internal.clone();
         let test_delay = self.services.config.speech.asr_test_delay;
         let services = Arc::clone(&self.services);
+        let expect = expect_for(self.conversation.expected_slot());
         tokio::spawn(async move {
-            let result = match asr.transcribe(samples, cancel).await {
+            let result = match asr.transcribe(samples, cancel, expect).await {
                 Ok(r) => r,
                 Err(e) => Err(e.to_string()),
             };
@@ -501,5 +504,14 @@ impl CallTask {
         self.turn = Some(Turn::new(&self.id, self.turn_seq));
         let actions = self.converse(input).await;
         self.apply(actions, now).await;
+    }
+}
+
+/// How Whisper should hear the caller's next words, from the slot the flow waits for: numbers
+/// read digit by digit get the full window (see `hotline_listen::Expect`).
+fn expect_for(slot: Option<SlotType>) -> Expect {
+    match slot {
+        Some(SlotType::Digits | SlotType::OrderNumber | SlotType::Phone) => Expect::Digits,
+        _ => Expect::Speech,
     }
 }

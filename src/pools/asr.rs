@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use hotline_listen::WhisperAsr;
+use hotline_listen::{Expect, WhisperAsr};
 use hotline_media::Resampler;
 use tokio::sync::oneshot;
 
@@ -28,6 +28,8 @@ struct AsrJob {
     pcm_8k: Vec<f32>,
     /// Set when the result is no longer wanted (the caller went on speaking): skipped if not started.
     cancelled: Option<Arc<AtomicBool>>,
+    /// What the flow waits for: digits are heard with Whisper's full window.
+    expect: Expect,
     submitted: Instant,
     reply: oneshot::Sender<Result<AsrResult, String>>,
 }
@@ -64,7 +66,7 @@ impl AsrPool {
                         up.flush(&mut pcm_16k);
                         // Any length: a long turn is transcribed in windows and joined.
                         let result = asr
-                            .transcribe_long(&pcm_16k)
+                            .transcribe_long_expecting(&pcm_16k, job.expect)
                             .map(|t| AsrResult {
                                 text: t.text,
                                 confidence: t.confidence,
@@ -97,23 +99,26 @@ impl AsrPool {
                 (seed as f32 / u32::MAX as f32 - 0.5) * 0.002
             })
             .collect();
-        self.transcribe(noise, None)
+        self.transcribe(noise, None, Expect::Speech)
             .await?
             .map_err(|reason| HotlineError::WarmUp { reason })?;
         Ok(started.elapsed())
     }
 
     /// Transcribes one utterance. Fails only when the pool is gone; a model error comes back as text.
-    /// A job whose `cancelled` flag is set before a worker takes it is skipped.
+    /// A job whose `cancelled` flag is set before a worker takes it is skipped. `expect` is what
+    /// the flow waits for (see [`Expect`]).
     pub async fn transcribe(
         &self,
         pcm_8k: Vec<f32>,
         cancelled: Option<Arc<AtomicBool>>,
+        expect: Expect,
     ) -> Result<Result<AsrResult, String>, HotlineError> {
         let (reply, answer) = oneshot::channel();
         let job = AsrJob {
             pcm_8k,
             cancelled,
+            expect,
             submitted: Instant::now(),
             reply,
         };

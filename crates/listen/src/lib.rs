@@ -7,6 +7,7 @@
 //! - [`Decoding`] chooses how Whisper decodes: ours (greedy, whisper.cpp's temperature
 //!   fallback, a token cap and a repetition guard) or whisper.cpp's defaults for comparison;
 //!   [`WhisperAsr::transcribe_long`] takes audio of any length in windows of at most 30 s.
+//! - [`Expect`] chooses how Whisper runs for the answer the flow waits for (digits: full window).
 //! - [`word_error_rate`] measures recognition quality against a reference transcript.
 //!
 //! ```no_run
@@ -22,6 +23,7 @@
 
 mod decoding;
 mod error;
+mod expect;
 mod repetition;
 mod vad;
 mod wer;
@@ -37,6 +39,7 @@ mod whisper_tests;
 
 pub use decoding::{max_tokens, Decoding};
 pub use error::ListenError;
+pub use expect::Expect;
 pub use repetition::{collapse_repeats, compression_ratio};
 pub use vad::{SileroVad, VAD_CHUNK_8K};
 pub use wer::{normalise_words, word_error_rate, WordErrors};

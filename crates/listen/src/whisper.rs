@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use whisper_rs::{WhisperContext, WhisperContextParameters, WhisperState};
 
 use crate::decoding::Decoding;
+use crate::expect::Expect;
 use crate::repetition::{collapse_repeats, compression_ratio, COMPRESSION_RATIO_THRESHOLD};
 use crate::windows::{join_texts, split_windows};
 use crate::ListenError;
@@ -158,14 +159,24 @@ impl WhisperAsr {
     /// transcribed, and the texts are joined into one. Windows Whisper hears no speech in are
     /// left out; the transcript is `no_speech` only when every window is.
     pub fn transcribe_long(&self, pcm_16k: &[f32]) -> Result<Transcript, ListenError> {
+        self.transcribe_long_expecting(pcm_16k, Expect::Speech)
+    }
+
+    /// [`WhisperAsr::transcribe_long`], with the encoder window chosen for what the caller is
+    /// expected to say (see [`Expect`]).
+    pub fn transcribe_long_expecting(
+        &self,
+        pcm_16k: &[f32],
+        expect: Expect,
+    ) -> Result<Transcript, ListenError> {
         let started = Instant::now();
         let windows = split_windows(pcm_16k, WHISPER_SAMPLE_RATE);
         if windows.len() == 1 {
-            return self.transcribe(pcm_16k);
+            return self.transcribe_expecting(pcm_16k, expect);
         }
         let mut parts = Vec::with_capacity(windows.len());
         for range in &windows {
-            parts.push(self.transcribe(&pcm_16k[range.clone()])?);
+            parts.push(self.transcribe_expecting(&pcm_16k[range.clone()], expect)?);
         }
         let speech: Vec<&Transcript> = parts.iter().filter(|t| !t.no_speech).collect();
         let confidence = if speech.is_empty() {
@@ -193,6 +204,16 @@ impl WhisperAsr {
     /// English with the chosen [`Decoding`]; longer audio is refused (see
     /// [`WhisperAsr::transcribe_long`]).
     pub fn transcribe(&self, pcm_16k: &[f32]) -> Result<Transcript, ListenError> {
+        self.transcribe_expecting(pcm_16k, Expect::Speech)
+    }
+
+    /// [`WhisperAsr::transcribe`], with the window chosen for what the caller is expected to say
+    /// (see [`Expect`]).
+    pub fn transcribe_expecting(
+        &self,
+        pcm_16k: &[f32],
+        expect: Expect,
+    ) -> Result<Transcript, ListenError> {
         let started = Instant::now();
         if pcm_16k.len() > WINDOW_SAMPLES {
             return Err(ListenError::ClipTooLong {
@@ -210,13 +231,14 @@ impl WhisperAsr {
             pcm_16k
         };
 
-        let mut decoded = self.decode(samples, 0.0)?;
+        let window = expect.window(self.window);
+        let mut decoded = self.decode(samples, 0.0, window)?;
         let (mut redecoded, mut repeats_removed) = (false, false);
         if self.decoding == Decoding::Telephone && looks_like_a_loop(&decoded, samples.len()) {
             // whisper.cpp's fallback let a loop through (its entropy check needs 32 tokens):
             // decode again from the first fallback temperature, as OpenAI's reference would on
             // the compression ratio.
-            let again = self.decode(samples, crate::decoding::TEMPERATURE_STEP)?;
+            let again = self.decode(samples, crate::decoding::TEMPERATURE_STEP, window)?;
             redecoded = true;
             if !looks_like_a_loop(&again, samples.len()) {
                 decoded = again;
@@ -255,13 +277,17 @@ impl WhisperAsr {
     }
 
     /// One `whisper_full` run over `samples` (already padded), its fallback starting at
-    /// `temperature`.
-    fn decode(&self, samples: &[f32], temperature: f32) -> Result<Decoded, ListenError> {
+    /// `temperature`, the encoder running over `window`.
+    fn decode(
+        &self,
+        samples: &[f32],
+        temperature: f32,
+        window: AudioWindow,
+    ) -> Result<Decoded, ListenError> {
         let mut params = self
             .decoding
             .params(self.threads, samples.len(), temperature);
-        if let (Decoding::Telephone, AudioWindow::Fit { min_frames }) = (self.decoding, self.window)
-        {
+        if let (Decoding::Telephone, AudioWindow::Fit { min_frames }) = (self.decoding, window) {
             params.set_audio_ctx(audio_ctx_for(samples.len(), min_frames));
         }
 

@@ -399,6 +399,21 @@ impl Conversation {
         }
     }
 
+    /// The kind of value the current `ask` or `menu` node collects, if it has a slot: what the
+    /// caller's next words are expected to be (told to the recogniser). Read whether or not the
+    /// bot has finished asking, since callers answer over the end of a question.
+    pub fn expected_slot(&self) -> Option<SlotType> {
+        if self.phase == Phase::Finished {
+            return None;
+        }
+        match self.flow.node(&self.node).map(|n| &n.kind) {
+            Some(NodeKind::Ask(ask) | NodeKind::Menu(ask)) => {
+                ask.slot.as_ref().map(|slot| slot.kind)
+            }
+            _ => None,
+        }
+    }
+
     /// Whether `name` is one of the flow's `sensitive` slots.
     pub fn is_sensitive(&self, name: &str) -> bool {
         self.sensitive.iter().any(|s| s == name)

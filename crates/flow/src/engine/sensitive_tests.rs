@@ -59,6 +59,17 @@ fn the_engine_knows_when_it_listens_for_personal_data() {
 }
 
 #[test]
+fn the_engine_says_what_kind_of_answer_it_waits_for() {
+    let mut call = conversation();
+    call.start(Duration::ZERO);
+    assert_eq!(call.expected_slot(), Some(SlotType::Digits));
+    call.handle(speech("4 8 2 1"), Duration::from_secs(2));
+    assert_eq!(call.expected_slot(), Some(SlotType::YesNo));
+    call.handle(speech("yes"), Duration::from_secs(4));
+    assert_eq!(call.expected_slot(), None);
+}
+
+#[test]
 fn the_flow_says_the_value_but_the_record_is_masked() {
     let mut call = conversation();
     call.start(Duration::ZERO);
