@@ -392,8 +392,9 @@ pub async fn run(
         families.extend(live_load.metrics(std::time::Instant::now()));
         families
     });
-    let admin_app =
-        crate::admin::router(admin_state).merge(crate::admin::agents::router(Arc::clone(&center)));
+    let agent_routes = crate::admin::agents::router(Arc::clone(&center), store.clone());
+    let admin_app = crate::admin::app(admin_state, agent_routes)
+        .into_make_service_with_connect_info::<SocketAddr>();
     let mut admin_shutdown = shutdown.clone();
     tokio::spawn(async move {
         let stopped = async move {
