@@ -47,9 +47,9 @@ fn console_login_roles_and_api_authentication() {
     assert_eq!(browser.text("h2"), "Calls in progress");
     assert_eq!(browser.fetch_status("/api/calls?limit=5", "{}"), 200);
     // A change with the session cookie alone is refused; with the page's CSRF token it passes.
-    let change = r#"{method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify({state: "paused", reason: "test"})}"#;
+    let change = r#"{method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify({state: "logged_out"})}"#;
     assert_eq!(browser.fetch_status("/api/agents/agent1/state", change), 403);
-    let with_token = r#"{method: "POST", headers: {"Content-Type": "application/json", "X-CSRF-Token": document.querySelector('meta[name="csrf-token"]').content}, body: JSON.stringify({state: "paused", reason: "test"})}"#;
+    let with_token = r#"{method: "POST", headers: {"Content-Type": "application/json", "X-CSRF-Token": document.querySelector('meta[name="csrf-token"]').content}, body: JSON.stringify({state: "logged_out"})}"#;
     assert_eq!(browser.fetch_status("/api/agents/agent1/state", with_token), 200);
 
     // Logging out ends the session: the API answers 401 again.

@@ -3,14 +3,14 @@
 //! into fields, click, read text, run a script in the page. Panics with a sentence saying what to
 //! install when Chromium or its driver is missing: a browser test never skips silently.
 
-use std::net::{SocketAddr, TcpListener};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use super::http::http_request;
 use super::TempDir;
 
 pub const CHROMIUM: &str = "/usr/bin/chromium";
@@ -85,7 +85,7 @@ impl Browser {
     /// One WebDriver command; its `value`. Panics on an error answer.
     fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
         let body = body.map(|b| b.to_string());
-        let (status, text) = http_request(self.addr, method, path, body.as_deref());
+        let (status, text) = driver_request(self.addr, method, path, body.as_deref());
         let answer: Value = serde_json::from_str(&text)
             .unwrap_or_else(|e| panic!("chromedriver {method} {path}: {e}: {text}"));
         assert_eq!(status, 200, "chromedriver {method} {path}: {answer}");
@@ -183,9 +183,61 @@ impl Browser {
 impl Drop for Browser {
     fn drop(&mut self) {
         if !self.session.is_empty() {
-            let _ = http_request(self.addr, "DELETE", &self.session_path(""), None);
+            let _ = driver_request(self.addr, "DELETE", &self.session_path(""), None);
         }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
+}
+
+/// One HTTP request to chromedriver: (status, body). Reads exactly `Content-Length` bytes, as
+/// chromedriver keeps the connection open whatever the request says.
+fn driver_request(addr: SocketAddr, method: &str, path: &str, json: Option<&str>) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr)
+        .unwrap_or_else(|e| panic!("cannot reach chromedriver at {addr}: {e}"));
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .expect("read timeout");
+    let body = json.unwrap_or("");
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
+         Content-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).expect("send to chromedriver");
+    let mut reader = BufReader::new(stream);
+    let mut status_line = String::new();
+    reader.read_line(&mut status_line).expect("chromedriver's status line");
+    let status = status_line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP answer from chromedriver: {status_line:?}"));
+    let mut length = None;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).expect("a header line") == 0 {
+            break;
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse::<usize>().ok();
+            }
+        }
+    }
+    let mut bytes = Vec::new();
+    match length {
+        Some(n) => {
+            bytes.resize(n, 0);
+            reader.read_exact(&mut bytes).expect("chromedriver's answer");
+        }
+        None => {
+            let _ = reader.read_to_end(&mut bytes);
+        }
+    }
+    (status, String::from_utf8_lossy(&bytes).into_owned())
 }
