@@ -66,8 +66,8 @@ pub async fn users(action: UsersAction, database: &Path) -> anyhow::Result<()> {
             let role = Role::parse(&role)?;
             let password = read_password(password_stdin)?;
             secret::check_password(&password)?;
-            let hash = tokio::task::spawn_blocking(move || secret::hash_password(&password))
-                .await??;
+            let hash =
+                tokio::task::spawn_blocking(move || secret::hash_password(&password)).await??;
             if !store.add_user(&name, role, &hash, unix_ms()).await? {
                 anyhow::bail!(
                     "a user named {name} already exists: `hotline users remove {name}` first to replace it"
@@ -144,7 +144,10 @@ pub async fn tokens(action: TokensAction, database: &Path) -> anyhow::Result<()>
                     token.name,
                     token.role,
                     time(token.created_at),
-                    token.last_used_at.map(time).unwrap_or_else(|| "never".into())
+                    token
+                        .last_used_at
+                        .map(time)
+                        .unwrap_or_else(|| "never".into())
                 );
             }
         }

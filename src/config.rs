@@ -590,7 +590,8 @@ fn validate(raw: RawConfig, file: &str) -> Result<Config, HotlineError> {
             public_url,
             metrics_open: required(raw.admin.metrics_open, file, "admin.metrics_open")?,
             secure_cookies: required(raw.admin.secure_cookies, file, "admin.secure_cookies")?,
-            session_lifetime: match required(raw.admin.session_hours, file, "admin.session_hours")? {
+            session_lifetime: match required(raw.admin.session_hours, file, "admin.session_hours")?
+            {
                 0 => return Err(bad(file, "admin.session_hours", "must be at least 1")),
                 hours => Duration::from_secs(u64::from(hours) * 3600),
             },

@@ -48,9 +48,15 @@ fn console_login_roles_and_api_authentication() {
     assert_eq!(browser.fetch_status("/api/calls?limit=5", "{}"), 200);
     // A change with the session cookie alone is refused; with the page's CSRF token it passes.
     let change = r#"{method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify({state: "logged_out"})}"#;
-    assert_eq!(browser.fetch_status("/api/agents/agent1/state", change), 403);
+    assert_eq!(
+        browser.fetch_status("/api/agents/agent1/state", change),
+        403
+    );
     let with_token = r#"{method: "POST", headers: {"Content-Type": "application/json", "X-CSRF-Token": document.querySelector('meta[name="csrf-token"]').content}, body: JSON.stringify({state: "logged_out"})}"#;
-    assert_eq!(browser.fetch_status("/api/agents/agent1/state", with_token), 200);
+    assert_eq!(
+        browser.fetch_status("/api/agents/agent1/state", with_token),
+        200
+    );
 
     // Logging out ends the session: the API answers 401 again.
     browser.click("#logout");
@@ -60,11 +66,20 @@ fn console_login_roles_and_api_authentication() {
     // An agent reaches their own routes, and gets 403 on a supervisor's.
     log_in(&browser, &base, "agent1", AGENT_PASSWORD);
     browser.wait_for_url("/console");
-    assert_eq!(browser.text("#message"), "The agent role cannot see the console.");
+    assert_eq!(
+        browser.text("#message"),
+        "The agent role cannot see the console."
+    );
     assert_eq!(browser.fetch_status("/api/queues", "{}"), 403);
     assert_eq!(browser.fetch_status("/api/calls/nope", "{}"), 403);
-    assert_eq!(browser.fetch_status("/api/agents/agent1/history", "{}"), 200);
-    assert_eq!(browser.fetch_status("/api/agents/agent2/history", "{}"), 403);
+    assert_eq!(
+        browser.fetch_status("/api/agents/agent1/history", "{}"),
+        200
+    );
+    assert_eq!(
+        browser.fetch_status("/api/agents/agent2/history", "{}"),
+        403
+    );
 
     // Every step is in the audit log, with who did it.
     let audit = String::from_utf8_lossy(
@@ -100,7 +115,15 @@ fn users_cli_refuses_short_passwords_with_a_sentence() {
     let dir = TempDir::new("console-cli");
     let database = dir.join("hotline.db");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hotline"))
-        .args(["users", "add", "sue", "--role", "supervisor", "--password-stdin", "--database"])
+        .args([
+            "users",
+            "add",
+            "sue",
+            "--role",
+            "supervisor",
+            "--password-stdin",
+            "--database",
+        ])
         .arg(&database)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
@@ -132,6 +155,12 @@ fn users_cli_refuses_short_passwords_with_a_sentence() {
             .arg(&database),
     );
     let listed = String::from_utf8_lossy(&listed.stdout).into_owned();
-    assert!(listed.contains("prom") && listed.contains("never"), "{listed}");
-    assert!(!listed.contains("hl_"), "a token is never shown again: {listed}");
+    assert!(
+        listed.contains("prom") && listed.contains("never"),
+        "{listed}"
+    );
+    assert!(
+        !listed.contains("hl_"),
+        "a token is never shown again: {listed}"
+    );
 }

@@ -66,18 +66,21 @@ async fn change(
             })
         }
     };
-    let answer = agents
-        .center
-        .command(&id, command)
-        .await
-        .map(Json)
-        .map_err(|refused| match refused {
-            CommandRefused::UnknownAgent(agent) => ApiError::not_found(format!("no agent {agent}")),
-            CommandRefused::Conflict(message) => ApiError {
-                status: StatusCode::CONFLICT,
-                message,
-            },
-        });
+    let answer =
+        agents
+            .center
+            .command(&id, command)
+            .await
+            .map(Json)
+            .map_err(|refused| match refused {
+                CommandRefused::UnknownAgent(agent) => {
+                    ApiError::not_found(format!("no agent {agent}"))
+                }
+                CommandRefused::Conflict(message) => ApiError {
+                    status: StatusCode::CONFLICT,
+                    message,
+                },
+            });
     let caller = caller.map(|Extension(c)| c);
     let actor = caller
         .as_ref()

@@ -31,8 +31,14 @@ pub fn router() -> Router<AdminState> {
         .route("/login", get(login_page).post(login))
         .route("/logout", axum::routing::post(logout))
         .route("/console", get(console))
-        .route("/console.js", get(|| async { asset("text/javascript", CONSOLE_JS) }))
-        .route("/console.css", get(|| async { asset("text/css", CONSOLE_CSS) }))
+        .route(
+            "/console.js",
+            get(|| async { asset("text/javascript", CONSOLE_JS) }),
+        )
+        .route(
+            "/console.css",
+            get(|| async { asset("text/css", CONSOLE_CSS) }),
+        )
         .route("/api/calls", get(calls))
         .route("/api/audit", get(audit_list))
 }
@@ -59,7 +65,10 @@ fn login_form(status: StatusCode, message: &str) -> Response {
     let message = if message.is_empty() {
         String::new()
     } else {
-        format!(r#"<p class="error" id="message" role="alert">{}</p>"#, escape(message))
+        format!(
+            r#"<p class="error" id="message" role="alert">{}</p>"#,
+            escape(message)
+        )
     };
     page(status, LOGIN_HTML.replace("{{message}}", &message))
 }
@@ -88,7 +97,11 @@ async fn login(
     let address = caller.address.clone();
     let checked = s.throttle().check(&name, &address, Instant::now());
     if let Err(wait) = checked {
-        audit(&s, AuditEntry::new(unix_ms(), &name, "login_throttled").address(&address)).await;
+        audit(
+            &s,
+            AuditEntry::new(unix_ms(), &name, "login_throttled").address(&address),
+        )
+        .await;
         let minutes = wait.as_secs().div_ceil(60).max(1);
         return login_form(
             StatusCode::TOO_MANY_REQUESTS,
@@ -99,7 +112,10 @@ async fn login(
         Ok(found) => found,
         Err(e) => {
             tracing::error!("login: {e}");
-            return login_form(StatusCode::INTERNAL_SERVER_ERROR, "The store cannot be read.");
+            return login_form(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The store cannot be read.",
+            );
         }
     };
     let (role, hash) = match found {
@@ -112,13 +128,20 @@ async fn login(
         .unwrap_or(false);
     let Some(role) = role.filter(|_| matches) else {
         s.throttle().failed(&name, &address, Instant::now());
-        audit(&s, AuditEntry::new(unix_ms(), &name, "login_failed").address(&address)).await;
+        audit(
+            &s,
+            AuditEntry::new(unix_ms(), &name, "login_failed").address(&address),
+        )
+        .await;
         return login_form(StatusCode::UNAUTHORIZED, "Wrong name or password.");
     };
     s.throttle().succeeded(&name);
     let (Ok(id), Ok(csrf_token)) = (secret::new_session_secret(), secret::new_session_secret())
     else {
-        return login_form(StatusCode::INTERNAL_SERVER_ERROR, "No randomness for a session.");
+        return login_form(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "No randomness for a session.",
+        );
     };
     let now = unix_ms();
     let lifetime = s.config.admin.session_lifetime;
@@ -129,9 +152,18 @@ async fn login(
         .await
     {
         tracing::error!("login: {e}");
-        return login_form(StatusCode::INTERNAL_SERVER_ERROR, "The session cannot be stored.");
+        return login_form(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "The session cannot be stored.",
+        );
     }
-    audit(&s, AuditEntry::new(now, &name, "login").detail(role.as_str()).address(&address)).await;
+    audit(
+        &s,
+        AuditEntry::new(now, &name, "login")
+            .detail(role.as_str())
+            .address(&address),
+    )
+    .await;
     (
         [(
             header::SET_COOKIE,
@@ -164,8 +196,9 @@ async fn logout(
     let Via::Session { csrf: expected } = &who.via else {
         return ApiError {
             status: StatusCode::BAD_REQUEST,
-            message: "logout ends a browser session; tokens are revoked with `hotline tokens revoke`"
-                .into(),
+            message:
+                "logout ends a browser session; tokens are revoked with `hotline tokens revoke`"
+                    .into(),
         }
         .into_response();
     };
@@ -182,7 +215,11 @@ async fn logout(
             tracing::error!("logout: {e}");
         }
     }
-    audit(&s, AuditEntry::new(unix_ms(), &who.name, "logout").address(&caller.address)).await;
+    audit(
+        &s,
+        AuditEntry::new(unix_ms(), &who.name, "logout").address(&caller.address),
+    )
+    .await;
     (clear, Redirect::to("/login")).into_response()
 }
 
@@ -319,7 +356,10 @@ mod tests {
     async fn a_session_logs_in_needs_its_csrf_token_to_change_things_and_logs_out() {
         let store = Store::open(&temp_db("console-session")).await.unwrap();
         let hash = secret::hash_password("sue's long password").unwrap();
-        store.add_user("sue", Role::Supervisor, &hash, 1).await.unwrap();
+        store
+            .add_user("sue", Role::Supervisor, &hash, 1)
+            .await
+            .unwrap();
         let state = AdminState::new(store.clone(), Arc::new(Config::load(None).unwrap()));
         let base = serve(state).await;
 
@@ -333,7 +373,10 @@ mod tests {
         assert_eq!(r.status(), 303);
         assert_eq!(r.headers()["location"], "/console");
         let set_cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
-        assert!(set_cookie.contains("; HttpOnly; SameSite=Strict"), "{set_cookie}");
+        assert!(
+            set_cookie.contains("; HttpOnly; SameSite=Strict"),
+            "{set_cookie}"
+        );
         let cookie = set_cookie.split(';').next().unwrap().to_string();
 
         let page = client()
@@ -379,9 +422,21 @@ mod tests {
         };
         assert_eq!(post(None, None).await.unwrap().status(), 403);
         assert_eq!(post(Some("0000"), None).await.unwrap().status(), 403);
-        assert_eq!(post(Some(&csrf), Some("cross-site")).await.unwrap().status(), 403);
+        assert_eq!(
+            post(Some(&csrf), Some("cross-site"))
+                .await
+                .unwrap()
+                .status(),
+            403
+        );
         // Past the guard: the route itself answers (GET only).
-        assert_eq!(post(Some(&csrf), Some("same-origin")).await.unwrap().status(), 405);
+        assert_eq!(
+            post(Some(&csrf), Some("same-origin"))
+                .await
+                .unwrap()
+                .status(),
+            405
+        );
 
         let out = client()
             .post(format!("{base}/logout"))
@@ -414,7 +469,12 @@ mod tests {
             .collect();
         assert_eq!(
             actions,
-            ["logout sue", "login sue", "login_failed nobody", "login_failed sue"]
+            [
+                "logout sue",
+                "login sue",
+                "login_failed nobody",
+                "login_failed sue"
+            ]
         );
     }
 
@@ -431,7 +491,10 @@ mod tests {
         let r = log_in(&base, "ann", "ann's long password").await;
         assert_eq!(r.status(), 429);
         assert!(r.text().await.unwrap().contains("Too many failed logins"));
-        assert_eq!(store.audit_log(1).await.unwrap()[0].action, "login_throttled");
+        assert_eq!(
+            store.audit_log(1).await.unwrap()[0].action,
+            "login_throttled"
+        );
     }
 
     #[test]

@@ -70,7 +70,9 @@ pub async fn guard(State(s): State<AdminState>, mut request: Request, next: Next
             }
         }
     }
-    request.extensions_mut().insert(Caller { principal, address });
+    request
+        .extensions_mut()
+        .insert(Caller { principal, address });
     next.run(request).await
 }
 

@@ -340,8 +340,8 @@ pub(crate) mod tests {
     pub(crate) async fn serve(state: AdminState) -> String {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let app = app(state, Router::new())
-            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let app =
+            app(state, Router::new()).into_make_service_with_connect_info::<std::net::SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, app).await });
         format!("http://{addr}")
     }
@@ -419,7 +419,10 @@ pub(crate) mod tests {
         let (status, _, _) = get_as(&format!("{base}/api/queues"), Some("hl_nope")).await;
         assert_eq!(status, 401);
         let (status, _, body) = get_as(&format!("{base}/api/queues"), Some(&agent)).await;
-        assert_eq!((status, body.as_str()), (403, r#"{"error":"the agent role may not GET /api/queues"}"#));
+        assert_eq!(
+            (status, body.as_str()),
+            (403, r#"{"error":"the agent role may not GET /api/queues"}"#)
+        );
         let (status, _, _) = get_as(&format!("{base}/api/agents/ann/history"), Some(&agent)).await;
         assert_eq!(status, 200);
         let (status, _, _) = get_as(&format!("{base}/api/agents/bob/history"), Some(&agent)).await;

@@ -74,10 +74,19 @@ mod tests {
     #[test]
     fn a_change_needs_this_sessions_token() {
         assert_eq!(check("POST", None, "t0k", Some("t0k")), Ok(()));
-        assert_eq!(check("POST", Some("same-origin"), "t0k", Some("t0k")), Ok(()));
+        assert_eq!(
+            check("POST", Some("same-origin"), "t0k", Some("t0k")),
+            Ok(())
+        );
         assert_eq!(check("POST", None, "t0k", None), Err(CsrfRefusal::Missing));
-        assert_eq!(check("DELETE", None, "t0k", Some("")), Err(CsrfRefusal::Missing));
-        assert_eq!(check("POST", None, "t0k", Some("t0j")), Err(CsrfRefusal::Mismatch));
+        assert_eq!(
+            check("DELETE", None, "t0k", Some("")),
+            Err(CsrfRefusal::Missing)
+        );
+        assert_eq!(
+            check("POST", None, "t0k", Some("t0j")),
+            Err(CsrfRefusal::Mismatch)
+        );
     }
 
     #[test]

@@ -34,7 +34,9 @@ pub enum AuthError {
     PasswordTooShort { length: usize, min: usize },
     #[error("{role:?} is not a role; use admin, supervisor or agent")]
     UnknownRole { role: String },
-    #[error("{name:?} is not a valid name; use letters, digits, '.', '-', '_' or '@' (at most 64)")]
+    #[error(
+        "{name:?} is not a valid name; use letters, digits, '.', '-', '_' or '@' (at most 64)"
+    )]
     BadName { name: String },
     #[error("the password could not be hashed: {reason}")]
     Hashing { reason: String },

@@ -123,9 +123,16 @@ mod tests {
             ("GET", "/metrics"),
             ("GET", "/console"),
         ] {
-            assert_eq!(access(Role::Supervisor, "sue", method, path), Allowed, "{path}");
+            assert_eq!(
+                access(Role::Supervisor, "sue", method, path),
+                Allowed,
+                "{path}"
+            );
         }
-        assert_eq!(access(Role::Supervisor, "sue", "GET", "/api/audit"), Forbidden);
+        assert_eq!(
+            access(Role::Supervisor, "sue", "GET", "/api/audit"),
+            Forbidden
+        );
     }
 
     #[test]
@@ -151,7 +158,11 @@ mod tests {
             // A look-alike path does not make another agent's route one's own.
             ("POST", "/api/agents/ann/state/../../bob/state"),
         ] {
-            assert_eq!(access(Role::Agent, "ann", method, path), Forbidden, "{path}");
+            assert_eq!(
+                access(Role::Agent, "ann", method, path),
+                Forbidden,
+                "{path}"
+            );
         }
     }
 }

@@ -129,7 +129,10 @@ mod tests {
     fn tokens_are_random_and_stored_as_their_digest() {
         let (a, b) = (new_token().unwrap(), new_token().unwrap());
         assert_ne!(a, b);
-        assert!(a.starts_with(TOKEN_PREFIX) && a.len() == TOKEN_PREFIX.len() + 64, "{a}");
+        assert!(
+            a.starts_with(TOKEN_PREFIX) && a.len() == TOKEN_PREFIX.len() + 64,
+            "{a}"
+        );
         assert_eq!(
             sha256_hex("abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"

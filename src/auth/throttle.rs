@@ -63,7 +63,10 @@ impl Throttle {
 
     /// A wrong name or password.
     pub fn failed(&mut self, name: &str, address: &str, now: Instant) {
-        self.by_name.entry(name.to_string()).or_default().push_back(now);
+        self.by_name
+            .entry(name.to_string())
+            .or_default()
+            .push_back(now);
         self.by_address
             .entry(address.to_string())
             .or_default()
@@ -133,7 +136,10 @@ mod tests {
         let t0 = Instant::now();
         let mut t = Throttle::new(limits());
         for i in 0..3 {
-            assert_eq!(t.check("ann", "10.0.0.1", t0 + Duration::from_secs(i)), Ok(()));
+            assert_eq!(
+                t.check("ann", "10.0.0.1", t0 + Duration::from_secs(i)),
+                Ok(())
+            );
             t.failed("ann", "10.0.0.1", t0 + Duration::from_secs(i));
         }
         // Locked: the first failure (t0) leaves the window at t0 + 60 s.
@@ -142,8 +148,14 @@ mod tests {
             Err(Duration::from_secs(50))
         );
         // Another name from the same address is still fine.
-        assert_eq!(t.check("bob", "10.0.0.1", t0 + Duration::from_secs(10)), Ok(()));
-        assert_eq!(t.check("ann", "10.0.0.9", t0 + Duration::from_secs(60)), Ok(()));
+        assert_eq!(
+            t.check("bob", "10.0.0.1", t0 + Duration::from_secs(10)),
+            Ok(())
+        );
+        assert_eq!(
+            t.check("ann", "10.0.0.9", t0 + Duration::from_secs(60)),
+            Ok(())
+        );
     }
 
     #[test]
@@ -158,7 +170,10 @@ mod tests {
             t.check("f", "192.0.2.7", t0 + Duration::from_secs(30)),
             Err(Duration::from_secs(30))
         );
-        assert_eq!(t.check("f", "192.0.2.8", t0 + Duration::from_secs(30)), Ok(()));
+        assert_eq!(
+            t.check("f", "192.0.2.8", t0 + Duration::from_secs(30)),
+            Ok(())
+        );
     }
 
     #[test]

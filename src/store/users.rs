@@ -124,7 +124,10 @@ impl Store {
 
     /// A user's role and password hash, to check a login; `None`: no such user (or a role this
     /// version does not know).
-    pub async fn user_credentials(&self, name: &str) -> Result<Option<(Role, String)>, HotlineError> {
+    pub async fn user_credentials(
+        &self,
+        name: &str,
+    ) -> Result<Option<(Role, String)>, HotlineError> {
         let row = sqlx::query("SELECT role, password_hash FROM users WHERE name = ?")
             .bind(name)
             .fetch_optional(&self.pool)
@@ -199,9 +202,9 @@ impl Store {
         .await?;
         let Some(row) = row else { return Ok(None) };
         let role: String = row.try_get("role")?;
-        Ok(Role::parse(&role).ok().map(|role| {
-            (row.try_get("name").unwrap_or_default(), role)
-        }))
+        Ok(Role::parse(&role)
+            .ok()
+            .map(|role| (row.try_get("name").unwrap_or_default(), role)))
     }
 
     /// Records a new session (by the SHA-256 of its id) and drops expired ones.
@@ -311,7 +314,10 @@ mod tests {
     #[tokio::test]
     async fn users_tokens_sessions_and_audit_round_trip() {
         let store = Store::open(&temp_db("users")).await.unwrap();
-        assert!(store.add_user("sue", Role::Supervisor, "$h", 1).await.unwrap());
+        assert!(store
+            .add_user("sue", Role::Supervisor, "$h", 1)
+            .await
+            .unwrap());
         assert!(!store.add_user("sue", Role::Admin, "$h2", 2).await.unwrap());
         assert_eq!(
             store.user_credentials("sue").await.unwrap(),
@@ -319,7 +325,10 @@ mod tests {
         );
         assert_eq!(store.user_credentials("nobody").await.unwrap(), None);
 
-        assert!(store.add_token("prom", Role::Supervisor, "abc", 1).await.unwrap());
+        assert!(store
+            .add_token("prom", Role::Supervisor, "abc", 1)
+            .await
+            .unwrap());
         assert_eq!(
             store.token_owner("abc", 5).await.unwrap(),
             Some(("prom".to_string(), Role::Supervisor))
@@ -330,13 +339,22 @@ mod tests {
         assert!(!store.revoke_token("prom").await.unwrap());
         assert_eq!(store.token_owner("abc", 6).await.unwrap(), None);
 
-        store.create_session("s1", "sue", "c1", 10, 100).await.unwrap();
+        store
+            .create_session("s1", "sue", "c1", 10, 100)
+            .await
+            .unwrap();
         let session = store.session("s1", 50).await.unwrap().unwrap();
-        assert_eq!((session.user.as_str(), session.role), ("sue", Role::Supervisor));
+        assert_eq!(
+            (session.user.as_str(), session.role),
+            ("sue", Role::Supervisor)
+        );
         assert_eq!(store.session("s1", 100).await.unwrap(), None, "expired");
         store.end_session("s1").await.unwrap();
         assert_eq!(store.session("s1", 50).await.unwrap(), None);
-        store.create_session("s2", "sue", "c2", 10, 100).await.unwrap();
+        store
+            .create_session("s2", "sue", "c2", 10, 100)
+            .await
+            .unwrap();
         assert!(store.remove_user("sue").await.unwrap());
         assert_eq!(store.session("s2", 50).await.unwrap(), None, "removed user");
 
@@ -345,7 +363,11 @@ mod tests {
             .await
             .unwrap();
         store
-            .audit(&AuditEntry::new(8, "sue", "agent_state").target("ann").detail("paused"))
+            .audit(
+                &AuditEntry::new(8, "sue", "agent_state")
+                    .target("ann")
+                    .detail("paused"),
+            )
             .await
             .unwrap();
         let log = store.audit_log(10).await.unwrap();

@@ -97,7 +97,11 @@ impl Browser {
     }
 
     pub fn open(&self, url: &str) {
-        self.call("POST", &self.session_path("/url"), Some(json!({ "url": url })));
+        self.call(
+            "POST",
+            &self.session_path("/url"),
+            Some(json!({ "url": url })),
+        );
     }
 
     pub fn url(&self) -> String {
@@ -122,7 +126,11 @@ impl Browser {
     /// Clears the field `css` and types `text` into it.
     pub fn type_into(&self, css: &str, text: &str) {
         let id = self.element(css);
-        self.call("POST", &self.session_path(&format!("/element/{id}/clear")), Some(json!({})));
+        self.call(
+            "POST",
+            &self.session_path(&format!("/element/{id}/clear")),
+            Some(json!({})),
+        );
         self.call(
             "POST",
             &self.session_path(&format!("/element/{id}/value")),
@@ -132,16 +140,24 @@ impl Browser {
 
     pub fn click(&self, css: &str) {
         let id = self.element(css);
-        self.call("POST", &self.session_path(&format!("/element/{id}/click")), Some(json!({})));
+        self.call(
+            "POST",
+            &self.session_path(&format!("/element/{id}/click")),
+            Some(json!({})),
+        );
     }
 
     /// The visible text of the element `css`.
     pub fn text(&self, css: &str) -> String {
         let id = self.element(css);
-        self.call("GET", &self.session_path(&format!("/element/{id}/text")), None)
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
+        self.call(
+            "GET",
+            &self.session_path(&format!("/element/{id}/text")),
+            None,
+        )
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
     }
 
     /// Runs `body` as an async function in the page (it may `await`); what it returns.
@@ -204,10 +220,14 @@ fn driver_request(addr: SocketAddr, method: &str, path: &str, json: Option<&str>
          Content-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     );
-    stream.write_all(request.as_bytes()).expect("send to chromedriver");
+    stream
+        .write_all(request.as_bytes())
+        .expect("send to chromedriver");
     let mut reader = BufReader::new(stream);
     let mut status_line = String::new();
-    reader.read_line(&mut status_line).expect("chromedriver's status line");
+    reader
+        .read_line(&mut status_line)
+        .expect("chromedriver's status line");
     let status = status_line
         .split_whitespace()
         .nth(1)
@@ -233,7 +253,9 @@ fn driver_request(addr: SocketAddr, method: &str, path: &str, json: Option<&str>
     match length {
         Some(n) => {
             bytes.resize(n, 0);
-            reader.read_exact(&mut bytes).expect("chromedriver's answer");
+            reader
+                .read_exact(&mut bytes)
+                .expect("chromedriver's answer");
         }
         None => {
             let _ = reader.read_to_end(&mut bytes);

@@ -258,7 +258,10 @@ pub fn add_token(database: &Path, name: &str, role: &str) -> String {
             .arg(database),
     );
     let token = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    assert!(token.starts_with("hl_"), "hotline tokens add printed {token:?}");
+    assert!(
+        token.starts_with("hl_"),
+        "hotline tokens add printed {token:?}"
+    );
     token
 }
 
@@ -267,7 +270,15 @@ pub fn add_user(database: &Path, name: &str, role: &str, password: &str) {
     use std::io::Write;
     let mut child = Command::new(env!("CARGO_BIN_EXE_hotline"))
         .current_dir(workspace_root())
-        .args(["users", "add", name, "--role", role, "--password-stdin", "--database"])
+        .args([
+            "users",
+            "add",
+            name,
+            "--role",
+            role,
+            "--password-stdin",
+            "--database",
+        ])
         .arg(database)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
