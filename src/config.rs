@@ -842,6 +842,12 @@ mod tests {
         let c = Config::load(None).unwrap();
         assert_eq!(c.admin.listen, "127.0.0.1:8080".parse().unwrap());
         assert_eq!(c.admin.public_url, None);
+        assert!(
+            !c.admin.metrics_open,
+            "/metrics needs a token unless opened"
+        );
+        assert!(!c.admin.secure_cookies);
+        assert_eq!(c.admin.session_lifetime, Duration::from_secs(12 * 3600));
         assert_eq!(c.webhook.url, None, "an empty url turns the webhook off");
         assert_eq!(c.webhook.max_attempts, 10);
         assert_eq!(c.webhook.first_retry, Duration::from_secs(2));
@@ -869,6 +875,16 @@ mod tests {
         std::fs::write(&path, "admin:\n  listen: everywhere\n").unwrap();
         let err = Config::load(Some(&path)).unwrap_err().to_string();
         assert!(err.contains("admin.listen"), "{err}");
+        std::fs::write(&path, "admin:\n  session_hours: 0\n").unwrap();
+        let err = Config::load(Some(&path)).unwrap_err().to_string();
+        assert!(err.contains("admin.session_hours"), "{err}");
+        std::fs::write(
+            &path,
+            "admin:\n  metrics_open: true\n  secure_cookies: true\n",
+        )
+        .unwrap();
+        let c = Config::load(Some(&path)).unwrap();
+        assert!(c.admin.metrics_open && c.admin.secure_cookies);
     }
 
     #[test]

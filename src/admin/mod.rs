@@ -371,6 +371,19 @@ pub(crate) mod tests {
     }
 
     #[tokio::test]
+    async fn metrics_open_only_when_configured() {
+        let store = Store::open(&temp_db("admin-metrics-open")).await.unwrap();
+        let mut config = Config::load(None).unwrap();
+        let closed = serve(AdminState::new(store.clone(), Arc::new(config.clone()))).await;
+        config.admin.metrics_open = true;
+        let open = serve(AdminState::new(store, Arc::new(config))).await;
+        assert_eq!(get_as(&format!("{closed}/metrics"), None).await.0, 401);
+        assert_eq!(get_as(&format!("{open}/metrics"), None).await.0, 200);
+        // Opening /metrics opens nothing else.
+        assert_eq!(get_as(&format!("{open}/api/queues"), None).await.0, 401);
+    }
+
+    #[tokio::test]
     async fn routes_answer_from_the_store() {
         let store = Store::open(&temp_db("admin-routes")).await.unwrap();
         store.call_started(&sample_call("c1", 100)).await.unwrap();

@@ -286,6 +286,12 @@ pub async fn run(
             unix_ms(),
         )
         .await?;
+    if store.users().await?.is_empty() && store.tokens().await?.is_empty() {
+        tracing::warn!(
+            "no users or API tokens yet: the admin API and console answer 401 to everyone; \
+             create the first admin with `hotline users add NAME --role admin` (docs/console.md)"
+        );
+    }
     let closed = store.close_interrupted_calls(unix_ms()).await?;
     if closed > 0 {
         tracing::warn!("closed {closed} call record(s) left open by an earlier crash");
