@@ -31,6 +31,18 @@ fn console_login_roles_and_api_authentication() {
     assert!(body.starts_with("{\"error\":"), "{body}");
     let (status, _) = server.api("GET", "/api/calls/nope", None);
     assert_eq!(status, 404, "the token passes the guard");
+    // The CLI without a token says how to get one.
+    let out = support::run(
+        std::process::Command::new(env!("CARGO_BIN_EXE_hotline"))
+            .args(["agents", "list", "--admin", &base])
+            .env_remove("HOTLINE_TOKEN"),
+    );
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("needs a token: pass --token or set HOTLINE_TOKEN"),
+        "{said}"
+    );
 
     let browser = Browser::start(&dir);
 
