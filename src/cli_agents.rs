@@ -57,10 +57,16 @@ struct Admin {
     base: String,
     listen_hint: String,
     http: reqwest::Client,
+    /// Sent as `Authorization: Bearer ...` (`--token` or `$HOTLINE_TOKEN`).
+    token: Option<String>,
 }
 
 impl Admin {
     async fn send(&self, request: reqwest::RequestBuilder) -> anyhow::Result<(u16, Value)> {
+        let request = match &self.token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        };
         let response = request.send().await.map_err(|e| {
             if e.is_connect() || e.is_timeout() {
                 anyhow::anyhow!(
@@ -75,6 +81,13 @@ impl Admin {
         let status = response.status().as_u16();
         let text = response.text().await?;
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        if status == 401 && self.token.is_none() {
+            anyhow::bail!(
+                "the admin API at {} needs a token: pass --token or set HOTLINE_TOKEN \
+                 (make one with `hotline tokens add NAME --role supervisor`)",
+                self.base
+            );
+        }
         Ok((status, body))
     }
 
@@ -95,9 +108,10 @@ fn failure(status: u16, body: &Value) -> anyhow::Error {
 pub async fn run_agents(
     action: AgentsAction,
     admin: Option<String>,
+    token: Option<String>,
     listen: std::net::SocketAddr,
 ) -> anyhow::Result<()> {
-    let admin = client(admin, listen)?;
+    let admin = client(admin, token, listen)?;
     let (id, state, reason) = match action {
         AgentsAction::List => {
             let (status, body) = admin.send(admin.http.get(admin.url("/api/agents"))).await?;
@@ -140,9 +154,10 @@ pub async fn run_agents(
 pub async fn run_tickets(
     action: TicketsAction,
     admin: Option<String>,
+    token: Option<String>,
     listen: std::net::SocketAddr,
 ) -> anyhow::Result<()> {
-    let admin = client(admin, listen)?;
+    let admin = client(admin, token, listen)?;
     let TicketsAction::Show { id } = action;
     let url = admin.url(&format!("/api/tickets/{}", path_segment(&id)));
     let (status, body) = admin.send(admin.http.get(url)).await?;
@@ -153,8 +168,13 @@ pub async fn run_tickets(
     Ok(())
 }
 
-fn client(admin: Option<String>, listen: std::net::SocketAddr) -> anyhow::Result<Admin> {
+fn client(
+    admin: Option<String>,
+    token: Option<String>,
+    listen: std::net::SocketAddr,
+) -> anyhow::Result<Admin> {
     Ok(Admin {
+        token: token.filter(|t| !t.trim().is_empty()),
         base: admin.unwrap_or_else(|| format!("http://{listen}")),
         listen_hint: listen.to_string(),
         http: reqwest::Client::builder()

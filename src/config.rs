@@ -114,6 +114,9 @@ struct RawStore {
 struct RawAdmin {
     listen: Option<String>,
     public_url: Option<String>,
+    metrics_open: Option<bool>,
+    secure_cookies: Option<bool>,
+    session_hours: Option<u32>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -237,6 +240,12 @@ pub struct AdminConfig {
     pub listen: SocketAddr,
     /// Base of ticket URLs; `None`: `http://` and the bound listen address.
     pub public_url: Option<String>,
+    /// `/metrics` answers without a token (for a scraper on a trusted network).
+    pub metrics_open: bool,
+    /// The session cookie is marked `Secure` (set when the console is served over HTTPS).
+    pub secure_cookies: bool,
+    /// How long a console login lasts.
+    pub session_lifetime: Duration,
 }
 
 /// Delivery of handoff tickets to the CRM.
@@ -379,6 +388,9 @@ fn overlay(d: RawConfig, u: RawConfig) -> RawConfig {
         admin: RawAdmin {
             listen: take!(u.admin.listen, d.admin.listen),
             public_url: take!(u.admin.public_url, d.admin.public_url),
+            metrics_open: take!(u.admin.metrics_open, d.admin.metrics_open),
+            secure_cookies: take!(u.admin.secure_cookies, d.admin.secure_cookies),
+            session_hours: take!(u.admin.session_hours, d.admin.session_hours),
         },
         webhook: RawWebhook {
             url: take!(u.webhook.url, d.webhook.url),
@@ -576,6 +588,13 @@ fn validate(raw: RawConfig, file: &str) -> Result<Config, HotlineError> {
         admin: AdminConfig {
             listen: admin_listen,
             public_url,
+            metrics_open: required(raw.admin.metrics_open, file, "admin.metrics_open")?,
+            secure_cookies: required(raw.admin.secure_cookies, file, "admin.secure_cookies")?,
+            session_lifetime: match required(raw.admin.session_hours, file, "admin.session_hours")?
+            {
+                0 => return Err(bad(file, "admin.session_hours", "must be at least 1")),
+                hours => Duration::from_secs(u64::from(hours) * 3600),
+            },
         },
         webhook: WebhookConfig {
             url: webhook_url,
@@ -823,6 +842,12 @@ mod tests {
         let c = Config::load(None).unwrap();
         assert_eq!(c.admin.listen, "127.0.0.1:8080".parse().unwrap());
         assert_eq!(c.admin.public_url, None);
+        assert!(
+            !c.admin.metrics_open,
+            "/metrics needs a token unless opened"
+        );
+        assert!(!c.admin.secure_cookies);
+        assert_eq!(c.admin.session_lifetime, Duration::from_secs(12 * 3600));
         assert_eq!(c.webhook.url, None, "an empty url turns the webhook off");
         assert_eq!(c.webhook.max_attempts, 10);
         assert_eq!(c.webhook.first_retry, Duration::from_secs(2));
@@ -850,6 +875,16 @@ mod tests {
         std::fs::write(&path, "admin:\n  listen: everywhere\n").unwrap();
         let err = Config::load(Some(&path)).unwrap_err().to_string();
         assert!(err.contains("admin.listen"), "{err}");
+        std::fs::write(&path, "admin:\n  session_hours: 0\n").unwrap();
+        let err = Config::load(Some(&path)).unwrap_err().to_string();
+        assert!(err.contains("admin.session_hours"), "{err}");
+        std::fs::write(
+            &path,
+            "admin:\n  metrics_open: true\n  secure_cookies: true\n",
+        )
+        .unwrap();
+        let c = Config::load(Some(&path)).unwrap();
+        assert!(c.admin.metrics_open && c.admin.secure_cookies);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The `hotline` command: serve calls, dial as a test caller, fetch models, check flows, read records, benchmark.
 
 mod admin;
+mod auth;
 mod bench;
 mod bench_load;
 mod call;
@@ -11,6 +12,7 @@ mod cli_campaigns;
 mod cli_chat;
 mod cli_flow;
 mod cli_replay;
+mod cli_users;
 mod config;
 mod dial;
 mod error;
@@ -121,6 +123,9 @@ enum Command {
         /// The admin API's base URL (default: http:// and the config's admin.listen).
         #[arg(long, global = true)]
         admin: Option<String>,
+        /// An API token (`hotline tokens add`), else $HOTLINE_TOKEN.
+        #[arg(long, global = true, env = "HOTLINE_TOKEN", hide_env_values = true)]
+        token: Option<String>,
     },
     /// Handoff and flow tickets, from the running server.
     Tickets {
@@ -129,6 +134,33 @@ enum Command {
         /// The admin API's base URL (default: http:// and the config's admin.listen).
         #[arg(long, global = true)]
         admin: Option<String>,
+        /// An API token (`hotline tokens add`), else $HOTLINE_TOKEN.
+        #[arg(long, global = true, env = "HOTLINE_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+    },
+    /// People who log in to the console and the admin API (docs/console.md).
+    Users {
+        #[command(subcommand)]
+        action: cli_users::UsersAction,
+        /// Override store.database.
+        #[arg(long, global = true)]
+        database: Option<PathBuf>,
+    },
+    /// API tokens for machines (scrapers, CRM, scripts): sent as Authorization: Bearer TOKEN.
+    Tokens {
+        #[command(subcommand)]
+        action: cli_users::TokensAction,
+        /// Override store.database.
+        #[arg(long, global = true)]
+        database: Option<PathBuf>,
+    },
+    /// Who logged in, failed to, changed an agent's state, added or removed users and tokens.
+    Audit {
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        /// Override store.database.
+        #[arg(long)]
+        database: Option<PathBuf>,
     },
     /// The knowledge base: what callers asked that nothing answered.
     Faq {
@@ -342,13 +374,33 @@ async fn run(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<()> {
             }
             cli_calls::run(action, &config.database).await
         }
-        Command::Agents { action, admin } => {
+        Command::Agents {
+            action,
+            admin,
+            token,
+        } => {
             let config = config::Config::load(cli.config.as_deref())?;
-            cli_agents::run_agents(action, admin, config.admin.listen).await
+            cli_agents::run_agents(action, admin, token, config.admin.listen).await
         }
-        Command::Tickets { action, admin } => {
+        Command::Tickets {
+            action,
+            admin,
+            token,
+        } => {
             let config = config::Config::load(cli.config.as_deref())?;
-            cli_agents::run_tickets(action, admin, config.admin.listen).await
+            cli_agents::run_tickets(action, admin, token, config.admin.listen).await
+        }
+        Command::Users { action, database } => {
+            let config = config::Config::load(cli.config.as_deref())?;
+            cli_users::users(action, &database.unwrap_or(config.database)).await
+        }
+        Command::Tokens { action, database } => {
+            let config = config::Config::load(cli.config.as_deref())?;
+            cli_users::tokens(action, &database.unwrap_or(config.database)).await
+        }
+        Command::Audit { limit, database } => {
+            let config = config::Config::load(cli.config.as_deref())?;
+            cli_users::audit(limit, &database.unwrap_or(config.database)).await
         }
         Command::Faq {
             action:

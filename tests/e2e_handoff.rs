@@ -134,9 +134,9 @@ fn hung_up(phone: &Baresip, timeout: Duration) {
     std::thread::sleep(Duration::from_millis(500));
 }
 
-/// `GET path` on the admin API: (status, body).
-fn http_get(admin: SocketAddr, path: &str) -> (u16, String) {
-    support::http::http_request(admin, "GET", path, None)
+/// `GET path` on the admin API with the server's token: (status, body).
+fn http_get(server: &Server, path: &str) -> (u16, String) {
+    server.api("GET", path, None)
 }
 
 /// The newest call's record, once it has ended.
@@ -239,11 +239,11 @@ fn a_caller_asking_for_a_person_is_bridged_to_the_longest_idle_agent_both_ways()
         .find_map(|l| l.split("ticket ").nth(1))
         .map(|t| t.split([' ', ',', ')']).next().unwrap_or("").to_string())
         .expect("a ticket id on the record");
-    let (status, body) = http_get(server.admin, &format!("/api/tickets/{ticket}"));
+    let (status, body) = http_get(&server, &format!("/api/tickets/{ticket}"));
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("talk to a person"), "{body}");
     assert!(body.contains("caller asked for a person"), "{body}");
-    let metrics = http_get(server.admin, "/metrics").1;
+    let metrics = http_get(&server, "/metrics").1;
     assert!(
         metrics.contains("hotline_queue_answered_total{queue=\"support\"} 1"),
         "{metrics}"
@@ -396,10 +396,10 @@ fn a_caller_who_hangs_up_while_waiting_is_abandoned_and_counted() {
     let record = finished_newest(&server);
     assert!(record.text.contains("queued in support"), "{}", record.text);
     assert!(!record.text.contains("bridged"), "{}", record.text);
-    let (status, queues) = http_get(server.admin, "/api/queues");
+    let (status, queues) = http_get(&server, "/api/queues");
     assert_eq!(status, 200);
     assert!(queues.contains("\"abandoned\":1"), "{queues}");
-    let metrics = http_get(server.admin, "/metrics").1;
+    let metrics = http_get(&server, "/metrics").1;
     assert!(
         metrics.contains("hotline_queue_abandoned_total{queue=\"support\"} 1"),
         "{metrics}"
@@ -409,7 +409,7 @@ fn a_caller_who_hangs_up_while_waiting_is_abandoned_and_counted() {
         "{metrics}"
     );
     // The pause is in the agent's stored history, newest first.
-    let (status, history) = http_get(server.admin, "/api/agents/agent1/history");
+    let (status, history) = http_get(&server, "/api/agents/agent1/history");
     assert_eq!(status, 200);
     assert!(
         history.starts_with("[{\"agent\":\"agent1\",\"state\":\"paused\",\"reason\":\"lunch\""),
@@ -512,7 +512,8 @@ fn hotline_agents(server: &Server, args: &[&str]) -> String {
         .arg("agents")
         .args(args)
         .arg("--admin")
-        .arg(format!("http://{}", server.admin)));
+        .arg(format!("http://{}", server.admin))
+        .env("HOTLINE_TOKEN", &server.token));
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),

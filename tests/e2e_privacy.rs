@@ -8,7 +8,7 @@ mod support;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use support::http::{http_request, WebhookReceiver};
+use support::http::WebhookReceiver;
 use support::sipp::SippCall;
 use support::{audio, free_udp_ports, serial, Server, ServerOptions, TempDir};
 
@@ -104,7 +104,7 @@ fn a_date_of_birth_and_card_digits_are_masked_everywhere() {
         .find_map(|l| l.split("ticket ").nth(1))
         .map(|t| t.split([' ', ',', ')']).next().unwrap_or("").to_string())
         .expect("a handoff ticket id on the record");
-    let (status, body) = http_request(server.admin, "GET", &format!("/api/tickets/{ticket}"), None);
+    let (status, body) = server.api("GET", &format!("/api/tickets/{ticket}"), None);
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("********12"), "{body}");
     assert_masked("the ticket", &body);

@@ -12,7 +12,6 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use support::audio::{espeak_wav, wav_to_ulaw};
-use support::http::http_request;
 use support::sipp::SippCall;
 use support::{serial, Server, ServerOptions, TempDir};
 
@@ -103,7 +102,7 @@ fn rtp_sprayed_at_a_live_call_is_dropped_and_counted_and_the_caller_is_still_hea
     });
     assert!(sprayed > 0);
 
-    let (status, metrics) = http_request(server.admin, "GET", "/metrics", None);
+    let (status, metrics) = server.api("GET", "/metrics", None);
     assert_eq!(status, 200, "{metrics}");
     assert!(dropped(&metrics, "foreign_source") > 0.0, "{metrics}");
     assert!(dropped(&metrics, "too_big") > 0.0, "{metrics}");

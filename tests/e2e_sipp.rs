@@ -400,7 +400,8 @@ fn a_waiting_caller_who_presses_1_gets_a_stored_callback_and_a_goodbye() {
         std::process::Command::new(env!("CARGO_BIN_EXE_hotline"))
             .current_dir(support::workspace_root())
             .args(["agents", "pause", "desk", "--reason", "meeting", "--admin"])
-            .arg(format!("http://{}", server.admin)),
+            .arg(format!("http://{}", server.admin))
+            .env("HOTLINE_TOKEN", &server.token),
     );
     assert!(paused.status.success(), "{paused:?}");
 
@@ -413,7 +414,7 @@ fn a_waiting_caller_who_presses_1_gets_a_stored_callback_and_a_goodbye() {
     assert!(record.text.contains("queued in support"), "{}", record.text);
     assert!(record.text.contains("callback"), "{}", record.text);
     assert_eq!(record.cause.as_deref(), Some("callback"), "{}", record.text);
-    let (status, jobs) = support::http::http_request(server.admin, "GET", "/api/callbacks", None);
+    let (status, jobs) = server.api("GET", "/api/callbacks", None);
     assert_eq!(status, 200);
     assert!(jobs.contains("\"number\":\"sipp\""), "{jobs}");
     assert!(jobs.contains("\"status\":\"pending\""), "{jobs}");

@@ -1,9 +1,12 @@
 //! The admin HTTP API: call records, tickets, queue figures and Prometheus `/metrics`, for
 //! supervisors, agents' phones and monitoring. Read-only over the store; agent routes (state
-//! changes) are merged in by the server from the queue/agent side.
+//! changes) are merged in by the server from the queue/agent side. Every `/api` route sits behind
+//! `guard` (sessions and tokens, roles, CSRF); the console's pages are in `console`.
 
 pub mod agents;
+pub mod console;
 pub mod exposition;
+pub mod guard;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -38,6 +41,8 @@ pub struct AdminState {
     /// Answer-time targets per queue (from the queues file); others use `default_service_level`.
     pub service_levels: Arc<HashMap<String, Duration>>,
     pub default_service_level: Duration,
+    /// Failed logins per name and address.
+    pub throttle: Arc<std::sync::Mutex<crate::auth::throttle::Throttle>>,
 }
 
 impl AdminState {
@@ -49,8 +54,25 @@ impl AdminState {
             live: Arc::new(Vec::new),
             service_levels: Arc::default(),
             default_service_level: DEFAULT_SERVICE_LEVEL,
+            throttle: Arc::new(std::sync::Mutex::new(crate::auth::throttle::Throttle::new(
+                crate::auth::throttle::Limits::default(),
+            ))),
         }
     }
+
+    /// The login throttle (a poisoned lock is still a throttle).
+    pub fn throttle(&self) -> std::sync::MutexGuard<'_, crate::auth::throttle::Throttle> {
+        self.throttle.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The whole admin server: these routes, the console and `agent_routes`, all behind the guard.
+/// Serve it with `into_make_service_with_connect_info::<SocketAddr>()` so logins are throttled
+/// per client address.
+pub fn app(state: AdminState, agent_routes: Router) -> Router {
+    router(state.clone())
+        .merge(agent_routes)
+        .layer(axum::middleware::from_fn_with_state(state, guard::guard))
 }
 
 /// The admin API's routes. Agent routes (`/api/agents`...) are another router, merged with
@@ -64,6 +86,7 @@ pub fn router(state: AdminState) -> Router {
         .route("/api/callbacks", get(callbacks))
         .route("/api/agents/{id}/history", get(agent_history))
         .route("/metrics", get(metrics))
+        .merge(console::router())
         .with_state(state)
 }
 
@@ -309,19 +332,34 @@ pub async fn store_metrics(s: &AdminState) -> Result<Vec<Metric>, HotlineError> 
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::store::{sample_call, temp_db, unix_ms};
 
-    async fn serve(state: AdminState) -> String {
+    /// Serves the whole admin app (behind the guard) on a free port.
+    pub(crate) async fn serve(state: AdminState) -> String {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, router(state)).await });
+        let app =
+            app(state, Router::new()).into_make_service_with_connect_info::<std::net::SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, app).await });
         format!("http://{addr}")
     }
 
-    async fn get_text(url: &str) -> (u16, String, String) {
-        let r = reqwest::get(url).await.unwrap();
+    /// A token of `role` named `name` in the store.
+    pub(crate) async fn token(store: &Store, name: &str, role: crate::auth::Role) -> String {
+        let token = crate::auth::secret::new_token().unwrap();
+        let sha = crate::auth::secret::sha256_hex(&token);
+        assert!(store.add_token(name, role, &sha, 1).await.unwrap());
+        token
+    }
+
+    async fn get_as(url: &str, token: Option<&str>) -> (u16, String, String) {
+        let mut request = reqwest::Client::new().get(url);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let r = request.send().await.unwrap();
         let status = r.status().as_u16();
         let kind = r
             .headers()
@@ -330,6 +368,19 @@ mod tests {
             .unwrap_or_default()
             .to_string();
         (status, kind, r.text().await.unwrap())
+    }
+
+    #[tokio::test]
+    async fn metrics_open_only_when_configured() {
+        let store = Store::open(&temp_db("admin-metrics-open")).await.unwrap();
+        let mut config = Config::load(None).unwrap();
+        let closed = serve(AdminState::new(store.clone(), Arc::new(config.clone()))).await;
+        config.admin.metrics_open = true;
+        let open = serve(AdminState::new(store, Arc::new(config))).await;
+        assert_eq!(get_as(&format!("{closed}/metrics"), None).await.0, 401);
+        assert_eq!(get_as(&format!("{open}/metrics"), None).await.0, 200);
+        // Opening /metrics opens nothing else.
+        assert_eq!(get_as(&format!("{open}/api/queues"), None).await.0, 401);
     }
 
     #[tokio::test]
@@ -354,6 +405,8 @@ mod tests {
             .await
             .unwrap();
         let config = Arc::new(Config::load(None).unwrap());
+        let admin = token(&store, "ops", crate::auth::Role::Admin).await;
+        let agent = token(&store, "ann", crate::auth::Role::Agent).await;
         let mut state = AdminState::new(store, config);
         state.live = Arc::new(|| {
             vec![Metric::new(
@@ -364,39 +417,67 @@ mod tests {
             .sample(&[("queue", "sales")], 2.0)]
         });
         let base = serve(state).await;
+        let get_text = |url: String| {
+            let admin = admin.clone();
+            async move { get_as(&url, Some(&admin)).await }
+        };
 
-        let (status, _, body) = get_text(&format!("{base}/health")).await;
+        // No token: 401 with a JSON error; a wrong one too; an agent's: 403 off their routes.
+        for path in ["/api/calls/c1", "/api/queues", "/metrics", "/api/audit"] {
+            let (status, kind, body) = get_as(&format!("{base}{path}"), None).await;
+            assert_eq!(status, 401, "{path}");
+            assert!(kind.starts_with("application/json"), "{kind}");
+            assert!(body.contains("\"error\""), "{body}");
+        }
+        let (status, _, _) = get_as(&format!("{base}/api/queues"), Some("hl_nope")).await;
+        assert_eq!(status, 401);
+        let (status, _, body) = get_as(&format!("{base}/api/queues"), Some(&agent)).await;
+        assert_eq!(
+            (status, body.as_str()),
+            (403, r#"{"error":"the agent role may not GET /api/queues"}"#)
+        );
+        let (status, _, _) = get_as(&format!("{base}/api/agents/ann/history"), Some(&agent)).await;
+        assert_eq!(status, 200);
+        let (status, _, _) = get_as(&format!("{base}/api/agents/bob/history"), Some(&agent)).await;
+        assert_eq!(status, 403);
+        let (status, _, _) = get_as(&format!("{base}/health"), None).await;
+        assert_eq!(status, 200);
+
+        let (status, _, body) = get_text(format!("{base}/health")).await;
         assert_eq!(
             (status, body.as_str()),
             (200, r#"{"status":"ok","webhook":false}"#)
         );
 
-        let (status, _, body) = get_text(&format!("{base}/api/calls/c1")).await;
+        let (status, _, body) = get_text(format!("{base}/api/calls/c1")).await;
         assert_eq!(status, 200);
         let v: Value = serde_json::from_str(&body).unwrap();
         assert_eq!(v["call"]["id"], "c1");
         assert_eq!(v["turns"], json!([]));
-        let (status, _, _) = get_text(&format!("{base}/api/calls/nope")).await;
+        let (status, _, _) = get_text(format!("{base}/api/calls/nope")).await;
         assert_eq!(status, 404);
 
-        let (status, _, body) = get_text(&format!("{base}/api/tickets/{}", ticket.id)).await;
+        let (status, _, body) = get_text(format!("{base}/api/tickets/{}", ticket.id)).await;
         assert_eq!(status, 200);
         let v: Value = serde_json::from_str(&body).unwrap();
         assert_eq!(v["context"], ticket.context);
         assert_eq!(v["kind"], "handoff");
-        let (status, kind, body) = get_text(&format!("{base}/api/tickets/T-unknown")).await;
+        let (status, kind, body) = get_text(format!("{base}/api/tickets/T-unknown")).await;
         assert_eq!(status, 404);
         assert!(kind.starts_with("application/json"), "{kind}");
         assert_eq!(body, r#"{"error":"no ticket T-unknown"}"#);
 
-        let (status, _, body) = get_text(&format!("{base}/api/queues")).await;
+        let (status, _, body) = get_text(format!("{base}/api/queues")).await;
         assert_eq!(status, 200);
         let v: Value = serde_json::from_str(&body).unwrap();
         assert_eq!(v[0]["queue"], "sales");
         assert_eq!(v[0]["answered_within_sl"], 1);
         assert_eq!(v[0]["average_handle_time_seconds"], 60.0);
 
-        let (status, kind, text) = get_text(&format!("{base}/metrics")).await;
+        let (status, _, body) = get_text(format!("{base}/api/audit")).await;
+        assert_eq!((status, body.as_str()), (200, "[]"));
+
+        let (status, kind, text) = get_text(format!("{base}/metrics")).await;
         assert_eq!(status, 200);
         assert_eq!(kind, exposition::CONTENT_TYPE);
         for line in [

@@ -286,6 +286,12 @@ pub async fn run(
             unix_ms(),
         )
         .await?;
+    if store.users().await?.is_empty() && store.tokens().await?.is_empty() {
+        tracing::warn!(
+            "no users or API tokens yet: the admin API and console answer 401 to everyone; \
+             create the first admin with `hotline users add NAME --role admin` (docs/console.md)"
+        );
+    }
     let closed = store.close_interrupted_calls(unix_ms()).await?;
     if closed > 0 {
         tracing::warn!("closed {closed} call record(s) left open by an earlier crash");
@@ -392,8 +398,9 @@ pub async fn run(
         families.extend(live_load.metrics(std::time::Instant::now()));
         families
     });
-    let admin_app =
-        crate::admin::router(admin_state).merge(crate::admin::agents::router(Arc::clone(&center)));
+    let agent_routes = crate::admin::agents::router(Arc::clone(&center), store.clone());
+    let admin_app = crate::admin::app(admin_state, agent_routes)
+        .into_make_service_with_connect_info::<SocketAddr>();
     let mut admin_shutdown = shutdown.clone();
     tokio::spawn(async move {
         let stopped = async move {

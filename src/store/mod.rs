@@ -10,11 +10,13 @@ mod metrics;
 mod outbox;
 mod queues;
 pub mod retention;
+mod users;
 
 pub use handoff::{summary_header, HandoffTicket};
 pub use metrics::{AgentMetrics, QueueMetrics};
 pub use outbox::OutboxRow;
 pub use queues::{AgentEvent, CallbackRecord};
+pub use users::AuditEntry;
 
 use std::path::Path;
 use std::str::FromStr;

@@ -6,12 +6,24 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// Sends one request and returns (status, body). Panics if the server cannot be reached.
+/// Sends one request without credentials and returns (status, body). Panics if the server
+/// cannot be reached. The admin API answers 401 to `/api` without a token: see `Server::api`.
 pub fn http_request(
     addr: SocketAddr,
     method: &str,
     path: &str,
     json: Option<&str>,
+) -> (u16, String) {
+    http_request_with(addr, method, path, json, None)
+}
+
+/// [`http_request`] with `Authorization: Bearer TOKEN` when a token is given.
+pub fn http_request_with(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    json: Option<&str>,
+    token: Option<&str>,
 ) -> (u16, String) {
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))
         .unwrap_or_else(|e| panic!("cannot reach the admin API at {addr}: {e}"));
@@ -19,8 +31,11 @@ pub fn http_request(
         .set_read_timeout(Some(Duration::from_secs(15)))
         .expect("read timeout");
     let body = json.unwrap_or("");
+    let authorization = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
     let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{authorization}\
          Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     );

@@ -10,6 +10,7 @@
 
 pub mod audio;
 pub mod baresip;
+pub mod browser;
 pub mod http;
 pub mod sip_text;
 pub mod sipp;
@@ -248,6 +249,56 @@ impl ServerOptions {
     }
 }
 
+/// `hotline tokens add NAME --role ROLE --database DB`: the token it prints.
+pub fn add_token(database: &Path, name: &str, role: &str) -> String {
+    let out = run_ok(
+        Command::new(env!("CARGO_BIN_EXE_hotline"))
+            .current_dir(workspace_root())
+            .args(["tokens", "add", name, "--role", role, "--database"])
+            .arg(database),
+    );
+    let token = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(
+        token.starts_with("hl_"),
+        "hotline tokens add printed {token:?}"
+    );
+    token
+}
+
+/// `hotline users add NAME --role ROLE --password-stdin --database DB`, the password piped in.
+pub fn add_user(database: &Path, name: &str, role: &str, password: &str) {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .current_dir(workspace_root())
+        .args([
+            "users",
+            "add",
+            name,
+            "--role",
+            role,
+            "--password-stdin",
+            "--database",
+        ])
+        .arg(database)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start hotline users add");
+    child
+        .stdin
+        .take()
+        .expect("piped stdin")
+        .write_all(format!("{password}\n").as_bytes())
+        .expect("write the password");
+    let out = child.wait_with_output().expect("hotline users add");
+    assert!(
+        out.status.success(),
+        "hotline users add {name} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// A running `hotline serve` child listening on 127.0.0.1 (its own database in the scratch
 /// dir, stderr captured to `hotline.log`); killed on drop, which also prints its log if the
 /// test is failing.
@@ -261,6 +312,8 @@ pub struct Server {
     pub log: PathBuf,
     /// The `Ready in ...` line printed before the SIP port opened, if any.
     pub ready_line: Option<String>,
+    /// An admin API token (role admin) made with `hotline tokens add` before the start.
+    pub token: String,
 }
 
 impl Server {
@@ -275,6 +328,7 @@ impl Server {
         }
         let config = dir.write("hotline.yaml", &options.config_yaml(dir.path()));
         let database = dir.join("hotline.db");
+        let token = add_token(&database, "e2e", "admin");
         let log = dir.join("hotline.log");
         let log_file = std::fs::File::create(&log).expect("create the server log");
         let mut command = Command::new(env!("CARGO_BIN_EXE_hotline"));
@@ -322,6 +376,7 @@ impl Server {
             database,
             log,
             ready_line: None,
+            token,
         };
         let deadline = Instant::now() + SERVER_START_TIMEOUT;
         loop {
@@ -395,6 +450,16 @@ impl Server {
     /// `None` while the child runs, its exit status once it has exited.
     pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
         self.child.try_wait().ok().flatten()
+    }
+
+    /// `METHOD path` on the admin API with this server's admin token: (status, body).
+    pub fn api(&self, method: &str, path: &str, json: Option<&str>) -> (u16, String) {
+        http::http_request_with(self.admin, method, path, json, Some(&self.token))
+    }
+
+    /// `hotline users add NAME --role ROLE --password-stdin` on this server's database.
+    pub fn add_user(&self, name: &str, role: &str, password: &str) {
+        add_user(&self.database, name, role, password);
     }
 
     /// `hotline calls ARGS --database DB`, run from the workspace root.

@@ -1,0 +1,178 @@
+//! The supervisor console and the admin API's authentication, end to end: the real server, users
+//! made with `hotline users add`, and a real headless Chromium logging in through the login page.
+
+mod support;
+
+use support::browser::Browser;
+use support::http::http_request;
+use support::{free_udp_ports, Server, ServerOptions, TempDir};
+
+const SUPERVISOR_PASSWORD: &str = "sue-has-a-long-password";
+const AGENT_PASSWORD: &str = "agent1-long-password";
+
+fn log_in(browser: &Browser, base: &str, name: &str, password: &str) {
+    browser.open(&format!("{base}/login"));
+    browser.type_into("#name", name);
+    browser.type_into("#password", password);
+    browser.click("#submit");
+}
+
+#[test]
+fn console_login_roles_and_api_authentication() {
+    let dir = TempDir::new("console");
+    let server = Server::start(&dir, &ServerOptions::new(free_udp_ports(100)));
+    server.add_user("sue", "supervisor", SUPERVISOR_PASSWORD);
+    server.add_user("agent1", "agent", AGENT_PASSWORD);
+    let base = format!("http://{}", server.admin);
+
+    // Without a session or a token, the API answers 401 with a JSON error.
+    let (status, body) = http_request(server.admin, "GET", "/api/calls/nope", None);
+    assert_eq!(status, 401, "{body}");
+    assert!(body.starts_with("{\"error\":"), "{body}");
+    let (status, _) = server.api("GET", "/api/calls/nope", None);
+    assert_eq!(status, 404, "the token passes the guard");
+    // The CLI without a token says how to get one.
+    let out = support::run(
+        std::process::Command::new(env!("CARGO_BIN_EXE_hotline"))
+            .args(["agents", "list", "--admin", &base])
+            .env_remove("HOTLINE_TOKEN"),
+    );
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("needs a token: pass --token or set HOTLINE_TOKEN"),
+        "{said}"
+    );
+
+    let browser = Browser::start(&dir);
+
+    // A wrong password is refused, and the page says so.
+    log_in(&browser, &base, "sue", "not-her-password");
+    assert_eq!(browser.text("#message"), "Wrong name or password.");
+    assert!(browser.url().ends_with("/login"), "{}", browser.url());
+
+    // The supervisor logs in and sees the console.
+    log_in(&browser, &base, "sue", SUPERVISOR_PASSWORD);
+    let url = browser.wait_for_url("/console");
+    assert!(url.ends_with("/console"), "still at {url}");
+    assert_eq!(browser.text("#who"), "sue (supervisor)");
+    assert_eq!(browser.text("h2"), "Calls in progress");
+    assert_eq!(browser.fetch_status("/api/calls?limit=5", "{}"), 200);
+    // A change with the session cookie alone is refused; with the page's CSRF token it passes.
+    let change = r#"{method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify({state: "logged_out"})}"#;
+    assert_eq!(
+        browser.fetch_status("/api/agents/agent1/state", change),
+        403
+    );
+    let with_token = r#"{method: "POST", headers: {"Content-Type": "application/json", "X-CSRF-Token": document.querySelector('meta[name="csrf-token"]').content}, body: JSON.stringify({state: "logged_out"})}"#;
+    assert_eq!(
+        browser.fetch_status("/api/agents/agent1/state", with_token),
+        200
+    );
+
+    // Logging out ends the session: the API answers 401 again.
+    browser.click("#logout");
+    assert!(browser.wait_for_url("/login").ends_with("/login"));
+    assert_eq!(browser.fetch_status("/api/calls/nope", "{}"), 401);
+
+    // An agent reaches their own routes, and gets 403 on a supervisor's.
+    log_in(&browser, &base, "agent1", AGENT_PASSWORD);
+    browser.wait_for_url("/console");
+    assert_eq!(
+        browser.text("#message"),
+        "The agent role cannot see the console."
+    );
+    assert_eq!(browser.fetch_status("/api/queues", "{}"), 403);
+    assert_eq!(browser.fetch_status("/api/calls/nope", "{}"), 403);
+    assert_eq!(
+        browser.fetch_status("/api/agents/agent1/history", "{}"),
+        200
+    );
+    assert_eq!(
+        browser.fetch_status("/api/agents/agent2/history", "{}"),
+        403
+    );
+
+    // Every step is in the audit log, with who did it.
+    let audit = String::from_utf8_lossy(
+        &support::run_ok(
+            std::process::Command::new(env!("CARGO_BIN_EXE_hotline"))
+                .args(["audit", "--database"])
+                .arg(&server.database),
+        )
+        .stdout,
+    )
+    .into_owned();
+    for (actor, action) in [
+        ("sue", "login_failed"),
+        ("sue", "login"),
+        ("sue", "agent_state"),
+        ("sue", "logout"),
+        ("agent1", "login"),
+        ("cli", "user_added"),
+        ("cli", "token_added"),
+    ] {
+        assert!(
+            audit
+                .lines()
+                .any(|l| l.split_whitespace().nth(2) == Some(actor)
+                    && l.split_whitespace().nth(3) == Some(action)),
+            "no {actor} {action} in\n{audit}"
+        );
+    }
+}
+
+#[test]
+fn users_cli_refuses_short_passwords_with_a_sentence() {
+    let dir = TempDir::new("console-cli");
+    let database = dir.join("hotline.db");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .args([
+            "users",
+            "add",
+            "sue",
+            "--role",
+            "supervisor",
+            "--password-stdin",
+            "--database",
+        ])
+        .arg(&database)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(b"short\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "the password is 5 characters long; use at least 10 characters"
+    );
+    let out = support::run(
+        std::process::Command::new(env!("CARGO_BIN_EXE_hotline"))
+            .args(["tokens", "add", "prom", "--role", "root", "--database"])
+            .arg(&database),
+    );
+    assert!(!out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "\"root\" is not a role; use admin, supervisor or agent"
+    );
+    support::add_token(&database, "prom", "supervisor");
+    let listed = support::run_ok(
+        std::process::Command::new(env!("CARGO_BIN_EXE_hotline"))
+            .args(["tokens", "list", "--database"])
+            .arg(&database),
+    );
+    let listed = String::from_utf8_lossy(&listed.stdout).into_owned();
+    assert!(
+        listed.contains("prom") && listed.contains("never"),
+        "{listed}"
+    );
+    assert!(
+        !listed.contains("hl_"),
+        "a token is never shown again: {listed}"
+    );
+}
