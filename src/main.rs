@@ -10,6 +10,7 @@ mod cli_agents;
 mod cli_calls;
 mod cli_campaigns;
 mod cli_chat;
+mod cli_faq_eval;
 mod cli_flow;
 mod cli_replay;
 mod cli_users;
@@ -206,6 +207,15 @@ enum ModelsAction {
 
 #[derive(Subcommand)]
 enum FaqAction {
+    /// Score a labelled set of questions (eval/*.yaml) against a flow's FAQ: right answers,
+    /// wrong answers and off-topic questions answered at every threshold, and the one to choose.
+    Eval {
+        /// The labelled set (flow, questions with the entry that should answer or `none`).
+        set: PathBuf,
+        /// Another flow file than the set's own.
+        #[arg(long)]
+        flow: Option<PathBuf>,
+    },
     /// Unanswered questions from the call records, grouped by meaning, largest group first.
     Gaps {
         /// How similar two questions must be to share a group (cosine of MiniLM embeddings).
@@ -401,6 +411,12 @@ async fn run(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<()> {
         Command::Audit { limit, database } => {
             let config = config::Config::load(cli.config.as_deref())?;
             cli_users::audit(limit, &database.unwrap_or(config.database)).await
+        }
+        Command::Faq {
+            action: FaqAction::Eval { set, flow },
+        } => {
+            let config = config::Config::load(cli.config.as_deref())?;
+            tokio::task::block_in_place(|| cli_faq_eval::run(&set, flow.as_deref(), &config))
         }
         Command::Faq {
             action:

@@ -275,3 +275,60 @@ fn chat_takes_a_typed_message_and_prints_the_ticket() {
         "{stdout}"
     );
 }
+
+#[test]
+fn faq_eval_prints_every_threshold_and_the_one_to_choose() {
+    let out = run(Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .current_dir(workspace_root())
+        .args(["faq", "eval", "eval/shop_faq.yaml"]));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("40 questions (20 for an entry, 20 off-topic)"),
+        "{stdout}"
+    );
+    // "What time is it?" is the confident wrong answer: it must score low.
+    let time = stdout
+        .lines()
+        .find(|l| l.contains("\"what time is it\""))
+        .expect("the question's line");
+    let score: f32 = time.split_whitespace().next().unwrap().parse().unwrap();
+    assert!(score < 0.45, "{time}");
+    for threshold in ["0.30", "0.60", "0.90"] {
+        assert!(
+            stdout
+                .lines()
+                .any(|l| l.trim_start().starts_with(threshold)),
+            "{stdout}"
+        );
+    }
+    assert!(stdout.contains("suggested faq_threshold"), "{stdout}");
+}
+
+#[test]
+fn faq_eval_refuses_a_set_naming_an_entry_the_flow_lacks() {
+    let dir = std::env::temp_dir().join(format!("hotline-faq-eval-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let set = dir.join("set.yaml");
+    std::fs::write(
+        &set,
+        "flow: flows/shop.yaml\nquestions:\n  - { ask: when do you open, answer: opening_hours }\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .current_dir(workspace_root())
+        .args(["faq", "eval"])
+        .arg(&set)
+        .output()
+        .expect("hotline runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("\"opening_hours\""), "{stderr}");
+    assert!(stderr.contains("gift_wrapping"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    std::fs::remove_dir_all(&dir).ok();
+}
