@@ -12,6 +12,7 @@ mod cli_campaigns;
 mod cli_chat;
 mod cli_faq_eval;
 mod cli_flow;
+mod cli_mood_eval;
 mod cli_replay;
 mod cli_users;
 mod config;
@@ -168,6 +169,11 @@ enum Command {
         #[command(subcommand)]
         action: FaqAction,
     },
+    /// The anger score: how it separates angry callers from calm and annoyed ones.
+    Mood {
+        #[command(subcommand)]
+        action: MoodAction,
+    },
     /// Measure intent understanding.
     Nlu {
         #[command(subcommand)]
@@ -227,6 +233,16 @@ enum FaqAction {
         /// Override store.database.
         #[arg(long)]
         database: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum MoodAction {
+    /// Score a labelled set of utterances (eval/anger.yaml: calm, annoyed, angry) and print
+    /// recall and precision of escalation at every anger threshold, and the best one.
+    Eval {
+        /// The labelled set.
+        set: PathBuf,
     },
 }
 
@@ -426,6 +442,12 @@ async fn run(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<()> {
                     database,
                 },
         } => faq_gaps(cli.config.as_deref(), similarity, limit, database).await,
+        Command::Mood {
+            action: MoodAction::Eval { set },
+        } => {
+            let config = config::Config::load(cli.config.as_deref())?;
+            cli_mood_eval::run(&set, &config)
+        }
         Command::Nlu {
             action:
                 NluAction::Eval {

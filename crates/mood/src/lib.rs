@@ -8,6 +8,7 @@
 //!   baseline) into a [`MoodReading`]: sentiment, smoothed anger 0..1 and the [`Cue`]s that fired.
 
 mod abuse;
+pub mod calibration;
 pub mod cue;
 pub mod error;
 pub mod lexicon;
@@ -18,6 +19,7 @@ pub mod tracker;
 pub mod voice;
 mod words;
 
+pub use calibration::{at_threshold, best_threshold, threshold_table, Judged, ThresholdResult};
 pub use cue::{Cue, Signal};
 pub use error::MoodError;
 pub use lexicon::Lexicon;
