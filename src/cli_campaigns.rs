@@ -1,9 +1,12 @@
 //! `hotline campaigns check NAME`: reads a campaign, its flow, contact list and do-not-call lists,
-//! and says in sentences what launching it would do. Placing the calls is not built yet.
+//! and says in sentences what launching it would do. `start|pause|resume|stop` ask the running
+//! server through its admin API (`cli_campaign_run`); `status` and `results` read the store.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
+
+use crate::cli_campaign_run::{control, results, status};
 use chrono::{DateTime, Utc};
 use hotline_dialer::{
     check_campaign, find_opt_out, import_contacts, parse_campaign, CheckReport, DoNotCall,
@@ -20,13 +23,49 @@ pub enum CampaignsAction {
         #[arg(long)]
         at: Option<String>,
     },
+    /// Start calling: the running server loads the campaign and places its calls.
+    Start {
+        /// The campaign's name (campaigns.dir/NAME.yaml on the server).
+        name: String,
+    },
+    /// No new calls until resumed; calls in progress go on.
+    Pause { name: String },
+    /// Place calls again after a pause.
+    Resume { name: String },
+    /// End the campaign: no new calls; calls in progress go on to their end.
+    Stop { name: String },
+    /// Attempted, in progress, reached, failed and waiting for retry, from the call records.
+    Status { name: String },
+    /// One line per attempt: number, attempt, times, outcome, SIP status, call ids.
+    Results {
+        name: String,
+        /// Print CSV (the only format for now).
+        #[arg(long)]
+        csv: bool,
+    },
+}
+
+/// Where the server-side commands go: the admin API and the store.
+pub struct Server {
+    /// The `--admin` URL, if given.
+    pub admin: Option<String>,
+    pub admin_listen: std::net::SocketAddr,
+    pub database: PathBuf,
+    pub dir: PathBuf,
 }
 
 /// Runs a campaigns command. A refusal is printed as one sentence (with its causes) and the
 /// process exits with status 1: a campaign manager reads the reason, not a backtrace.
-pub fn run(action: CampaignsAction) -> anyhow::Result<()> {
+pub async fn run(action: CampaignsAction, server: Server) -> anyhow::Result<()> {
+    use crate::campaign::Action;
     let result = match action {
         CampaignsAction::Check { name, at } => check_command(&name, at.as_deref()),
+        CampaignsAction::Start { name } => control(&server, &name, Action::Start).await,
+        CampaignsAction::Pause { name } => control(&server, &name, Action::Pause).await,
+        CampaignsAction::Resume { name } => control(&server, &name, Action::Resume).await,
+        CampaignsAction::Stop { name } => control(&server, &name, Action::Stop).await,
+        CampaignsAction::Status { name } => status(&server, &name).await,
+        CampaignsAction::Results { name, .. } => results(&server, &name).await,
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");
@@ -158,7 +197,8 @@ fn check(file: &Path, now: DateTime<Utc>) -> anyhow::Result<()> {
         now,
     );
     println!(
-        "Placing the calls is not built yet: this check plans the campaign, it does not run it."
+        "This check plans the campaign; `hotline campaigns start {}` runs it on the server.",
+        campaign.name
     );
     Ok(())
 }

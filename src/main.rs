@@ -4,9 +4,11 @@ mod admin;
 mod bench;
 mod bench_load;
 mod call;
+mod campaign;
 mod center;
 mod cli_agents;
 mod cli_calls;
+mod cli_campaign_run;
 mod cli_campaigns;
 mod cli_chat;
 mod cli_flow;
@@ -101,10 +103,17 @@ enum Command {
         #[arg(default_value = "flows/shop.yaml")]
         flow: PathBuf,
     },
-    /// Outbound campaigns: check one before launch.
+    /// Outbound campaigns: check one before launch, start, pause, resume and stop it on the
+    /// running server, read its status and results.
     Campaigns {
         #[command(subcommand)]
         action: cli_campaigns::CampaignsAction,
+        /// The admin API's base URL (default: http:// and the config's admin.listen).
+        #[arg(long, global = true)]
+        admin: Option<String>,
+        /// Override store.database (for status and results).
+        #[arg(long, global = true)]
+        database: Option<PathBuf>,
     },
     /// Read call records.
     Calls {
@@ -334,7 +343,20 @@ async fn run(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Chat { flow } => cli_chat::chat(&flow).await,
-        Command::Campaigns { action } => cli_campaigns::run(action),
+        Command::Campaigns {
+            action,
+            admin,
+            database,
+        } => {
+            let config = config::Config::load(cli.config.as_deref())?;
+            let server = cli_campaigns::Server {
+                admin,
+                admin_listen: config.admin.listen,
+                database: database.unwrap_or(config.database),
+                dir: config.campaigns.dir,
+            };
+            cli_campaigns::run(action, server).await
+        }
         Command::Calls { action, database } => {
             let mut config = config::Config::load(cli.config.as_deref())?;
             if let Some(db) = database {

@@ -392,8 +392,14 @@ pub async fn run(
         families.extend(live_load.metrics(std::time::Instant::now()));
         families
     });
-    let admin_app =
-        crate::admin::router(admin_state).merge(crate::admin::agents::router(Arc::clone(&center)));
+    let (campaigns, campaign_requests) = crate::campaign::control();
+    let admin_app = crate::admin::router(admin_state)
+        .merge(crate::admin::agents::router(Arc::clone(&center)))
+        .merge(crate::admin::campaigns::router(
+            campaigns,
+            store.clone(),
+            config.campaigns.dir.clone(),
+        ));
     let mut admin_shutdown = shutdown.clone();
     tokio::spawn(async move {
         let stopped = async move {
@@ -444,5 +450,12 @@ pub async fn run(
         flow_source,
         shutdown.clone(),
     ));
-    signalling::run_signalling(socket, services, shutdown).await
+    let (sip_tx, sip_rx) = tokio::sync::mpsc::unbounded_channel::<SipCommand>();
+    tokio::spawn(crate::campaign::run(
+        Arc::clone(&services),
+        sip_tx.clone(),
+        campaign_requests,
+        shutdown.clone(),
+    ));
+    signalling::run_signalling(socket, services, (sip_tx, sip_rx), shutdown).await
 }

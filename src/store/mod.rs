@@ -4,6 +4,7 @@
 //! inserted as soon as the bot has answered it. At start-up, calls a crash left open are closed with
 //! the cause `server-restart`, so `hotline calls list` never shows a call as live forever.
 
+mod campaigns;
 mod handoff;
 mod journal;
 mod metrics;
@@ -11,6 +12,7 @@ mod outbox;
 mod queues;
 pub mod retention;
 
+pub use campaigns::AttemptRow;
 pub use handoff::{summary_header, HandoffTicket};
 pub use metrics::{AgentMetrics, QueueMetrics};
 pub use outbox::OutboxRow;
