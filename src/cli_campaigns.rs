@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 
+use crate::campaign::load::beside;
 use crate::cli_campaign_run::{control, results, status};
 use chrono::{DateTime, Utc};
 use hotline_dialer::{
@@ -52,6 +53,8 @@ pub struct Server {
     pub admin_listen: std::net::SocketAddr,
     pub database: PathBuf,
     pub dir: PathBuf,
+    /// `campaigns.trunks`.
+    pub trunks: PathBuf,
 }
 
 /// Runs a campaigns command. A refusal is printed as one sentence (with its causes) and the
@@ -59,7 +62,7 @@ pub struct Server {
 pub async fn run(action: CampaignsAction, server: Server) -> anyhow::Result<()> {
     use crate::campaign::Action;
     let result = match action {
-        CampaignsAction::Check { name, at } => check_command(&name, at.as_deref()),
+        CampaignsAction::Check { name, at } => check_command(&name, at.as_deref(), &server.trunks),
         CampaignsAction::Start { name } => control(&server, &name, Action::Start).await,
         CampaignsAction::Pause { name } => control(&server, &name, Action::Pause).await,
         CampaignsAction::Resume { name } => control(&server, &name, Action::Resume).await,
@@ -74,14 +77,14 @@ pub async fn run(action: CampaignsAction, server: Server) -> anyhow::Result<()> 
     Ok(())
 }
 
-fn check_command(name: &str, at: Option<&str>) -> anyhow::Result<()> {
+fn check_command(name: &str, at: Option<&str>, trunks: &Path) -> anyhow::Result<()> {
     let now = match at {
         Some(text) => DateTime::parse_from_rfc3339(text)
             .with_context(|| format!("--at {text} is not a time like 2026-12-08T15:00:00Z"))?
             .with_timezone(&Utc),
         None => Utc::now(),
     };
-    check(&campaign_path(name), now)
+    check(&campaign_path(name), now, trunks)
 }
 
 /// `delivery` → campaigns/delivery.yaml; anything that looks like a path is taken as one.
@@ -94,27 +97,12 @@ fn campaign_path(name: &str) -> PathBuf {
     }
 }
 
-/// `campaigns/../flows/x.yaml` → `flows/x.yaml`, for reading and for messages.
-fn beside(folder: &Path, relative: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for part in folder.join(relative).components() {
-        match part {
-            std::path::Component::ParentDir if out.file_name().is_some() => {
-                out.pop();
-            }
-            std::path::Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
-}
-
 fn read(path: &Path, what: &str) -> anyhow::Result<String> {
     std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the {what} {}", path.display()))
 }
 
-fn check(file: &Path, now: DateTime<Utc>) -> anyhow::Result<()> {
+fn check(file: &Path, now: DateTime<Utc>, trunks_file: &Path) -> anyhow::Result<()> {
     let campaign = parse_campaign(&read(file, "campaign file")?, file)?;
     let folder = file.parent().unwrap_or(Path::new("."));
 
@@ -144,6 +132,24 @@ fn check(file: &Path, now: DateTime<Utc>) -> anyhow::Result<()> {
             flow_file.display()
         );
     }
+
+    let trunks = crate::campaign::load::load_trunks(trunks_file).map_err(|e| anyhow::anyhow!(e))?;
+    let Some(trunk) = trunks.iter().find(|t| t.name == campaign.trunk) else {
+        bail!(
+            "the campaign's trunk `{}` is not in {} (trunks there: {})",
+            campaign.trunk,
+            trunks_file.display(),
+            if trunks.is_empty() {
+                "none".to_string()
+            } else {
+                trunks
+                    .iter()
+                    .map(|t| t.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        );
+    };
 
     let contacts_file = beside(folder, &campaign.contacts.file);
     let import = import_contacts(
@@ -175,6 +181,18 @@ fn check(file: &Path, now: DateTime<Utc>) -> anyhow::Result<()> {
         file.display(),
         flow_file.display(),
         opt_out_words(&offer)
+    );
+    println!(
+        "Calls leave by trunk `{}` ({}:{}, ring timeout {}s{}).",
+        trunk.name,
+        trunk.host,
+        trunk.port,
+        trunk.ring_timeout.as_secs(),
+        if trunk.username.is_some() {
+            ", with digest credentials"
+        } else {
+            ""
+        }
     );
     let mut variables: Vec<&String> = flow.variables().keys().collect();
     variables.sort();

@@ -354,6 +354,7 @@ async fn run(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<()> {
                 admin_listen: config.admin.listen,
                 database: database.unwrap_or(config.database),
                 dir: config.campaigns.dir,
+                trunks: config.campaigns.trunks,
             };
             cli_campaigns::run(action, server).await
         }

@@ -102,10 +102,10 @@ fn write_files(dir: &TempDir, ports: [u16; 3]) {
     let write = |name: &str, text: &str| std::fs::write(campaigns.join(name), text).unwrap();
     write(
         "auth.csv",
-        "name,phone,delivery_date\nAda Lovelace,+1 555 123 0001,9 December\n",
+        "name,phone,delivery_date\nAda Lovelace,+1 212 555 0101,9 December\n",
     );
-    write("busy.csv", "name,phone\nBen Carter,+1 555 123 0002\n");
-    write("invalid.csv", "name,phone\nNo One,+1 555 123 0003\n");
+    write("busy.csv", "name,phone\nBen Carter,+1 212 555 0102\n");
+    write("invalid.csv", "name,phone\nNo One,+1 212 555 0103\n");
     write(
         "auth-test.yaml",
         &campaign("auth-test", "carrier-auth", "auth.csv"),
@@ -161,7 +161,10 @@ fn campaign_calls_through_trunks_are_answered_retried_or_given_up_and_recorded()
         for name in ["auth-test", "busy-test", "invalid-test"] {
             let (ok, text) = hotline(&server, &dir, &["start", name]);
             assert!(ok, "campaigns start {name}: {text}");
-            assert_eq!(text.trim(), format!("campaign {name} started."));
+            assert_eq!(
+                text.trim(),
+                format!("campaign {name} started: 1 contact to call.")
+            );
         }
         let (ok, text) = hotline(&server, &dir, &["start", "busy-test"]);
         assert!(!ok && text.contains("already running"), "{text}");
@@ -211,7 +214,7 @@ fn campaign_calls_through_trunks_are_answered_retried_or_given_up_and_recorded()
     let rows = results(&server, &dir, "busy-test");
     assert_eq!(rows.len(), 2, "{rows:?}");
     for (i, row) in rows.iter().enumerate() {
-        assert_eq!(row[1], "+15551230002");
+        assert_eq!(row[1], "+12125550102");
         assert_eq!(row[2], (i + 1).to_string());
         assert_eq!(
             (row[5].as_str(), row[6].as_str()),

@@ -180,6 +180,10 @@ pub(super) async fn answer_and_talk(
     let start = JournalInput::Start {
         caller_memory: memory.clone(),
         today: today().map(|d| d.to_string()),
+        variables: outbound
+            .as_ref()
+            .map(|o| o.variables.clone())
+            .unwrap_or_default(),
     };
     let mut conversation = Conversation::new(Arc::clone(&active.flow), Arc::clone(&active.matcher))
         .with_caller_memory(memory);

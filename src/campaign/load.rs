@@ -14,6 +14,8 @@ use crate::server::ActiveFlow;
 
 /// A campaign ready to run.
 pub struct Loaded {
+    /// Rows of the contact list that were skipped (invalid, duplicates).
+    pub skipped: usize,
     pub campaign: Campaign,
     pub flow: Arc<ActiveFlow>,
     pub contacts: Vec<Contact>,
@@ -73,6 +75,8 @@ pub struct Plan {
     pub campaign: Campaign,
     pub flow_file: PathBuf,
     pub contacts: Vec<Contact>,
+    /// Rows of the contact list that were skipped (invalid, duplicates).
+    pub skipped: usize,
     pub dnc: DoNotCall,
 }
 
@@ -100,6 +104,7 @@ pub fn load_plan(file: &Path) -> Result<Plan, String> {
     Ok(Plan {
         campaign,
         flow_file,
+        skipped: import.problems.len(),
         contacts: import.contacts,
         dnc,
     })
@@ -115,8 +120,16 @@ pub fn load_campaign(
         campaign,
         flow_file,
         contacts,
+        skipped,
         dnc,
     } = load_plan(file)?;
+    if contacts.is_empty() {
+        return Err(format!(
+            "the campaign has no contact to call ({skipped} rows of its list skipped): \
+             `hotline campaigns check {}` says why",
+            file.display()
+        ));
+    }
     let flow_text = read(&flow_file, "flow")?;
     let flow = crate::server::active_flow(&flow_text, &flow_file.display().to_string(), encoder)
         .map_err(|report| format!("the campaign's flow has errors:\n{report}"))?;
@@ -158,6 +171,7 @@ pub fn load_campaign(
             .or_else(|| trunk.caller_id.clone())
             .unwrap_or_else(|| campaign.caller_id.clone());
     Ok(Loaded {
+        skipped,
         campaign,
         flow: Arc::new(flow),
         contacts,

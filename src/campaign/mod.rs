@@ -115,7 +115,7 @@ pub async fn run(
                  file: PathBuf,
                  paused: bool,
                  running: &mut HashMap<String, Running>|
-     -> Result<(), Refused> {
+     -> Result<String, Refused> {
         let loaded = load::load_campaign(
             &file,
             &services.config.campaigns.trunks,
@@ -129,6 +129,15 @@ pub async fn run(
                 loaded.campaign.name
             )));
         }
+        let contacts = match loaded.contacts.len() {
+            1 => "1 contact to call".to_string(),
+            n => format!("{n} contacts to call"),
+        };
+        let summary = match loaded.skipped {
+            0 => contacts,
+            1 => format!("{contacts}, 1 row of the list skipped"),
+            n => format!("{contacts}, {n} rows of the list skipped"),
+        };
         let (tx, rx) = mpsc::unbounded_channel();
         let ended_tx = ended_tx.clone();
         let task_name = name.to_string();
@@ -145,7 +154,7 @@ pub async fn run(
                 paused,
             },
         );
-        Ok(())
+        Ok(summary)
     };
     match store.campaign_runs().await {
         Ok(runs) => {
@@ -198,7 +207,7 @@ async fn handle(
     request: &Request,
     running: &mut HashMap<String, Running>,
     services: &Arc<Services>,
-    start: &impl Fn(&str, PathBuf, bool, &mut HashMap<String, Running>) -> Result<(), Refused>,
+    start: &impl Fn(&str, PathBuf, bool, &mut HashMap<String, Running>) -> Result<String, Refused>,
 ) -> Result<String, Refused> {
     let name = request.name.as_str();
     let store = &services.store;
@@ -219,9 +228,9 @@ async fn handle(
         ))),
         (Action::Start, None) => {
             let file = load::campaign_path(&services.config.campaigns.dir, name);
-            start(name, file.clone(), false, running)?;
+            let summary = start(name, file.clone(), false, running)?;
             record("running", file).await?;
-            Ok(format!("campaign {name} started"))
+            Ok(format!("campaign {name} started: {summary}"))
         }
         (_, None) => Err(Refused::NotFound(format!(
             "campaign {name} is not running: start it with `hotline campaigns start {name}`"

@@ -529,6 +529,7 @@ mod tests {
                 input: JournalInput::Start {
                     caller_memory: vec![],
                     today: Some("2026-12-02".into()),
+                    variables: Vec::new(),
                 },
                 decisions: vec!["say \"Hi\"".into()],
             },
