@@ -14,6 +14,9 @@ use crate::server::ActiveFlow;
 
 /// A campaign ready to run.
 pub struct Loaded {
+    /// The flow's file and text, stored under its version so its calls can be replayed.
+    pub flow_file: PathBuf,
+    pub flow_source: String,
     /// Rows of the contact list that were skipped (invalid, duplicates).
     pub skipped: usize,
     pub campaign: Campaign,
@@ -171,6 +174,8 @@ pub fn load_campaign(
             .or_else(|| trunk.caller_id.clone())
             .unwrap_or_else(|| campaign.caller_id.clone());
     Ok(Loaded {
+        flow_file,
+        flow_source: flow_text,
         skipped,
         campaign,
         flow: Arc::new(flow),

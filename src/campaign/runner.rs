@@ -48,6 +48,19 @@ pub async fn run(
 ) -> RunEnd {
     let name = loaded.campaign.name.clone();
     let store = services.store.clone();
+    let flow = &loaded.flow.flow;
+    if let Err(e) = store
+        .flow_loaded(
+            &flow.version_hash(),
+            flow.name(),
+            &loaded.flow_file.display().to_string(),
+            &loaded.flow_source,
+            unix_ms(),
+        )
+        .await
+    {
+        tracing::error!("campaign {name}: cannot store its flow version: {e}");
+    }
     let rows = match store.campaign_attempts(&name).await {
         Ok(rows) => rows,
         Err(e) => {
@@ -82,7 +95,7 @@ pub async fn run(
     let (news_tx, mut news) = mpsc::unbounded_channel::<(String, E164, AttemptNews)>();
     let mut stopping = false;
     tracing::info!(
-        "campaign {name} {}: {} contacts, {} attempts so far",
+        "campaign {name} {}: {} contact(s), {} attempt(s) so far",
         if paused { "paused" } else { "running" },
         known.len(),
         rows.len()
