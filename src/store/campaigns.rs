@@ -186,3 +186,83 @@ fn attempt_row(r: &sqlx::sqlite::SqliteRow) -> Result<AttemptRow, HotlineError> 
         call_id: r.try_get("call_id")?,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::temp_db;
+
+    fn attempt(id: &str, number: &str, at: i64) -> AttemptRow {
+        AttemptRow {
+            id: id.into(),
+            campaign: "delivery".into(),
+            number: number.into(),
+            attempt: 1,
+            started_at: at,
+            ended_at: None,
+            outcome: None,
+            sip_status: None,
+            sip_call_id: None,
+            call_id: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn attempts_are_settled_once_and_a_restart_settles_the_open_ones() {
+        let path = temp_db("campaign-attempts");
+        let store = Store::open(&path).await.unwrap();
+        store
+            .campaign_state("delivery", "campaigns/delivery.yaml", "running", 1)
+            .await
+            .unwrap();
+        store
+            .attempt_started(&attempt("a1", "+12125550101", 10))
+            .await
+            .unwrap();
+        store
+            .attempt_started(&attempt("a2", "+12125550102", 20))
+            .await
+            .unwrap();
+        store.attempt_sip_call("a1", "x@127.0.0.1").await.unwrap();
+        store
+            .attempt_ended("a1", 15, "busy", Some(486), None)
+            .await
+            .unwrap();
+        // A late second end keeps the first outcome.
+        store
+            .attempt_ended("a1", 16, "no_answer", Some(480), None)
+            .await
+            .unwrap();
+        drop(store);
+
+        // The server restarts with a2 still in flight.
+        let store = Store::open(&path).await.unwrap();
+        assert_eq!(store.settle_interrupted_attempts(30).await.unwrap(), 1);
+        let rows = store.campaign_attempts("delivery").await.unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(
+            (
+                rows[0].outcome.as_deref(),
+                rows[0].sip_status,
+                rows[0].sip_call_id.as_deref()
+            ),
+            (Some("busy"), Some(486), Some("x@127.0.0.1"))
+        );
+        assert_eq!(
+            (rows[1].outcome.as_deref(), rows[1].ended_at),
+            (Some("server_restart"), Some(30))
+        );
+        assert_eq!(
+            store.campaign_outcome_counts().await.unwrap(),
+            vec![
+                ("delivery".into(), "busy".into(), 1),
+                ("delivery".into(), "server_restart".into(), 1)
+            ]
+        );
+        let runs = store.campaign_runs().await.unwrap();
+        assert_eq!(
+            (runs[0].campaign.as_str(), runs[0].state.as_str()),
+            ("delivery", "running")
+        );
+    }
+}
