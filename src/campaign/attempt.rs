@@ -139,7 +139,7 @@ async fn run(
                         .strip_prefix("failed-")
                         .and_then(|s| s.parse::<u16>().ok())
                         // A 408 with nothing heard before is our own Timer B: no response.
-                        .filter(|s| !(*s == 408 && !provisional));
+                        .filter(|s| *s != 408 || provisional);
                     return Ok(ended(status, rang_out));
                 }
                 Some(DialogEvent::Ringing) => provisional = true,
