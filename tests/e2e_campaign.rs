@@ -269,6 +269,28 @@ fn campaign_calls_through_trunks_are_answered_retried_or_given_up_and_recorded()
         record.text
     );
 
+    // Starting a finished campaign again rebuilds it from its attempts: nobody is called twice.
+    let (ok, text) = hotline(&server, &dir, &["start", "invalid-test"]);
+    assert!(ok, "{text}");
+    wait_for_state(
+        &server,
+        &dir,
+        "invalid-test",
+        "finished",
+        Duration::from_secs(20),
+    );
+    assert_eq!(results(&server, &dir, "invalid-test").len(), 1);
+    let (ok, text) = hotline(&server, &dir, &["pause", "busy-test"]);
+    assert!(
+        !ok && text.contains("campaign busy-test is not running"),
+        "{text}"
+    );
+    let (ok, text) = hotline(&server, &dir, &["start", "no-such-campaign"]);
+    assert!(
+        !ok && text.contains("cannot read the campaign file"),
+        "{text}"
+    );
+
     let (status, metrics) = http_request(server.admin, "GET", "/metrics", None);
     assert_eq!(status, 200);
     for line in [
