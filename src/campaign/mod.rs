@@ -50,6 +50,14 @@ pub enum Refused {
     NotFound(String),
 }
 
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refused::Invalid(m) | Refused::Conflict(m) | Refused::NotFound(m) => f.write_str(m),
+        }
+    }
+}
+
 struct Request {
     name: String,
     action: Action,
@@ -170,7 +178,7 @@ pub async fn run(
                     &mut running,
                 ) {
                     tracing::error!(
-                        "campaign {} cannot resume after the restart: {e:?}",
+                        "campaign {} cannot resume after the restart: {e}",
                         run.campaign
                     );
                 }
