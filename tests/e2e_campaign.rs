@@ -1,8 +1,9 @@
-//! Outbound campaigns through real SIP trunks: SIPp plays three carriers on loopback. One
+//! Outbound campaigns through real SIP trunks: SIPp plays four carriers on loopback. One
 //! challenges the first INVITE with 407 and answers the authenticated one (early media first);
 //! the campaign's flow greets the contact by name. One answers 486 (busy: retried after the
-//! campaign's delay, then given up). One answers 404 (invalid: never retried). The test reads
-//! what a campaign manager reads: `campaigns status`, `campaigns results --csv`, `/metrics`.
+//! campaign's delay, then given up). One answers 404 (invalid: never retried). One answers and
+//! the contact presses 9 (by SIP INFO): an opt-out. The test reads what a campaign manager
+//! reads: `campaigns status`, `campaigns results --csv`, `/metrics`.
 
 mod support;
 
@@ -96,7 +97,7 @@ fn count(status: &str, label: &str) -> usize {
         .unwrap_or_else(|| panic!("no `{label}` in:\n{status}"))
 }
 
-fn write_files(dir: &TempDir, ports: [u16; 3]) {
+fn write_files(dir: &TempDir, ports: [u16; 4]) {
     let campaigns = dir.join("campaigns");
     std::fs::create_dir_all(&campaigns).unwrap();
     let write = |name: &str, text: &str| std::fs::write(campaigns.join(name), text).unwrap();
@@ -106,6 +107,14 @@ fn write_files(dir: &TempDir, ports: [u16; 3]) {
     );
     write("busy.csv", "name,phone\nBen Carter,+1 212 555 0102\n");
     write("invalid.csv", "name,phone\nNo One,+1 212 555 0103\n");
+    write(
+        "optout.csv",
+        "name,phone,delivery_date\nDan Fry,+1 212 555 0104,10 December\n",
+    );
+    write(
+        "optout-test.yaml",
+        &campaign("optout-test", "carrier-optout", "optout.csv"),
+    );
     write(
         "auth-test.yaml",
         &campaign("auth-test", "carrier-auth", "auth.csv"),
@@ -124,8 +133,9 @@ fn write_files(dir: &TempDir, ports: [u16; 3]) {
             "trunks:\n  - name: carrier-auth\n    target: 127.0.0.1:{}\n    username: campaign\n    \
              password: \"{{env.E2E_TRUNK_PASSWORD}}\"\n    ring_timeout: 20s\n  \
              - name: carrier-busy\n    target: 127.0.0.1:{}\n    ring_timeout: 20s\n  \
-             - name: carrier-invalid\n    target: sip:127.0.0.1:{}\n",
-            ports[0], ports[1], ports[2]
+             - name: carrier-invalid\n    target: sip:127.0.0.1:{}\n  \
+             - name: carrier-optout\n    target: 127.0.0.1:{}\n",
+            ports[0], ports[1], ports[2], ports[3]
         ),
     );
 }
@@ -134,7 +144,12 @@ fn write_files(dir: &TempDir, ports: [u16; 3]) {
 fn campaign_calls_through_trunks_are_answered_retried_or_given_up_and_recorded() {
     let _guard = support::serial(&SERIAL);
     let dir = TempDir::new("campaign");
-    let ports = [free_udp_port(), free_udp_port(), free_udp_port()];
+    let ports = [
+        free_udp_port(),
+        free_udp_port(),
+        free_udp_port(),
+        free_udp_port(),
+    ];
     write_files(&dir, ports);
     let mut options = ServerOptions::new(24_000);
     options.campaigns = Some((dir.join("campaigns"), dir.join("trunks.yaml")));
@@ -156,9 +171,10 @@ fn campaign_calls_through_trunks_are_answered_retried_or_given_up_and_recorded()
         let auth = uas("trunk_auth_uas.xml", ports[0], 1);
         let busy = uas("trunk_busy_uas.xml", ports[1], 2);
         let invalid = uas("trunk_invalid_uas.xml", ports[2], 1);
+        let optout = uas("trunk_optout_uas.xml", ports[3], 1);
         // Give the three SIPp processes a moment to bind their ports.
         std::thread::sleep(Duration::from_millis(800));
-        for name in ["auth-test", "busy-test", "invalid-test"] {
+        for name in ["auth-test", "busy-test", "invalid-test", "optout-test"] {
             let (ok, text) = hotline(&server, &dir, &["start", name]);
             assert!(ok, "campaigns start {name}: {text}");
             assert_eq!(
@@ -176,6 +192,10 @@ fn campaign_calls_through_trunks_are_answered_retried_or_given_up_and_recorded()
         busy.join()
             .expect("SIPp thread")
             .assert_success("the trunk answered 486 to both attempts");
+        optout
+            .join()
+            .expect("SIPp thread")
+            .assert_success("the contact pressed 9 by INFO and Hotline hung up");
         let auth = auth.join().expect("SIPp thread");
         auth.assert_success(
             "the trunk challenged with 407, got Proxy-Authorization, answered, hung up",
@@ -269,6 +289,32 @@ fn campaign_calls_through_trunks_are_answered_retried_or_given_up_and_recorded()
         record.text
     );
 
+    // Pressing 9 is an opt-out: reached, not retried, outcome opted_out.
+    let status = wait_for_state(
+        &server,
+        &dir,
+        "optout-test",
+        "finished",
+        Duration::from_secs(30),
+    );
+    assert_eq!(count(&status, "reached"), 1, "{status}");
+    let rows = results(&server, &dir, "optout-test");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(
+        (rows[0][5].as_str(), rows[0][6].as_str()),
+        ("opted_out", "200")
+    );
+    let record = server.wait_for_finished_call(&rows[0][8], Duration::from_secs(20));
+    assert_eq!(record.pressed, vec!["9"], "{}", record.text);
+    assert!(
+        record
+            .bot_said
+            .iter()
+            .any(|s| s.contains("You will not receive these calls again")),
+        "{}",
+        record.text
+    );
+
     // Starting a finished campaign again rebuilds it from its attempts: nobody is called twice.
     let (ok, text) = hotline(&server, &dir, &["start", "invalid-test"]);
     assert!(ok, "{text}");
@@ -297,6 +343,7 @@ fn campaign_calls_through_trunks_are_answered_retried_or_given_up_and_recorded()
         "hotline_campaign_attempts_total{campaign=\"auth-test\",outcome=\"answered_person\"} 1",
         "hotline_campaign_attempts_total{campaign=\"busy-test\",outcome=\"busy\"} 2",
         "hotline_campaign_attempts_total{campaign=\"invalid-test\",outcome=\"invalid_number\"} 1",
+        "hotline_campaign_attempts_total{campaign=\"optout-test\",outcome=\"opted_out\"} 1",
     ] {
         assert!(
             metrics.contains(line),

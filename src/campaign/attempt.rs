@@ -201,8 +201,25 @@ async fn run(
     )
     .await;
     Ok(AttemptEnd {
-        outcome: Outcome::AnsweredPerson,
+        outcome: answered_outcome(services, call_id.as_deref()).await,
         sip_status: Some(200),
         call_id,
     })
+}
+
+/// Reached, or opted out: what the flow's hang-ups say (from the call's journal).
+async fn answered_outcome(services: &Services, call_id: Option<&str>) -> Outcome {
+    let journal = match call_id {
+        Some(id) => services.store.journal(id).await.unwrap_or_else(|e| {
+            tracing::error!("campaign call {id}: cannot read its journal: {e}");
+            Vec::new()
+        }),
+        None => Vec::new(),
+    };
+    let reasons: Vec<&str> = journal
+        .iter()
+        .flat_map(|e| e.decisions.iter())
+        .filter_map(|d| d.strip_prefix("hang up (")?.strip_suffix(')'))
+        .collect();
+    hotline_dialer::outcome_of_answered(reasons)
 }

@@ -24,6 +24,8 @@ pub struct Loaded {
     pub contacts: Vec<Contact>,
     pub dnc: DoNotCall,
     pub trunk: Trunk,
+    /// Where the trunk's INVITEs go.
+    pub destination: std::net::SocketAddr,
     /// The trunk's credentials with `{env.NAME}` resolved.
     pub credentials: Option<(String, String)>,
     /// The number shown to contacts: the campaign's caller ID, else the trunk's.
@@ -151,6 +153,12 @@ pub fn load_campaign(
             trunks_file.display()
         ));
     };
+    let host = trunk.host.trim_start_matches('[').trim_end_matches(']');
+    let destination = std::net::SocketAddr::new(
+        host.parse()
+            .map_err(|_| format!("trunk `{}` has no IP address: {}", trunk.name, trunk.host))?,
+        trunk.port,
+    );
     let env = |name: &str| std::env::var(name).ok();
     let credentials = match (&trunk.username, &trunk.password) {
         (Some(user), Some(password)) => {
@@ -182,6 +190,7 @@ pub fn load_campaign(
         contacts,
         dnc,
         trunk,
+        destination,
         credentials,
         caller_id,
     })

@@ -133,16 +133,7 @@ pub async fn run(
                 let request = AttemptRequest {
                     number: dial.number.to_string(),
                     target_uri: loaded.trunk.request_uri(dial.number.as_str()),
-                    destination: match destination(&loaded.trunk) {
-                        Some(d) => d,
-                        None => {
-                            tracing::error!(
-                                "campaign {name}: trunk {} has no usable address",
-                                loaded.trunk.name
-                            );
-                            continue;
-                        }
-                    },
+                    destination: loaded.destination,
                     caller_id: loaded.caller_id.clone(),
                     credentials: loaded.credentials.clone(),
                     ring_timeout: loaded.trunk.ring_timeout,
@@ -225,11 +216,6 @@ pub fn flow_variables(columns: &[(String, String)]) -> Vec<(String, String)> {
         out.push((format!("contact.{key}"), value.clone()));
     }
     out
-}
-
-fn destination(trunk: &hotline_dialer::Trunk) -> Option<std::net::SocketAddr> {
-    let host = trunk.host.trim_start_matches('[').trim_end_matches(']');
-    Some(std::net::SocketAddr::new(host.parse().ok()?, trunk.port))
 }
 
 #[cfg(test)]

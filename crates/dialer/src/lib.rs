@@ -37,7 +37,7 @@ pub use error::DialerError;
 pub use opt_out::{find_opt_out, OptOutOffer, OPT_OUT_INTENTS};
 pub use phone::{normalise, NumberProblem, E164};
 pub use retry::{OnMachine, Outcome, RetryPolicy, RetryRule};
-pub use sip_outcome::outcome_of_final;
+pub use sip_outcome::{outcome_of_answered, outcome_of_final, OPT_OUT_REASONS};
 pub use trunks::{parse_trunks, Secret, Trunk, DEFAULT_RING_TIMEOUT};
 pub use window::{CallingWindow, Hours};
 pub use yaml::Pos;

@@ -1,5 +1,6 @@
-//! How a campaign call's SIP ending becomes the dialer's outcome: the final status of the
-//! INVITE (after any digest challenge was answered), or no final status at all.
+//! How a campaign call's ending becomes the dialer's outcome: the final status of the INVITE
+//! (after any digest challenge was answered), or no final status at all; and for an answered
+//! call, whether the flow ended it as an opt-out.
 
 use crate::retry::Outcome;
 
@@ -23,6 +24,26 @@ pub fn outcome_of_final(status: Option<u16>, rang_out: bool) -> Outcome {
         // Anything else (401/407 left unanswered, 403, 488 ...) is the trunk refusing the call:
         // retried like a network failure, by that rule.
         Some(_) => Outcome::NetworkFailure,
+    }
+}
+
+/// Hang-up reasons of a campaign flow that mean the contact opted out (`hangup` nodes'
+/// `reason:`), beside the opt-out intent names.
+pub const OPT_OUT_REASONS: &[&str] = &["opted_out", "opt_out", "optout", "stop", "unsubscribe"];
+
+/// The outcome of an answered call from the reasons of the flow's hang-ups (usually one, none
+/// when the contact hung up first): an opt-out reason makes it `OptedOut` (the number goes on
+/// the do-not-call list), else a person was reached.
+pub fn outcome_of_answered<'a>(hangup_reasons: impl IntoIterator<Item = &'a str>) -> Outcome {
+    let opted_out = hangup_reasons.into_iter().any(|r| {
+        OPT_OUT_REASONS
+            .iter()
+            .any(|o| r.trim().eq_ignore_ascii_case(o))
+    });
+    if opted_out {
+        Outcome::OptedOut
+    } else {
+        Outcome::AnsweredPerson
     }
 }
 
@@ -56,5 +77,13 @@ mod tests {
         assert_eq!(outcome_of_final(Some(487), true), Outcome::NoAnswer);
         assert_eq!(outcome_of_final(None, true), Outcome::NoAnswer);
         assert_eq!(outcome_of_final(Some(200), true), Outcome::AnsweredPerson);
+    }
+
+    #[test]
+    fn a_flow_hanging_up_as_opted_out_is_an_opt_out() {
+        assert_eq!(outcome_of_answered(["opted_out"]), Outcome::OptedOut);
+        assert_eq!(outcome_of_answered(["Unsubscribe"]), Outcome::OptedOut);
+        assert_eq!(outcome_of_answered(["confirmed"]), Outcome::AnsweredPerson);
+        assert_eq!(outcome_of_answered([]), Outcome::AnsweredPerson);
     }
 }
