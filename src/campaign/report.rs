@@ -180,6 +180,58 @@ mod tests {
     }
 
     #[test]
+    fn status_tells_retries_waiting_from_contacts_done() {
+        use hotline_dialer::{import_contacts, parse_campaign, DoNotCall};
+        use std::path::Path;
+        let campaign = parse_campaign(
+            "campaign: c\nflow: f.yaml\ntrunk: t\ncaller_id: \"+12125550100\"\n\
+             contacts:\n  file: c.csv\n  phone: phone\ndefault_time_zone: UTC\n\
+             window:\n  weekdays: [mon-sun]\n  hours: \"00:00-24:00\"\n\
+             retries:\n  busy: { delay: 1h, count: 1 }\n",
+            Path::new("c.yaml"),
+        )
+        .unwrap();
+        let import = import_contacts(
+            "phone\n+12125550101\n+12125550102\n+12125550103\n+12125550104\n+12125550105\n",
+            Path::new("c.csv"),
+            &campaign,
+        )
+        .unwrap();
+        let numbers: Vec<E164> = import.contacts.iter().map(|c| c.number.clone()).collect();
+        let rows = vec![
+            row("+12125550101", 1, Some("busy"), Some(486)),
+            row("+12125550102", 1, Some("invalid_number"), Some(404)),
+            row("+12125550103", 1, Some("answered_person"), Some(200)),
+            row("+12125550104", 1, None, None),
+        ];
+        let ended: Vec<AttemptRow> = rows
+            .iter()
+            .filter(|r| r.outcome.is_some())
+            .cloned()
+            .collect();
+        let known = |n: &str| numbers.iter().find(|e| e.as_str() == n).cloned();
+        let dialer = Dialer::rebuild(
+            &campaign,
+            import.contacts.clone(),
+            DoNotCall::default(),
+            &attempt_records(&ended, known),
+            at_ms(1_765_000_010_000),
+        )
+        .unwrap();
+        assert_eq!(
+            status(&dialer, &numbers, &rows),
+            Status {
+                attempted: 4,
+                in_progress: 1,
+                reached: 1,
+                failed: 1,
+                waiting_for_retry: 1,
+                not_yet_called: 1,
+            }
+        );
+    }
+
+    #[test]
     fn reached_outcomes() {
         assert!(is_reached(Outcome::AnsweredPerson));
         assert!(!is_reached(Outcome::Busy));
