@@ -337,6 +337,22 @@ fn campaign_calls_through_trunks_are_answered_retried_or_given_up_and_recorded()
         "{text}"
     );
 
+    // The same through the admin API.
+    let (code, body) = http_request(server.admin, "GET", "/api/campaigns/busy-test", None);
+    assert_eq!(code, 200, "{body}");
+    assert!(
+        body.contains("\"state\":\"finished\"") && body.contains("\"attempted\":2"),
+        "{body}"
+    );
+    let (code, body) = http_request(
+        server.admin,
+        "GET",
+        "/api/campaigns/busy-test/results",
+        None,
+    );
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(body.matches(",busy,486,").count(), 2, "{body}");
+
     let (status, metrics) = http_request(server.admin, "GET", "/metrics", None);
     assert_eq!(status, 200);
     for line in [
