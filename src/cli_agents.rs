@@ -53,16 +53,19 @@ pub struct AgentRow {
 }
 
 /// The admin API client: base URL plus the hint printed when nothing answers there.
-struct Admin {
+pub(crate) struct Admin {
     base: String,
     listen_hint: String,
-    http: reqwest::Client,
+    pub(crate) http: reqwest::Client,
     /// Sent as `Authorization: Bearer ...` (`--token` or `$HOTLINE_TOKEN`).
     token: Option<String>,
 }
 
 impl Admin {
-    async fn send(&self, request: reqwest::RequestBuilder) -> anyhow::Result<(u16, Value)> {
+    pub(crate) async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> anyhow::Result<(u16, Value)> {
         let request = match &self.token {
             Some(token) => request.bearer_auth(token),
             None => request,
@@ -91,13 +94,13 @@ impl Admin {
         Ok((status, body))
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base.trim_end_matches('/'))
     }
 }
 
 /// The error message of a non-2xx answer.
-fn failure(status: u16, body: &Value) -> anyhow::Error {
+pub(crate) fn failure(status: u16, body: &Value) -> anyhow::Error {
     match body["error"].as_str() {
         Some(message) => anyhow::anyhow!("{message} (HTTP {status})"),
         None => anyhow::anyhow!("HTTP {status}: {body}"),
@@ -168,7 +171,7 @@ pub async fn run_tickets(
     Ok(())
 }
 
-fn client(
+pub(crate) fn client(
     admin: Option<String>,
     token: Option<String>,
     listen: std::net::SocketAddr,
@@ -184,7 +187,7 @@ fn client(
 }
 
 /// Agent and ticket ids are plain names; anything else is percent-encoded.
-fn path_segment(id: &str) -> String {
+pub(crate) fn path_segment(id: &str) -> String {
     id.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {

@@ -1,9 +1,13 @@
 //! `hotline campaigns check NAME`: reads a campaign, its flow, contact list and do-not-call lists,
-//! and says in sentences what launching it would do. Placing the calls is not built yet.
+//! and says in sentences what launching it would do. `start|pause|resume|stop` ask the running
+//! server through its admin API (`cli_campaign_run`); `status` and `results` read the store.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
+
+use crate::campaign::load::beside;
+use crate::cli_campaign_run::{control, results, status};
 use chrono::{DateTime, Utc};
 use hotline_dialer::{
     check_campaign, find_opt_out, import_contacts, parse_campaign, CheckReport, DoNotCall,
@@ -20,13 +24,53 @@ pub enum CampaignsAction {
         #[arg(long)]
         at: Option<String>,
     },
+    /// Start calling: the running server loads the campaign and places its calls.
+    Start {
+        /// The campaign's name (campaigns.dir/NAME.yaml on the server).
+        name: String,
+    },
+    /// No new calls until resumed; calls in progress go on.
+    Pause { name: String },
+    /// Place calls again after a pause.
+    Resume { name: String },
+    /// End the campaign: no new calls; calls in progress go on to their end.
+    Stop { name: String },
+    /// Attempted, in progress, reached, failed and waiting for retry, from the call records.
+    Status { name: String },
+    /// One line per attempt: number, attempt, times, outcome, SIP status, call ids.
+    Results {
+        name: String,
+        /// Print CSV (the only format for now).
+        #[arg(long)]
+        csv: bool,
+    },
+}
+
+/// Where the server-side commands go: the admin API and the store.
+pub struct Server {
+    /// The `--admin` URL, if given.
+    pub admin: Option<String>,
+    /// `--token` or `$HOTLINE_TOKEN`, for the admin API.
+    pub token: Option<String>,
+    pub admin_listen: std::net::SocketAddr,
+    pub database: PathBuf,
+    pub dir: PathBuf,
+    /// `campaigns.trunks`.
+    pub trunks: PathBuf,
 }
 
 /// Runs a campaigns command. A refusal is printed as one sentence (with its causes) and the
 /// process exits with status 1: a campaign manager reads the reason, not a backtrace.
-pub fn run(action: CampaignsAction) -> anyhow::Result<()> {
+pub async fn run(action: CampaignsAction, server: Server) -> anyhow::Result<()> {
+    use crate::campaign::Action;
     let result = match action {
-        CampaignsAction::Check { name, at } => check_command(&name, at.as_deref()),
+        CampaignsAction::Check { name, at } => check_command(&name, at.as_deref(), &server.trunks),
+        CampaignsAction::Start { name } => control(&server, &name, Action::Start).await,
+        CampaignsAction::Pause { name } => control(&server, &name, Action::Pause).await,
+        CampaignsAction::Resume { name } => control(&server, &name, Action::Resume).await,
+        CampaignsAction::Stop { name } => control(&server, &name, Action::Stop).await,
+        CampaignsAction::Status { name } => status(&server, &name).await,
+        CampaignsAction::Results { name, .. } => results(&server, &name).await,
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");
@@ -35,14 +79,14 @@ pub fn run(action: CampaignsAction) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn check_command(name: &str, at: Option<&str>) -> anyhow::Result<()> {
+fn check_command(name: &str, at: Option<&str>, trunks: &Path) -> anyhow::Result<()> {
     let now = match at {
         Some(text) => DateTime::parse_from_rfc3339(text)
             .with_context(|| format!("--at {text} is not a time like 2026-12-08T15:00:00Z"))?
             .with_timezone(&Utc),
         None => Utc::now(),
     };
-    check(&campaign_path(name), now)
+    check(&campaign_path(name), now, trunks)
 }
 
 /// `delivery` → campaigns/delivery.yaml; anything that looks like a path is taken as one.
@@ -55,27 +99,12 @@ fn campaign_path(name: &str) -> PathBuf {
     }
 }
 
-/// `campaigns/../flows/x.yaml` → `flows/x.yaml`, for reading and for messages.
-fn beside(folder: &Path, relative: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for part in folder.join(relative).components() {
-        match part {
-            std::path::Component::ParentDir if out.file_name().is_some() => {
-                out.pop();
-            }
-            std::path::Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
-}
-
 fn read(path: &Path, what: &str) -> anyhow::Result<String> {
     std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the {what} {}", path.display()))
 }
 
-fn check(file: &Path, now: DateTime<Utc>) -> anyhow::Result<()> {
+fn check(file: &Path, now: DateTime<Utc>, trunks_file: &Path) -> anyhow::Result<()> {
     let campaign = parse_campaign(&read(file, "campaign file")?, file)?;
     let folder = file.parent().unwrap_or(Path::new("."));
 
@@ -105,6 +134,24 @@ fn check(file: &Path, now: DateTime<Utc>) -> anyhow::Result<()> {
             flow_file.display()
         );
     }
+
+    let trunks = crate::campaign::load::load_trunks(trunks_file).map_err(|e| anyhow::anyhow!(e))?;
+    let Some(trunk) = trunks.iter().find(|t| t.name == campaign.trunk) else {
+        bail!(
+            "the campaign's trunk `{}` is not in {} (trunks there: {})",
+            campaign.trunk,
+            trunks_file.display(),
+            if trunks.is_empty() {
+                "none".to_string()
+            } else {
+                trunks
+                    .iter()
+                    .map(|t| t.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        );
+    };
 
     let contacts_file = beside(folder, &campaign.contacts.file);
     let import = import_contacts(
@@ -137,6 +184,18 @@ fn check(file: &Path, now: DateTime<Utc>) -> anyhow::Result<()> {
         flow_file.display(),
         opt_out_words(&offer)
     );
+    println!(
+        "Calls leave by trunk `{}` ({}:{}, ring timeout {}s{}).",
+        trunk.name,
+        trunk.host,
+        trunk.port,
+        trunk.ring_timeout.as_secs(),
+        if trunk.username.is_some() {
+            ", with digest credentials"
+        } else {
+            ""
+        }
+    );
     let mut variables: Vec<&String> = flow.variables().keys().collect();
     variables.sort();
     for name in variables {
@@ -158,7 +217,8 @@ fn check(file: &Path, now: DateTime<Utc>) -> anyhow::Result<()> {
         now,
     );
     println!(
-        "Placing the calls is not built yet: this check plans the campaign, it does not run it."
+        "This check plans the campaign; `hotline campaigns start {}` runs it on the server.",
+        campaign.name
     );
     Ok(())
 }

@@ -8,7 +8,7 @@ use anyhow::Context;
 use hotline_flow::{CalendarDate, Conversation};
 
 use crate::call::core::journal::JournalEntry;
-use crate::call::core::replay::{call_context, render, replay, to_test_script};
+use crate::call::core::replay::{call_context, call_variables, render, replay, to_test_script};
 use crate::server::active_flow;
 use crate::store::{CallRecord, Store};
 
@@ -72,6 +72,9 @@ pub async fn replay_call(
     }
     if let Some(faq) = &active.faq {
         conversation = conversation.with_faq(Arc::clone(faq));
+    }
+    for (name, value) in call_variables(&journal) {
+        conversation.set_variable(&name, &value);
     }
     let steps = replay(&mut conversation, &journal);
     println!("call {} through {file}", call.id);

@@ -26,6 +26,7 @@ struct RawConfig {
     admin: RawAdmin,
     webhook: RawWebhook,
     agents: RawAgents,
+    campaigns: RawCampaigns,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -136,6 +137,13 @@ struct RawAgents {
     min_registration: Option<String>,
     digest: Option<Vec<String>>,
     trunk: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct RawCampaigns {
+    dir: Option<String>,
+    trunks: Option<String>,
 }
 
 /// Which Whisper weights to run.
@@ -272,6 +280,15 @@ pub struct AgentsConfig {
     pub trunk: Option<SocketAddr>,
 }
 
+/// Where campaign files and the SIP trunks they call through are.
+#[derive(Debug, Clone)]
+pub struct CampaignsConfig {
+    /// `campaigns/`: `NAME` is `dir/NAME.yaml`.
+    pub dir: PathBuf,
+    /// `sip-config/trunks.yaml` (a missing file: no trunks, so no campaign can start).
+    pub trunks: PathBuf,
+}
+
 /// The validated configuration the server runs on.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -286,6 +303,7 @@ pub struct Config {
     pub admin: AdminConfig,
     pub webhook: WebhookConfig,
     pub agents: AgentsConfig,
+    pub campaigns: CampaignsConfig,
 }
 
 impl Config {
@@ -404,6 +422,10 @@ fn overlay(d: RawConfig, u: RawConfig) -> RawConfig {
             min_registration: take!(u.agents.min_registration, d.agents.min_registration),
             digest: take!(u.agents.digest, d.agents.digest),
             trunk: take!(u.agents.trunk, d.agents.trunk),
+        },
+        campaigns: RawCampaigns {
+            dir: take!(u.campaigns.dir, d.campaigns.dir),
+            trunks: take!(u.campaigns.trunks, d.campaigns.trunks),
         },
     }
 }
@@ -612,6 +634,10 @@ fn validate(raw: RawConfig, file: &str) -> Result<Config, HotlineError> {
             )?,
             digest: digest_algorithms(required(raw.agents.digest, file, "agents.digest")?, file)?,
             trunk,
+        },
+        campaigns: CampaignsConfig {
+            dir: PathBuf::from(required(raw.campaigns.dir, file, "campaigns.dir")?),
+            trunks: PathBuf::from(required(raw.campaigns.trunks, file, "campaigns.trunks")?),
         },
         sip: SipConfig {
             listen,

@@ -5,9 +5,11 @@ mod auth;
 mod bench;
 mod bench_load;
 mod call;
+mod campaign;
 mod center;
 mod cli_agents;
 mod cli_calls;
+mod cli_campaign_run;
 mod cli_campaigns;
 mod cli_chat;
 mod cli_faq_eval;
@@ -105,10 +107,20 @@ enum Command {
         #[arg(default_value = "flows/shop.yaml")]
         flow: PathBuf,
     },
-    /// Outbound campaigns: check one before launch.
+    /// Outbound campaigns: check one before launch, start, pause, resume and stop it on the
+    /// running server, read its status and results.
     Campaigns {
         #[command(subcommand)]
         action: cli_campaigns::CampaignsAction,
+        /// The admin API's base URL (default: http:// and the config's admin.listen).
+        #[arg(long, global = true)]
+        admin: Option<String>,
+        /// An API token (`hotline tokens add`), else $HOTLINE_TOKEN (for start, pause, resume, stop).
+        #[arg(long, global = true, env = "HOTLINE_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+        /// Override store.database (for status and results).
+        #[arg(long, global = true)]
+        database: Option<PathBuf>,
     },
     /// Read call records.
     Calls {
@@ -392,7 +404,23 @@ async fn run(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Chat { flow } => cli_chat::chat(&flow).await,
-        Command::Campaigns { action } => cli_campaigns::run(action),
+        Command::Campaigns {
+            action,
+            admin,
+            token,
+            database,
+        } => {
+            let config = config::Config::load(cli.config.as_deref())?;
+            let server = cli_campaigns::Server {
+                admin,
+                token,
+                admin_listen: config.admin.listen,
+                database: database.unwrap_or(config.database),
+                dir: config.campaigns.dir,
+                trunks: config.campaigns.trunks,
+            };
+            cli_campaigns::run(action, server).await
+        }
         Command::Calls { action, database } => {
             let mut config = config::Config::load(cli.config.as_deref())?;
             if let Some(db) = database {

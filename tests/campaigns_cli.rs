@@ -38,7 +38,8 @@ fn the_example_campaign_reports_what_launch_would_do() {
         "6 contacts are inside the calling window and 4 outside it.",
         "  line 6: +61293744000 (Australia/Sydney) opens Wed 2026-12-09 09:00 local time (2026-12-08 22:00 UTC)",
         "  line 7: +14155550199 (America/Los_Angeles) opens Tue 2026-12-08 09:00 local time (2026-12-08 17:00 UTC)",
-        "Placing the calls is not built yet",
+        "Calls leave by trunk `main` (192.0.2.40:5060, ring timeout 30s, with digest credentials).",
+        "This check plans the campaign; `hotline campaigns start delivery` runs it on the server.",
     ] {
         assert!(stdout.contains(expected), "missing {expected:?} in:\n{stdout}");
     }

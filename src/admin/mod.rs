@@ -4,6 +4,7 @@
 //! `guard` (sessions and tokens, roles, CSRF); the console's pages are in `console`.
 
 pub mod agents;
+pub mod campaigns;
 pub mod console;
 pub mod exposition;
 pub mod guard;
@@ -328,6 +329,18 @@ pub async fn store_metrics(s: &AdminState) -> Result<Vec<Metric>, HotlineError> 
         )
         .sample(&[], pending as f64),
     );
+    out.push(s.store.campaign_outcome_counts().await?.iter().fold(
+        Metric::new(
+            "hotline_campaign_attempts_total",
+            "Campaign call attempts by outcome (answered_person, busy, no_answer, \
+                     invalid_number, declined, network_failure, server_restart ...; in_progress \
+                     while ringing or talking).",
+            Counter,
+        ),
+        |m, (campaign, outcome, n)| {
+            m.sample(&[("campaign", campaign), ("outcome", outcome)], *n as f64)
+        },
+    ));
     Ok(out)
 }
 

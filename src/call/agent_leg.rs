@@ -130,6 +130,7 @@ async fn run(
             destination: request.destination,
             sdp: offer,
             extra_headers: request.headers.clone(),
+            credentials: None,
         },
         events: events_tx,
         placed: placed_tx,

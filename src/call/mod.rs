@@ -1,4 +1,4 @@
-//! One inbound call: its media plan, the events the SIP task relays to it, and its task.
+//! One call (inbound, or an answered campaign call): its media plan, the events the SIP task relays to it, and its task.
 
 mod agent_leg;
 pub(crate) mod business_api;
@@ -6,6 +6,7 @@ pub mod core;
 mod flow_actions;
 mod handoff;
 mod hold;
+mod outbound;
 mod playout;
 pub mod rtp;
 mod session;
@@ -15,6 +16,7 @@ mod turn;
 mod voicemail;
 
 pub use hold::generated_music;
+pub use outbound::{run_outbound, AnsweredCall};
 pub use playout::{Frame, Playout, FRAME};
 pub use rtp::RtpLink;
 pub use session::run_inbound;

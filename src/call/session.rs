@@ -1,4 +1,4 @@
-//! The task that owns one inbound call: RTP both ways, the listener, the flow, ASR and TTS jobs.
+//! The task that owns one call (inbound, or a campaign call once answered): RTP both ways, the listener, the flow, ASR and TTS jobs.
 //!
 //! It `select!`s over RTP packets, the 20 ms send clock, listener events, ASR results, TTS audio,
 //! the no-input and inactivity deadlines, and dialog events. Inference never runs here: the task
@@ -66,14 +66,15 @@ pub async fn run_inbound(
         let _ = commands.send(SipCommand::Gone(sip_call));
         return;
     }
-    let cause = match answer_and_talk(&id, setup, &services, &commands, &mut dialog, active).await {
-        Ok(cause) => cause,
-        Err(e) => {
-            tracing::error!("call {id} failed: {e}");
-            let _ = commands.send(SipCommand::Hangup(sip_call.clone()));
-            "server-error".to_string()
-        }
-    };
+    let cause =
+        match answer_and_talk(&id, setup, &services, &commands, &mut dialog, active, None).await {
+            Ok(cause) => cause,
+            Err(e) => {
+                tracing::error!("call {id} failed: {e}");
+                let _ = commands.send(SipCommand::Hangup(sip_call.clone()));
+                "server-error".to_string()
+            }
+        };
     tracing::info!("call {id} ended: {cause}");
     if let Err(e) = services.store.call_ended(&id, unix_ms(), &cause).await {
         tracing::error!("cannot record the end of call {id}: {e}");
@@ -81,16 +82,35 @@ pub async fn run_inbound(
     let _ = commands.send(SipCommand::Gone(sip_call));
 }
 
-async fn answer_and_talk(
+/// What differs for a call Hotline placed (a campaign call): the RTP socket its offer named, the
+/// flow's variables for this contact; the call is already answered.
+pub(super) struct Outbound {
+    pub socket: std::net::UdpSocket,
+    pub variables: Vec<(String, String)>,
+}
+
+/// Answers an inbound call (or takes an answered outbound one) and runs its flow until the end;
+/// returns the hang-up cause.
+pub(super) async fn answer_and_talk(
     id: &str,
     setup: CallSetup,
     services: &Arc<Services>,
     commands: &mpsc::UnboundedSender<SipCommand>,
     dialog: &mut mpsc::UnboundedReceiver<DialogEvent>,
     active: Arc<crate::server::ActiveFlow>,
+    mut outbound: Option<Outbound>,
 ) -> Result<String, crate::error::HotlineError> {
     let config = &services.config;
-    let socket = services.bind_rtp()?;
+    let socket = match outbound.as_mut() {
+        Some(o) => o
+            .socket
+            .try_clone()
+            .map_err(|source| crate::error::HotlineError::Socket {
+                addr: "rtp".into(),
+                source,
+            })?,
+        None => services.bind_rtp()?,
+    };
     let local_rtp = socket
         .local_addr()
         .map_err(|source| crate::error::HotlineError::Socket {
@@ -126,8 +146,10 @@ async fn answer_and_talk(
         listener_tx,
     )?;
 
-    let _ = commands.send(SipCommand::Ringing(setup.sip_call.clone()));
-    if !config.sip.answer_after.is_zero() {
+    if outbound.is_none() {
+        let _ = commands.send(SipCommand::Ringing(setup.sip_call.clone()));
+    }
+    if outbound.is_none() && !config.sip.answer_after.is_zero() {
         tokio::select! {
             _ = tokio::time::sleep(config.sip.answer_after) => {}
             event = dialog.recv() => {
@@ -138,7 +160,9 @@ async fn answer_and_talk(
             }
         }
     }
-    let _ = commands.send(SipCommand::Answer(setup.sip_call.clone(), sdp));
+    if outbound.is_none() {
+        let _ = commands.send(SipCommand::Answer(setup.sip_call.clone(), sdp));
+    }
     services
         .store
         .call_answered(id, unix_ms(), codec_name(plan.codec))
@@ -156,6 +180,10 @@ async fn answer_and_talk(
     let start = JournalInput::Start {
         caller_memory: memory.clone(),
         today: today().map(|d| d.to_string()),
+        variables: outbound
+            .as_ref()
+            .map(|o| o.variables.clone())
+            .unwrap_or_default(),
     };
     let mut conversation = Conversation::new(Arc::clone(&active.flow), Arc::clone(&active.matcher))
         .with_caller_memory(memory);
@@ -164,6 +192,9 @@ async fn answer_and_talk(
     }
     if let Some(faq) = &active.faq {
         conversation = conversation.with_faq(Arc::clone(faq));
+    }
+    for (name, value) in outbound.iter().flat_map(|o| o.variables.iter()) {
+        conversation.set_variable(name, value);
     }
     let mut task = CallTask {
         id: id.to_string(),
@@ -202,7 +233,8 @@ async fn answer_and_talk(
     task.journal(start, Duration::ZERO, &actions).await;
     task.apply(actions, Instant::now()).await;
 
-    let mut confirmed = false;
+    // A call we placed was confirmed by its 2xx (our ACK is sent): media flows at once.
+    let mut confirmed = outbound.is_some();
     let mut pacer = Pacer::new(Instant::now(), Duration::from_millis(20));
     let mut last_rtp = Instant::now();
     let inactivity = config.rtp.inactivity_timeout;

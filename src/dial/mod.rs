@@ -159,6 +159,7 @@ pub async fn dial(options: DialOptions) -> Result<DialReport, HotlineError> {
                 destination,
                 sdp: offer,
                 extra_headers: Vec::new(),
+                credentials: None,
             },
         )
         .map_err(|e| HotlineError::Dial(e.to_string()))?;

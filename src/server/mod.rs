@@ -398,8 +398,11 @@ pub async fn run(
         families.extend(live_load.metrics(std::time::Instant::now()));
         families
     });
-    let agent_routes = crate::admin::agents::router(Arc::clone(&center), store.clone());
-    let admin_app = crate::admin::app(admin_state, agent_routes)
+    let (campaigns, campaign_requests) = crate::campaign::control();
+    let guarded_routes = crate::admin::agents::router(Arc::clone(&center), store.clone()).merge(
+        crate::admin::campaigns::router(campaigns, store.clone(), config.campaigns.dir.clone()),
+    );
+    let admin_app = crate::admin::app(admin_state, guarded_routes)
         .into_make_service_with_connect_info::<SocketAddr>();
     let mut admin_shutdown = shutdown.clone();
     tokio::spawn(async move {
@@ -451,5 +454,12 @@ pub async fn run(
         flow_source,
         shutdown.clone(),
     ));
-    signalling::run_signalling(socket, services, shutdown).await
+    let (sip_tx, sip_rx) = tokio::sync::mpsc::unbounded_channel::<SipCommand>();
+    tokio::spawn(crate::campaign::run(
+        Arc::clone(&services),
+        sip_tx.clone(),
+        campaign_requests,
+        shutdown.clone(),
+    ));
+    signalling::run_signalling(socket, services, (sip_tx, sip_rx), shutdown).await
 }

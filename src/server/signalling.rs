@@ -37,9 +37,15 @@ pub enum SipCommand {
     Gone(CallId),
 }
 
+/// Runs the SIP task; `commands` is the receiving end of the channel whose senders call tasks,
+/// agent legs and campaign attempts hold (`commands_tx`).
 pub async fn run_signalling(
     socket: UdpSocket,
     services: Arc<Services>,
+    (commands_tx, mut commands): (
+        mpsc::UnboundedSender<SipCommand>,
+        mpsc::UnboundedReceiver<SipCommand>,
+    ),
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) -> Result<(), HotlineError> {
     let local = socket.local_addr().map_err(|source| HotlineError::Socket {
@@ -64,7 +70,6 @@ pub async fn run_signalling(
         },
         OsRandom,
     );
-    let (commands_tx, mut commands) = mpsc::unbounded_channel::<SipCommand>();
     let mut calls: HashMap<CallId, mpsc::UnboundedSender<DialogEvent>> = HashMap::new();
     let mut buf = vec![0u8; 65_536];
     // Once a stop is asked for: when the calls still talking are hung up regardless.

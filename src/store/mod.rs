@@ -4,6 +4,7 @@
 //! inserted as soon as the bot has answered it. At start-up, calls a crash left open are closed with
 //! the cause `server-restart`, so `hotline calls list` never shows a call as live forever.
 
+mod campaigns;
 mod handoff;
 mod journal;
 mod metrics;
@@ -12,6 +13,7 @@ mod queues;
 pub mod retention;
 mod users;
 
+pub use campaigns::AttemptRow;
 pub use handoff::{summary_header, HandoffTicket};
 pub use metrics::{AgentMetrics, QueueMetrics};
 pub use outbox::OutboxRow;
@@ -529,6 +531,7 @@ mod tests {
                 input: JournalInput::Start {
                     caller_memory: vec![],
                     today: Some("2026-12-02".into()),
+                    variables: Vec::new(),
                 },
                 decisions: vec!["say \"Hi\"".into()],
             },

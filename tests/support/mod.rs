@@ -169,6 +169,8 @@ pub struct ServerOptions {
     pub speech: Vec<(String, String)>,
     /// More `rtp:` settings as (key, value), e.g. `("allowed_networks", "[0.0.0.0/0]")`.
     pub rtp: Vec<(String, String)>,
+    /// `campaigns.dir` and `campaigns.trunks`, when not the shipped ones.
+    pub campaigns: Option<(PathBuf, PathBuf)>,
 }
 
 impl ServerOptions {
@@ -190,6 +192,7 @@ impl ServerOptions {
             register_min_expires: None,
             speech: Vec::new(),
             rtp: Vec::new(),
+            campaigns: None,
         }
     }
 
@@ -244,6 +247,13 @@ impl ServerOptions {
         }
         if let Some(min) = &self.register_min_expires {
             yaml.push_str(&format!("  min_registration: {min}\n"));
+        }
+        if let Some((campaigns, trunks)) = &self.campaigns {
+            yaml.push_str(&format!(
+                "campaigns:\n  dir: {:?}\n  trunks: {:?}\n",
+                campaigns.display().to_string(),
+                trunks.display().to_string()
+            ));
         }
         yaml
     }

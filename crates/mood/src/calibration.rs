@@ -107,14 +107,11 @@ pub fn threshold_table(scored: &[(Judged, f32)]) -> Vec<ThresholdResult> {
 /// The threshold with the best F1 for telling angry callers from the rest; on a tie the higher
 /// threshold (fewer needless escalations).
 pub fn best_threshold(table: &[ThresholdResult]) -> Option<ThresholdResult> {
-    table
-        .iter()
-        .copied()
-        .max_by(|a, b| {
-            a.f1()
-                .total_cmp(&b.f1())
-                .then(a.threshold.total_cmp(&b.threshold))
-        })
+    table.iter().copied().max_by(|a, b| {
+        a.f1()
+            .total_cmp(&b.f1())
+            .then(a.threshold.total_cmp(&b.threshold))
+    })
 }
 
 #[cfg(test)]

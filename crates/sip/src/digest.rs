@@ -33,16 +33,42 @@ pub(crate) fn is_digest(value: &str) -> bool {
 }
 
 pub(crate) fn parse_authorization(value: &str) -> Option<Credentials> {
+    let mut c = Credentials::default();
+    let (mut username, mut realm, mut nonce, mut uri, mut response) =
+        (None, None, None, None, None);
+    for (name, value) in digest_params(value)? {
+        match name.as_str() {
+            "username" => username = Some(value),
+            "realm" => realm = Some(value),
+            "nonce" => nonce = Some(value),
+            "uri" => uri = Some(value),
+            "response" => response = Some(value),
+            "qop" => c.qop = Some(value),
+            "nc" => c.nc = Some(value),
+            "cnonce" => c.cnonce = Some(value),
+            "algorithm" => c.algorithm = Some(value),
+            _ => {}
+        }
+    }
+    c.username = username?;
+    c.realm = realm?;
+    c.nonce = nonce?;
+    c.uri = uri?;
+    c.response = response?;
+    Some(c)
+}
+
+/// The `name=value` parameters of a `Digest ...` header value (names lowercased, values
+/// unquoted), shared by Authorization and the challenges. `None` when the scheme is not
+/// Digest, the syntax is broken or a parameter repeats.
+fn digest_params(value: &str) -> Option<Vec<(String, String)>> {
     let s = value.trim_matches(is_ws);
     let scheme_len = s.find(is_ws)?;
     if !s[..scheme_len].eq_ignore_ascii_case("Digest") {
         return None;
     }
     let mut rest = &s[scheme_len..];
-    let mut seen: Vec<String> = Vec::new();
-    let mut c = Credentials::default();
-    let (mut username, mut realm, mut nonce, mut uri, mut response) =
-        (None, None, None, None, None);
+    let mut params: Vec<(String, String)> = Vec::new();
     loop {
         rest = rest.trim_start_matches(|ch: char| is_ws(ch) || ch == ',');
         if rest.is_empty() {
@@ -77,29 +103,99 @@ pub(crate) fn parse_authorization(value: &str) -> Option<Credentials> {
         if !(rest.is_empty() || rest.starts_with(',')) {
             return None;
         }
-        if seen.contains(&name) {
+        if params.iter().any(|(n, _)| *n == name) {
             return None;
         }
-        seen.push(name.clone());
+        params.push((name, value));
+    }
+    Some(params)
+}
+
+/// A Digest challenge we received (WWW-Authenticate or Proxy-Authenticate), to answer as UAC.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Challenge {
+    pub realm: String,
+    pub nonce: String,
+    pub opaque: Option<String>,
+    pub algorithm: Algorithm,
+    /// The server offers qop=auth; without it the RFC 2069 form is used.
+    pub qop_auth: bool,
+}
+
+/// Reads a challenge; `None` for another scheme, an algorithm we lack, or no realm/nonce.
+pub(crate) fn parse_challenge(value: &str) -> Option<Challenge> {
+    let (mut realm, mut nonce, mut opaque, mut algorithm, mut qop) = (None, None, None, None, None);
+    for (name, value) in digest_params(value)? {
         match name.as_str() {
-            "username" => username = Some(value),
             "realm" => realm = Some(value),
             "nonce" => nonce = Some(value),
-            "uri" => uri = Some(value),
-            "response" => response = Some(value),
-            "qop" => c.qop = Some(value),
-            "nc" => c.nc = Some(value),
-            "cnonce" => c.cnonce = Some(value),
-            "algorithm" => c.algorithm = Some(value),
+            "opaque" => opaque = Some(value),
+            "algorithm" => algorithm = Some(value),
+            "qop" => qop = Some(value),
             _ => {}
         }
     }
-    c.username = username?;
-    c.realm = realm?;
-    c.nonce = nonce?;
-    c.uri = uri?;
-    c.response = response?;
-    Some(c)
+    Some(Challenge {
+        realm: realm?,
+        nonce: nonce?,
+        opaque,
+        algorithm: Algorithm::parse(algorithm.as_deref())?,
+        qop_auth: qop.is_some_and(|q| q.split(',').any(|o| o.trim().eq_ignore_ascii_case("auth"))),
+    })
+}
+
+/// The Authorization (or Proxy-Authorization) value answering `challenge` for `method` on
+/// `uri`, the first use of the nonce (nc 00000001) with client nonce `cnonce`.
+pub(crate) fn authorization(
+    challenge: &Challenge,
+    username: &str,
+    password: &str,
+    method: &str,
+    uri: &str,
+    cnonce: &str,
+) -> String {
+    let c = challenge;
+    let quote = |v: &str| v.replace('\\', "\\\\").replace('"', "\\\"");
+    let mut value = format!(
+        "Digest username=\"{}\", realm=\"{}\", nonce=\"{}\", uri=\"{}\"",
+        quote(username),
+        quote(&c.realm),
+        quote(&c.nonce),
+        quote(uri)
+    );
+    let nc = "00000001";
+    let response = if c.qop_auth {
+        response_with(
+            c.algorithm,
+            username,
+            &c.realm,
+            password,
+            method,
+            uri,
+            &c.nonce,
+            nc,
+            cnonce,
+        )
+    } else {
+        let h = |data: String| c.algorithm.hex(&data);
+        let ha1 = h(format!("{username}:{}:{password}", c.realm));
+        let ha2 = h(format!("{method}:{uri}"));
+        h(format!("{ha1}:{}:{ha2}", c.nonce))
+    };
+    value.push_str(&format!(
+        ", response=\"{response}\", algorithm={}",
+        c.algorithm.name()
+    ));
+    if c.qop_auth {
+        value.push_str(&format!(
+            ", qop=auth, nc={nc}, cnonce=\"{}\"",
+            quote(cnonce)
+        ));
+    }
+    if let Some(opaque) = &c.opaque {
+        value.push_str(&format!(", opaque=\"{}\"", quote(opaque)));
+    }
+    value
 }
 
 /// A digest algorithm the registrar can offer (RFC 8760 §2.4: one challenge per algorithm, in
@@ -371,6 +467,60 @@ mod tests {
         assert_eq!(
             challenge("hotline", "abc", false, Algorithm::Sha256),
             "Digest realm=\"hotline\", nonce=\"abc\", algorithm=SHA-256, qop=\"auth\""
+        );
+    }
+
+    #[test]
+    fn our_answer_to_a_challenge_verifies_as_the_registrar_would() {
+        for algorithm in Algorithm::ALL {
+            let text = challenge("trunk.example", "abc123", false, algorithm);
+            let c = parse_challenge(&text).unwrap();
+            assert_eq!(c.algorithm, algorithm);
+            assert!(c.qop_auth);
+            let value = authorization(
+                &c,
+                "alice",
+                "s3cret",
+                "INVITE",
+                "sip:+1555@192.0.2.4",
+                "cn1",
+            );
+            let credentials = parse_authorization(&value).unwrap();
+            assert!(
+                verify(&credentials, "trunk.example", "s3cret", "INVITE"),
+                "{value}"
+            );
+            assert!(!verify(&credentials, "trunk.example", "wrong", "INVITE"));
+        }
+    }
+
+    #[test]
+    fn a_challenge_without_qop_gets_the_rfc_2069_answer() {
+        // RFC 2617 §3.5 values, computed without qop: H(HA1:nonce:HA2).
+        let c = parse_challenge(
+            "Digest realm=\"testrealm@host.com\", nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\", opaque=\"5ccc069c403ebaf9f0171e9517f40e41\"",
+        )
+        .unwrap();
+        assert!(!c.qop_auth);
+        assert_eq!(c.algorithm, Algorithm::Md5);
+        let value = authorization(
+            &c,
+            "Mufasa",
+            "Circle Of Life",
+            "GET",
+            "/dir/index.html",
+            "x",
+        );
+        assert!(
+            value.contains("response=\"670fd8c2df070c60b045671b8b24ff02\""),
+            "{value}"
+        );
+        assert!(value.contains("opaque=\"5ccc069c403ebaf9f0171e9517f40e41\""));
+        assert!(!value.contains("qop="));
+        assert_eq!(parse_challenge("Basic realm=\"x\""), None);
+        assert_eq!(
+            parse_challenge("Digest realm=\"x\", nonce=\"n\", algorithm=SHA-512"),
+            None
         );
     }
 }

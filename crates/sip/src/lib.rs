@@ -92,8 +92,9 @@
 //! - No 100rel or session timers. Without `registrar` REGISTER gets 405. The registrar keeps
 //!   one binding per user (a second device replaces the first), only in memory; it does not
 //!   compare Request-URI with the digest `uri`, offers no `opaque`, no SHA-512-256 and no
-//!   `auth-int`, and ignores Contact `q`. We never authenticate our own requests (no UAC
-//!   digest), and 401/407 to our requests are final failures.
+//!   `auth-int`, and ignores Contact `q`. As UAC we answer one digest challenge (401/407) to
+//!   an INVITE placed with [`OutgoingCall::credentials`] (MD5 or SHA-256, qop=auth or none,
+//!   nc=1); a second challenge, or one to another request, is a final failure.
 //! - REFER: we send it but refuse it from peers (405); NOTIFY is answered 200 whatever its
 //!   Event package (no 489), and our REFER subscription is not refreshed or ended by us.
 //! - Proxy-Require is ignored (it concerns proxies, RFC 3261 §8.2.2.3); only Require gives 420.

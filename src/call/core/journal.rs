@@ -15,6 +15,9 @@ pub enum JournalInput {
     Start {
         caller_memory: Vec<(String, String)>,
         today: Option<String>,
+        /// Variables set for this call before it began: a campaign contact's columns.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        variables: Vec<(String, String)>,
     },
     Speech {
         text: String,
@@ -264,6 +267,7 @@ mod tests {
         let start = JournalInput::Start {
             caller_memory: vec![("last_intent".into(), "returns".into())],
             today: Some("2026-12-02".into()),
+            variables: Vec::new(),
         };
         assert_eq!(start.to_caller_input(), None);
     }

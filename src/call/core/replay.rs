@@ -92,8 +92,17 @@ pub fn call_context(journal: &[JournalEntry]) -> (Vec<(String, String)>, Option<
         Some(JournalInput::Start {
             caller_memory,
             today,
+            ..
         }) => (caller_memory.clone(), today.clone()),
         _ => (Vec::new(), None),
+    }
+}
+
+/// The variables set for the call before it began (a campaign contact's columns).
+pub fn call_variables(journal: &[JournalEntry]) -> Vec<(String, String)> {
+    match journal.first().map(|e| &e.input) {
+        Some(JournalInput::Start { variables, .. }) => variables.clone(),
+        _ => Vec::new(),
     }
 }
 
@@ -235,6 +244,7 @@ mod tests {
                 JournalInput::Start {
                     caller_memory: vec![("calls_count".into(), "2".into())],
                     today: Some("2026-12-02".into()),
+                    variables: Vec::new(),
                 },
                 &[
                     "say \"Welcome to Northwind. How can I help?\"",

@@ -55,7 +55,7 @@ fn say_as_kinds_and_secrets_in_spoken_texts_are_errors() {
 
 #[test]
 fn variables_set_by_nodes_and_caller_facts_are_known() {
-    let source = "flow: rules\nstart: a\nnodes:\n  a:\n    ask: \"Hi {caller.name}, your number?\"\n    slot: { name: n, type: digits }\n    next: b\n  b:\n    set: { copy: \"{n}\" }\n    next: done\n  done:\n    hangup: \"Bye {copy:digits}, {last_intent}\"\n";
+    let source = "flow: rules\nstart: a\nnodes:\n  a:\n    ask: \"Hi {caller.name} {contact.name}, your number?\"\n    slot: { name: n, type: digits }\n    next: b\n  b:\n    set: { copy: \"{n}\" }\n    next: done\n  done:\n    hangup: \"Bye {copy:digits}, {last_intent}\"\n";
     assert!(findings(source).is_empty(), "{:?}", findings(source));
 }
 

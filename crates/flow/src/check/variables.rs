@@ -61,11 +61,14 @@ pub(crate) fn known_variables(flow: &FlowDoc) -> HashSet<String> {
     known
 }
 
+/// Declared, set by the flow, or filled by the runtime: `caller.*` facts from caller memory and
+/// `contact.*` columns of a campaign's contact list (empty outside a campaign call).
 fn is_known(name: &str, known: &HashSet<String>) -> bool {
     known.contains(name)
-        || name
-            .strip_prefix("caller.")
-            .is_some_and(|rest| !rest.is_empty())
+        || ["caller.", "contact."].iter().any(|prefix| {
+            name.strip_prefix(prefix)
+                .is_some_and(|rest| !rest.is_empty())
+        })
 }
 
 fn templates(flow: &FlowDoc) -> Vec<(&str, &Located<String>, Use)> {

@@ -116,6 +116,7 @@ impl Net {
             destination: self.addrs[UAS],
             sdp: OFFER.into(),
             extra_headers: vec![("X-Queue".into(), "billing".into())],
+            credentials: None,
         };
         let id = self.endpoints[UAC].invite(self.now, request).unwrap();
         self.settle();

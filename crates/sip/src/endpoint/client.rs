@@ -89,6 +89,7 @@ impl Endpoint {
                 ack: None,
                 ringing_reported: false,
                 cancel_deadline: None,
+                credentials: request.credentials.clone(),
             },
         );
         self.start_client(
@@ -411,6 +412,9 @@ impl Endpoint {
         tx.expire_at = Some(now + std::time::Duration::from_secs(32)); // Timer D
         let dest = tx.destination;
         self.transmit(dest, ack);
+        if matches!(response.status, 401 | 407) && self.answer_challenge(now, key, call, response) {
+            return;
+        }
         if self.calls.remove(&call.0).is_some() {
             let reason = if response.reason.is_empty() {
                 reason_phrase(response.status).to_string()
@@ -423,6 +427,70 @@ impl Endpoint {
                 reason,
             });
         }
+    }
+}
+
+impl Endpoint {
+    /// Resends a challenged INVITE with our credentials (RFC 3261 §22.2): same Call-ID and From
+    /// tag, next CSeq, new branch, `Authorization` for 401 or `Proxy-Authorization` for 407.
+    /// Once per call: a second challenge is a final failure. False when we cannot answer.
+    fn answer_challenge(
+        &mut self,
+        now: Instant,
+        key: &str,
+        call: &CallId,
+        response: &Response,
+    ) -> bool {
+        let (challenge_header, answer_header) = if response.status == 401 {
+            ("WWW-Authenticate", "Authorization")
+        } else {
+            ("Proxy-Authenticate", "Proxy-Authorization")
+        };
+        let Some(challenge) = response
+            .headers
+            .get_all(challenge_header)
+            .find_map(crate::digest::parse_challenge)
+        else {
+            return false;
+        };
+        let Some(invite) = self.clients.get(key).map(|tx| tx.request.clone()) else {
+            return false;
+        };
+        let Some(c) = self.calls.get_mut(&call.0) else {
+            return false;
+        };
+        if c.state != CallState::Calling && c.state != CallState::Early {
+            return false;
+        }
+        let Some((username, password)) = c.credentials.take() else {
+            return false;
+        };
+        let cnonce = format!("{:016x}", self.ids.next());
+        let branch = self.ids.branch();
+        let c = self.calls.get_mut(&call.0).expect("checked above");
+        c.local_cseq += 1;
+        c.invite_cseq = c.local_cseq;
+        c.state = CallState::Calling;
+        c.ringing_reported = false;
+        let uri = invite.uri.to_string();
+        let value =
+            crate::digest::authorization(&challenge, &username, &password, "INVITE", &uri, &cnonce);
+        let mut request = invite;
+        request.headers.set(
+            "Via",
+            Via::new_udp(self.config.local_addr, &branch).to_string(),
+        );
+        request
+            .headers
+            .set("CSeq", format!("{} INVITE", c.invite_cseq));
+        request.headers.remove("Authorization");
+        request.headers.remove("Proxy-Authorization");
+        request.headers.push(answer_header, value);
+        let new_key = client_key(&branch, &Method::Invite);
+        c.invite_key = new_key.clone();
+        let peer = c.peer;
+        self.start_client(now, new_key, ClientKind::Invite, call, request, peer);
+        true
     }
 }
 

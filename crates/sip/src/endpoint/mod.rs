@@ -21,6 +21,8 @@ mod registrar_tests;
 #[cfg(test)]
 mod safety_tests;
 #[cfg(test)]
+mod uac_auth_tests;
+#[cfg(test)]
 mod uas_tests;
 
 use std::collections::{BTreeMap, VecDeque};
@@ -92,6 +94,9 @@ pub struct OutgoingCall {
     pub sdp: String,
     /// Extra headers added to the INVITE.
     pub extra_headers: Vec<(String, String)>,
+    /// Username and password to answer one digest challenge (401/407) to the INVITE with; without
+    /// them a challenge is a final failure.
+    pub credentials: Option<(String, String)>,
 }
 
 /// Why a dialog ended.

@@ -217,6 +217,7 @@ fn calling_out(agent: SocketAddr) -> (Endpoint, Instant, CallId, Request) {
                 destination: agent,
                 sdp: OFFER.into(),
                 extra_headers: Vec::new(),
+                credentials: None,
             },
         )
         .unwrap();

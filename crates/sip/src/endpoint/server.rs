@@ -280,6 +280,7 @@ impl Endpoint {
                 ack: None,
                 ringing_reported: false,
                 cancel_deadline: None,
+                credentials: None,
             },
         );
         self.reply_simple(now, key, 100);

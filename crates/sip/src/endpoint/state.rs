@@ -69,6 +69,8 @@ pub(crate) struct Call {
     pub ack: Option<Vec<u8>>,
     pub ringing_reported: bool,
     pub cancel_deadline: Option<Instant>,
+    /// UAC: credentials for a digest challenge to the INVITE, taken when it is answered (once).
+    pub credentials: Option<(String, String)>,
 }
 
 impl Call {

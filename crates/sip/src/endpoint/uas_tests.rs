@@ -247,6 +247,7 @@ fn api_misuse_is_reported() {
         destination: PEER.parse().unwrap(),
         sdp: String::new(),
         extra_headers: Vec::new(),
+        credentials: None,
     };
     assert!(matches!(
         ep.invite(now, bad.clone()),
@@ -255,6 +256,7 @@ fn api_misuse_is_reported() {
     let bad = OutgoingCall {
         target_uri: "sip:x@y".into(),
         extra_headers: vec![("X-Bad".into(), "a\r\nInjected: 1".into())],
+        credentials: None,
         ..bad
     };
     assert!(matches!(

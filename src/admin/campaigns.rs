@@ -1,0 +1,83 @@
+//! Campaign routes of the admin API: `POST /api/campaigns/{name}/{start|pause|resume|stop}`
+//! (what `hotline campaigns start ...` sends), `GET /api/campaigns/{name}` (the status counts)
+//! and `GET /api/campaigns/{name}/results` (the results file as CSV).
+
+use std::path::PathBuf;
+
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+use super::ApiError;
+use crate::campaign::{control_status, report, Action, Control, Refused};
+use crate::store::Store;
+
+#[derive(Clone)]
+struct CampaignsState {
+    control: Control,
+    store: Store,
+    dir: PathBuf,
+}
+
+pub fn router(control: Control, store: Store, dir: PathBuf) -> Router {
+    Router::new()
+        .route("/api/campaigns/{name}", get(status))
+        .route("/api/campaigns/{name}/results", get(results))
+        .route("/api/campaigns/{name}/{action}", post(act))
+        .with_state(CampaignsState {
+            control,
+            store,
+            dir,
+        })
+}
+
+async fn act(
+    State(s): State<CampaignsState>,
+    Path((name, action)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let Some(action) = Action::parse(&action) else {
+        return Err(ApiError {
+            status: StatusCode::BAD_REQUEST,
+            message: format!("unknown action {action:?}: use start, pause, resume or stop"),
+        });
+    };
+    match s.control.ask(&name, action).await {
+        Ok(message) => Ok(Json(json!({ "campaign": name, "message": message }))),
+        Err(Refused::Invalid(message)) => Err(ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            message,
+        }),
+        Err(Refused::Conflict(message)) => Err(ApiError {
+            status: StatusCode::CONFLICT,
+            message,
+        }),
+        Err(Refused::NotFound(message)) => Err(ApiError::not_found(message)),
+    }
+}
+
+async fn status(
+    State(s): State<CampaignsState>,
+    Path(name): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let (state, counts) = control_status(&s.store, &s.dir, &name)
+        .await
+        .map_err(ApiError::not_found)?;
+    Ok(Json(
+        json!({ "campaign": name, "state": state, "status": counts }),
+    ))
+}
+
+async fn results(
+    State(s): State<CampaignsState>,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    let rows = s.store.campaign_attempts(&name).await?;
+    Ok((
+        [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+        report::results_csv(&rows),
+    )
+        .into_response())
+}

@@ -1,0 +1,235 @@
+//! The loop that runs one campaign inside `hotline serve`: it feeds the pure dialer the time,
+//! writes each attempt to the store before its INVITE leaves, places it, and writes its outcome
+//! when it ends. Pausing stops new calls; stopping also waits for the calls in flight to end.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use hotline_dialer::{Dialer, E164};
+use tokio::sync::mpsc;
+
+use super::attempt::{self, AttemptNews, AttemptRequest};
+use super::load::Loaded;
+use super::report::attempt_records;
+use crate::server::{Services, SipCommand};
+use crate::store::{unix_ms, AttemptRow};
+
+/// What the manager tells a running campaign.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunnerCommand {
+    Pause,
+    Resume,
+    Stop,
+}
+
+/// How a campaign's loop ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunEnd {
+    Finished,
+    Stopped,
+    /// The server is stopping; the campaign resumes at the next start.
+    Shutdown,
+}
+
+/// Longest sleep between two looks at the dialer (it tells when it has something to do; this
+/// only bounds a clock jump).
+const MAX_SLEEP: Duration = Duration::from_secs(30);
+
+/// Runs the campaign until it is finished or stopped. `paused`: start paused (after a restart).
+pub async fn run(
+    services: Arc<Services>,
+    sip: mpsc::UnboundedSender<SipCommand>,
+    loaded: Loaded,
+    mut paused: bool,
+    mut commands: mpsc::UnboundedReceiver<RunnerCommand>,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) -> RunEnd {
+    let name = loaded.campaign.name.clone();
+    let store = services.store.clone();
+    let flow = &loaded.flow.flow;
+    if let Err(e) = store
+        .flow_loaded(
+            &flow.version_hash(),
+            flow.name(),
+            &loaded.flow_file.display().to_string(),
+            &loaded.flow_source,
+            unix_ms(),
+        )
+        .await
+    {
+        tracing::error!("campaign {name}: cannot store its flow version: {e}");
+    }
+    let rows = match store.campaign_attempts(&name).await {
+        Ok(rows) => rows,
+        Err(e) => {
+            tracing::error!("campaign {name}: cannot read its attempts: {e}");
+            return RunEnd::Shutdown;
+        }
+    };
+    let known: HashMap<String, E164> = loaded
+        .contacts
+        .iter()
+        .map(|c| (c.number.as_str().to_string(), c.number.clone()))
+        .collect();
+    let records = attempt_records(&rows, |n| known.get(n).cloned());
+    let variables: HashMap<E164, Vec<(String, String)>> = loaded
+        .contacts
+        .iter()
+        .map(|c| (c.number.clone(), flow_variables(&c.variables)))
+        .collect();
+    let mut dialer = match Dialer::rebuild(
+        &loaded.campaign,
+        loaded.contacts.clone(),
+        loaded.dnc.clone(),
+        &records,
+        Utc::now(),
+    ) {
+        Ok(d) => d,
+        Err(e) => {
+            tracing::error!("campaign {name}: its stored attempts do not fit the campaign: {e}");
+            return RunEnd::Shutdown;
+        }
+    };
+    let (news_tx, mut news) = mpsc::unbounded_channel::<(String, E164, AttemptNews)>();
+    let mut stopping = false;
+    tracing::info!(
+        "campaign {name} {}: {} contact(s), {} attempt(s) so far",
+        if paused { "paused" } else { "running" },
+        known.len(),
+        rows.len()
+    );
+    loop {
+        if !paused && !stopping && !*shutdown.borrow() {
+            for dial in dialer.poll_dial(Utc::now()) {
+                let id = uuid::Uuid::now_v7().to_string();
+                let row = AttemptRow {
+                    id: id.clone(),
+                    campaign: name.clone(),
+                    number: dial.number.to_string(),
+                    attempt: i64::from(dial.attempt),
+                    started_at: unix_ms(),
+                    ended_at: None,
+                    outcome: None,
+                    sip_status: None,
+                    sip_call_id: None,
+                    call_id: None,
+                };
+                // Written before the INVITE leaves: a crash after this line is settled at the
+                // next start as server_restart, never lost.
+                if let Err(e) = store.attempt_started(&row).await {
+                    tracing::error!(
+                        "campaign {name}: cannot record an attempt, not calling {}: {e}",
+                        dial.number
+                    );
+                    let _ = dialer.attempt_ended(
+                        &dial.number,
+                        hotline_dialer::Outcome::NetworkFailure,
+                        Utc::now(),
+                    );
+                    continue;
+                }
+                let request = AttemptRequest {
+                    number: dial.number.to_string(),
+                    target_uri: loaded.trunk.request_uri(dial.number.as_str()),
+                    destination: loaded.destination,
+                    caller_id: loaded.caller_id.clone(),
+                    credentials: loaded.credentials.clone(),
+                    ring_timeout: loaded.trunk.ring_timeout,
+                    flow: Arc::clone(&loaded.flow),
+                    variables: variables.get(&dial.number).cloned().unwrap_or_default(),
+                };
+                let tx = news_tx.clone();
+                let number = dial.number.clone();
+                tokio::spawn(attempt::place(
+                    Arc::clone(&services),
+                    sip.clone(),
+                    request,
+                    move |n| {
+                        let _ = tx.send((id.clone(), number.clone(), n));
+                    },
+                ));
+            }
+        }
+        if dialer.in_flight() == 0 {
+            if stopping {
+                return RunEnd::Stopped;
+            }
+            if *shutdown.borrow() {
+                return RunEnd::Shutdown;
+            }
+            if dialer.is_finished() {
+                tracing::info!("campaign {name} is finished: every contact is settled");
+                return RunEnd::Finished;
+            }
+        }
+        let wake = match (paused || stopping, dialer.poll_timeout()) {
+            (false, Some(at)) => (at - Utc::now())
+                .to_std()
+                .unwrap_or(Duration::ZERO)
+                .min(MAX_SLEEP),
+            _ => MAX_SLEEP,
+        };
+        tokio::select! {
+            Some((id, number, n)) = news.recv() => match n {
+                AttemptNews::Sent(call) => {
+                    if let Err(e) = store.attempt_sip_call(&id, &call.0).await {
+                        tracing::error!("campaign {name}: cannot record the Call-ID of {id}: {e}");
+                    }
+                }
+                AttemptNews::Ended(end) => {
+                    tracing::info!(
+                        "campaign {name}: {number} {} (SIP {:?})",
+                        end.outcome,
+                        end.sip_status
+                    );
+                    if let Err(e) = store
+                        .attempt_ended(&id, unix_ms(), end.outcome.name(), end.sip_status, end.call_id.as_deref())
+                        .await
+                    {
+                        tracing::error!("campaign {name}: cannot record the outcome of {id}: {e}");
+                    }
+                    if let Err(e) = dialer.attempt_ended(&number, end.outcome, Utc::now()) {
+                        tracing::error!("campaign {name}: {e}");
+                    }
+                }
+            },
+            command = commands.recv() => match command {
+                Some(RunnerCommand::Pause) => paused = true,
+                Some(RunnerCommand::Resume) => paused = false,
+                Some(RunnerCommand::Stop) | None => stopping = true,
+            },
+            _ = tokio::time::sleep(wake) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
+}
+
+/// The flow's variables for a contact's columns: `contact_COLUMN` (what flows can declare today)
+/// and `contact.COLUMN`.
+pub fn flow_variables(columns: &[(String, String)]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (column, value) in columns {
+        let key = column.trim().to_ascii_lowercase().replace([' ', '-'], "_");
+        out.push((format!("contact_{key}"), value.clone()));
+        out.push((format!("contact.{key}"), value.clone()));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_become_contact_variables() {
+        let vars = flow_variables(&[
+            ("name".into(), "Ada".into()),
+            ("Delivery Date".into(), "9 December".into()),
+        ]);
+        assert!(vars.contains(&("contact_name".into(), "Ada".into())));
+        assert!(vars.contains(&("contact.name".into(), "Ada".into())));
+        assert!(vars.contains(&("contact_delivery_date".into(), "9 December".into())));
+    }
+}

@@ -1,0 +1,372 @@
+//! Outbound campaigns through real SIP trunks: SIPp plays four carriers on loopback. One
+//! challenges the first INVITE with 407 and answers the authenticated one (early media first);
+//! the campaign's flow greets the contact by name. One answers 486 (busy: retried after the
+//! campaign's delay, then given up). One answers 404 (invalid: never retried). One answers and
+//! the contact presses 9 (by SIP INFO): an opt-out. The test reads what a campaign manager
+//! reads: `campaigns status`, `campaigns results --csv`, `/metrics`.
+
+mod support;
+
+use std::process::Command;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use support::sipp::SippCall;
+use support::{free_udp_port, run, workspace_root, Server, ServerOptions, TempDir};
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+/// A campaign calling every day, all day (UTC), with quick busy retries.
+fn campaign(name: &str, trunk: &str, contacts: &str) -> String {
+    let flow = workspace_root().join("flows/delivery_notice.yaml");
+    format!(
+        "campaign: {name}\nflow: {flow:?}\ntrunk: {trunk}\ncaller_id: \"+1 212 555 0100\"\n\
+         contacts:\n  file: {contacts}\n  phone: phone\n\
+         default_country: US\ndefault_time_zone: UTC\n\
+         window:\n  weekdays: [mon-sun]\n  hours: \"00:00-24:00\"\n\
+         pacing:\n  max_concurrent: 2\n  calls_per_second: 2\n\
+         retries:\n  busy: {{ delay: 2s, count: 1 }}\n  network_failure: {{ delay: 1h, count: 1 }}\n",
+        flow = flow.display().to_string()
+    )
+}
+
+fn hotline(server: &Server, dir: &TempDir, args: &[&str]) -> (bool, String) {
+    let out = run(Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .current_dir(workspace_root())
+        .arg("--config")
+        .arg(dir.join("hotline.yaml"))
+        .arg("campaigns")
+        .args(args)
+        .arg("--admin")
+        .arg(format!("http://{}", server.admin))
+        .arg("--token")
+        .arg(&server.token)
+        .arg("--database")
+        .arg(&server.database));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+/// The results file's lines (header dropped), each split into its fields.
+fn results(server: &Server, dir: &TempDir, name: &str) -> Vec<Vec<String>> {
+    let (ok, text) = hotline(server, dir, &["results", name, "--csv"]);
+    assert!(ok, "campaigns results failed: {text}");
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("campaign,number,attempt,started_at,ended_at,outcome,sip_status,sip_call_id,call_id"),
+        "{text}"
+    );
+    lines
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect()
+}
+
+/// Polls `campaigns status NAME` until it says `state`.
+fn wait_for_state(
+    server: &Server,
+    dir: &TempDir,
+    name: &str,
+    state: &str,
+    timeout: Duration,
+) -> String {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let (ok, text) = hotline(server, dir, &["status", name]);
+        if ok && text.starts_with(&format!("Campaign {name}: {state}.")) {
+            return text;
+        }
+        if Instant::now() > deadline {
+            panic!(
+                "campaign {name} did not become {state} within {timeout:?}:\n{text}\n--- server log ---\n{}",
+                server.log_text()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+fn count(status: &str, label: &str) -> usize {
+    status
+        .lines()
+        .find_map(|l| l.trim().strip_prefix(label))
+        .and_then(|rest| rest.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no `{label}` in:\n{status}"))
+}
+
+fn write_files(dir: &TempDir, ports: [u16; 4]) {
+    let campaigns = dir.join("campaigns");
+    std::fs::create_dir_all(&campaigns).unwrap();
+    let write = |name: &str, text: &str| std::fs::write(campaigns.join(name), text).unwrap();
+    write(
+        "auth.csv",
+        "name,phone,delivery_date\nAda Lovelace,+1 212 555 0101,9 December\n",
+    );
+    write("busy.csv", "name,phone\nBen Carter,+1 212 555 0102\n");
+    write("invalid.csv", "name,phone\nNo One,+1 212 555 0103\n");
+    write(
+        "optout.csv",
+        "name,phone,delivery_date\nDan Fry,+1 212 555 0104,10 December\n",
+    );
+    write(
+        "optout-test.yaml",
+        &campaign("optout-test", "carrier-optout", "optout.csv"),
+    );
+    write(
+        "auth-test.yaml",
+        &campaign("auth-test", "carrier-auth", "auth.csv"),
+    );
+    write(
+        "busy-test.yaml",
+        &campaign("busy-test", "carrier-busy", "busy.csv"),
+    );
+    write(
+        "invalid-test.yaml",
+        &campaign("invalid-test", "carrier-invalid", "invalid.csv"),
+    );
+    dir.write(
+        "trunks.yaml",
+        &format!(
+            "trunks:\n  - name: carrier-auth\n    target: 127.0.0.1:{}\n    username: campaign\n    \
+             password: \"{{env.E2E_TRUNK_PASSWORD}}\"\n    ring_timeout: 20s\n  \
+             - name: carrier-busy\n    target: 127.0.0.1:{}\n    ring_timeout: 20s\n  \
+             - name: carrier-invalid\n    target: sip:127.0.0.1:{}\n  \
+             - name: carrier-optout\n    target: 127.0.0.1:{}\n",
+            ports[0], ports[1], ports[2], ports[3]
+        ),
+    );
+}
+
+#[test]
+fn campaign_calls_through_trunks_are_answered_retried_or_given_up_and_recorded() {
+    let _guard = support::serial(&SERIAL);
+    let dir = TempDir::new("campaign");
+    let ports = [
+        free_udp_port(),
+        free_udp_port(),
+        free_udp_port(),
+        free_udp_port(),
+    ];
+    write_files(&dir, ports);
+    let mut options = ServerOptions::new(24_000);
+    options.campaigns = Some((dir.join("campaigns"), dir.join("trunks.yaml")));
+    options.env = vec![("E2E_TRUNK_PASSWORD".into(), "trunk-secret".into())];
+    let server = Server::start(&dir, &options);
+
+    std::thread::scope(|scope| {
+        let uas = |scenario: &'static str, port: u16, calls: u32| {
+            let dir = &dir;
+            let target = server.sip;
+            scope.spawn(move || {
+                let mut call = SippCall::new(scenario, target, scenario.trim_end_matches(".xml"));
+                call.sip_port = Some(port);
+                call.timeout = Duration::from_secs(60);
+                call.extra_args = vec!["-m".into(), calls.to_string()];
+                call.run(dir)
+            })
+        };
+        let auth = uas("trunk_auth_uas.xml", ports[0], 1);
+        let busy = uas("trunk_busy_uas.xml", ports[1], 2);
+        let invalid = uas("trunk_invalid_uas.xml", ports[2], 1);
+        let optout = uas("trunk_optout_uas.xml", ports[3], 1);
+        // Give the three SIPp processes a moment to bind their ports.
+        std::thread::sleep(Duration::from_millis(800));
+        for name in ["auth-test", "busy-test", "invalid-test", "optout-test"] {
+            let (ok, text) = hotline(&server, &dir, &["start", name]);
+            assert!(ok, "campaigns start {name}: {text}");
+            assert_eq!(
+                text.trim(),
+                format!("campaign {name} started: 1 contact to call.")
+            );
+        }
+        let (ok, text) = hotline(&server, &dir, &["start", "busy-test"]);
+        assert!(!ok && text.contains("already running"), "{text}");
+
+        invalid
+            .join()
+            .expect("SIPp thread")
+            .assert_success("the trunk answered 404");
+        busy.join()
+            .expect("SIPp thread")
+            .assert_success("the trunk answered 486 to both attempts");
+        optout
+            .join()
+            .expect("SIPp thread")
+            .assert_success("the contact pressed 9 by INFO and Hotline hung up");
+        let auth = auth.join().expect("SIPp thread");
+        auth.assert_success(
+            "the trunk challenged with 407, got Proxy-Authorization, answered, hung up",
+        );
+    });
+
+    // The invalid number: one attempt, never retried.
+    let status = wait_for_state(
+        &server,
+        &dir,
+        "invalid-test",
+        "finished",
+        Duration::from_secs(20),
+    );
+    assert_eq!(count(&status, "attempted"), 1, "{status}");
+    assert_eq!(count(&status, "failed"), 1, "{status}");
+    let rows = results(&server, &dir, "invalid-test");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(
+        (rows[0][5].as_str(), rows[0][6].as_str()),
+        ("invalid_number", "404")
+    );
+
+    // Busy: tried again after the 2 s delay, then given up (count 1).
+    let status = wait_for_state(
+        &server,
+        &dir,
+        "busy-test",
+        "finished",
+        Duration::from_secs(20),
+    );
+    assert_eq!(count(&status, "attempted"), 2, "{status}");
+    assert_eq!(count(&status, "reached"), 0, "{status}");
+    assert_eq!(count(&status, "failed"), 1, "{status}");
+    assert_eq!(count(&status, "waiting for retry"), 0, "{status}");
+    let rows = results(&server, &dir, "busy-test");
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    for (i, row) in rows.iter().enumerate() {
+        assert_eq!(row[1], "+12125550102");
+        assert_eq!(row[2], (i + 1).to_string());
+        assert_eq!(
+            (row[5].as_str(), row[6].as_str()),
+            ("busy", "486"),
+            "{row:?}"
+        );
+        assert!(!row[7].is_empty(), "the SIP Call-ID is recorded: {row:?}");
+    }
+    let gap = chrono_ms(&rows[1][3]) - chrono_ms(&rows[0][4]);
+    assert!(
+        gap >= 1_900,
+        "the retry waited the 2 s delay (waited {gap} ms)"
+    );
+
+    // Answered after the digest challenge: the flow ran and greeted the contact by name.
+    let status = wait_for_state(
+        &server,
+        &dir,
+        "auth-test",
+        "finished",
+        Duration::from_secs(30),
+    );
+    assert_eq!(count(&status, "reached"), 1, "{status}");
+    let rows = results(&server, &dir, "auth-test");
+    assert_eq!(
+        rows.len(),
+        1,
+        "one attempt (the 407 is answered inside it): {rows:?}"
+    );
+    assert_eq!(
+        (rows[0][5].as_str(), rows[0][6].as_str()),
+        ("answered_person", "200")
+    );
+    let call_id = rows[0][8].clone();
+    assert!(
+        !call_id.is_empty(),
+        "the attempt names its call record: {rows:?}"
+    );
+    let record = server.wait_for_finished_call(&call_id, Duration::from_secs(20));
+    assert!(
+        record
+            .bot_said
+            .iter()
+            .any(|s| s.contains("Hello Ada Lovelace, your parcel arrives on 9 December")),
+        "the flow greets the contact with their columns:\n{}",
+        record.text
+    );
+    assert_eq!(
+        record.cause.as_deref(),
+        Some("caller-bye"),
+        "{}",
+        record.text
+    );
+
+    // Pressing 9 is an opt-out: reached, not retried, outcome opted_out.
+    let status = wait_for_state(
+        &server,
+        &dir,
+        "optout-test",
+        "finished",
+        Duration::from_secs(30),
+    );
+    assert_eq!(count(&status, "reached"), 1, "{status}");
+    let rows = results(&server, &dir, "optout-test");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(
+        (rows[0][5].as_str(), rows[0][6].as_str()),
+        ("opted_out", "200")
+    );
+    let record = server.wait_for_finished_call(&rows[0][8], Duration::from_secs(20));
+    assert_eq!(record.pressed, vec!["9"], "{}", record.text);
+    assert!(
+        record
+            .bot_said
+            .iter()
+            .any(|s| s.contains("You will not receive these calls again")),
+        "{}",
+        record.text
+    );
+
+    // Starting a finished campaign again rebuilds it from its attempts: nobody is called twice.
+    let (ok, text) = hotline(&server, &dir, &["start", "invalid-test"]);
+    assert!(ok, "{text}");
+    wait_for_state(
+        &server,
+        &dir,
+        "invalid-test",
+        "finished",
+        Duration::from_secs(20),
+    );
+    assert_eq!(results(&server, &dir, "invalid-test").len(), 1);
+    let (ok, text) = hotline(&server, &dir, &["pause", "busy-test"]);
+    assert!(
+        !ok && text.contains("campaign busy-test is not running"),
+        "{text}"
+    );
+    let (ok, text) = hotline(&server, &dir, &["start", "no-such-campaign"]);
+    assert!(
+        !ok && text.contains("cannot read the campaign file"),
+        "{text}"
+    );
+
+    // The same through the admin API.
+    let (code, body) = server.api("GET", "/api/campaigns/busy-test", None);
+    assert_eq!(code, 200, "{body}");
+    assert!(
+        body.contains("\"state\":\"finished\"") && body.contains("\"attempted\":2"),
+        "{body}"
+    );
+    let (code, body) = server.api("GET", "/api/campaigns/busy-test/results", None);
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(body.matches(",busy,486,").count(), 2, "{body}");
+
+    let (status, metrics) = server.api("GET", "/metrics", None);
+    assert_eq!(status, 200);
+    for line in [
+        "hotline_campaign_attempts_total{campaign=\"auth-test\",outcome=\"answered_person\"} 1",
+        "hotline_campaign_attempts_total{campaign=\"busy-test\",outcome=\"busy\"} 2",
+        "hotline_campaign_attempts_total{campaign=\"invalid-test\",outcome=\"invalid_number\"} 1",
+        "hotline_campaign_attempts_total{campaign=\"optout-test\",outcome=\"opted_out\"} 1",
+    ] {
+        assert!(
+            metrics.contains(line),
+            "no `{line}` in /metrics:\n{metrics}"
+        );
+    }
+}
+
+/// Milliseconds since the epoch of a time as the results file writes it.
+fn chrono_ms(text: &str) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .unwrap_or_else(|e| panic!("{text:?} is not an RFC 3339 time: {e}"))
+        .timestamp_millis()
+}
