@@ -15,8 +15,8 @@ use hotline_mood::{
 
 use crate::config::Config;
 
-/// The anger threshold flows get when they set none (`settings.anger_threshold`).
-const FLOW_DEFAULT: f32 = 0.8;
+/// The default before it was chosen by this measurement, printed for comparison.
+const EARLIER_DEFAULT: f32 = 0.8;
 
 pub fn run(set_file: &Path, config: &Config) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(set_file)
@@ -81,12 +81,19 @@ pub fn run(set_file: &Path, config: &Config) -> anyhow::Result<()> {
             r.calm
         );
     }
-    let default = at_threshold(&scored, FLOW_DEFAULT);
-    println!(
-        "\nthe default anger_threshold {FLOW_DEFAULT:.2}: recall {:.1}%, precision {:.1}%",
-        100.0 * default.recall(),
-        100.0 * default.precision()
-    );
+    let flow_default = hotline_flow::schema::Settings::default().anger_threshold;
+    println!();
+    for (what, threshold) in [
+        ("flows' default", flow_default),
+        ("earlier default", EARLIER_DEFAULT),
+    ] {
+        let r = at_threshold(&scored, threshold);
+        println!(
+            "the {what} anger_threshold {threshold:.2}: recall {:.1}%, precision {:.1}%",
+            100.0 * r.recall(),
+            100.0 * r.precision()
+        );
+    }
     if let Some(best) = best_threshold(&table) {
         println!(
             "best F1 at anger_threshold {:.2}: recall {:.1}%, precision {:.1}%",

@@ -58,7 +58,8 @@ pub struct Settings {
     pub max_failures: u32,
     /// How long to wait for the next key while the caller types digits (default `3s`).
     pub digit_timeout: Duration,
-    /// Anger score (`0.0..=1.0`) above which the call escalates (default `0.8`).
+    /// Anger score (`0.0..=1.0`) above which the call escalates (default `0.5`, chosen with
+    /// `hotline mood eval eval/anger.yaml`: the best F1 on 105 judged utterances).
     pub anger_threshold: f32,
     /// Score an FAQ answer needs by default (default `0.5`).
     pub faq_threshold: f32,
@@ -78,7 +79,7 @@ impl Default for Settings {
             no_input_timeout: Duration::from_secs(6),
             max_failures: 3,
             digit_timeout: Duration::from_secs(3),
-            anger_threshold: 0.8,
+            anger_threshold: 0.5,
             faq_threshold: 0.5,
             intent_threshold: 0.55,
             currency: Currency::Usd,
