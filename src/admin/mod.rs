@@ -5,10 +5,13 @@
 
 pub mod agents;
 pub mod console;
+pub mod events;
 pub mod exposition;
 pub mod guard;
+pub mod recordings;
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -43,12 +46,23 @@ pub struct AdminState {
     pub default_service_level: Duration,
     /// Failed logins per name and address.
     pub throttle: Arc<std::sync::Mutex<crate::auth::throttle::Throttle>>,
+    /// Where voicemails and bridge recordings are (`recordings/` beside the database).
+    pub recordings_dir: PathBuf,
+    /// Turns true when the server stops, ending the open event streams; `None`: never.
+    pub stop: Option<tokio::sync::watch::Receiver<bool>>,
 }
 
 impl AdminState {
     /// No live gauges and the default service level for every queue.
     pub fn new(store: Store, config: Arc<Config>) -> AdminState {
+        let recordings_dir = config
+            .database
+            .parent()
+            .map(|d| d.join("recordings"))
+            .unwrap_or_else(|| PathBuf::from("recordings"));
         AdminState {
+            recordings_dir,
+            stop: None,
             store,
             config,
             live: Arc::new(Vec::new),
@@ -81,6 +95,11 @@ pub fn router(state: AdminState) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/api/calls/{id}", get(call))
+        .route(
+            "/api/calls/{id}/recordings/{name}",
+            get(recordings::recording),
+        )
+        .route("/api/events", get(events::events))
         .route("/api/tickets/{id}", get(ticket))
         .route("/api/queues", get(queues))
         .route("/api/callbacks", get(callbacks))
@@ -135,7 +154,41 @@ async fn call(
         return Err(ApiError::not_found(format!("no call {id}")));
     };
     let turns = s.store.turns(&call.id).await?;
-    Ok(Json(json!({ "call": call, "turns": turns })))
+    let tickets: Vec<Value> = s
+        .store
+        .tickets_of_call(&call.id)
+        .await?
+        .into_iter()
+        .map(|t| {
+            let fields: serde_json::Map<String, Value> =
+                t.fields.into_iter().map(|(k, v)| (k, json!(v))).collect();
+            json!({ "id": t.id, "created_at": t.created_at, "summary": t.summary, "fields": fields })
+        })
+        .collect();
+    let path = flow_path(&turns);
+    let recordings: Vec<Value> = recordings::recordings_of(&s.recordings_dir, &call.id)
+        .into_iter()
+        .map(|name| json!({ "url": format!("/api/calls/{}/recordings/{name}", call.id), "name": name }))
+        .collect();
+    Ok(Json(json!({
+        "call": call,
+        "turns": turns,
+        "path": path,
+        "tickets": tickets,
+        "recordings": recordings,
+    })))
+}
+
+/// The flow nodes the call went through, in order, a node repeated only when the call left it
+/// and came back.
+pub fn flow_path(turns: &[crate::store::TurnRecord]) -> Vec<String> {
+    let mut path: Vec<String> = Vec::new();
+    for node in turns.iter().filter_map(|t| t.node.as_deref()) {
+        if path.last().map(String::as_str) != Some(node) {
+            path.push(node.to_string());
+        }
+    }
+    path
 }
 
 async fn ticket(
@@ -184,7 +237,35 @@ async fn queues(State(s): State<AdminState>) -> Result<Json<Value>, ApiError> {
         .store
         .queue_metrics(&s.service_levels, s.default_service_level)
         .await?;
-    Ok(Json(Value::Array(metrics.iter().map(queue_json).collect())))
+    let live = (s.live)();
+    let gauge = |name: &str, queue: &str| -> f64 {
+        live.iter()
+            .filter(|m| m.name == name)
+            .flat_map(|m| m.samples.iter())
+            .find(|(labels, _)| labels.iter().any(|(k, v)| k == "queue" && v == queue))
+            .map(|(_, value)| *value)
+            .unwrap_or(0.0)
+    };
+    let mut answer: Vec<Value> = metrics.iter().map(queue_json).collect();
+    // Queues nobody entered yet are not in the store's figures but may be in the live gauges.
+    let mut names: Vec<String> = metrics.iter().map(|m| m.queue.clone()).collect();
+    for (labels, _) in live
+        .iter()
+        .filter(|m| m.name == "hotline_queue_waiting")
+        .flat_map(|m| m.samples.iter())
+    {
+        if let Some((_, queue)) = labels.iter().find(|(k, _)| k == "queue") {
+            if !names.contains(queue) {
+                names.push(queue.clone());
+                answer.push(json!({ "queue": queue }));
+            }
+        }
+    }
+    for (entry, queue) in answer.iter_mut().zip(&names) {
+        entry["waiting"] = json!(gauge("hotline_queue_waiting", queue));
+        entry["longest_wait_seconds"] = json!(gauge("hotline_queue_longest_wait_seconds", queue));
+    }
+    Ok(Json(Value::Array(answer)))
 }
 
 async fn metrics(State(s): State<AdminState>) -> Result<Response, ApiError> {
