@@ -129,7 +129,16 @@ fn console_login_roles_and_api_authentication() {
 #[test]
 fn a_supervisor_watches_a_call_live_then_reads_its_page() {
     let dir = TempDir::new("console-live");
-    let server = Server::start(&dir, &ServerOptions::new(free_udp_ports(100)));
+    let mut options = ServerOptions::new(free_udp_ports(100));
+    // An outside agent needs no registered phone to be made available; nothing answers there.
+    options.agents_yaml = Some(
+        "agents:\n  - id: carol\n    name: Carol\n    uri: sip:carol@127.0.0.1:9\n    skills: [support]\n"
+            .into(),
+    );
+    // On a loaded machine a holding phrase would end the bot's turn before the answer is in,
+    // and the caller would hang up without hearing it.
+    options.speech.push(("holding_after".into(), "0s".into()));
+    let server = Server::start(&dir, &options);
     server.add_user("sue", "supervisor", SUPERVISOR_PASSWORD);
     let base = format!("http://{}", server.admin);
     let question = dir.join("question.wav");
@@ -141,17 +150,22 @@ fn a_supervisor_watches_a_call_live_then_reads_its_page() {
     // The event stream is open before the call starts.
     browser.wait_for_text("#live-state", "Live", Duration::from_secs(10));
     // Agents and their states are listed, and a button changes one (with the CSRF token).
-    browser.wait_for_text("#agents", "agent1", Duration::from_secs(10));
-    browser.click(r#"#agents tr[data-agent="agent1"] button[data-state="paused"]"#);
-    browser.wait_for_text(
-        r#"#agents tr[data-agent="agent1"] .state"#,
-        "paused",
-        Duration::from_secs(10),
-    );
+    browser.wait_for_text("#agents", "carol", Duration::from_secs(10));
+    for state in ["available", "paused"] {
+        browser.click(&format!(
+            r#"#agents tr[data-agent="carol"] button[data-state="{state}"]"#
+        ));
+        browser.wait_for_text(
+            r#"#agents tr[data-agent="carol"] .state"#,
+            state,
+            Duration::from_secs(10),
+        );
+    }
     assert!(browser.text_content("#queues").contains("Waiting"));
 
     let live = std::thread::scope(|scope| {
-        let caller = scope.spawn(|| server.dial(&["--play", question.to_str().unwrap()]));
+        let caller =
+            scope.spawn(|| server.dial(&["--play", question.to_str().unwrap(), "--gap", "3s"]));
         // The greeting, then what the caller said and the answer, as each turn is stored.
         browser.wait_for_text("#live-calls .call", "welcome", Duration::from_secs(60));
         let live = browser.wait_for_text("#live-calls .call", "shipping", Duration::from_secs(60));
