@@ -231,19 +231,34 @@ async fn logout(
     (clear, Redirect::to("/login")).into_response()
 }
 
-/// The person behind a console page, or the answer to give instead (log in, or 403).
-fn console_viewer(caller: Caller) -> Result<(crate::auth::Principal, String), Response> {
+/// Why a console page is not shown to the one asking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PageRefused {
+    NotLoggedIn,
+    RoleCannotSee(crate::auth::Role),
+}
+
+impl IntoResponse for PageRefused {
+    fn into_response(self) -> Response {
+        match self {
+            PageRefused::NotLoggedIn => Redirect::to("/login").into_response(),
+            PageRefused::RoleCannotSee(role) => page(
+                StatusCode::FORBIDDEN,
+                format!(
+                    "<!doctype html><title>Hotline</title><p id=\"message\">The {role} role cannot see the console.</p>"
+                ),
+            ),
+        }
+    }
+}
+
+/// The person behind a console page and their session's CSRF token ("" for a token).
+fn console_viewer(caller: Caller) -> Result<(crate::auth::Principal, String), PageRefused> {
     let Some(who) = caller.principal else {
-        return Err(Redirect::to("/login").into_response());
+        return Err(PageRefused::NotLoggedIn);
     };
     if role::access(who.role, &who.name, "GET", "/console") == Access::Forbidden {
-        return Err(page(
-            StatusCode::FORBIDDEN,
-            format!(
-                "<!doctype html><title>Hotline</title><p id=\"message\">The {} role cannot see the console.</p>",
-                who.role
-            ),
-        ));
+        return Err(PageRefused::RoleCannotSee(who.role));
     }
     let csrf_token = match &who.via {
         Via::Session { csrf } => csrf.clone(),
@@ -255,7 +270,7 @@ fn console_viewer(caller: Caller) -> Result<(crate::auth::Principal, String), Re
 async fn console(State(s): State<AdminState>, Extension(caller): Extension<Caller>) -> Response {
     let (who, csrf_token) = match console_viewer(caller) {
         Ok(viewer) => viewer,
-        Err(answer) => return answer,
+        Err(refused) => return refused.into_response(),
     };
     let calls = match s.store.list_calls(50).await {
         Ok(calls) => calls,
@@ -274,7 +289,7 @@ async fn console(State(s): State<AdminState>, Extension(caller): Extension<Calle
 async fn call_page(Extension(caller): Extension<Caller>, Path(id): Path<String>) -> Response {
     let (who, csrf_token) = match console_viewer(caller) {
         Ok(viewer) => viewer,
-        Err(answer) => return answer,
+        Err(refused) => return refused.into_response(),
     };
     let html = CALL_HTML
         .replace("{{csrf}}", &escape(&csrf_token))
