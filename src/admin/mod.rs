@@ -417,6 +417,24 @@ pub(crate) mod tests {
     use super::*;
     use crate::store::{sample_call, temp_db, unix_ms};
 
+    #[test]
+    fn the_path_lists_each_node_once_per_visit() {
+        let turn = |node: Option<&str>| crate::store::TurnRecord {
+            node: node.map(str::to_string),
+            ..Default::default()
+        };
+        let turns = [
+            turn(Some("greeting")),
+            turn(Some("menu")),
+            turn(Some("menu")),
+            turn(None),
+            turn(Some("delivery")),
+            turn(Some("menu")),
+        ];
+        assert_eq!(flow_path(&turns), ["greeting", "menu", "delivery", "menu"]);
+        assert!(flow_path(&[]).is_empty());
+    }
+
     /// Serves the whole admin app (behind the guard) on a free port.
     pub(crate) async fn serve(state: AdminState) -> String {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
