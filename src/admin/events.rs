@@ -91,6 +91,48 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_route_needs_a_supervisor_and_streams_what_the_store_writes() {
+        use crate::admin::tests::{serve, token};
+        use crate::auth::Role;
+        use crate::store::{sample_call, temp_db, Store};
+        let store = Store::open(&temp_db("admin-events")).await.unwrap();
+        let supervisor = token(&store, "sue", Role::Supervisor).await;
+        let agent = token(&store, "ann", Role::Agent).await;
+        let config = std::sync::Arc::new(crate::config::Config::load(None).unwrap());
+        let base = serve(AdminState::new(store.clone(), config)).await;
+        let url = format!("{base}/api/events");
+        let client = reqwest::Client::new();
+        assert_eq!(client.get(&url).send().await.unwrap().status(), 401);
+        let refused = client.get(&url).bearer_auth(&agent).send().await.unwrap();
+        assert_eq!(refused.status(), 403);
+
+        let mut stream = client
+            .get(&url)
+            .bearer_auth(&supervisor)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(stream.status(), 200);
+        assert_eq!(stream.headers()["content-type"], "text/event-stream");
+        store.call_started(&sample_call("c1", 100)).await.unwrap();
+        let mut text = String::new();
+        while !text.contains("\n\n") {
+            let chunk = tokio::time::timeout(Duration::from_secs(5), stream.chunk())
+                .await
+                .expect("an event within 5 s")
+                .unwrap()
+                .expect("the stream stays open");
+            text.push_str(&String::from_utf8_lossy(&chunk));
+        }
+        assert!(
+            text.starts_with(
+                "event: call_started\ndata: {\"kind\":\"call_started\",\"call\":{\"id\":\"c1\""
+            ),
+            "{text}"
+        );
+    }
+
+    #[tokio::test]
     async fn a_slow_reader_is_told_it_missed_events() {
         let (sender, receiver) = broadcast::channel(1);
         for at in 0..3 {
