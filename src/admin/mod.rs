@@ -553,6 +553,9 @@ pub(crate) mod tests {
         let v: Value = serde_json::from_str(&body).unwrap();
         assert_eq!(v["call"]["id"], "c1");
         assert_eq!(v["turns"], json!([]));
+        assert_eq!(v["path"], json!([]));
+        assert_eq!(v["tickets"][0]["id"], json!(ticket.id));
+        assert_eq!(v["recordings"], json!([]));
         let (status, _, _) = get_text(format!("{base}/api/calls/nope")).await;
         assert_eq!(status, 404);
 
@@ -572,6 +575,8 @@ pub(crate) mod tests {
         assert_eq!(v[0]["queue"], "sales");
         assert_eq!(v[0]["answered_within_sl"], 1);
         assert_eq!(v[0]["average_handle_time_seconds"], 60.0);
+        // Callers waiting now come from the live gauges.
+        assert_eq!(v[0]["waiting"], 2.0);
 
         let (status, _, body) = get_text(format!("{base}/api/audit")).await;
         assert_eq!((status, body.as_str()), (200, "[]"));
