@@ -1,8 +1,12 @@
 //! The supervisor console and the admin API's authentication, end to end: the real server, users
-//! made with `hotline users add`, and a real headless Chromium logging in through the login page.
+//! made with `hotline users add`, and a real headless Chromium logging in through the login page,
+//! watching a call's transcript arrive live and reading the call's page afterwards.
 
 mod support;
 
+use std::time::Duration;
+
+use support::audio;
 use support::browser::Browser;
 use support::http::http_request;
 use support::{free_udp_ports, Server, ServerOptions, TempDir};
@@ -120,6 +124,108 @@ fn console_login_roles_and_api_authentication() {
             "no {actor} {action} in\n{audit}"
         );
     }
+}
+
+#[test]
+fn a_supervisor_watches_a_call_live_then_reads_its_page() {
+    let dir = TempDir::new("console-live");
+    let mut options = ServerOptions::new(free_udp_ports(100));
+    // An outside agent needs no registered phone to be made available; nothing answers there.
+    options.agents_yaml = Some(
+        "agents:\n  - id: carol\n    name: Carol\n    uri: sip:carol@127.0.0.1:9\n    skills: [support]\n"
+            .into(),
+    );
+    // On a loaded machine a holding phrase would end the bot's turn before the answer is in,
+    // and the caller would hang up without hearing it.
+    options.speech.push(("holding_after".into(), "0s".into()));
+    let server = Server::start(&dir, &options);
+    server.add_user("sue", "supervisor", SUPERVISOR_PASSWORD);
+    let base = format!("http://{}", server.admin);
+    let question = dir.join("question.wav");
+    audio::espeak_wav("How long does shipping take?", &question);
+
+    let browser = Browser::start(&dir);
+    log_in(&browser, &base, "sue", SUPERVISOR_PASSWORD);
+    assert!(browser.wait_for_url("/console").ends_with("/console"));
+    // The event stream is open before the call starts.
+    browser.wait_for_text("#live-state", "Live", Duration::from_secs(10));
+    // Agents and their states are listed, and a button changes one (with the CSRF token).
+    browser.wait_for_text("#agents", "carol", Duration::from_secs(10));
+    for state in ["available", "paused"] {
+        browser.click(&format!(
+            r#"#agents tr[data-agent="carol"] button[data-state="{state}"]"#
+        ));
+        browser.wait_for_text(
+            r#"#agents tr[data-agent="carol"] .state"#,
+            state,
+            Duration::from_secs(10),
+        );
+    }
+    assert!(browser.text_content("#queues").contains("Waiting"));
+
+    let live = std::thread::scope(|scope| {
+        let caller =
+            scope.spawn(|| server.dial(&["--play", question.to_str().unwrap(), "--gap", "3s"]));
+        // The greeting, then what the caller said and the answer, as each turn is stored.
+        browser.wait_for_text("#live-calls .call", "welcome", Duration::from_secs(60));
+        let live = browser.wait_for_text("#live-calls .call", "shipping", Duration::from_secs(60));
+        let out = caller.join().unwrap();
+        assert!(out.contains("hung up by: caller"), "{out}");
+        live
+    });
+    assert!(
+        live.to_lowercase().contains("working days"),
+        "the bot's answer is not in the live transcript:\n{live}"
+    );
+    let ended = browser.wait_for_text("#live-calls .call", "caller-bye", Duration::from_secs(20));
+    assert!(ended.contains("ended"), "{ended}");
+    browser.wait_for_text("#recent", "caller-bye", Duration::from_secs(20));
+
+    // A recording where the call path keeps voicemails (the shop flow takes none, so the test
+    // puts one there), served through the authenticated route and played by the page.
+    let id = server.newest_call();
+    let recordings = server.database.parent().unwrap().join("recordings");
+    std::fs::create_dir_all(&recordings).unwrap();
+    std::fs::copy(&question, recordings.join(format!("{id}-1.wav"))).unwrap();
+    std::fs::write(dir.join("outside.wav"), b"RIFF").unwrap();
+
+    browser.open(&format!("{base}/console/calls/{id}"));
+    let turns = browser.wait_for_text("#turns tbody", "shipping", Duration::from_secs(10));
+    assert!(turns.contains("delivery_time"), "no intent in\n{turns}");
+    assert!(turns.contains("v2v"), "no timings in\n{turns}");
+    assert!(!browser.text_content("#path").trim().is_empty());
+    assert!(browser.text_content("#call-facts").contains("caller-bye"));
+    let duration = browser.run_async(
+        "const a = document.querySelector('#recordings audio'); \
+         if (!a) return 'no audio element'; \
+         if (isNaN(a.duration)) await new Promise((done) => { \
+           a.addEventListener('loadedmetadata', done, {once: true}); \
+           a.addEventListener('error', done, {once: true}); setTimeout(done, 10000); }); \
+         return a.duration;",
+    );
+    assert!(
+        duration.as_f64().is_some_and(|d| d > 0.5),
+        "the recording does not play: {duration}"
+    );
+    // Only the call's own recordings, inside the recordings directory, are served.
+    for (path, status) in [
+        (format!("/api/calls/{id}/recordings/{id}-1.wav"), 200),
+        (format!("/api/calls/{id}/recordings/{id}-9.wav"), 404),
+        (format!("/api/calls/{id}/recordings/..%2Foutside.wav"), 400),
+        (
+            format!("/api/calls/{id}/recordings/{id}-..%2F..%2Foutside.wav"),
+            400,
+        ),
+    ] {
+        assert_eq!(browser.fetch_status(&path, "{}"), status, "{path}");
+    }
+    let (status, _) = http_request(
+        server.admin,
+        "GET",
+        &format!("/api/calls/{id}/recordings/{id}-1.wav"),
+        None,
+    );
+    assert_eq!(status, 401, "a recording needs a login");
 }
 
 #[test]

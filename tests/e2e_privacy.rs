@@ -46,6 +46,37 @@ fn assert_masked(what: &str, text: &str) {
     }
 }
 
+/// Reads the console's live event stream (`GET /api/events` with the token) until `stop` is set;
+/// everything it received.
+fn listen_to_live_events(
+    admin: std::net::SocketAddr,
+    token: String,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> std::thread::JoinHandle<String> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(admin).unwrap();
+    write!(
+        stream,
+        "GET /api/events HTTP/1.1\r\nHost: {admin}\r\nAuthorization: Bearer {token}\r\n\r\n"
+    )
+    .unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    std::thread::spawn(move || {
+        let mut received = Vec::new();
+        let mut buffer = [0u8; 4096];
+        while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+            match stream.read(&mut buffer) {
+                Ok(0) => break,
+                Ok(n) => received.extend_from_slice(&buffer[..n]),
+                Err(_) => {}
+            }
+        }
+        String::from_utf8_lossy(&received).into_owned()
+    })
+}
+
 #[test]
 fn a_date_of_birth_and_card_digits_are_masked_everywhere() {
     let _guard = serial(&SERIAL);
@@ -66,6 +97,8 @@ fn a_date_of_birth_and_card_digits_are_masked_everywhere() {
     let server = Server::start(&dir, &options);
     let birth = dir.join("birth.wav");
     audio::espeak_wav("The twelfth of July, nineteen seventy four.", &birth);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let live = listen_to_live_events(server.admin, server.token.clone(), stop.clone());
     server.dial(&[
         "--dtmf",
         "1",
@@ -97,6 +130,12 @@ fn a_date_of_birth_and_card_digits_are_masked_everywhere() {
     );
     assert!(record.text.contains("[sensitive]"), "{}", record.text);
     assert_masked("hotline calls show", &record.text);
+    // The console's live view gets the turns as stored: the answers withheld or masked.
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let live = live.join().unwrap();
+    assert!(live.contains("event: turn"), "no turn streamed:\n{live}");
+    assert!(live.contains("[sensitive]"), "{live}");
+    assert_masked("the live event stream", &live);
 
     let ticket = record
         .text

@@ -1,11 +1,12 @@
 //! The supervisor console, served by `hotline serve` itself: the login page, login and logout
 //! (session cookie, throttled, audited), and `/console`, calls in progress and recent calls
-//! rendered on the server, refreshed by a little script. Also the `/api/calls` list it reads and
-//! the admin's `/api/audit`.
+//! rendered on the server and kept live by a little script over `/api/events`, and
+//! `/console/calls/{id}`, one call's page. Also the `/api/calls` list they read and the admin's
+//! `/api/audit`.
 
 use std::time::Instant;
 
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -21,6 +22,8 @@ const LOGIN_HTML: &str = include_str!("login.html");
 const CONSOLE_HTML: &str = include_str!("console.html");
 const CONSOLE_JS: &str = include_str!("console.js");
 const CONSOLE_CSS: &str = include_str!("console.css");
+const CALL_HTML: &str = include_str!("call.html");
+const CALL_JS: &str = include_str!("call.js");
 
 /// Pages may load scripts and styles from this server only, and may not be framed elsewhere.
 const CSP: &str = "default-src 'self'; frame-ancestors 'none'; form-action 'self'";
@@ -31,6 +34,11 @@ pub fn router() -> Router<AdminState> {
         .route("/login", get(login_page).post(login))
         .route("/logout", axum::routing::post(logout))
         .route("/console", get(console))
+        .route("/console/calls/{id}", get(call_page))
+        .route(
+            "/call.js",
+            get(|| async { asset("text/javascript", CALL_JS) }),
+        )
         .route(
             "/console.js",
             get(|| async { asset("text/javascript", CONSOLE_JS) }),
@@ -223,35 +231,71 @@ async fn logout(
     (clear, Redirect::to("/login")).into_response()
 }
 
-async fn console(State(s): State<AdminState>, Extension(caller): Extension<Caller>) -> Response {
+/// Why a console page is not shown to the one asking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PageRefused {
+    NotLoggedIn,
+    RoleCannotSee(crate::auth::Role),
+}
+
+impl IntoResponse for PageRefused {
+    fn into_response(self) -> Response {
+        match self {
+            PageRefused::NotLoggedIn => Redirect::to("/login").into_response(),
+            PageRefused::RoleCannotSee(role) => page(
+                StatusCode::FORBIDDEN,
+                format!(
+                    "<!doctype html><title>Hotline</title><p id=\"message\">The {role} role cannot see the console.</p>"
+                ),
+            ),
+        }
+    }
+}
+
+/// The person behind a console page and their session's CSRF token ("" for a token).
+fn console_viewer(caller: Caller) -> Result<(crate::auth::Principal, String), PageRefused> {
     let Some(who) = caller.principal else {
-        return Redirect::to("/login").into_response();
+        return Err(PageRefused::NotLoggedIn);
     };
     if role::access(who.role, &who.name, "GET", "/console") == Access::Forbidden {
-        return page(
-            StatusCode::FORBIDDEN,
-            format!(
-                "<!doctype html><title>Hotline</title><p id=\"message\">The {} role cannot see the console.</p>",
-                who.role
-            ),
-        );
+        return Err(PageRefused::RoleCannotSee(who.role));
     }
-    let calls = match s.store.list_calls(50).await {
-        Ok(calls) => calls,
-        Err(e) => return ApiError::from(e).into_response(),
-    };
     let csrf_token = match &who.via {
         Via::Session { csrf } => csrf.clone(),
         Via::Token => String::new(),
     };
-    let (live, ended): (Vec<&CallRecord>, Vec<&CallRecord>) =
-        calls.iter().partition(|c| c.ended_at.is_none());
+    Ok((who, csrf_token))
+}
+
+async fn console(State(s): State<AdminState>, Extension(caller): Extension<Caller>) -> Response {
+    let (who, csrf_token) = match console_viewer(caller) {
+        Ok(viewer) => viewer,
+        Err(refused) => return refused.into_response(),
+    };
+    let calls = match s.store.list_calls(50).await {
+        Ok(calls) => calls,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let ended: Vec<&CallRecord> = calls.iter().filter(|c| c.ended_at.is_some()).collect();
     let html = CONSOLE_HTML
         .replace("{{csrf}}", &escape(&csrf_token))
         .replace("{{user}}", &escape(&who.name))
         .replace("{{role}}", who.role.as_str())
-        .replace("{{live_rows}}", &rows(&live))
         .replace("{{recent_rows}}", &rows(&ended));
+    page(StatusCode::OK, html)
+}
+
+/// `/console/calls/{id}`: the page; its script reads `/api/calls/{id}`.
+async fn call_page(Extension(caller): Extension<Caller>, Path(id): Path<String>) -> Response {
+    let (who, csrf_token) = match console_viewer(caller) {
+        Ok(viewer) => viewer,
+        Err(refused) => return refused.into_response(),
+    };
+    let html = CALL_HTML
+        .replace("{{csrf}}", &escape(&csrf_token))
+        .replace("{{user}}", &escape(&who.name))
+        .replace("{{role}}", who.role.as_str())
+        .replace("{{call_id}}", &escape(&id));
     page(StatusCode::OK, html)
 }
 
@@ -264,8 +308,10 @@ fn rows(calls: &[&CallRecord]) -> String {
         .iter()
         .map(|c| {
             format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td><a href=\"/console/calls/{}\" title=\"{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 escape(&c.id),
+                escape(&c.id),
+                escape(c.id.get(..8).unwrap_or(&c.id)),
                 escape(&c.caller),
                 time(c.started_at),
                 c.ended_at.map(time).unwrap_or_default(),

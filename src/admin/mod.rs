@@ -6,10 +6,13 @@
 pub mod agents;
 pub mod campaigns;
 pub mod console;
+pub mod events;
 pub mod exposition;
 pub mod guard;
+pub mod recordings;
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -44,12 +47,23 @@ pub struct AdminState {
     pub default_service_level: Duration,
     /// Failed logins per name and address.
     pub throttle: Arc<std::sync::Mutex<crate::auth::throttle::Throttle>>,
+    /// Where voicemails and bridge recordings are (`recordings/` beside the database).
+    pub recordings_dir: PathBuf,
+    /// Turns true when the server stops, ending the open event streams; `None`: never.
+    pub stop: Option<tokio::sync::watch::Receiver<bool>>,
 }
 
 impl AdminState {
     /// No live gauges and the default service level for every queue.
     pub fn new(store: Store, config: Arc<Config>) -> AdminState {
+        let recordings_dir = config
+            .database
+            .parent()
+            .map(|d| d.join("recordings"))
+            .unwrap_or_else(|| PathBuf::from("recordings"));
         AdminState {
+            recordings_dir,
+            stop: None,
             store,
             config,
             live: Arc::new(Vec::new),
@@ -82,6 +96,11 @@ pub fn router(state: AdminState) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/api/calls/{id}", get(call))
+        .route(
+            "/api/calls/{id}/recordings/{name}",
+            get(recordings::recording),
+        )
+        .route("/api/events", get(events::events))
         .route("/api/tickets/{id}", get(ticket))
         .route("/api/queues", get(queues))
         .route("/api/callbacks", get(callbacks))
@@ -136,7 +155,41 @@ async fn call(
         return Err(ApiError::not_found(format!("no call {id}")));
     };
     let turns = s.store.turns(&call.id).await?;
-    Ok(Json(json!({ "call": call, "turns": turns })))
+    let tickets: Vec<Value> = s
+        .store
+        .tickets_of_call(&call.id)
+        .await?
+        .into_iter()
+        .map(|t| {
+            let fields: serde_json::Map<String, Value> =
+                t.fields.into_iter().map(|(k, v)| (k, json!(v))).collect();
+            json!({ "id": t.id, "created_at": t.created_at, "summary": t.summary, "fields": fields })
+        })
+        .collect();
+    let path = flow_path(&turns);
+    let recordings: Vec<Value> = recordings::recordings_of(&s.recordings_dir, &call.id)
+        .into_iter()
+        .map(|name| json!({ "url": format!("/api/calls/{}/recordings/{name}", call.id), "name": name }))
+        .collect();
+    Ok(Json(json!({
+        "call": call,
+        "turns": turns,
+        "path": path,
+        "tickets": tickets,
+        "recordings": recordings,
+    })))
+}
+
+/// The flow nodes the call went through, in order, a node repeated only when the call left it
+/// and came back.
+pub fn flow_path(turns: &[crate::store::TurnRecord]) -> Vec<String> {
+    let mut path: Vec<String> = Vec::new();
+    for node in turns.iter().filter_map(|t| t.node.as_deref()) {
+        if path.last().map(String::as_str) != Some(node) {
+            path.push(node.to_string());
+        }
+    }
+    path
 }
 
 async fn ticket(
@@ -185,7 +238,35 @@ async fn queues(State(s): State<AdminState>) -> Result<Json<Value>, ApiError> {
         .store
         .queue_metrics(&s.service_levels, s.default_service_level)
         .await?;
-    Ok(Json(Value::Array(metrics.iter().map(queue_json).collect())))
+    let live = (s.live)();
+    let gauge = |name: &str, queue: &str| -> f64 {
+        live.iter()
+            .filter(|m| m.name == name)
+            .flat_map(|m| m.samples.iter())
+            .find(|(labels, _)| labels.iter().any(|(k, v)| k == "queue" && v == queue))
+            .map(|(_, value)| *value)
+            .unwrap_or(0.0)
+    };
+    let mut answer: Vec<Value> = metrics.iter().map(queue_json).collect();
+    // Queues nobody entered yet are not in the store's figures but may be in the live gauges.
+    let mut names: Vec<String> = metrics.iter().map(|m| m.queue.clone()).collect();
+    for (labels, _) in live
+        .iter()
+        .filter(|m| m.name == "hotline_queue_waiting")
+        .flat_map(|m| m.samples.iter())
+    {
+        if let Some((_, queue)) = labels.iter().find(|(k, _)| k == "queue") {
+            if !names.contains(queue) {
+                names.push(queue.clone());
+                answer.push(json!({ "queue": queue }));
+            }
+        }
+    }
+    for (entry, queue) in answer.iter_mut().zip(&names) {
+        entry["waiting"] = json!(gauge("hotline_queue_waiting", queue));
+        entry["longest_wait_seconds"] = json!(gauge("hotline_queue_longest_wait_seconds", queue));
+    }
+    Ok(Json(Value::Array(answer)))
 }
 
 async fn metrics(State(s): State<AdminState>) -> Result<Response, ApiError> {
@@ -349,6 +430,24 @@ pub(crate) mod tests {
     use super::*;
     use crate::store::{sample_call, temp_db, unix_ms};
 
+    #[test]
+    fn the_path_lists_each_node_once_per_visit() {
+        let turn = |node: Option<&str>| crate::store::TurnRecord {
+            node: node.map(str::to_string),
+            ..Default::default()
+        };
+        let turns = [
+            turn(Some("greeting")),
+            turn(Some("menu")),
+            turn(Some("menu")),
+            turn(None),
+            turn(Some("delivery")),
+            turn(Some("menu")),
+        ];
+        assert_eq!(flow_path(&turns), ["greeting", "menu", "delivery", "menu"]);
+        assert!(flow_path(&[]).is_empty());
+    }
+
     /// Serves the whole admin app (behind the guard) on a free port.
     pub(crate) async fn serve(state: AdminState) -> String {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -467,6 +566,9 @@ pub(crate) mod tests {
         let v: Value = serde_json::from_str(&body).unwrap();
         assert_eq!(v["call"]["id"], "c1");
         assert_eq!(v["turns"], json!([]));
+        assert_eq!(v["path"], json!([]));
+        assert_eq!(v["tickets"][0]["id"], json!(ticket.id));
+        assert_eq!(v["recordings"], json!([]));
         let (status, _, _) = get_text(format!("{base}/api/calls/nope")).await;
         assert_eq!(status, 404);
 
@@ -486,6 +588,8 @@ pub(crate) mod tests {
         assert_eq!(v[0]["queue"], "sales");
         assert_eq!(v[0]["answered_within_sl"], 1);
         assert_eq!(v[0]["average_handle_time_seconds"], 60.0);
+        // Callers waiting now come from the live gauges.
+        assert_eq!(v[0]["waiting"], 2.0);
 
         let (status, _, body) = get_text(format!("{base}/api/audit")).await;
         assert_eq!((status, body.as_str()), (200, "[]"));

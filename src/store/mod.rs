@@ -7,6 +7,7 @@
 mod campaigns;
 mod handoff;
 mod journal;
+pub mod live;
 mod metrics;
 mod outbox;
 mod queues;
@@ -15,6 +16,7 @@ mod users;
 
 pub use campaigns::AttemptRow;
 pub use handoff::{summary_header, HandoffTicket};
+pub use live::CallEvent;
 pub use metrics::{AgentMetrics, QueueMetrics};
 pub use outbox::OutboxRow;
 pub use queues::{AgentEvent, CallbackRecord};
@@ -93,6 +95,8 @@ pub struct Store {
     webhook_url: Option<Arc<str>>,
     /// Wakes the webhook worker when a row is added to the outbox.
     outbox_added: Arc<tokio::sync::Notify>,
+    /// Calls started, turns stored and calls ended, for the console's live view.
+    live: live::LiveEvents,
 }
 
 /// Milliseconds since the Unix epoch, for records.
@@ -126,6 +130,7 @@ impl Store {
             pool,
             webhook_url: None,
             outbox_added: Arc::new(tokio::sync::Notify::new()),
+            live: live::LiveEvents::default(),
         })
     }
 
@@ -138,6 +143,11 @@ impl Store {
     /// Notified (one stored permit) whenever a row is added to the webhook outbox.
     pub fn outbox_added(&self) -> Arc<tokio::sync::Notify> {
         Arc::clone(&self.outbox_added)
+    }
+
+    /// Every call started, turn stored and call ended from now on, as it is written.
+    pub fn call_events(&self) -> tokio::sync::broadcast::Receiver<CallEvent> {
+        self.live.subscribe()
     }
 
     /// How many calls were ever recorded, and how many are in progress.
@@ -178,6 +188,8 @@ impl Store {
         .bind(&call.caller_key)
         .execute(&self.pool)
         .await?;
+        self.live
+            .publish(CallEvent::CallStarted { call: call.clone() });
         Ok(())
     }
 
@@ -203,7 +215,7 @@ impl Store {
 
     /// Records the end of a call once; a second end (say a late BYE) keeps the first cause.
     pub async fn call_ended(&self, id: &str, at: i64, cause: &str) -> Result<(), HotlineError> {
-        sqlx::query(
+        let done = sqlx::query(
             "UPDATE calls SET ended_at = ?, hangup_cause = ? WHERE id = ? AND ended_at IS NULL",
         )
         .bind(at)
@@ -211,6 +223,13 @@ impl Store {
         .bind(id)
         .execute(&self.pool)
         .await?;
+        if done.rows_affected() > 0 {
+            self.live.publish(CallEvent::CallEnded {
+                call_id: id.to_string(),
+                at,
+                cause: cause.to_string(),
+            });
+        }
         Ok(())
     }
 
@@ -242,6 +261,7 @@ impl Store {
         .bind(&t.trace)
         .execute(&self.pool)
         .await?;
+        self.live.publish(CallEvent::Turn { turn: t.clone() });
         Ok(())
     }
 

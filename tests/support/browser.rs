@@ -183,6 +183,33 @@ impl Browser {
             .unwrap_or_else(|| panic!("fetch {path} in the page gave {value}"))
     }
 
+    /// The `textContent` of the element `css` (hidden text included), or "" when there is none.
+    pub fn text_content(&self, css: &str) -> String {
+        self.run_async(&format!(
+            "const e = document.querySelector({css:?}); return e ? e.textContent : '';"
+        ))
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+    }
+
+    /// Waits up to `timeout` for the element `css` to contain `needle` (case-insensitive) and
+    /// returns its text; panics with the text it last had.
+    pub fn wait_for_text(&self, css: &str, needle: &str, timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let text = self.text_content(css);
+            if text.to_lowercase().contains(&needle.to_lowercase()) {
+                return text;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{css} never contained {needle:?} in {timeout:?}; it has:\n{text}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
     /// Waits up to 10 s for the page's URL to end with `suffix`.
     pub fn wait_for_url(&self, suffix: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(10);
