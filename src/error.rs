@@ -15,6 +15,17 @@ pub enum HotlineError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(
+        "{}: agent(s) {} still have the example password, and {listen} lets other machines register: \
+         anyone could register as that agent and take its calls; set a password of your own in {} \
+         (or keep sip.listen on 127.0.0.1, or sip.allowed.register on loopback)",
+        file.display(), agents.join(", "), file.display()
+    )]
+    ExamplePasswords {
+        file: PathBuf,
+        agents: Vec<String>,
+        listen: std::net::SocketAddr,
+    },
     #[error("socket {addr}: {source}")]
     Socket {
         addr: String,

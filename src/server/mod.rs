@@ -3,6 +3,7 @@
 //! `run` is the whole server's entry point (the binary, the benchmark and the tests all call it), so
 //! there is exactly one way the server starts.
 
+mod exposure;
 pub mod load;
 mod reload;
 mod rtp_ports;
@@ -298,6 +299,21 @@ pub async fn run(
     }
     // Agents and queues before the slow model loads: a broken file is reported at once.
     let center = Arc::new(crate::center::Center::load(&config.agents, store.clone())?);
+    if exposure::others_can_register(config.sip.listen, &config.sip.access.register) {
+        let (_, accounts) = center.accounts();
+        let weak: Vec<String> = accounts
+            .iter()
+            .filter(|(id, password)| exposure::is_example_password(id, password))
+            .map(|(id, _)| id.clone())
+            .collect();
+        if !weak.is_empty() {
+            return Err(HotlineError::ExamplePasswords {
+                file: config.agents.file.clone(),
+                agents: weak,
+                listen: config.sip.listen,
+            });
+        }
+    }
     tracing::info!("loading Whisper {}", models.whisper.display());
     let asr = AsrPool::start(
         &models.whisper,
