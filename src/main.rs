@@ -11,6 +11,7 @@ mod cli_agents;
 mod cli_calls;
 mod cli_campaign_run;
 mod cli_campaigns;
+mod cli_dnc;
 mod cli_chat;
 mod cli_faq_eval;
 mod cli_flow;
