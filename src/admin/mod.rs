@@ -5,6 +5,7 @@
 
 pub mod agents;
 pub mod campaigns;
+pub mod do_not_call;
 pub mod console;
 pub mod exposition;
 pub mod guard;
