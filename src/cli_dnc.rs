@@ -131,5 +131,10 @@ pub async fn global_numbers(database: &Path) -> anyhow::Result<Vec<String>> {
         return Ok(Vec::new());
     }
     let store = Store::open(database).await?;
-    Ok(store.dnc_list().await?.into_iter().map(|r| r.number).collect())
+    Ok(store
+        .dnc_list()
+        .await?
+        .into_iter()
+        .map(|r| r.number)
+        .collect())
 }

@@ -5,8 +5,8 @@
 
 pub mod agents;
 pub mod campaigns;
-pub mod do_not_call;
 pub mod console;
+pub mod do_not_call;
 pub mod exposition;
 pub mod guard;
 

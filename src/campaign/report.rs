@@ -96,7 +96,12 @@ pub fn status(dialer: &Dialer, numbers: &[E164], rows: &[AttemptRow]) -> Status 
             continue;
         }
         if dialer.do_not_call().contains(number)
-            && !matches!(dialer.status(number), Some(ContactStatus::Settled(Settled::Completed(_) | Settled::RetriesExhausted(_) | Settled::WindowClosed)))
+            && !matches!(
+                dialer.status(number),
+                Some(ContactStatus::Settled(
+                    Settled::Completed(_) | Settled::RetriesExhausted(_) | Settled::WindowClosed
+                ))
+            )
         {
             s.skipped_do_not_call += 1;
             continue;

@@ -111,7 +111,10 @@ pub async fn run(
                     true
                 });
                 if listed {
-                    tracing::info!("campaign {name}: {} is on the do-not-call list: skipped", dial.number);
+                    tracing::info!(
+                        "campaign {name}: {} is on the do-not-call list: skipped",
+                        dial.number
+                    );
                     if let Err(e) = dialer.skip_do_not_call(&dial.number) {
                         tracing::error!("campaign {name}: {e}");
                     }

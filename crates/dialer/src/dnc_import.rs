@@ -58,10 +58,7 @@ pub fn import_do_not_call(text: &str, default_country: Option<&str>) -> DncImpor
             Ok(number) => import.entries.push(DncEntry {
                 line,
                 number,
-                reason: record
-                    .get(1)
-                    .filter(|r| !r.is_empty())
-                    .map(str::to_string),
+                reason: record.get(1).filter(|r| !r.is_empty()).map(str::to_string),
             }),
             Err(problem) => import.problems.push(DncProblem { line, raw, problem }),
         }
