@@ -1,5 +1,5 @@
 //! Importing a do-not-call CSV file into the global list: one number a row (first column),
-//! an optional reason (second column), an optional header row; every bad row is reported with
+//! an optional reason (second column), an optional header row, `#` comment lines; every bad row is reported with
 //! its line and the good rows are kept.
 
 use crate::dnc::DncProblem;
@@ -28,29 +28,22 @@ const HEADERS: &[&str] = &["number", "phone", "phone_number", "telephone", "msis
 /// Reads a do-not-call CSV file's text; national numbers take `default_country`.
 pub fn import_do_not_call(text: &str, default_country: Option<&str>) -> DncImport {
     let mut import = DncImport::default();
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .comment(Some(b'#'))
-        .from_reader(text.as_bytes());
-    for (i, record) in reader.records().enumerate() {
-        let (line, record) = match record {
-            Ok(r) => (r.position().map_or(i + 1, |p| p.line() as usize), r),
-            Err(e) => {
-                let line = e.position().map_or(i + 1, |p| p.line() as usize);
-                import.problems.push(DncProblem {
-                    line,
-                    raw: String::new(),
-                    problem: crate::phone::NumberProblem::Empty,
-                });
-                continue;
-            }
-        };
-        let raw = record.get(0).unwrap_or("").to_string();
-        if raw.is_empty() && record.iter().all(str::is_empty) {
+    for (i, text_line) in text.lines().enumerate() {
+        let line = i + 1;
+        if text_line.trim().is_empty() || text_line.trim_start().starts_with('#') {
             continue;
         }
+        // One row a line: each line is read as CSV on its own, so its number is exact.
+        let record = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(text_line.as_bytes())
+            .records()
+            .next()
+            .and_then(Result::ok)
+            .unwrap_or_default();
+        let raw = record.get(0).unwrap_or("").to_string();
         if line == 1 && HEADERS.contains(&raw.to_ascii_lowercase().as_str()) {
             continue;
         }
