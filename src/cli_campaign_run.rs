@@ -55,6 +55,7 @@ pub async fn status(server: &Server, name: &str) -> anyhow::Result<()> {
     println!("  in progress        {}", s.in_progress);
     println!("  reached            {}", s.reached);
     println!("  failed             {}", s.failed);
+    println!("  do-not-call        {}", s.skipped_do_not_call);
     println!("  waiting for retry  {}", s.waiting_for_retry);
     println!("  not yet called     {}", s.not_yet_called);
     Ok(())

@@ -37,6 +37,11 @@ pub enum CampaignsAction {
     Stop { name: String },
     /// Attempted, in progress, reached, failed and waiting for retry, from the call records.
     Status { name: String },
+    /// The global do-not-call list: add, remove, list, import.
+    Dnc {
+        #[command(subcommand)]
+        action: crate::cli_dnc::DncAction,
+    },
     /// One line per attempt: number, attempt, times, outcome, SIP status, call ids.
     Results {
         name: String,
@@ -64,7 +69,13 @@ pub struct Server {
 pub async fn run(action: CampaignsAction, server: Server) -> anyhow::Result<()> {
     use crate::campaign::Action;
     let result = match action {
-        CampaignsAction::Check { name, at } => check_command(&name, at.as_deref(), &server.trunks),
+        CampaignsAction::Check { name, at } => {
+            match crate::cli_dnc::global_numbers(&server.database).await {
+                Ok(global) => check_command(&name, at.as_deref(), &server.trunks, &global),
+                Err(e) => Err(e),
+            }
+        }
+        CampaignsAction::Dnc { action } => crate::cli_dnc::run(action, &server.database).await,
         CampaignsAction::Start { name } => control(&server, &name, Action::Start).await,
         CampaignsAction::Pause { name } => control(&server, &name, Action::Pause).await,
         CampaignsAction::Resume { name } => control(&server, &name, Action::Resume).await,
@@ -79,14 +90,19 @@ pub async fn run(action: CampaignsAction, server: Server) -> anyhow::Result<()> 
     Ok(())
 }
 
-fn check_command(name: &str, at: Option<&str>, trunks: &Path) -> anyhow::Result<()> {
+fn check_command(
+    name: &str,
+    at: Option<&str>,
+    trunks: &Path,
+    global: &[String],
+) -> anyhow::Result<()> {
     let now = match at {
         Some(text) => DateTime::parse_from_rfc3339(text)
             .with_context(|| format!("--at {text} is not a time like 2026-12-08T15:00:00Z"))?
             .with_timezone(&Utc),
         None => Utc::now(),
     };
-    check(&campaign_path(name), now, trunks)
+    check(&campaign_path(name), now, trunks, global)
 }
 
 /// `delivery` → campaigns/delivery.yaml; anything that looks like a path is taken as one.
@@ -104,7 +120,12 @@ fn read(path: &Path, what: &str) -> anyhow::Result<String> {
         .with_context(|| format!("cannot read the {what} {}", path.display()))
 }
 
-fn check(file: &Path, now: DateTime<Utc>, trunks_file: &Path) -> anyhow::Result<()> {
+fn check(
+    file: &Path,
+    now: DateTime<Utc>,
+    trunks_file: &Path,
+    global: &[String],
+) -> anyhow::Result<()> {
     let campaign = parse_campaign(&read(file, "campaign file")?, file)?;
     let folder = file.parent().unwrap_or(Path::new("."));
 
@@ -177,6 +198,15 @@ fn check(file: &Path, now: DateTime<Utc>, trunks_file: &Path) -> anyhow::Result<
         }
     }
 
+    // The global list (the store's), checked again by the server before each INVITE.
+    let mut on_global = std::collections::HashSet::new();
+    for number in global {
+        if let Ok(number) = hotline_dialer::normalise(number, None) {
+            dnc.add(number.clone());
+            on_global.insert(number);
+        }
+    }
+
     println!(
         "Campaign `{}` ({}) runs the flow {}; the flow offers an opt-out ({}).",
         campaign.name,
@@ -212,6 +242,7 @@ fn check(file: &Path, now: DateTime<Utc>, trunks_file: &Path) -> anyhow::Result<
     let report = check_campaign(&campaign, &import, &dnc, now);
     print_report(
         &report,
+        &on_global,
         &contacts_file,
         import.contacts.len() + import.problems.len(),
         now,
@@ -239,7 +270,13 @@ fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-fn print_report(report: &CheckReport, contacts_file: &Path, rows: usize, now: DateTime<Utc>) {
+fn print_report(
+    report: &CheckReport,
+    on_global: &std::collections::HashSet<hotline_dialer::E164>,
+    contacts_file: &Path,
+    rows: usize,
+    now: DateTime<Utc>,
+) {
     println!(
         "{} read from {}.",
         count(rows, "row", "rows"),
@@ -254,8 +291,20 @@ fn print_report(report: &CheckReport, contacts_file: &Path, rows: usize, now: Da
             "{} will be skipped: on a do-not-call list.",
             count(report.do_not_call.len(), "contact", "contacts")
         );
+        let global = report
+            .do_not_call
+            .iter()
+            .filter(|(_, n)| on_global.contains(n))
+            .count();
+        if global > 0 {
+            println!("  ({global} of them on the global do-not-call list)");
+        }
         for (line, number) in &report.do_not_call {
-            println!("  line {line}: {number}");
+            if on_global.contains(number) {
+                println!("  line {line}: {number} (global list)");
+            } else {
+                println!("  line {line}: {number}");
+            }
         }
     }
     if !report.invalid.is_empty() {

@@ -12,6 +12,7 @@ mod cli_calls;
 mod cli_campaign_run;
 mod cli_campaigns;
 mod cli_chat;
+mod cli_dnc;
 mod cli_faq_eval;
 mod cli_flow;
 mod cli_mood_eval;

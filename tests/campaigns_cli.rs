@@ -97,3 +97,68 @@ fn a_campaign_whose_flow_offers_no_opt_out_is_refused() {
     assert!(!ok, "{stdout}");
     assert!(stderr.contains("offers no opt-out"), "{stderr}");
 }
+
+fn dnc(database: &std::path::Path, args: &[&str]) -> (bool, String, String) {
+    let out = run(Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .current_dir(workspace_root())
+        .args(["campaigns"])
+        .args(args)
+        .arg("--database")
+        .arg(database));
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_global_do_not_call_list_is_imported_listed_and_counted_by_check() {
+    let dir = TempDir::new("campaign-dnc");
+    let database = dir.join("calls.db");
+    dir.write(
+        "refusals.csv",
+        "number,reason\n(212) 555-0142,asked by letter\n555-01,typo\n+44 20 7946 0018\n",
+    );
+    let (ok, out, err) = dnc(
+        &database,
+        &[
+            "dnc",
+            "import",
+            dir.join("refusals.csv").to_str().unwrap(),
+            "--country",
+            "US",
+        ],
+    );
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains("refusals.csv:3: `555-01` is not a number"),
+        "{out}"
+    );
+    assert!(out.contains("2 number(s) added"), "{out}");
+    let (ok, out, _) = dnc(&database, &["dnc", "list"]);
+    assert!(ok);
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("+12125550142 ") && l.ends_with("asked by letter")),
+        "{out}"
+    );
+    let (ok, _, err) = dnc(&database, &["dnc", "remove", "+12125550199"]);
+    assert!(!ok);
+    assert_eq!(
+        err.trim(),
+        "error: +12125550199 is not on the do-not-call list"
+    );
+
+    let (ok, out, err) = dnc(
+        &database,
+        &["check", "delivery", "--at", "2026-12-08T15:00:00Z"],
+    );
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains("3 contacts will be skipped: on a do-not-call list.")
+            && out.contains("(2 of them on the global do-not-call list)")
+            && out.contains("line 3: +12125550142 (global list)"),
+        "{out}"
+    );
+}

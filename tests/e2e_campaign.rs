@@ -3,7 +3,9 @@
 //! the campaign's flow greets the contact by name. One answers 486 (busy: retried after the
 //! campaign's delay, then given up). One answers 404 (invalid: never retried). One answers and
 //! the contact presses 9 (by SIP INFO): an opt-out. The test reads what a campaign manager
-//! reads: `campaigns status`, `campaigns results --csv`, `/metrics`.
+//! reads: `campaigns status`, `campaigns results --csv`, `/metrics`. The opted-out number is
+//! then on the global do-not-call list, and a second campaign calling it (and a number added
+//! with `campaigns dnc add`) places no call at all.
 
 mod support;
 
@@ -111,6 +113,14 @@ fn write_files(dir: &TempDir, ports: [u16; 4]) {
     write(
         "optout.csv",
         "name,phone,delivery_date\nDan Fry,+1 212 555 0104,10 December\n",
+    );
+    write(
+        "second.csv",
+        "name,phone,delivery_date\nDan Fry,+1 212 555 0104,11 December\nEve Moss,+1 212 555 0199,11 December\n",
+    );
+    write(
+        "second-test.yaml",
+        &campaign("second-test", "carrier-invalid", "second.csv"),
     );
     write(
         "optout-test.yaml",
@@ -315,6 +325,80 @@ fn campaign_calls_through_trunks_are_answered_retried_or_given_up_and_recorded()
         "{}",
         record.text
     );
+
+    // The opt-out put the number on the global do-not-call list, with the campaign as source.
+    let (ok, list) = hotline(&server, &dir, &["dnc", "list"]);
+    assert!(ok, "{list}");
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with("+12125550104 ") && l.contains("optout-test")),
+        "the opted-out number is on the global list:\n{list}"
+    );
+    // Another number goes on the list by the CLI, a third by the API (and comes off again).
+    let (ok, text) = hotline(
+        &server,
+        &dir,
+        &[
+            "dnc",
+            "add",
+            "(212) 555-0199",
+            "--country",
+            "US",
+            "--reason",
+            "asked by letter",
+        ],
+    );
+    assert!(
+        ok && text.contains("+12125550199 is on the do-not-call list"),
+        "{text}"
+    );
+    let (code, body) = server.api(
+        "POST",
+        "/api/do-not-call",
+        Some(r#"{"number": "+1 212 555 0198", "reason": "web form"}"#),
+    );
+    assert_eq!(code, 201, "{body}");
+    let (code, body) = server.api("GET", "/api/do-not-call", None);
+    assert_eq!(code, 200, "{body}");
+    assert!(
+        body.contains("+12125550198")
+            && body.contains("+12125550199")
+            && body.contains("+12125550104"),
+        "{body}"
+    );
+    let (code, body) = server.api("DELETE", "/api/do-not-call/+12125550198", None);
+    assert_eq!(code, 200, "{body}");
+    let (code, _) = server.api("DELETE", "/api/do-not-call/+12125550198", None);
+    assert_eq!(code, 404);
+
+    // A second campaign whose contacts are both on the global list: check says so, and the
+    // runner dials neither (no attempt), counting both as skipped for do-not-call.
+    let (ok, text) = hotline(
+        &server,
+        &dir,
+        &[
+            "check",
+            dir.join("campaigns/second-test.yaml").to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{text}");
+    assert!(
+        text.contains("2 contacts will be skipped: on a do-not-call list.")
+            && text.contains("(2 of them on the global do-not-call list)"),
+        "{text}"
+    );
+    let (ok, text) = hotline(&server, &dir, &["start", "second-test"]);
+    assert!(ok, "campaigns start second-test: {text}");
+    let status = wait_for_state(
+        &server,
+        &dir,
+        "second-test",
+        "finished",
+        Duration::from_secs(20),
+    );
+    assert_eq!(count(&status, "attempted"), 0, "{status}");
+    assert_eq!(count(&status, "do-not-call"), 2, "{status}");
+    assert!(results(&server, &dir, "second-test").is_empty());
 
     // Starting a finished campaign again rebuilds it from its attempts: nobody is called twice.
     let (ok, text) = hotline(&server, &dir, &["start", "invalid-test"]);

@@ -1,6 +1,7 @@
 //! Campaign routes of the admin API: `POST /api/campaigns/{name}/{start|pause|resume|stop}`
 //! (what `hotline campaigns start ...` sends), `GET /api/campaigns/{name}` (the status counts)
-//! and `GET /api/campaigns/{name}/results` (the results file as CSV).
+//! and `GET /api/campaigns/{name}/results` (the results file as CSV), with the do-not-call
+//! routes beside them.
 
 use std::path::PathBuf;
 
@@ -29,9 +30,10 @@ pub fn router(control: Control, store: Store, dir: PathBuf) -> Router {
         .route("/api/campaigns/{name}/{action}", post(act))
         .with_state(CampaignsState {
             control,
-            store,
+            store: store.clone(),
             dir,
         })
+        .merge(super::do_not_call::router(store))
 }
 
 async fn act(

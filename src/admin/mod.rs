@@ -6,6 +6,7 @@
 pub mod agents;
 pub mod campaigns;
 pub mod console;
+pub mod do_not_call;
 pub mod events;
 pub mod exposition;
 pub mod guard;

@@ -298,10 +298,16 @@ pub async fn control_status(
         .cloned()
         .collect();
     let records = report::attempt_records(&ended, |n| known.get(n).cloned());
+    let mut dnc = plan.dnc;
+    for row in store.dnc_list().await.map_err(|e| e.to_string())? {
+        if let Some(number) = known.get(&row.number) {
+            dnc.add(number.clone());
+        }
+    }
     let dialer = hotline_dialer::Dialer::rebuild(
         &plan.campaign,
         plan.contacts,
-        plan.dnc,
+        dnc,
         &records,
         chrono::Utc::now(),
     )

@@ -17,9 +17,12 @@ pub struct Status {
     pub in_progress: usize,
     /// Contacts who answered.
     pub reached: usize,
-    /// Contacts done without being reached (invalid, declined, retries used up, do-not-call,
-    /// window closed for good).
+    /// Contacts done without being reached (invalid, declined, retries used up, window closed
+    /// for good).
     pub failed: usize,
+    /// Contacts not called (again) because their number is on a do-not-call list: the
+    /// campaign's or the global one.
+    pub skipped_do_not_call: usize,
     /// Contacts tried at least once and due again.
     pub waiting_for_retry: usize,
     /// Contacts not tried yet.
@@ -90,6 +93,17 @@ pub fn status(dialer: &Dialer, numbers: &[E164], rows: &[AttemptRow]) -> Status 
     for number in numbers {
         let n = number.as_str();
         if in_flight.contains(n) || reached.contains(n) {
+            continue;
+        }
+        if dialer.do_not_call().contains(number)
+            && !matches!(
+                dialer.status(number),
+                Some(ContactStatus::Settled(
+                    Settled::Completed(_) | Settled::RetriesExhausted(_) | Settled::WindowClosed
+                ))
+            )
+        {
+            s.skipped_do_not_call += 1;
             continue;
         }
         match dialer.status(number) {
@@ -210,10 +224,13 @@ mod tests {
             .cloned()
             .collect();
         let known = |n: &str| numbers.iter().find(|e| e.as_str() == n).cloned();
+        // The fifth contact, never called, was put on the global list meanwhile.
+        let mut dnc = DoNotCall::default();
+        dnc.add(numbers[4].clone());
         let dialer = Dialer::rebuild(
             &campaign,
             import.contacts.clone(),
-            DoNotCall::default(),
+            dnc,
             &attempt_records(&ended, known),
             at_ms(1_765_000_010_000),
         )
@@ -225,8 +242,9 @@ mod tests {
                 in_progress: 1,
                 reached: 1,
                 failed: 1,
+                skipped_do_not_call: 1,
                 waiting_for_retry: 1,
-                not_yet_called: 1,
+                not_yet_called: 0,
             }
         );
     }

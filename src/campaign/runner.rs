@@ -14,7 +14,7 @@ use super::attempt::{self, AttemptNews, AttemptRequest};
 use super::load::Loaded;
 use super::report::attempt_records;
 use crate::server::{Services, SipCommand};
-use crate::store::{unix_ms, AttemptRow};
+use crate::store::{unix_ms, AttemptRow, DncRow};
 
 /// What the manager tells a running campaign.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,6 +103,23 @@ pub async fn run(
     loop {
         if !paused && !stopping && !*shutdown.borrow() {
             for dial in dialer.poll_dial(Utc::now()) {
+                // The global list is read right before the INVITE: a number added while the
+                // campaign runs (CLI, API, another campaign's opt-out) is never dialled. When
+                // the list cannot be read, the call is not placed either.
+                let listed = store.dnc_contains(dial.number.as_str()).await.unwrap_or_else(|e| {
+                    tracing::error!("campaign {name}: cannot read the do-not-call list, not calling {}: {e}", dial.number);
+                    true
+                });
+                if listed {
+                    tracing::info!(
+                        "campaign {name}: {} is on the do-not-call list: skipped",
+                        dial.number
+                    );
+                    if let Err(e) = dialer.skip_do_not_call(&dial.number) {
+                        tracing::error!("campaign {name}: {e}");
+                    }
+                    continue;
+                }
                 let id = uuid::Uuid::now_v7().to_string();
                 let row = AttemptRow {
                     id: id.clone(),
@@ -184,6 +201,19 @@ pub async fn run(
                         end.outcome,
                         end.sip_status
                     );
+                    if end.outcome == hotline_dialer::Outcome::OptedOut {
+                        // On the global list before the attempt is settled: no campaign calls
+                        // the number again, even if the server stops right after.
+                        let row = DncRow {
+                            number: number.to_string(),
+                            added_at: unix_ms(),
+                            reason: "opted out during a campaign call".into(),
+                            source: name.clone(),
+                        };
+                        if let Err(e) = store.dnc_add(&row).await {
+                            tracing::error!("campaign {name}: cannot put {number} on the do-not-call list: {e}");
+                        }
+                    }
                     if let Err(e) = store
                         .attempt_ended(&id, unix_ms(), end.outcome.name(), end.sip_status, end.call_id.as_deref())
                         .await

@@ -5,6 +5,7 @@
 //! the cause `server-restart`, so `hotline calls list` never shows a call as live forever.
 
 mod campaigns;
+mod do_not_call;
 mod handoff;
 mod journal;
 pub mod live;
@@ -15,6 +16,7 @@ pub mod retention;
 mod users;
 
 pub use campaigns::AttemptRow;
+pub use do_not_call::DncRow;
 pub use handoff::{summary_header, HandoffTicket};
 pub use live::CallEvent;
 pub use metrics::{AgentMetrics, QueueMetrics};

@@ -241,6 +241,27 @@ impl Dialer {
         self.dnc.add(number);
     }
 
+    /// A dial `poll_dial` just gave was not placed because the number is on a do-not-call list
+    /// the server keeps (the global list, read right before the INVITE): the start is undone
+    /// and the contact settled as do-not-call.
+    pub fn skip_do_not_call(&mut self, number: &E164) -> Result<(), DialerError> {
+        let i = self.index(number)?;
+        if !matches!(self.contacts[i].status, ContactStatus::InFlight { .. }) {
+            return Err(DialerError::NotInProgress {
+                number: number.to_string(),
+            });
+        }
+        self.in_flight -= 1;
+        if let Some(at) = self.contacts[i].starts.pop() {
+            if let Some(pos) = self.recent_starts.iter().rposition(|&t| t == at) {
+                self.recent_starts.remove(pos);
+            }
+        }
+        self.dnc.add(number.clone());
+        self.contacts[i].status = ContactStatus::Settled(Settled::DoNotCall);
+        Ok(())
+    }
+
     /// When `poll_dial` may have something new to do, if the dialer is not waiting for an
     /// attempt to end. May be in the past: then poll at once.
     pub fn poll_timeout(&self) -> Option<DateTime<Utc>> {

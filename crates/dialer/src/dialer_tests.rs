@@ -381,3 +381,24 @@ fn after_a_crash_the_dialer_is_rebuilt_from_its_attempts() {
     )
     .is_err());
 }
+
+#[test]
+fn a_dial_found_on_the_global_list_before_its_invite_is_undone_and_settled() {
+    let c = paced(1, 1);
+    let now = utc(TUESDAY_10AM_NY);
+    let mut dialer = Dialer::new(&c, new_york_contacts(2), DoNotCall::default(), now);
+    let first = dialer.poll_dial(now);
+    assert_eq!(first.len(), 1);
+    dialer.skip_do_not_call(&first[0].number).unwrap();
+    assert_eq!(dialer.in_flight(), 0);
+    assert_eq!(
+        dialer.status(&first[0].number),
+        Some(ContactStatus::Settled(Settled::DoNotCall))
+    );
+    assert!(dialer.do_not_call().contains(&first[0].number));
+    // The slot it took is free again: the next contact is dialled at once.
+    let next = dialer.poll_dial(now);
+    assert_eq!(next.len(), 1);
+    assert_ne!(next[0].number, first[0].number);
+    assert!(dialer.skip_do_not_call(&first[0].number).is_err());
+}

@@ -47,6 +47,11 @@ impl DoNotCall {
         self.numbers.insert(number);
     }
 
+    /// Every number on the list, in no order.
+    pub fn numbers(&self) -> impl Iterator<Item = &E164> {
+        self.numbers.iter()
+    }
+
     pub fn contains(&self, number: &E164) -> bool {
         self.numbers.contains(number)
     }

@@ -9,6 +9,7 @@ mod check;
 mod contacts;
 mod dialer;
 mod dnc;
+mod dnc_import;
 mod error;
 mod opt_out;
 mod phone;
@@ -33,6 +34,7 @@ pub use contacts::{
 };
 pub use dialer::{AttemptRecord, ContactStatus, Dial, Dialer, Progress, Settled};
 pub use dnc::{DncProblem, DoNotCall};
+pub use dnc_import::{import_do_not_call, DncEntry, DncImport};
 pub use error::DialerError;
 pub use opt_out::{find_opt_out, OptOutOffer, OPT_OUT_INTENTS};
 pub use phone::{normalise, NumberProblem, E164};
