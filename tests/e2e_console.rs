@@ -52,7 +52,9 @@ fn console_login_roles_and_api_authentication() {
 
     // A wrong password is refused, and the page says so.
     log_in(&browser, &base, "sue", "not-her-password");
-    assert_eq!(browser.text("#message"), "Wrong name or password.");
+    // The page may still be loading after the submit: wait for the message to appear.
+    let said = browser.wait_for_text("#message", "Wrong name", Duration::from_secs(10));
+    assert_eq!(said.trim(), "Wrong name or password.");
     assert!(browser.url().ends_with("/login"), "{}", browser.url());
 
     // The supervisor logs in and sees the console.
@@ -82,10 +84,8 @@ fn console_login_roles_and_api_authentication() {
     // An agent reaches their own routes, and gets 403 on a supervisor's.
     log_in(&browser, &base, "agent1", AGENT_PASSWORD);
     browser.wait_for_url("/console");
-    assert_eq!(
-        browser.text("#message"),
-        "The agent role cannot see the console."
-    );
+    let said = browser.wait_for_text("#message", "agent role", Duration::from_secs(10));
+    assert_eq!(said.trim(), "The agent role cannot see the console.");
     assert_eq!(browser.fetch_status("/api/queues", "{}"), 403);
     assert_eq!(browser.fetch_status("/api/calls/nope", "{}"), 403);
     assert_eq!(

@@ -338,7 +338,16 @@ impl Server {
         }
         let config = dir.write("hotline.yaml", &options.config_yaml(dir.path()));
         let database = dir.join("hotline.db");
-        let token = add_token(&database, "e2e", "admin");
+        // A restart on the same directory (the crash test) keeps the token made at the first start.
+        let token_file = dir.join("e2e.token");
+        let token = match std::fs::read_to_string(&token_file) {
+            Ok(saved) => saved.trim().to_string(),
+            Err(_) => {
+                let token = add_token(&database, "e2e", "admin");
+                std::fs::write(&token_file, &token).expect("save the e2e token");
+                token
+            }
+        };
         let log = dir.join("hotline.log");
         let log_file = std::fs::File::create(&log).expect("create the server log");
         let mut command = Command::new(env!("CARGO_BIN_EXE_hotline"));
