@@ -13,11 +13,13 @@ mod support;
 
 use std::path::Path;
 use std::process::{Command, Output};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
 use std::thread;
 use std::time::Duration;
 
 use support::baresip::{enter_private_network, Baresip, LOG_ESTABLISHED};
+use support::sipp::SippCall;
 use support::{audio, run, run_ok, workspace_root, Server, ServerOptions, TempDir};
 
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -34,7 +36,12 @@ struct AttackerHost {
 
 impl AttackerHost {
     fn create() -> AttackerHost {
-        let name = format!("hotline-scan-{}", std::process::id());
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let name = format!(
+            "hotline-scan-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
         run_ok(Command::new("ip").args([
             "link", "add", "hlscan0", "type", "veth", "peer", "name", "hlscan1",
         ]));
@@ -273,6 +280,129 @@ fn sipvicious_finds_no_extension_cracks_no_password_and_a_customer_call_still_co
     assert!(
         transcript.contains("working days"),
         "the customer did not hear the delivery answer: {transcript:?}\nserver log:\n{log}"
+    );
+    drop(attacker);
+}
+
+/// The server's resident memory, from `/proc/PID/status`, in kB.
+fn rss_kb(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn an_invite_flood_from_one_address_is_dropped_and_a_customer_call_still_completes() {
+    let _guard = support::serial(&SERIAL);
+    enter_private_network();
+    let attacker = AttackerHost::create();
+    let dir = TempDir::new("flood");
+    let mut options = ServerOptions::new(support::free_udp_ports(100));
+    options.listen = Some(format!("{SERVER_IP}:5060"));
+    // Only the customer side (loopback, the trunk) may call.
+    options
+        .sip
+        .push(("allowed".into(), "{call: [127.0.0.0/8]}".into()));
+    options.rtp.push((
+        "allowed_networks".into(),
+        format!("[127.0.0.0/8, {SERVER_IP}/32]"),
+    ));
+    let server = Server::start(&dir, &options);
+    let port = server.sip.port().to_string();
+    let before = rss_kb(server.pid());
+
+    // SIPp's own UAC scenario as fast as it goes, for 20 s, from the attacker's host.
+    let flood = {
+        let name = attacker.name.clone();
+        let target = format!("{SERVER_IP}:{port}");
+        thread::spawn(move || {
+            run(Command::new("ip").args([
+                "netns",
+                "exec",
+                &name,
+                "timeout",
+                "60",
+                "sipp",
+                "-sn",
+                "uac",
+                &target,
+                "-i",
+                ATTACKER_IP,
+                "-p",
+                "5070",
+                "-r",
+                "20000",
+                "-l",
+                "200000",
+                "-m",
+                "400000",
+                "-timeout",
+                "20s",
+                "-nostdin",
+                "-bg",
+            ]))
+        })
+    };
+    // Meanwhile the customer (SIPp, a light caller, from loopback) says goodbye and is heard.
+    let wav = dir.join("goodbye.wav");
+    audio::espeak_wav("No thanks, that's all. Goodbye.", &wav);
+    audio::wav_to_ulaw(
+        &wav,
+        &dir.join("caller.ul"),
+        Duration::from_secs(4),
+        Duration::from_secs(3),
+    );
+    thread::sleep(Duration::from_secs(3));
+    let mut peak = before;
+    let mut call = SippCall::new("caller_goodbye.xml", server.sip, "e2e-flood-customer");
+    call.timeout = Duration::from_secs(100);
+    let outcome = call.run(&dir);
+    peak = peak.max(rss_kb(server.pid()));
+    let _ = flood.join();
+    // The flood ends within SIPp's 20 s; sample the memory until then.
+    for _ in 0..20 {
+        peak = peak.max(rss_kb(server.pid()));
+        thread::sleep(Duration::from_millis(500));
+    }
+    outcome.assert_success("the customer says goodbye during the flood and Hotline hangs up");
+    let record = server.wait_for_finished_call(&call.call_id(), Duration::from_secs(30));
+    assert!(
+        record.matched.iter().any(|intent| intent == "goodbye"),
+        "the customer's goodbye was not understood during the flood\n{}",
+        record.text
+    );
+
+    // The flood met the limit: blocked, dropped unanswered, logged once per interval.
+    let log = server.log_text();
+    let dropped: u64 = log
+        .lines()
+        .filter(|l| l.contains(ATTACKER_IP))
+        .filter_map(|l| l.split("dropped=").nth(1))
+        .filter_map(|n| n.split_whitespace().next()?.parse::<u64>().ok())
+        .sum();
+    let lines = log.lines().filter(|l| l.contains(ATTACKER_IP)).count();
+    assert!(
+        log.contains(&format!(
+            "SIP flood: source blocked, its requests are dropped (sip.flood) source={ATTACKER_IP}"
+        )),
+        "the flood was never blocked:\n{log}"
+    );
+    assert!(dropped > 1000, "only {dropped} requests dropped:\n{log}");
+    assert!(lines < 100, "{lines} log lines about the flood:\n{log}");
+    // Stateless refusals and drops keep no state per request: memory stays bounded.
+    let grown_mb = peak.saturating_sub(before) / 1024;
+    println!(
+        "flood: {dropped} requests dropped (INVITEs and their retransmissions, about {} per second over 20 s), {lines} log lines, server memory {} MB before, peak {} MB",
+        dropped / 20,
+        before / 1024,
+        peak / 1024
+    );
+    assert!(
+        grown_mb < 64,
+        "the server grew by {grown_mb} MB during the flood"
     );
     drop(attacker);
 }

@@ -336,6 +336,11 @@ pub struct Server {
 }
 
 impl Server {
+    /// The server process's id (to read its memory from `/proc`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Starts the server from the workspace root and waits (up to [`SERVER_START_TIMEOUT`]) for
     /// its stdout lines `Admin API listening on http://ADDR` and then `SIP listening on udp:ADDR`.
     pub fn start(dir: &TempDir, options: &ServerOptions) -> Server {
