@@ -692,3 +692,86 @@ fn an_external_agent_gets_the_ticket_in_call_info_and_its_hangup_ends_the_call()
         record.text
     );
 }
+
+#[test]
+fn a_crash_during_a_bridged_call_keeps_the_recording_on_disk_up_to_its_last_second() {
+    let _guard = support::serial(&SERIAL);
+    enter_private_network();
+    let dir = TempDir::new("handoff-crash");
+    let mut server = server_with_agents(&dir, &queues("10s", "2s"), 20_000);
+    let _alice = register(
+        &dir,
+        &server,
+        "agent1",
+        "alice-secret",
+        "Hello, this is Alice from customer support.",
+        31_000,
+    );
+    let caller_wav = timeline_wav(
+        dir.path(),
+        "caller",
+        &[
+            secs(10),
+            say("I want to talk to a person."),
+            secs(25),
+            say("My parcel never arrived."),
+            secs(60),
+        ],
+    );
+    let _caller = call_hotline(&dir, &server, "caller", &caller_wav, 31_400);
+
+    // Once bridged, let the conversation run, then kill the server (SIGKILL, no clean-up).
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !server.log_text().contains("bridged to agent agent1") {
+        assert!(
+            Instant::now() < deadline,
+            "the call was never bridged:\n{}",
+            server.log_text()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let bridged_at = Instant::now();
+    std::thread::sleep(Duration::from_secs(25));
+    let bridged_for = bridged_at.elapsed().as_secs_f64();
+    server.crash();
+
+    let recordings: Vec<_> = std::fs::read_dir(dir.join("recordings"))
+        .expect("a recordings directory")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.to_string_lossy().ends_with("-bridge.wav"))
+        .collect();
+    assert_eq!(recordings.len(), 1, "bridge recordings: {recordings:?}");
+    let reader = hound::WavReader::open(&recordings[0])
+        .unwrap_or_else(|e| panic!("the recording left by the crash is not a WAV: {e}"));
+    assert_eq!(reader.spec().channels, 2, "caller left, agent right");
+    let seconds = f64::from(reader.duration()) / f64::from(reader.spec().sample_rate);
+    // At most the last second is lost (plus the moment between the log line and the kill).
+    assert!(
+        seconds >= bridged_for - 2.5,
+        "{seconds:.1} s on disk after {bridged_for:.1} s bridged"
+    );
+    // Each side on its own, as a supervisor listening to one channel would.
+    let samples: Vec<i16> = reader
+        .into_samples::<i16>()
+        .map(|s| s.expect("a sample"))
+        .collect();
+    for (channel, name, words) in [(0, "caller", "never arrived"), (1, "agent", "alice")] {
+        let mono = dir.join(&format!("{name}-channel.wav"));
+        let spec = hound::WavSpec {
+            channels: 1,
+            sample_rate: 8000,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
+        let mut writer = hound::WavWriter::create(&mono, spec).expect("a mono WAV");
+        for frame in samples.chunks(2) {
+            writer.write_sample(frame[channel]).expect("write");
+        }
+        writer.finalize().expect("finalize");
+        let heard = transcribe(&mono);
+        assert!(
+            heard.contains(words),
+            "the {name}'s words are not on the {name}'s channel: {heard:?}"
+        );
+    }
+}

@@ -9,6 +9,7 @@ use hotline_acd::{Enqueued, Overflow, QueueMessages, TransferMode};
 
 use super::agent_leg::{self, LegCommand, LegHandle, LegRequest, LegUpdate};
 use super::hold::HoldMusic;
+use super::recording::StereoRecorder;
 use super::task::{AfterSpeech, CallTask};
 use super::{Frame, Playout};
 use crate::center::QueueEvent;
@@ -38,11 +39,23 @@ pub(super) enum Stage {
     Over,
 }
 
-/// Both directions of a bridged call, kept so the conversation with the agent is on record.
+/// Both directions of a bridged call, written to disk as they come so the conversation with
+/// the agent is on record even if the process dies (see `recording.rs`).
 #[derive(Default)]
-pub(super) struct BridgeRecording {
-    caller: Vec<i16>,
-    agent: Vec<i16>,
+pub(super) enum BridgeRecording {
+    /// No bridged audio yet.
+    #[default]
+    NotStarted,
+    Writing(StereoRecorder),
+    /// Finished, or the file could not be written (logged once).
+    Closed,
+}
+
+/// Which channel of the bridge recording.
+#[derive(Debug, Clone, Copy)]
+enum Side {
+    Caller,
+    Agent,
 }
 
 pub(super) struct Handoff {
@@ -357,10 +370,10 @@ impl CallTask {
             }
             LegUpdate::Audio(pcm) => {
                 if let Some(h) = &mut self.handoff {
-                    h.recording.agent.extend_from_slice(&pcm);
                     h.from_agent.push(&pcm);
                     h.from_agent.trim_to(1600);
                 }
+                self.record_bridge(Side::Agent, &pcm);
             }
             LegUpdate::NotAnswered(why) => {
                 if let Some(h) = &mut self.handoff {
@@ -486,8 +499,8 @@ impl CallTask {
             return;
         }
         let pcm = hotline_media::f32_to_pcm(samples);
-        h.recording.caller.extend_from_slice(&pcm);
-        if let Some(leg) = &h.leg {
+        self.record_bridge(Side::Caller, &pcm);
+        if let Some(leg) = self.handoff.as_ref().and_then(|h| h.leg.as_ref()) {
             let _ = leg.commands.send(LegCommand::Audio(pcm));
         }
     }
@@ -504,19 +517,50 @@ impl CallTask {
         }
     }
 
+    /// Appends bridged audio to the recording on disk, opening it at the first audio.
+    fn record_bridge(&mut self, side: Side, pcm: &[i16]) {
+        let starting = matches!(
+            self.handoff.as_ref().map(|h| &h.recording),
+            Some(BridgeRecording::NotStarted)
+        );
+        if starting {
+            let path = self
+                .services
+                .recordings_dir()
+                .join(format!("{}-bridge.wav", self.id));
+            let opened = StereoRecorder::create(&path);
+            let Some(h) = &mut self.handoff else { return };
+            h.recording = match opened {
+                Ok(recorder) => BridgeRecording::Writing(recorder),
+                Err(e) => {
+                    tracing::error!("call {}: cannot record the bridged call: {e}", self.id);
+                    BridgeRecording::Closed
+                }
+            };
+        }
+        let Some(h) = &mut self.handoff else { return };
+        let BridgeRecording::Writing(recorder) = &mut h.recording else {
+            return;
+        };
+        let written = match side {
+            Side::Caller => recorder.caller(pcm),
+            Side::Agent => recorder.agent(pcm),
+        };
+        if let Err(e) = written {
+            tracing::error!("call {}: the bridge recording stopped: {e}", self.id);
+            h.recording = BridgeRecording::Closed;
+        }
+    }
+
     fn save_bridge_recording(&mut self) {
         let Some(h) = &mut self.handoff else { return };
-        let recording = std::mem::take(&mut h.recording);
-        if recording.caller.is_empty() && recording.agent.is_empty() {
+        let BridgeRecording::Writing(recorder) =
+            std::mem::replace(&mut h.recording, BridgeRecording::Closed)
+        else {
             return;
-        }
-        let dir = self.services.recordings_dir();
-        let path = dir.join(format!("{}-bridge.wav", self.id));
-        let written = std::fs::create_dir_all(&dir)
-            .map_err(|e| e.to_string())
-            .and_then(|_| write_stereo(&path, &recording.caller, &recording.agent));
-        match written {
-            Ok(()) => self.trace(format!(
+        };
+        match recorder.finish() {
+            Ok(path) => self.trace(format!(
                 "bridge recording {} (left: caller, right: agent)",
                 path.display()
             )),
@@ -575,22 +619,4 @@ impl CallTask {
             .map(|h| h.messages.clone())
             .unwrap_or_default()
     }
-}
-
-fn write_stereo(path: &std::path::Path, left: &[i16], right: &[i16]) -> Result<(), String> {
-    let spec = hound::WavSpec {
-        channels: 2,
-        sample_rate: 8000,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut writer = hound::WavWriter::create(path, spec).map_err(|e| e.to_string())?;
-    for i in 0..left.len().max(right.len()) {
-        for side in [left, right] {
-            writer
-                .write_sample(side.get(i).copied().unwrap_or(0))
-                .map_err(|e| e.to_string())?;
-        }
-    }
-    writer.finalize().map_err(|e| e.to_string())
 }

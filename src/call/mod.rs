@@ -8,6 +8,7 @@ mod handoff;
 mod hold;
 mod outbound;
 mod playout;
+mod recording;
 pub mod rtp;
 mod session;
 mod shutdown;
