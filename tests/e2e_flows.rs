@@ -184,6 +184,10 @@ fn when_the_shop_api_is_down_the_caller_leaves_a_voicemail_and_a_ticket_is_made(
     );
 }
 
+/// The `no_agent` sentence as the operator of the angry-caller test words it in `queues.yaml`.
+const OPERATORS_NO_AGENT: &str =
+    "Our team has gone home for the night. Please call again tomorrow. Goodbye.";
+
 #[test]
 fn an_angry_caller_is_escalated_with_reason_anger() {
     let _guard = support::serial(&SERIAL);
@@ -193,17 +197,47 @@ fn an_angry_caller_is_escalated_with_reason_anger() {
     let mut options = ServerOptions::new(free_udp_ports(100));
     options.webhook_url = Some(crm.url());
     options.webhook_first_retry = Some("200ms".into());
-    // Agents exist but none is logged in: the queue overflows at once instead of holding.
-    options.queues_yaml =
-        Some("queues:\n  support:\n    skills: [support]\n    overflow: hangup\n".to_string());
+    // Agents exist but none is logged in: the queue overflows at once instead of holding. The
+    // operator has reworded what the caller then hears.
+    options.queues_yaml = Some(format!(
+        "messages:\n  no_agent: \"{OPERATORS_NO_AGENT}\"\nqueues:\n  support:\n    skills: [support]\n    overflow: hangup\n"
+    ));
     let server = Server::start(&dir, &options);
     let angry = spoken(
         &dir,
         "angry.wav",
         "This is ridiculous! I have called three times and you people are useless. I want a manager now!",
     );
-    let out = server.dial(&["--play", angry.as_str()]);
+    let heard = dir.path().join("heard.wav");
+    let out = server.dial(&[
+        "--play",
+        angry.as_str(),
+        "--record",
+        heard.to_str().unwrap(),
+    ]);
     let record = server.wait_for_finished_call(&server.newest_call(), Duration::from_secs(20));
+    // The operator's sentence, not the built-in one, is on the record and is what the caller heard.
+    assert!(
+        record.text.contains(OPERATORS_NO_AGENT),
+        "the call record should show the operator's no_agent sentence:\n{}",
+        record.text
+    );
+    assert!(
+        !record.text.contains("no agent is available"),
+        "the built-in sentence was said instead:\n{}",
+        record.text
+    );
+    let transcript = support::run_ok(
+        std::process::Command::new(env!("CARGO_BIN_EXE_hotline"))
+            .current_dir(workspace_root())
+            .arg("transcribe")
+            .arg(&heard),
+    );
+    let transcript = String::from_utf8_lossy(&transcript.stdout).to_lowercase();
+    assert!(
+        transcript.contains("gone home"),
+        "the caller should hear the operator's sentence; Whisper heard: {transcript:?}"
+    );
     assert!(
         out.contains("hung up by: hotline"),
         "{out}\n{}",
