@@ -21,7 +21,7 @@ pub enum AcdError {
         column: usize,
         /// The queue whose `messages:` hold it; none for the file-wide block.
         queue: Option<String>,
-        problem: SentenceProblem,
+        problem: Box<SentenceProblem>,
     },
     #[error("unknown agent `{0}`")]
     UnknownAgent(String),

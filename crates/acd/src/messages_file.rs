@@ -31,7 +31,7 @@ impl RawMessages {
                 line: n(at.referenced.line()),
                 column: n(at.referenced.column()),
                 queue: queue.map(str::to_string),
-                problem,
+                problem: Box::new(problem),
             }
         };
         let mut out = base.clone();
