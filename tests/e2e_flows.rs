@@ -216,28 +216,6 @@ fn an_angry_caller_is_escalated_with_reason_anger() {
         heard.to_str().unwrap(),
     ]);
     let record = server.wait_for_finished_call(&server.newest_call(), Duration::from_secs(20));
-    // The operator's sentence, not the built-in one, is on the record and is what the caller heard.
-    assert!(
-        record.text.contains(OPERATORS_NO_AGENT),
-        "the call record should show the operator's no_agent sentence:\n{}",
-        record.text
-    );
-    assert!(
-        !record.text.contains("no agent is available"),
-        "the built-in sentence was said instead:\n{}",
-        record.text
-    );
-    let transcript = support::run_ok(
-        std::process::Command::new(env!("CARGO_BIN_EXE_hotline"))
-            .current_dir(workspace_root())
-            .arg("transcribe")
-            .arg(&heard),
-    );
-    let transcript = String::from_utf8_lossy(&transcript.stdout).to_lowercase();
-    assert!(
-        transcript.contains("gone home"),
-        "the caller should hear the operator's sentence; Whisper heard: {transcript:?}"
-    );
     assert!(
         out.contains("hung up by: hotline"),
         "{out}\n{}",
@@ -271,6 +249,28 @@ fn an_angry_caller_is_escalated_with_reason_anger() {
         record.text.contains("no agent logged in, overflow"),
         "{}",
         record.text
+    );
+    // The operator's sentence, not the built-in one, is on the record and is what the caller heard.
+    assert!(
+        record.text.contains(OPERATORS_NO_AGENT),
+        "the call record should show the operator's no_agent sentence:\n{}",
+        record.text
+    );
+    assert!(
+        !record.text.contains("no agent is available"),
+        "the built-in sentence was said instead:\n{}",
+        record.text
+    );
+    let transcript = support::run_ok(
+        std::process::Command::new(env!("CARGO_BIN_EXE_hotline"))
+            .current_dir(workspace_root())
+            .arg("transcribe")
+            .arg(&heard),
+    );
+    let transcript = String::from_utf8_lossy(&transcript.stdout).to_lowercase();
+    assert!(
+        transcript.contains("gone home"),
+        "the caller should hear the operator's sentence; Whisper heard: {transcript:?}"
     );
     // The ticket reached the CRM after its two failures, with the transcript and the reason.
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
