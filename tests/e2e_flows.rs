@@ -209,11 +209,15 @@ fn an_angry_caller_is_escalated_with_reason_anger() {
         "This is ridiculous! I have called three times and you people are useless. I want a manager now!",
     );
     let heard = dir.path().join("heard.wav");
+    // A patient caller: on a busy machine the holding phrase comes first, and a caller who hangs
+    // up in the quiet after it would never hear the escalation.
     let out = server.dial(&[
         "--play",
         angry.as_str(),
         "--record",
         heard.to_str().unwrap(),
+        "--gap",
+        "10s",
     ]);
     let record = server.wait_for_finished_call(&server.newest_call(), Duration::from_secs(20));
     assert!(
