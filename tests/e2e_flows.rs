@@ -184,6 +184,38 @@ fn when_the_shop_api_is_down_the_caller_leaves_a_voicemail_and_a_ticket_is_made(
     );
 }
 
+#[test]
+fn a_queues_own_wording_is_what_a_caller_pressing_0_hears_when_nobody_is_logged_in() {
+    let _guard = support::serial(&SERIAL);
+    let dir = TempDir::new("flow-queue-sentence");
+    let mut options = ServerOptions::new(free_udp_ports(100));
+    // The file rewords `no_agent` for every queue, and the support queue again for itself.
+    options.queues_yaml = Some(
+        "messages:\n  no_agent: \"Every queue says this.\"\nqueues:\n  support:\n    skills: [support]\n    overflow: hangup\n    messages:\n      no_agent: \"The support desk is closed today. Goodbye.\"\n"
+            .to_string(),
+    );
+    let server = Server::start(&dir, &options);
+    // 0 is the shop flow's key for a person; no speech, so no transcription is involved.
+    let out = server.dial(&["--dtmf", "0", "--gap", "10s"]);
+    let record = server.wait_for_finished_call(&server.newest_call(), Duration::from_secs(20));
+    assert!(
+        out.contains("hung up by: hotline"),
+        "{out}\n{}",
+        record.text
+    );
+    assert!(
+        record.text.contains("no agent logged in, overflow"),
+        "{}",
+        record.text
+    );
+    assert_eq!(
+        record.bot_said.last().map(String::as_str),
+        Some("\"The support desk is closed today. Goodbye.\""),
+        "the caller's last words from the bot should be the queue's own no_agent:\n{}",
+        record.text
+    );
+}
+
 /// The `no_agent` sentence as the operator of the angry-caller test words it in `queues.yaml`.
 const OPERATORS_NO_AGENT: &str =
     "Our team has gone home for the night. Please call again tomorrow. Goodbye.";
