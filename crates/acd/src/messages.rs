@@ -25,10 +25,12 @@ pub struct QueueMessages {
     pub callback_offer: String,
     /// What the agent hears before the caller is put through: `{topic}`, `{reason}`.
     pub whisper: String,
+    /// The whisper's `{topic}` when no intent was recognised.
+    pub whisper_no_topic: String,
 }
 
 /// Each sentence's key in `queues.yaml` and the placeholders it may use, in the file's order.
-pub const SENTENCE_KEYS: [(&str, &[&str]); 10] = [
+pub const SENTENCE_KEYS: [(&str, &[&str]); 11] = [
     ("no_agent", &[]),
     ("voicemail", &[]),
     ("voicemail_thanks", &[]),
@@ -39,6 +41,7 @@ pub const SENTENCE_KEYS: [(&str, &[&str]); 10] = [
     ("wait_minutes", &["minutes"]),
     ("callback_offer", &["digit"]),
     ("whisper", &["topic", "reason"]),
+    ("whisper_no_topic", &[]),
 ];
 
 impl Default for QueueMessages {
@@ -54,6 +57,7 @@ impl Default for QueueMessages {
             wait_minutes: "The estimated wait is about {minutes} minutes.".into(),
             callback_offer: "To be called back instead, press {digit}.".into(),
             whisper: "New caller. Topic: {topic}. Reason: {reason}.".into(),
+            whisper_no_topic: "not recognised".into(),
         }
     }
 }
@@ -72,6 +76,7 @@ impl QueueMessages {
             "wait_minutes" => &mut self.wait_minutes,
             "callback_offer" => &mut self.callback_offer,
             "whisper" => &mut self.whisper,
+            "whisper_no_topic" => &mut self.whisper_no_topic,
             _ => return None,
         })
     }
@@ -102,7 +107,7 @@ impl QueueMessages {
     pub fn whisper(&self, topic: Option<&str>, reason: &str) -> String {
         let topic = topic
             .map(|i| i.replace('_', " "))
-            .unwrap_or_else(|| "not recognised".to_string());
+            .unwrap_or_else(|| self.whisper_no_topic.clone());
         fill(&self.whisper, &[("topic", &topic), ("reason", reason)])
     }
 
@@ -180,6 +185,23 @@ mod tests {
         assert_eq!(
             m.whisper(None, "caller asked for a person"),
             "New caller. Topic: not recognised. Reason: caller asked for a person."
+        );
+    }
+
+    #[test]
+    fn the_whisper_says_the_operators_words_when_no_topic_was_recognised() {
+        let m = QueueMessages {
+            whisper: "Neuer Anruf: {topic}, {reason}.".into(),
+            whisper_no_topic: "Thema unbekannt".into(),
+            ..QueueMessages::default()
+        };
+        assert_eq!(
+            m.whisper(None, "anger"),
+            "Neuer Anruf: Thema unbekannt, anger."
+        );
+        assert_eq!(
+            m.whisper(Some("lost_card"), "anger"),
+            "Neuer Anruf: lost card, anger."
         );
     }
 
