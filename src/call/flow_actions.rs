@@ -211,7 +211,7 @@ impl CallTask {
         if self.handed_over() {
             // A message left when no agent could take the call: the flow is already over.
             let thanks = self.queue_messages().voicemail_thanks;
-            self.say(thanks).await;
+            self.say_to_caller(thanks).await;
             self.after_speech = AfterSpeech::Hangup("voicemail".into());
             return;
         }

@@ -11,6 +11,7 @@ use super::agent_leg::{self, LegCommand, LegHandle, LegRequest, LegUpdate};
 use super::hold::HoldMusic;
 use super::recording::StereoRecorder;
 use super::task::{AfterSpeech, CallTask};
+use super::turn::Turn;
 use super::{Frame, Playout};
 use crate::center::QueueEvent;
 use crate::server::SipCommand;
@@ -137,7 +138,8 @@ impl CallTask {
 
     async fn transfer_unavailable(&mut self, reason: &str, why: &str) {
         tracing::info!("call {}: transfer not possible: {why}", self.id);
-        self.say(QueueMessages::default().no_agent).await;
+        let sentence = self.queue_messages().no_agent;
+        self.say_to_caller(sentence).await;
         self.after_speech = AfterSpeech::Hangup(format!("transfer-unavailable:{reason}"));
     }
 
@@ -193,7 +195,7 @@ impl CallTask {
                 let text =
                     spec.messages
                         .announcement(position, estimated_wait, spec.callback_digit);
-                self.say(text).await;
+                self.say_to_caller(text).await;
             }
             Ok(Enqueued::Overflow(overflow)) => {
                 self.trace(format!("queue {queue}: no agent logged in, overflow"));
@@ -218,7 +220,7 @@ impl CallTask {
                 self.set_stage(Stage::Over);
                 self.trace("overflow: voicemail".into());
                 self.stop_speaking();
-                self.say(self.queue_messages().voicemail).await;
+                self.say_to_caller(self.queue_messages().voicemail).await;
                 self.after_speech = AfterSpeech::Record {
                     max: OVERFLOW_VOICEMAIL,
                     beep: true,
@@ -229,7 +231,7 @@ impl CallTask {
                 self.set_stage(Stage::Over);
                 self.trace("overflow: hang up".into());
                 self.stop_speaking();
-                self.say(self.queue_messages().no_agent).await;
+                self.say_to_caller(self.queue_messages().no_agent).await;
                 let reason = self.handoff_reason();
                 self.after_speech = AfterSpeech::Hangup(format!("overflow:{reason}"));
             }
@@ -269,7 +271,8 @@ impl CallTask {
         }
         self.flush_turn().await;
         self.stop_speaking();
-        self.say(self.queue_messages().callback_confirmed).await;
+        self.say_to_caller(self.queue_messages().callback_confirmed)
+            .await;
         self.after_speech = AfterSpeech::Hangup("callback".into());
     }
 
@@ -298,7 +301,7 @@ impl CallTask {
                     let text = self
                         .queue_messages()
                         .announcement(position, estimated_wait, digit);
-                    self.say(text).await;
+                    self.say_to_caller(text).await;
                 }
             }
             QueueEvent::Overflow(overflow) => {
@@ -612,11 +615,27 @@ impl CallTask {
         self.queue_messages().whisper(intent.as_deref(), &reason)
     }
 
-    /// The sentences of the queue the caller is in (today's wording before any queue).
+    /// The sentences of the queue the caller is in; before any queue (or in one `queues.yaml`
+    /// does not define), the file's own wording, else today's.
     pub(super) fn queue_messages(&self) -> QueueMessages {
-        self.handoff
-            .as_ref()
-            .map(|h| h.messages.clone())
-            .unwrap_or_default()
+        match (&self.handoff, &self.services.center) {
+            (Some(h), _) => h.messages.clone(),
+            (None, Some(center)) => center.messages().clone(),
+            (None, None) => QueueMessages::default(),
+        }
+    }
+
+    /// A queue's sentence for the caller: said, and kept on the call's record as the bot's words
+    /// (in the turn that traces why), so `calls show` tells what the caller heard.
+    pub(super) async fn say_to_caller(&mut self, text: String) {
+        if !text.trim().is_empty() {
+            let (id, seq) = (self.id.clone(), self.turn_seq + 1);
+            let turn = self.turn.get_or_insert_with(|| Turn::new(&id, seq));
+            if turn.record.seq == seq {
+                self.turn_seq = seq;
+            }
+            turn.add_bot_text(&text);
+        }
+        self.say(text).await;
     }
 }

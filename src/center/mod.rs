@@ -72,6 +72,8 @@ pub struct Center {
     realm: String,
     /// Where INVITEs to external agents with a host name go.
     trunk: Option<SocketAddr>,
+    /// The file-wide sentences of `queues.yaml`, for a caller sent to a queue it does not define.
+    messages: hotline_acd::QueueMessages,
 }
 
 impl Center {
@@ -102,9 +104,13 @@ impl Center {
             },
         };
         let queues = match read(queues_file)? {
-            Some(text) => hotline_acd::parse_queues(&text, queues_file)?,
-            None => Vec::new(),
+            Some(text) => hotline_acd::parse_queues_file(&text, queues_file)?,
+            None => hotline_acd::QueuesFile {
+                queues: Vec::new(),
+                messages: hotline_acd::QueueMessages::default(),
+            },
         };
+        let hotline_acd::QueuesFile { queues, messages } = queues;
         tracing::info!(
             "{} agent(s), {} queue(s)",
             agents.agents.len(),
@@ -112,6 +118,7 @@ impl Center {
         );
         let mut center = Center::new(agents.realm, agents.agents, queues, store);
         center.trunk = config.trunk;
+        center.messages = messages;
         Ok(center)
     }
 
@@ -133,6 +140,7 @@ impl Center {
             store,
             realm,
             trunk: None,
+            messages: hotline_acd::QueueMessages::default(),
         }
     }
 
@@ -166,6 +174,23 @@ impl Center {
     /// The queue's settings, if it exists.
     pub fn queue(&self, name: &str) -> Option<QueueSpec> {
         self.lock().dist.queue(name).cloned()
+    }
+
+    /// The file-wide sentences of `queues.yaml` (today's wording where it rewords none).
+    pub fn messages(&self) -> &hotline_acd::QueueMessages {
+        &self.messages
+    }
+
+    /// Every queue sentence said the same way on every call, for the prompt cache.
+    pub fn fixed_sentences(&self) -> Vec<String> {
+        let inner = self.lock();
+        let mut texts = self.messages.fixed_texts('1');
+        for queue in inner.dist.queues() {
+            texts.extend(queue.messages.fixed_texts(queue.callback_digit));
+        }
+        let mut seen = std::collections::HashSet::new();
+        texts.retain(|t| seen.insert(t.clone()));
+        texts
     }
 
     /// Puts a caller in a queue; `events` receives offers, announcements and overflow.

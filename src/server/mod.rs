@@ -338,6 +338,7 @@ pub async fn run(
     let warming = std::time::Instant::now();
     let mut sentences = flow.flow.spoken_texts();
     sentences.push(config.speech.holding_phrase.clone());
+    sentences.extend(center.fixed_sentences());
     let (whisper_first_run, prepared) =
         tokio::join!(asr.warm_up(), tts.prepare_and_wait(sentences));
     let whisper_first_run = whisper_first_run?;

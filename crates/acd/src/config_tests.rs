@@ -9,10 +9,11 @@ use crate::{parse_agents, parse_queues, AcdError, Overflow, TransferMode};
 const AGENTS: &str = "agents.yaml";
 const QUEUES: &str = "sip-config/queues.yaml";
 
-/// The (line, reason) of a configuration error.
+/// The (line, reason) of a configuration error (a sentence's problem is its reason).
 fn refusal(result: Result<impl std::fmt::Debug, AcdError>) -> (usize, String) {
     match result.expect_err("the file should be refused") {
         AcdError::Config { line, reason, .. } => (line, reason),
+        AcdError::Sentence { line, problem, .. } => (line, problem.to_string()),
         other => panic!("expected a configuration error, got {other:?}"),
     }
 }
@@ -341,4 +342,71 @@ fn the_shipped_sip_config_files_parse() {
     let cards = queues.iter().find(|q| q.name == "cards").expect("cards");
     assert_eq!(cards.skills, ["cards"]);
     assert_eq!(cards.overflow, Overflow::Queue("support".into()));
+}
+
+#[test]
+fn a_refused_sentence_is_named_by_file_line_and_column_with_a_suggestion() {
+    let err = parse_queues(
+        "queues:\n  a:\n    messages:\n      position: \"You are {postion} in line.\"\n",
+        Path::new(QUEUES),
+    )
+    .expect_err("a misspelt placeholder");
+    assert_eq!(
+        err.to_string(),
+        "sip-config/queues.yaml:4:17: queue `a`: sentence `position`: unknown placeholder {postion} (did you mean {position}?); it can use {position}"
+    );
+
+    let err = parse_queues(
+        "messages:\n  no_agnet: \"Sorry.\"\nqueues:\n  a: {}\n",
+        Path::new(QUEUES),
+    )
+    .expect_err("a misspelt sentence");
+    assert_eq!(
+        err.to_string(),
+        "sip-config/queues.yaml:2:3: unknown sentence `no_agnet`; did you mean `no_agent`?"
+    );
+
+    let err = parse_queues(
+        "messages:\n  greeting: \"Hello.\"\nqueues:\n  a: {}\n",
+        Path::new(QUEUES),
+    )
+    .expect_err("not a queue sentence");
+    assert!(
+        err.to_string().starts_with("sip-config/queues.yaml:2:3: unknown sentence `greeting`; the sentences are no_agent, voicemail,"),
+        "{err}"
+    );
+
+    let err = parse_queues(
+        "queues:\n  a:\n    messages:\n      whisper: \"Call about {topic\"\n",
+        Path::new(QUEUES),
+    )
+    .expect_err("an unclosed brace");
+    assert_eq!(
+        err.to_string(),
+        "sip-config/queues.yaml:4:16: queue `a`: sentence `whisper`: a `{` is not closed by `}`"
+    );
+
+    let (line, reason) = queues_refusal(
+        "messages:\n  no_agent: \"Sorry.\"\n  no_agent: \"Sorry again.\"\nqueues:\n  a: {}\n",
+    );
+    assert_eq!(line, 3);
+    assert!(
+        reason.contains("duplicate mapping key: no_agent"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn the_file_wide_sentences_are_kept_for_queues_the_file_does_not_define() {
+    let file = crate::parse_queues_file(
+        "messages:\n  no_agent: \"Nobody is here. Goodbye.\"\nqueues:\n  a: {}\n",
+        Path::new(QUEUES),
+    )
+    .expect("valid");
+    assert_eq!(file.messages.no_agent, "Nobody is here. Goodbye.");
+    assert_eq!(file.queues[0].messages.no_agent, "Nobody is here. Goodbye.");
+    assert_eq!(
+        file.messages.voicemail,
+        crate::QueueMessages::default().voicemail
+    );
 }

@@ -13,6 +13,16 @@ pub enum AcdError {
         line: usize,
         reason: String,
     },
+    /// A sentence of `queues.yaml` that cannot be said as written; `line`, `column` are 1-based.
+    #[error("{}:{line}:{column}: {}{problem}", file.display(), whose(.queue))]
+    Sentence {
+        file: PathBuf,
+        line: usize,
+        column: usize,
+        /// The queue whose `messages:` hold it; none for the file-wide block.
+        queue: Option<String>,
+        problem: Box<SentenceProblem>,
+    },
     #[error("unknown agent `{0}`")]
     UnknownAgent(String),
     #[error("unknown queue `{0}`")]
@@ -34,4 +44,62 @@ pub enum AcdError {
     /// `answered` / `no_answer` named an agent that is not being offered that call.
     #[error("agent `{agent}` is not being offered call `{call}`")]
     NotOffered { agent: String, call: String },
+}
+
+/// What is wrong with a sentence in a `messages:` block.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SentenceProblem {
+    #[error("unknown sentence `{key}`{}", sentence_hint(.suggestion))]
+    UnknownSentence {
+        key: String,
+        suggestion: Option<&'static str>,
+    },
+    #[error(
+        "sentence `{key}`: unknown placeholder {{{placeholder}}}{}; {}",
+        placeholder_hint(.suggestion),
+        can_use(.allowed)
+    )]
+    UnknownPlaceholder {
+        key: &'static str,
+        placeholder: String,
+        allowed: &'static [&'static str],
+        suggestion: Option<&'static str>,
+    },
+    #[error("sentence `{key}`: a `{{` is not closed by `}}`")]
+    UnclosedBrace { key: &'static str },
+}
+
+fn whose(queue: &Option<String>) -> String {
+    queue
+        .as_ref()
+        .map(|q| format!("queue `{q}`: "))
+        .unwrap_or_default()
+}
+
+fn sentence_hint(suggestion: &Option<&'static str>) -> String {
+    match suggestion {
+        Some(s) => format!("; did you mean `{s}`?"),
+        None => format!(
+            "; the sentences are {}",
+            crate::messages::SENTENCE_KEYS
+                .iter()
+                .map(|(k, _)| *k)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+fn placeholder_hint(suggestion: &Option<&'static str>) -> String {
+    suggestion
+        .map(|s| format!(" (did you mean {{{s}}}?)"))
+        .unwrap_or_default()
+}
+
+fn can_use(allowed: &[&str]) -> String {
+    if allowed.is_empty() {
+        return "it takes no placeholders".to_string();
+    }
+    let names: Vec<String> = allowed.iter().map(|a| format!("{{{a}}}")).collect();
+    format!("it can use {}", names.join(", "))
 }

@@ -9,6 +9,7 @@ mod distributor;
 mod duration;
 mod error;
 mod messages;
+mod messages_file;
 mod queues_file;
 mod routing;
 mod state;
@@ -24,7 +25,9 @@ pub use distributor::{
     Decision, Distributor, Enqueued, QueueLive, DEFAULT_HANDLE_TIME, MAX_CONSECUTIVE_MISSES,
     NO_ANSWER_REASON,
 };
-pub use error::AcdError;
-pub use messages::QueueMessages;
-pub use queues_file::{parse_queues, Overflow, QueueSpec, TransferMode};
+pub use error::{AcdError, SentenceProblem};
+pub use messages::{fill, QueueMessages, SENTENCE_KEYS};
+pub use queues_file::{
+    parse_queues, parse_queues_file, Overflow, QueueSpec, QueuesFile, TransferMode,
+};
 pub use state::{AgentState, AgentView, Ended};

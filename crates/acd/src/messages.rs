@@ -1,13 +1,6 @@
 //! What callers and agents hear from a queue, as the operator words it: today's sentences are the
 //! defaults, and `queues.yaml` may reword or translate any of them, for all queues or for one.
-
-use std::path::Path;
-
-use serde::Deserialize;
-use serde_saphyr::Spanned;
-
-use crate::error::AcdError;
-use crate::yaml::{config_error, line_of};
+//! Saying one is a pure fill of its `{placeholders}`.
 
 /// Every sentence a queue speaks. Placeholders in braces are filled in when it is said.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,7 +25,24 @@ pub struct QueueMessages {
     pub callback_offer: String,
     /// What the agent hears before the caller is put through: `{topic}`, `{reason}`.
     pub whisper: String,
+    /// The whisper's `{topic}` when no intent was recognised.
+    pub whisper_no_topic: String,
 }
+
+/// Each sentence's key in `queues.yaml` and the placeholders it may use, in the file's order.
+pub const SENTENCE_KEYS: [(&str, &[&str]); 11] = [
+    ("no_agent", &[]),
+    ("voicemail", &[]),
+    ("voicemail_thanks", &[]),
+    ("callback_confirmed", &[]),
+    ("position_next", &[]),
+    ("position", &["position"]),
+    ("wait_one_minute", &[]),
+    ("wait_minutes", &["minutes"]),
+    ("callback_offer", &["digit"]),
+    ("whisper", &["topic", "reason"]),
+    ("whisper_no_topic", &[]),
+];
 
 impl Default for QueueMessages {
     fn default() -> QueueMessages {
@@ -47,11 +57,30 @@ impl Default for QueueMessages {
             wait_minutes: "The estimated wait is about {minutes} minutes.".into(),
             callback_offer: "To be called back instead, press {digit}.".into(),
             whisper: "New caller. Topic: {topic}. Reason: {reason}.".into(),
+            whisper_no_topic: "not recognised".into(),
         }
     }
 }
 
 impl QueueMessages {
+    /// The sentence stored under `key` (one of [`SENTENCE_KEYS`]).
+    pub(crate) fn get_mut(&mut self, key: &str) -> Option<&mut String> {
+        Some(match key {
+            "no_agent" => &mut self.no_agent,
+            "voicemail" => &mut self.voicemail,
+            "voicemail_thanks" => &mut self.voicemail_thanks,
+            "callback_confirmed" => &mut self.callback_confirmed,
+            "position_next" => &mut self.position_next,
+            "position" => &mut self.position,
+            "wait_one_minute" => &mut self.wait_one_minute,
+            "wait_minutes" => &mut self.wait_minutes,
+            "callback_offer" => &mut self.callback_offer,
+            "whisper" => &mut self.whisper,
+            "whisper_no_topic" => &mut self.whisper_no_topic,
+            _ => return None,
+        })
+    }
+
     /// The position announcement: place in line, the estimated wait when known, the callback offer.
     pub fn announcement(
         &self,
@@ -62,15 +91,15 @@ impl QueueMessages {
         let mut parts = vec![if position <= 1 {
             self.position_next.clone()
         } else {
-            self.position.replace("{position}", &position.to_string())
+            fill(&self.position, &[("position", &position.to_string())])
         }];
         if let Some(wait) = estimated_wait {
             parts.push(match wait.as_secs().div_ceil(60) {
                 0 | 1 => self.wait_one_minute.clone(),
-                m => self.wait_minutes.replace("{minutes}", &m.to_string()),
+                m => fill(&self.wait_minutes, &[("minutes", &m.to_string())]),
             });
         }
-        parts.push(self.callback_offer.replace("{digit}", &digit.to_string()));
+        parts.push(fill(&self.callback_offer, &[("digit", &digit.to_string())]));
         join_sentences(&parts)
     }
 
@@ -78,11 +107,45 @@ impl QueueMessages {
     pub fn whisper(&self, topic: Option<&str>, reason: &str) -> String {
         let topic = topic
             .map(|i| i.replace('_', " "))
-            .unwrap_or_else(|| "not recognised".to_string());
-        self.whisper
-            .replace("{topic}", &topic)
-            .replace("{reason}", reason)
+            .unwrap_or_else(|| self.whisper_no_topic.clone());
+        fill(&self.whisper, &[("topic", &topic), ("reason", reason)])
     }
+
+    /// The texts that are the same on every call, for the prompt cache to synthesise ahead: the
+    /// fixed sentences, and the announcement's parts that need no number but the queue's digit.
+    pub fn fixed_texts(&self, digit: char) -> Vec<String> {
+        let texts = [
+            self.no_agent.clone(),
+            self.voicemail.clone(),
+            self.voicemail_thanks.clone(),
+            self.callback_confirmed.clone(),
+            self.announcement(1, Some(std::time::Duration::ZERO), digit),
+        ];
+        texts.into_iter().filter(|t| !t.trim().is_empty()).collect()
+    }
+}
+
+/// `template` with each `{name}` given in `values` replaced by its value (spaces inside the
+/// braces allowed, as the load-time check allows them); anything else is left as written.
+pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else {
+            out.push_str(&rest[open..]);
+            return out;
+        };
+        let name = after[..close].trim();
+        match values.iter().find(|(n, _)| *n == name) {
+            Some((_, value)) => out.push_str(value),
+            None => out.push_str(&rest[open..open + close + 2]),
+        }
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Sentences joined by one space; an operator may blank one (`wait_minutes: ""`) to drop it.
@@ -93,128 +156,6 @@ fn join_sentences(parts: &[String]) -> String {
         .filter(|p| !p.is_empty())
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-/// One sentence as written (if it was), where it goes, its name, and the placeholders it may use.
-type MessageField<'a> = (
-    &'a Option<Spanned<String>>,
-    &'a mut String,
-    &'static str,
-    &'static [&'static str],
-);
-
-/// `messages:` as written, at the top of `queues.yaml` or in one queue.
-#[derive(Deserialize, Default, Clone)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RawMessages {
-    no_agent: Option<Spanned<String>>,
-    voicemail: Option<Spanned<String>>,
-    voicemail_thanks: Option<Spanned<String>>,
-    callback_confirmed: Option<Spanned<String>>,
-    position_next: Option<Spanned<String>>,
-    position: Option<Spanned<String>>,
-    wait_one_minute: Option<Spanned<String>>,
-    wait_minutes: Option<Spanned<String>>,
-    callback_offer: Option<Spanned<String>>,
-    whisper: Option<Spanned<String>>,
-}
-
-impl RawMessages {
-    /// `base` with the sentences given here put in, each checked for placeholders it cannot fill.
-    pub(crate) fn apply(
-        &self,
-        base: &QueueMessages,
-        file: &Path,
-        whose: &str,
-    ) -> Result<QueueMessages, AcdError> {
-        let mut out = base.clone();
-        let fields: [MessageField; 10] = [
-            (&self.no_agent, &mut out.no_agent, "no_agent", &[]),
-            (&self.voicemail, &mut out.voicemail, "voicemail", &[]),
-            (
-                &self.voicemail_thanks,
-                &mut out.voicemail_thanks,
-                "voicemail_thanks",
-                &[],
-            ),
-            (
-                &self.callback_confirmed,
-                &mut out.callback_confirmed,
-                "callback_confirmed",
-                &[],
-            ),
-            (
-                &self.position_next,
-                &mut out.position_next,
-                "position_next",
-                &[],
-            ),
-            (&self.position, &mut out.position, "position", &["position"]),
-            (
-                &self.wait_one_minute,
-                &mut out.wait_one_minute,
-                "wait_one_minute",
-                &[],
-            ),
-            (
-                &self.wait_minutes,
-                &mut out.wait_minutes,
-                "wait_minutes",
-                &["minutes"],
-            ),
-            (
-                &self.callback_offer,
-                &mut out.callback_offer,
-                "callback_offer",
-                &["digit"],
-            ),
-            (
-                &self.whisper,
-                &mut out.whisper,
-                "whisper",
-                &["topic", "reason"],
-            ),
-        ];
-        for (given, slot, name, allowed) in fields {
-            let Some(text) = given else { continue };
-            if let Some(unknown) = unknown_placeholder(&text.value, allowed) {
-                let can = if allowed.is_empty() {
-                    "it takes no placeholders".to_string()
-                } else {
-                    format!(
-                        "it can use {}",
-                        allowed
-                            .iter()
-                            .map(|a| format!("{{{a}}}"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
-                };
-                return Err(config_error(
-                    file,
-                    line_of(text),
-                    format!("{whose}message `{name}`: unknown placeholder {{{unknown}}}; {can}"),
-                ));
-            }
-            *slot = text.value.trim().to_string();
-        }
-        Ok(out)
-    }
-}
-
-/// The first `{name}` in `text` that is not in `allowed`.
-fn unknown_placeholder(text: &str, allowed: &[&str]) -> Option<String> {
-    let mut rest = text;
-    while let Some(open) = rest.find('{') {
-        let after = &rest[open + 1..];
-        let close = after.find('}')?;
-        let name = after[..close].trim();
-        if !allowed.contains(&name) {
-            return Some(name.to_string());
-        }
-        rest = &after[close + 1..];
-    }
-    None
 }
 
 #[cfg(test)]
@@ -248,6 +189,23 @@ mod tests {
     }
 
     #[test]
+    fn the_whisper_says_the_operators_words_when_no_topic_was_recognised() {
+        let m = QueueMessages {
+            whisper: "Neuer Anruf: {topic}, {reason}.".into(),
+            whisper_no_topic: "Thema unbekannt".into(),
+            ..QueueMessages::default()
+        };
+        assert_eq!(
+            m.whisper(None, "anger"),
+            "Neuer Anruf: Thema unbekannt, anger."
+        );
+        assert_eq!(
+            m.whisper(Some("lost_card"), "anger"),
+            "Neuer Anruf: lost card, anger."
+        );
+    }
+
+    #[test]
     fn a_blank_sentence_is_left_out() {
         let m = QueueMessages {
             callback_offer: String::new(),
@@ -260,15 +218,46 @@ mod tests {
     }
 
     #[test]
-    fn placeholders_are_checked_against_what_each_sentence_can_use() {
+    fn fill_replaces_the_placeholders_it_is_given_and_keeps_the_rest() {
         assert_eq!(
-            unknown_placeholder("number {position}", &["position"]),
-            None
+            fill("Nummer {position}.", &[("position", "4")]),
+            "Nummer 4."
         );
         assert_eq!(
-            unknown_placeholder("number {postion}", &["position"]),
-            Some("postion".into())
+            fill("{ position } / {position}", &[("position", "4")]),
+            "4 / 4"
         );
-        assert_eq!(unknown_placeholder("no braces", &[]), None);
+        assert_eq!(
+            fill(
+                "{topic}: {reason}",
+                &[("topic", "returns"), ("reason", "anger")]
+            ),
+            "returns: anger"
+        );
+        assert_eq!(
+            fill("no {other} here", &[("position", "4")]),
+            "no {other} here"
+        );
+        assert_eq!(fill("open {brace", &[("brace", "x")]), "open {brace");
+        assert_eq!(fill("", &[]), "");
+        assert_eq!(fill("Grüße {x}!", &[("x", "é")]), "Grüße é!");
+    }
+
+    #[test]
+    fn fixed_texts_hold_every_sentence_said_the_same_on_every_call() {
+        let m = QueueMessages {
+            voicemail: String::new(),
+            ..QueueMessages::default()
+        };
+        let texts = m.fixed_texts('7');
+        assert_eq!(
+            texts.len(),
+            4,
+            "a blank sentence is not prepared: {texts:?}"
+        );
+        assert!(texts.contains(&m.no_agent));
+        assert!(texts.contains(
+            &"You are next in the queue. The estimated wait is about one minute. To be called back instead, press 7.".to_string()
+        ));
     }
 }

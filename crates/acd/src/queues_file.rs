@@ -10,7 +10,8 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 use crate::error::AcdError;
-use crate::messages::{QueueMessages, RawMessages};
+use crate::messages::QueueMessages;
+use crate::messages_file::RawMessages;
 use crate::yaml::{config_error, duration, line_of, load, Entries};
 
 /// What happens to a caller who cannot be served by the queue.
@@ -147,11 +148,26 @@ impl<'de> Deserialize<'de> for RawOverflow {
     }
 }
 
+/// `queues.yaml` read and validated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueuesFile {
+    /// The queues, in file order.
+    pub queues: Vec<QueueSpec>,
+    /// The file-wide sentences (today's wording reworded by the top-level `messages:`), for a
+    /// caller sent to a queue the file does not define.
+    pub messages: QueueMessages,
+}
+
 /// Reads and validates `queues.yaml`; `file` is only used in messages. Queues keep file order.
 pub fn parse_queues(text: &str, file: &Path) -> Result<Vec<QueueSpec>, AcdError> {
+    parse_queues_file(text, file).map(|f| f.queues)
+}
+
+/// Reads and validates `queues.yaml`, with its file-wide sentences.
+pub fn parse_queues_file(text: &str, file: &Path) -> Result<QueuesFile, AcdError> {
     let raw: RawQueuesFile = load(text, file)?;
     let shared = match &raw.messages {
-        Some(messages) => messages.apply(&QueueMessages::default(), file, "")?,
+        Some(messages) => messages.apply(&QueueMessages::default(), file, None)?,
         None => QueueMessages::default(),
     };
     let mut queues = Vec::new();
@@ -171,7 +187,10 @@ pub fn parse_queues(text: &str, file: &Path) -> Result<Vec<QueueSpec>, AcdError>
         overflow_lines.push(overflow_line);
     }
     check_overflow_targets(&queues, &overflow_lines, file)?;
-    Ok(queues)
+    Ok(QueuesFile {
+        queues,
+        messages: shared,
+    })
 }
 
 /// One queue, and the line of its `overflow` (of its name when overflow is not given).
@@ -293,7 +312,7 @@ fn queue_spec(
     }
 
     let messages = match &raw.messages {
-        Some(messages) => messages.apply(shared, file, &format!("queue `{queue_name}`: "))?,
+        Some(messages) => messages.apply(shared, file, Some(&queue_name))?,
         None => shared.clone(),
     };
     let prefix = |field: &str| format!("{field}` of queue `{queue_name}");
