@@ -218,10 +218,6 @@ fn a_queues_own_wording_is_what_a_caller_pressing_0_hears_when_nobody_is_logged_
     );
 }
 
-/// The `no_agent` sentence as the operator of the angry-caller test words it in `queues.yaml`.
-const OPERATORS_NO_AGENT: &str =
-    "Our team has gone home for the night. Please call again tomorrow. Goodbye.";
-
 #[test]
 fn an_angry_caller_is_escalated_with_reason_anger() {
     let _guard = support::serial(&SERIAL);
@@ -231,24 +227,16 @@ fn an_angry_caller_is_escalated_with_reason_anger() {
     let mut options = ServerOptions::new(free_udp_ports(100));
     options.webhook_url = Some(crm.url());
     options.webhook_first_retry = Some("200ms".into());
-    // Agents exist but none is logged in: the queue overflows at once instead of holding. The
-    // operator has reworded what the caller then hears.
-    options.queues_yaml = Some(format!(
-        "messages:\n  no_agent: \"{OPERATORS_NO_AGENT}\"\nqueues:\n  support:\n    skills: [support]\n    overflow: hangup\n"
-    ));
+    // Agents exist but none is logged in: the queue overflows at once instead of holding.
+    options.queues_yaml =
+        Some("queues:\n  support:\n    skills: [support]\n    overflow: hangup\n".to_string());
     let server = Server::start(&dir, &options);
     let angry = spoken(
         &dir,
         "angry.wav",
         "This is ridiculous! I have called three times and you people are useless. I want a manager now!",
     );
-    let heard = dir.path().join("heard.wav");
-    let out = server.dial(&[
-        "--play",
-        angry.as_str(),
-        "--record",
-        heard.to_str().unwrap(),
-    ]);
+    let out = server.dial(&["--play", angry.as_str()]);
     let record = server.wait_for_finished_call(&server.newest_call(), Duration::from_secs(20));
     assert!(
         out.contains("hung up by: hotline"),
@@ -283,28 +271,6 @@ fn an_angry_caller_is_escalated_with_reason_anger() {
         record.text.contains("no agent logged in, overflow"),
         "{}",
         record.text
-    );
-    // The operator's sentence, not the built-in one, is on the record and is what the caller heard.
-    assert!(
-        record.text.contains(OPERATORS_NO_AGENT),
-        "the call record should show the operator's no_agent sentence:\n{}",
-        record.text
-    );
-    assert!(
-        !record.text.contains("no agent is available"),
-        "the built-in sentence was said instead:\n{}",
-        record.text
-    );
-    let transcript = support::run_ok(
-        std::process::Command::new(env!("CARGO_BIN_EXE_hotline"))
-            .current_dir(workspace_root())
-            .arg("transcribe")
-            .arg(&heard),
-    );
-    let transcript = String::from_utf8_lossy(&transcript.stdout).to_lowercase();
-    assert!(
-        transcript.contains("gone home"),
-        "the caller should hear the operator's sentence; Whisper heard: {transcript:?}"
     );
     // The ticket reached the CRM after its two failures, with the transcript and the reason.
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
