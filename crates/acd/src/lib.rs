@@ -19,7 +19,7 @@ mod config_tests;
 #[cfg(test)]
 mod distributor_tests;
 
-pub use agents_file::{parse_agents, AgentSpec, AgentsFile, DEFAULT_REALM};
+pub use agents_file::{parse_agents, AgentSpec, AgentsFile, Ha1Hashes, DEFAULT_REALM};
 pub use distributor::{
     Decision, Distributor, Enqueued, QueueLive, DEFAULT_HANDLE_TIME, MAX_CONSECUTIVE_MISSES,
     NO_ANSWER_REASON,
