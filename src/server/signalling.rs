@@ -6,9 +6,11 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use hotline_sip::{CallId, Endpoint, EndpointConfig, Event, OsRandom, RequestClass};
+use hotline_sip::{
+    CallId, Endpoint, EndpointConfig, Event, OsRandom, Registration, RequestClass,
+};
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 
@@ -17,6 +19,7 @@ use crate::config::WhenFull;
 use crate::error::HotlineError;
 use crate::server::load::Refusal;
 use crate::server::Services;
+use crate::store::{unix_ms, RegistrationRow};
 
 /// What a call task asks of the SIP layer.
 #[derive(Debug)]
@@ -70,6 +73,7 @@ pub async fn run_signalling(
         },
         OsRandom,
     );
+    restore_registrations(&mut endpoint, &services).await;
     let mut calls: HashMap<CallId, mpsc::UnboundedSender<DialogEvent>> = HashMap::new();
     let mut buf = vec![0u8; 65_536];
     // Once a stop is asked for: when the calls still talking are hung up regardless.
@@ -138,6 +142,42 @@ pub async fn run_signalling(
         if drain_until.is_some() && calls.is_empty() {
             tracing::info!("stopping: every call has ended");
             return Ok(());
+        }
+    }
+}
+
+/// Puts back the phone registrations kept in the store (those still in date), so agents
+/// registered before a restart are logged in and reachable without registering again.
+async fn restore_registrations(endpoint: &mut Endpoint, services: &Services) {
+    let Some(center) = &services.center else {
+        return;
+    };
+    let now_ms = unix_ms();
+    let rows = match services.store.live_registrations(now_ms).await {
+        Ok(rows) => rows,
+        Err(e) => {
+            tracing::warn!("registrations could not be read from the store; phones must register again: {e}");
+            return;
+        }
+    };
+    let now = Instant::now();
+    for row in rows {
+        let left = Duration::from_millis(u64::try_from(row.expires_at - now_ms).unwrap_or(0));
+        let registration = Registration {
+            contact: row.contact.clone(),
+            source: row.source,
+            expires_at: now + left,
+        };
+        if endpoint.restore_registration(now, &row.user, registration, &row.call_id, row.cseq) {
+            tracing::info!(
+                "agent {} still registered from {} (for {} s more), kept across the restart",
+                row.user,
+                row.source,
+                left.as_secs()
+            );
+            center.registered(&row.user, &row.contact, row.source).await;
+        } else if let Err(e) = services.store.registration_removed(&row.user).await {
+            tracing::warn!("registration of {} could not be removed: {e}", row.user);
         }
     }
 }
@@ -255,18 +295,33 @@ async fn dispatch(
             user,
             contact,
             source,
-            ..
+            expires,
+            call_id,
+            cseq,
         } => {
+            let row = RegistrationRow {
+                user: user.clone(),
+                contact: contact.clone(),
+                source,
+                expires_at: unix_ms().saturating_add(i64::try_from(expires.as_millis()).unwrap_or(i64::MAX / 2)),
+                call_id,
+                cseq,
+            };
+            if let Err(e) = services.store.registration_saved(&row).await {
+                tracing::warn!("registration of {user} not saved; a restart would forget it: {e}");
+            }
             if let Some(center) = &services.center {
                 center.registered(&user, &contact, source).await;
             }
         }
         Event::Unregistered { user } => {
+            forget_registration(services, &user).await;
             if let Some(center) = &services.center {
                 center.registration_lost(&user, "removed").await;
             }
         }
         Event::RegistrationExpired { user } => {
+            forget_registration(services, &user).await;
             if let Some(center) = &services.center {
                 center.registration_lost(&user, "expired").await;
             }
@@ -306,6 +361,12 @@ async fn dispatch(
                 tracing::warn!(%source, "REGISTER for {user:?} refused: wrong credentials");
             }
         }
+    }
+}
+
+async fn forget_registration(services: &Services, user: &str) {
+    if let Err(e) = services.store.registration_removed(user).await {
+        tracing::warn!("registration of {user} not removed from the store: {e}");
     }
 }
 

@@ -12,10 +12,12 @@ pub mod live;
 mod metrics;
 mod outbox;
 mod queues;
+mod registrations;
 pub mod retention;
 mod users;
 
 pub use campaigns::AttemptRow;
+pub use registrations::RegistrationRow;
 pub use do_not_call::DncRow;
 pub use handoff::{summary_header, HandoffTicket};
 pub use live::CallEvent;
