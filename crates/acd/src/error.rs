@@ -13,6 +13,13 @@ pub enum AcdError {
         line: usize,
         reason: String,
     },
+    /// `hotline agents passwd` could not rewrite an agent's entry.
+    #[error("{}: agent `{agent}`: {problem}", file.display())]
+    AgentsEdit {
+        file: PathBuf,
+        agent: String,
+        problem: EditProblem,
+    },
     #[error("unknown agent `{0}`")]
     UnknownAgent(String),
     #[error("unknown queue `{0}`")]
@@ -34,4 +41,15 @@ pub enum AcdError {
     /// `answered` / `no_answer` named an agent that is not being offered that call.
     #[error("agent `{agent}` is not being offered call `{call}`")]
     NotOffered { agent: String, call: String },
+}
+
+/// Why an agent's entry in `agents.yaml` could not be rewritten.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum EditProblem {
+    #[error("there is no such agent in this file")]
+    NoSuchAgent,
+    #[error("an external agent (uri) does not register, so it has no password")]
+    External,
+    #[error("its entry must be written in block style, one key per line (`- id: ...` then `password: ...` below it) for its password to be replaced")]
+    NotBlockStyle,
 }

@@ -3,6 +3,7 @@
 //! threads: the server passes `now` in and carries out the decisions.
 
 mod agent_commands;
+mod agents_edit;
 mod agents_file;
 mod callers;
 mod distributor;
@@ -24,7 +25,8 @@ pub use distributor::{
     Decision, Distributor, Enqueued, QueueLive, DEFAULT_HANDLE_TIME, MAX_CONSECUTIVE_MISSES,
     NO_ANSWER_REASON,
 };
-pub use error::AcdError;
+pub use agents_edit::set_agent_ha1;
+pub use error::{AcdError, EditProblem};
 pub use messages::QueueMessages;
 pub use queues_file::{parse_queues, Overflow, QueueSpec, TransferMode};
 pub use state::{AgentState, AgentView, Ended};
