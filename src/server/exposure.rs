@@ -33,10 +33,10 @@ pub fn is_example_secret(id: &str, realm: &str, secret: &AccountSecret) -> bool 
     match secret {
         AccountSecret::Password(password) => is_example_password(id, password),
         AccountSecret::Ha1 { md5, sha256 } => {
-            let candidates = WEAK
-                .iter()
-                .map(|w| w.to_string())
-                .chain([format!("{id}-secret"), format!("{}-secret", id.to_ascii_lowercase())]);
+            let candidates = WEAK.iter().map(|w| w.to_string()).chain([
+                format!("{id}-secret"),
+                format!("{}-secret", id.to_ascii_lowercase()),
+            ]);
             candidates.into_iter().any(|password| {
                 let matches = |algorithm: DigestAlgorithm, hash: &Option<String>| {
                     hash.as_deref()
@@ -77,9 +77,17 @@ mod tests {
             md5: Some(ha1(DigestAlgorithm::Md5, "agent1", "hotline", password)),
             sha256: None,
         };
-        assert!(is_example_secret("agent1", "hotline", &hashed("agent1-secret")));
+        assert!(is_example_secret(
+            "agent1",
+            "hotline",
+            &hashed("agent1-secret")
+        ));
         assert!(is_example_secret("agent1", "hotline", &hashed("changeme")));
-        assert!(!is_example_secret("agent1", "hotline", &hashed("c0rrect-horse-battery")));
+        assert!(!is_example_secret(
+            "agent1",
+            "hotline",
+            &hashed("c0rrect-horse-battery")
+        ));
         assert!(is_example_secret("agent1", "hotline", &"password".into()));
     }
 

@@ -3,7 +3,7 @@
 //! `run` is the whole server's entry point (the binary, the benchmark and the tests all call it), so
 //! there is exactly one way the server starts.
 
-mod exposure;
+pub(crate) mod exposure;
 pub mod load;
 mod reload;
 mod rtp_ports;

@@ -8,9 +8,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use hotline_sip::{
-    CallId, Endpoint, EndpointConfig, Event, OsRandom, Registration, RequestClass,
-};
+use hotline_sip::{CallId, Endpoint, EndpointConfig, Event, OsRandom, Registration, RequestClass};
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 
@@ -156,7 +154,9 @@ async fn restore_registrations(endpoint: &mut Endpoint, services: &Services) {
     let rows = match services.store.live_registrations(now_ms).await {
         Ok(rows) => rows,
         Err(e) => {
-            tracing::warn!("registrations could not be read from the store; phones must register again: {e}");
+            tracing::warn!(
+                "registrations could not be read from the store; phones must register again: {e}"
+            );
             return;
         }
     };
@@ -303,7 +303,8 @@ async fn dispatch(
                 user: user.clone(),
                 contact: contact.clone(),
                 source,
-                expires_at: unix_ms().saturating_add(i64::try_from(expires.as_millis()).unwrap_or(i64::MAX / 2)),
+                expires_at: unix_ms()
+                    .saturating_add(i64::try_from(expires.as_millis()).unwrap_or(i64::MAX / 2)),
                 call_id,
                 cseq,
             };

@@ -17,13 +17,13 @@ pub mod retention;
 mod users;
 
 pub use campaigns::AttemptRow;
-pub use registrations::RegistrationRow;
 pub use do_not_call::DncRow;
 pub use handoff::{summary_header, HandoffTicket};
 pub use live::CallEvent;
 pub use metrics::{AgentMetrics, QueueMetrics};
 pub use outbox::OutboxRow;
 pub use queues::{AgentEvent, CallbackRecord};
+pub use registrations::RegistrationRow;
 pub use users::AuditEntry;
 
 use std::path::Path;

@@ -20,12 +20,12 @@ mod config_tests;
 #[cfg(test)]
 mod distributor_tests;
 
+pub use agents_edit::set_agent_ha1;
 pub use agents_file::{parse_agents, AgentSpec, AgentsFile, Ha1Hashes, DEFAULT_REALM};
 pub use distributor::{
     Decision, Distributor, Enqueued, QueueLive, DEFAULT_HANDLE_TIME, MAX_CONSECUTIVE_MISSES,
     NO_ANSWER_REASON,
 };
-pub use agents_edit::set_agent_ha1;
 pub use error::{AcdError, EditProblem};
 pub use messages::QueueMessages;
 pub use queues_file::{parse_queues, Overflow, QueueSpec, TransferMode};

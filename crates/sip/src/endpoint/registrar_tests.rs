@@ -613,8 +613,14 @@ fn an_older_cseq_on_the_same_call_id_is_refused_with_500() {
 fn ha1_only(md5: bool, sha256: bool) -> AccountSecret {
     AccountSecret::Ha1 {
         md5: md5.then(|| crate::ha1(crate::DigestAlgorithm::Md5, "agent1", "hotline", "s3cret")),
-        sha256: sha256
-            .then(|| crate::ha1(crate::DigestAlgorithm::Sha256, "agent1", "hotline", "s3cret")),
+        sha256: sha256.then(|| {
+            crate::ha1(
+                crate::DigestAlgorithm::Sha256,
+                "agent1",
+                "hotline",
+                "s3cret",
+            )
+        }),
     }
 }
 
@@ -675,9 +681,13 @@ fn a_restored_binding_is_reachable_and_expires_when_it_would_have() {
         source: AGENT.parse().unwrap(),
         expires_at: reg.now + Duration::from_secs(100),
     };
-    assert!(reg
-        .ep
-        .restore_registration(reg.now, "agent1", binding.clone(), "reg-agent1@192.168.1.20", 7));
+    assert!(reg.ep.restore_registration(
+        reg.now,
+        "agent1",
+        binding.clone(),
+        "reg-agent1@192.168.1.20",
+        7
+    ));
     assert!(!reg
         .ep
         .restore_registration(reg.now, "nobody", binding.clone(), "x", 1));
@@ -685,13 +695,16 @@ fn a_restored_binding_is_reachable_and_expires_when_it_would_have() {
         expires_at: reg.now,
         ..binding.clone()
     };
-    assert!(!reg.ep.restore_registration(reg.now, "agent2", lapsed, "x", 1));
+    assert!(!reg
+        .ep
+        .restore_registration(reg.now, "agent2", lapsed, "x", 1));
     assert_eq!(reg.ep.registration("agent1"), Some(binding));
     assert!(reg.events().is_empty(), "restoring raises no event");
     // The phone's next REGISTER on its Call-ID carries a higher CSeq and refreshes it.
     reg.sent = 7;
     assert_eq!(
-        reg.login(AGENT, "agent1", "s3cret", &contact(Some(600))).status,
+        reg.login(AGENT, "agent1", "s3cret", &contact(Some(600)))
+            .status,
         200
     );
     reg.events();
