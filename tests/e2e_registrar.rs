@@ -2,7 +2,7 @@
 //! agent's password into HA1 hashes, a real baresip phone registers with that password (the
 //! server knows only the hashes), the server is killed and started again on the same directory,
 //! and the agent is still logged in and is rung for a caller who asks for a person, without its
-//! phone registering again.
+//! phone registering again. Once the password is changed, the old binding is not restored.
 //!
 //! Runs in its own private network namespace (baresip binds the outward address otherwise).
 
@@ -30,8 +30,9 @@ const QUEUES: &str = "queues:\n  support:\n    skills: [support]\n    max_wait: 
 
 const PASSWORD: &str = "violet-harbour-lamp-42";
 
-/// agents.yaml after `hotline agents passwd agent1`, made in a scratch directory.
-fn hashed_agents(dir: &TempDir) -> String {
+/// agents.yaml after `hotline agents passwd agent1` with `password`, made in a scratch
+/// directory.
+fn hashed_agents(dir: &TempDir, password: &str) -> String {
     let file = dir.write("passwd-agents.yaml", PLAIN_AGENTS);
     let config = dir.write(
         "passwd.yaml",
@@ -47,7 +48,7 @@ fn hashed_agents(dir: &TempDir) -> String {
         .spawn()
         .expect("hotline runs");
     let mut stdin = child.stdin.take().unwrap();
-    stdin.write_all(format!("{PASSWORD}\n").as_bytes()).unwrap();
+    stdin.write_all(format!("{password}\n").as_bytes()).unwrap();
     drop(stdin);
     let out = child.wait_with_output().unwrap();
     assert!(
@@ -90,7 +91,7 @@ fn an_agent_registered_with_a_hashed_password_is_still_reachable_after_a_restart
     enter_private_network();
     let dir = TempDir::new("registrar-restart");
     let mut options = ServerOptions::new(20_000);
-    options.agents_yaml = Some(hashed_agents(&dir));
+    options.agents_yaml = Some(hashed_agents(&dir, PASSWORD));
     options.queues_yaml = Some(QUEUES.into());
     let mut server = Server::start(&dir, &options);
     assert!(
@@ -135,7 +136,7 @@ fn an_agent_registered_with_a_hashed_password_is_still_reachable_after_a_restart
 
     // A crash and a restart on the same directory: the registration comes back from the store.
     server.crash();
-    let server = Server::start(&dir, &options);
+    let mut server = Server::start(&dir, &options);
     let list = agents_list(&server);
     assert!(
         agent1_line(&list).contains("available"),
@@ -190,5 +191,24 @@ fn an_agent_registered_with_a_hashed_password_is_still_reachable_after_a_restart
         1,
         "the phone registered again:\n{}",
         alice.log_text()
+    );
+
+    // The password is changed (say it leaked) and the server restarted: a binding made with
+    // the old password is not restored.
+    server.crash();
+    options.agents_yaml = Some(hashed_agents(&dir, "amber-kettle-orchard-77"));
+    let server = Server::start(&dir, &options);
+    let list = agents_list(&server);
+    assert!(
+        agent1_line(&list).contains("logged_out"),
+        "a binding made with the old password came back:\n{list}\n{}",
+        server.log_text()
+    );
+    assert!(
+        server
+            .log_text()
+            .contains("agent agent1: registration from before the restart dropped"),
+        "{}",
+        server.log_text()
     );
 }

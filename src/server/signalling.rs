@@ -160,8 +160,22 @@ async fn restore_registrations(endpoint: &mut Endpoint, services: &Services) {
             return;
         }
     };
+    let (realm, accounts) = center.accounts();
     let now = Instant::now();
     for row in rows {
+        let current = accounts
+            .get(&row.user)
+            .map(|secret| secret.fingerprint(&row.user, &realm));
+        if current.as_deref() != Some(row.secret_tag.as_str()) {
+            tracing::info!(
+                "agent {}: registration from before the restart dropped (the agent's password or the realm changed, or the agent is gone); the phone must register again",
+                row.user
+            );
+            if let Err(e) = services.store.registration_removed(&row.user).await {
+                tracing::warn!("registration of {} could not be removed: {e}", row.user);
+            }
+            continue;
+        }
         let left = Duration::from_millis(u64::try_from(row.expires_at - now_ms).unwrap_or(0));
         let registration = Registration {
             contact: row.contact.clone(),
@@ -299,7 +313,16 @@ async fn dispatch(
             call_id,
             cseq,
         } => {
+            let secret_tag = services
+                .center
+                .as_ref()
+                .and_then(|center| {
+                    let (realm, accounts) = center.accounts();
+                    accounts.get(&user).map(|s| s.fingerprint(&user, &realm))
+                })
+                .unwrap_or_default();
             let row = RegistrationRow {
+                secret_tag,
                 user: user.clone(),
                 contact: contact.clone(),
                 source,

@@ -22,17 +22,20 @@ pub struct RegistrationRow {
     pub expires_at: i64,
     pub call_id: String,
     pub cseq: u32,
+    /// [`hotline_sip::AccountSecret::fingerprint`] when it registered.
+    pub secret_tag: String,
 }
 
 impl Store {
     /// Writes (or replaces) an agent's binding.
     pub async fn registration_saved(&self, row: &RegistrationRow) -> Result<(), HotlineError> {
         sqlx::query(
-            "INSERT INTO registrations (user, contact, source, expires_at, call_id, cseq)
-             VALUES (?, ?, ?, ?, ?, ?)
+            "INSERT INTO registrations (user, contact, source, expires_at, call_id, cseq, secret_tag)
+             VALUES (?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT(user) DO UPDATE SET contact = excluded.contact,
                source = excluded.source, expires_at = excluded.expires_at,
-               call_id = excluded.call_id, cseq = excluded.cseq",
+               call_id = excluded.call_id, cseq = excluded.cseq,
+               secret_tag = excluded.secret_tag",
         )
         .bind(&row.user)
         .bind(&row.contact)
@@ -40,6 +43,7 @@ impl Store {
         .bind(row.expires_at)
         .bind(&row.call_id)
         .bind(i64::from(row.cseq))
+        .bind(&row.secret_tag)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -65,7 +69,7 @@ impl Store {
             .execute(&self.pool)
             .await?;
         let rows = sqlx::query(
-            "SELECT user, contact, source, expires_at, call_id, cseq FROM registrations
+            "SELECT user, contact, source, expires_at, call_id, cseq, secret_tag FROM registrations
              ORDER BY user",
         )
         .fetch_all(&self.pool)
@@ -80,6 +84,7 @@ impl Store {
                     expires_at: r.get("expires_at"),
                     call_id: r.get("call_id"),
                     cseq: u32::try_from(r.get::<i64, _>("cseq")).ok()?,
+                    secret_tag: r.get("secret_tag"),
                 })
             })
             .collect())
@@ -98,6 +103,7 @@ mod tests {
             expires_at,
             call_id: format!("reg-{user}"),
             cseq: 3,
+            secret_tag: "0123abcd".into(),
         }
     }
 

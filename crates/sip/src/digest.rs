@@ -332,6 +332,20 @@ impl AccountSecret {
     }
 }
 
+impl AccountSecret {
+    /// A short tag that changes whenever the account's password or realm changes, and gives
+    /// nothing of the secret away (a hash of its HA1): kept with a persisted registration, so
+    /// a binding made with an old password is not restored after the password was changed.
+    pub fn fingerprint(&self, username: &str, realm: &str) -> String {
+        let ha1 = self
+            .ha1(Algorithm::Sha256, username, realm)
+            .or_else(|| self.ha1(Algorithm::Md5, username, realm))
+            .unwrap_or_default();
+        let tag = Algorithm::Sha256.hex(&format!("hotline-registration:{realm}:{ha1}"));
+        tag[..32].to_string()
+    }
+}
+
 /// Secrets stay out of logs.
 impl std::fmt::Debug for AccountSecret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -420,6 +434,33 @@ pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_fingerprint_follows_the_password_and_realm_not_the_form_it_is_kept_in() {
+        let plain = AccountSecret::from("violet-harbour-lamp-42");
+        let hashed = AccountSecret::Ha1 {
+            md5: Some(ha1(
+                Algorithm::Md5,
+                "ann",
+                "hotline",
+                "violet-harbour-lamp-42",
+            )),
+            sha256: Some(ha1(
+                Algorithm::Sha256,
+                "ann",
+                "hotline",
+                "violet-harbour-lamp-42",
+            )),
+        };
+        let tag = plain.fingerprint("ann", "hotline");
+        assert_eq!(tag.len(), 32);
+        assert_eq!(hashed.fingerprint("ann", "hotline"), tag);
+        assert_ne!(
+            AccountSecret::from("other-password-99").fingerprint("ann", "hotline"),
+            tag
+        );
+        assert_ne!(plain.fingerprint("ann", "shop"), tag);
+    }
 
     /// RFC 2617 §3.5.
     const RFC_2617_AUTHORIZATION: &str = "Digest username=\"Mufasa\",\r\n realm=\"testrealm@host.com\",\r\n nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\",\r\n uri=\"/dir/index.html\",\r\n qop=auth,\r\n nc=00000001,\r\n cnonce=\"0a4f113b\",\r\n response=\"6629fae49393a05397450978507c4ef1\",\r\n opaque=\"5ccc069c403ebaf9f0171e9517f40e41\"";
