@@ -5,3 +5,5 @@ cd "$(dirname "$0")"
 scripts/setup.sh
 echo "==> cargo test"
 cargo test --release --locked --workspace --no-fail-fast "$@"
+echo "==> fuzzing: every target for ${FUZZ_SECONDS:-30} s on the committed corpus"
+scripts/fuzz.sh "${FUZZ_SECONDS:-30}"

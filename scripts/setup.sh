@@ -11,6 +11,8 @@ PACKAGES=(
   espeak-ng espeak-ng-data
   # tests and benchmarks: real SIP peers, audio tools, network namespaces, real recorded speech
   sip-tester baresip-core sox iproute2 asterisk-core-sounds-en-wav
+  # tests: the scanners attackers use (tests/e2e_scan.rs)
+  sipvicious
   # tests: the supervisor console in a real headless browser (tests/e2e_console.rs)
   chromium chromium-driver
 )

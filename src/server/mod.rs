@@ -5,6 +5,7 @@
 
 pub(crate) mod exposure;
 pub mod load;
+mod log_throttle;
 mod reload;
 mod rtp_ports;
 mod signalling;

@@ -5,6 +5,7 @@
 //! applies the access lists and the flood limit) and hands each admitted call to its own task.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -16,6 +17,7 @@ use crate::call::{self, CallSetup, DialogEvent};
 use crate::config::WhenFull;
 use crate::error::HotlineError;
 use crate::server::load::Refusal;
+use crate::server::log_throttle::{LogDecision, LogThrottle, LOG_INTERVAL};
 use crate::server::Services;
 use crate::store::{unix_ms, RegistrationRow};
 
@@ -74,6 +76,7 @@ pub async fn run_signalling(
     restore_registrations(&mut endpoint, &services).await;
     let mut calls: HashMap<CallId, mpsc::UnboundedSender<DialogEvent>> = HashMap::new();
     let mut buf = vec![0u8; 65_536];
+    let mut refusals = Refusals::new(LOG_INTERVAL);
     // Once a stop is asked for: when the calls still talking are hung up regardless.
     let mut drain_until: Option<Instant> = None;
     loop {
@@ -134,7 +137,15 @@ pub async fn run_signalling(
         }
         flush(&socket, &mut endpoint).await;
         while let Some(event) = endpoint.poll_event() {
-            dispatch(event, &mut endpoint, &mut calls, &services, &commands_tx).await;
+            dispatch(
+                event,
+                &mut endpoint,
+                &mut calls,
+                &services,
+                &commands_tx,
+                &mut refusals,
+            )
+            .await;
         }
         flush(&socket, &mut endpoint).await;
         if drain_until.is_some() && calls.is_empty() {
@@ -217,6 +228,7 @@ async fn dispatch(
     calls: &mut HashMap<CallId, mpsc::UnboundedSender<DialogEvent>>,
     services: &Arc<Services>,
     commands: &mpsc::UnboundedSender<SipCommand>,
+    refusals: &mut Refusals,
 ) {
     let now = Instant::now();
     match event {
@@ -354,17 +366,26 @@ async fn dispatch(
             source,
             class,
             method,
-        } => match class {
-            RequestClass::Call => {
-                tracing::info!(%source, "{method} refused (403): source not in sip.allowed.call")
+        } => {
+            let LogDecision::Log { suppressed } = refusals.refusal((source.ip(), None), now) else {
+                return;
+            };
+            let also = also_refused(suppressed);
+            match class {
+                RequestClass::Call => tracing::info!(
+                    %source,
+                    "{method} refused (403): source not in sip.allowed.call{also}"
+                ),
+                RequestClass::Register => tracing::info!(
+                    %source,
+                    "REGISTER refused (403): source not in sip.allowed.register{also}"
+                ),
+                RequestClass::Other => tracing::debug!(
+                    %source,
+                    "{method} refused (403): source not in sip.allowed.other{also}"
+                ),
             }
-            RequestClass::Register => {
-                tracing::info!(%source, "REGISTER refused (403): source not in sip.allowed.register")
-            }
-            RequestClass::Other => {
-                tracing::debug!(%source, "{method} refused (403): source not in sip.allowed.other")
-            }
-        },
+        }
         Event::Flood(report) if report.newly_blocked => tracing::warn!(
             source = %report.source,
             "SIP flood: source blocked, its requests are dropped (sip.flood)"
@@ -379,10 +400,15 @@ async fn dispatch(
             source,
             throttled,
         } => {
+            let key = (source.ip(), Some((user.clone(), throttled)));
+            let LogDecision::Log { suppressed } = refusals.refusal(key, now) else {
+                return;
+            };
+            let also = also_refused(suppressed);
             if throttled {
-                tracing::warn!(%source, "REGISTER for {user:?} refused: too many failures (for this user from this address, from this address, or for this user)");
+                tracing::warn!(%source, "REGISTER for {user:?} refused: too many failures (for this user from this address, from this address, or for this user){also}");
             } else {
-                tracing::warn!(%source, "REGISTER for {user:?} refused: wrong credentials");
+                tracing::warn!(%source, "REGISTER for {user:?} refused: wrong credentials{also}");
             }
         }
     }
@@ -391,6 +417,19 @@ async fn dispatch(
 async fn forget_registration(services: &Services, user: &str) {
     if let Err(e) = services.store.registration_removed(user).await {
         tracing::warn!("registration of {user} not removed from the store: {e}");
+    }
+}
+
+/// Refusals a log line stands for besides its own (at most one line per source, what was
+/// refused and `LOG_INTERVAL`).
+pub type Refusals = LogThrottle<(IpAddr, Option<(String, bool)>)>;
+
+/// `"; 41 more like it since the last line"`, or nothing.
+fn also_refused(suppressed: u64) -> String {
+    if suppressed == 0 {
+        String::new()
+    } else {
+        format!("; {suppressed} more like it since the last line")
     }
 }
 

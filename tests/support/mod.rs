@@ -171,6 +171,10 @@ pub struct ServerOptions {
     pub rtp: Vec<(String, String)>,
     /// `campaigns.dir` and `campaigns.trunks`, when not the shipped ones.
     pub campaigns: Option<(PathBuf, PathBuf)>,
+    /// `--listen`, when not `127.0.0.1:0` (e.g. an address the test's namespace owns).
+    pub listen: Option<String>,
+    /// More `sip:` settings as (key, value), e.g. `("allowed", "{register: [10.0.0.0/8]}")`.
+    pub sip: Vec<(String, String)>,
 }
 
 impl ServerOptions {
@@ -193,12 +197,17 @@ impl ServerOptions {
             speech: Vec::new(),
             rtp: Vec::new(),
             campaigns: None,
+            listen: None,
+            sip: Vec::new(),
         }
     }
 
     /// The YAML overlay file's text; agents and queues files, when given, live in `dir`.
     pub fn config_yaml(&self, dir: &Path) -> String {
         let mut yaml = format!("sip:\n  max_calls: {}\n", self.max_calls);
+        for (key, value) in &self.sip {
+            yaml.push_str(&format!("  {key}: {value}\n"));
+        }
         if let Some(peers) = &self.allowed_peers {
             yaml.push_str(&format!("  allowed_peers: {peers}\n"));
         }
@@ -327,6 +336,11 @@ pub struct Server {
 }
 
 impl Server {
+    /// The server process's id (to read its memory from `/proc`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Starts the server from the workspace root and waits (up to [`SERVER_START_TIMEOUT`]) for
     /// its stdout lines `Admin API listening on http://ADDR` and then `SIP listening on udp:ADDR`.
     pub fn start(dir: &TempDir, options: &ServerOptions) -> Server {
@@ -358,7 +372,7 @@ impl Server {
             .args([
                 "serve",
                 "--listen",
-                "127.0.0.1:0",
+                options.listen.as_deref().unwrap_or("127.0.0.1:0"),
                 "--admin-listen",
                 "127.0.0.1:0",
                 "--database",
