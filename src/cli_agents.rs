@@ -21,6 +21,14 @@ pub enum AgentsAction {
     },
     /// Log an agent out.
     Logout { id: String },
+    /// Set a phone agent's SIP password: its HA1 hashes replace the password in agents.yaml
+    /// (asked without echo, or read from standard input with --password-stdin). Edits the
+    /// file, not the running server: restart it afterwards.
+    Passwd {
+        id: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -129,6 +137,9 @@ pub async fn run_agents(
         AgentsAction::Login { id } | AgentsAction::Available { id } => (id, "available", None),
         AgentsAction::Pause { id, reason } => (id, "paused", Some(reason)),
         AgentsAction::Logout { id } => (id, "logged_out", None),
+        AgentsAction::Passwd { .. } => {
+            anyhow::bail!("`agents passwd` edits agents.yaml and is handled before the admin API")
+        }
     };
     let mut request = json!({ "state": state });
     if let Some(reason) = reason {

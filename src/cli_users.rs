@@ -187,7 +187,7 @@ pub async fn audit(limit: i64, database: &Path) -> anyhow::Result<()> {
 
 /// The password: the first line of standard input with `--password-stdin`, else asked on the
 /// terminal without echo.
-fn read_password(from_stdin: bool) -> anyhow::Result<String> {
+pub(crate) fn read_password(from_stdin: bool) -> anyhow::Result<String> {
     let stdin = std::io::stdin();
     if !from_stdin && !stdin.is_terminal() {
         anyhow::bail!(

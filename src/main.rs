@@ -8,6 +8,7 @@ mod call;
 mod campaign;
 mod center;
 mod cli_agents;
+mod cli_agents_passwd;
 mod cli_calls;
 mod cli_campaign_run;
 mod cli_campaigns;
@@ -435,6 +436,9 @@ async fn run(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<()> {
             token,
         } => {
             let config = config::Config::load(cli.config.as_deref())?;
+            if let cli_agents::AgentsAction::Passwd { id, password_stdin } = &action {
+                return cli_agents_passwd::passwd(id, *password_stdin, &config.agents.file);
+            }
             cli_agents::run_agents(action, admin, token, config.admin.listen).await
         }
         Command::Tickets {

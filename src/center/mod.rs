@@ -150,13 +150,28 @@ impl Center {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// The digest realm and the SIP accounts (user → password) of phone agents.
-    pub fn accounts(&self) -> (String, std::collections::BTreeMap<String, String>) {
+    /// The digest realm and the SIP accounts (user → password or HA1 hashes) of phone agents.
+    pub fn accounts(
+        &self,
+    ) -> (
+        String,
+        std::collections::BTreeMap<String, hotline_sip::AccountSecret>,
+    ) {
         let inner = self.lock();
         let accounts = inner
             .specs
             .values()
-            .filter_map(|a| a.password.clone().map(|p| (a.id.clone(), p)))
+            .filter_map(|a| {
+                let secret = match (&a.password, &a.ha1) {
+                    (Some(p), _) => hotline_sip::AccountSecret::Password(p.clone()),
+                    (None, Some(h)) => hotline_sip::AccountSecret::Ha1 {
+                        md5: h.md5.clone(),
+                        sha256: h.sha256.clone(),
+                    },
+                    (None, None) => return None,
+                };
+                Some((a.id.clone(), secret))
+            })
             .collect();
         (self.realm.clone(), accounts)
     }

@@ -5,6 +5,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 
+use hotline_sip::{ha1, AccountSecret, DigestAlgorithm};
 use ipnet::IpNet;
 
 /// Passwords nobody should register with: the example files' pattern `{id}-secret` and these.
@@ -24,6 +25,27 @@ const WEAK: &[&str] = &[
 pub fn is_example_password(id: &str, password: &str) -> bool {
     let p = password.trim().to_ascii_lowercase();
     p == format!("{}-secret", id.to_ascii_lowercase()) || WEAK.contains(&p.as_str())
+}
+
+/// Whether an account's secret is an example or weak password: in clear, or as HA1 hashes
+/// of one (`hotline agents passwd` refuses them, but a hand-made hash could hide one).
+pub fn is_example_secret(id: &str, realm: &str, secret: &AccountSecret) -> bool {
+    match secret {
+        AccountSecret::Password(password) => is_example_password(id, password),
+        AccountSecret::Ha1 { md5, sha256 } => {
+            let candidates = WEAK.iter().map(|w| w.to_string()).chain([
+                format!("{id}-secret"),
+                format!("{}-secret", id.to_ascii_lowercase()),
+            ]);
+            candidates.into_iter().any(|password| {
+                let matches = |algorithm: DigestAlgorithm, hash: &Option<String>| {
+                    hash.as_deref()
+                        .is_some_and(|h| h == ha1(algorithm, id, realm, &password))
+                };
+                matches(DigestAlgorithm::Md5, md5) || matches(DigestAlgorithm::Sha256, sha256)
+            })
+        }
+    }
 }
 
 /// Whether phones on other machines can reach the SIP port and register: it listens on an
@@ -47,6 +69,26 @@ mod tests {
         assert!(is_example_password("ann", "password"));
         assert!(!is_example_password("agent1", "agent2-secret"));
         assert!(!is_example_password("ann", "c0rrect-horse-battery"));
+    }
+
+    #[test]
+    fn an_example_password_hidden_in_ha1_hashes_is_found() {
+        let hashed = |password: &str| AccountSecret::Ha1 {
+            md5: Some(ha1(DigestAlgorithm::Md5, "agent1", "hotline", password)),
+            sha256: None,
+        };
+        assert!(is_example_secret(
+            "agent1",
+            "hotline",
+            &hashed("agent1-secret")
+        ));
+        assert!(is_example_secret("agent1", "hotline", &hashed("changeme")));
+        assert!(!is_example_secret(
+            "agent1",
+            "hotline",
+            &hashed("c0rrect-horse-battery")
+        ));
+        assert!(is_example_secret("agent1", "hotline", &"password".into()));
     }
 
     #[test]

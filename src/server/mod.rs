@@ -3,7 +3,7 @@
 //! `run` is the whole server's entry point (the binary, the benchmark and the tests all call it), so
 //! there is exactly one way the server starts.
 
-mod exposure;
+pub(crate) mod exposure;
 pub mod load;
 mod log_throttle;
 mod reload;
@@ -300,11 +300,24 @@ pub async fn run(
     }
     // Agents and queues before the slow model loads: a broken file is reported at once.
     let center = Arc::new(crate::center::Center::load(&config.agents, store.clone())?);
+    let (realm, accounts) = center.accounts();
+    let in_clear: Vec<&str> = accounts
+        .iter()
+        .filter(|(_, secret)| matches!(secret, hotline_sip::AccountSecret::Password(_)))
+        .map(|(id, _)| id.as_str())
+        .collect();
+    if !in_clear.is_empty() {
+        tracing::warn!(
+            "{}: the password of agent(s) {} is kept in clear; store it as a hash with \
+             `hotline agents passwd ID` (docs/operations.md)",
+            config.agents.file.display(),
+            in_clear.join(", ")
+        );
+    }
     if exposure::others_can_register(config.sip.listen, &config.sip.access.register) {
-        let (_, accounts) = center.accounts();
         let weak: Vec<String> = accounts
             .iter()
-            .filter(|(id, password)| exposure::is_example_password(id, password))
+            .filter(|(id, secret)| exposure::is_example_secret(id, &realm, secret))
             .map(|(id, _)| id.clone())
             .collect();
         if !weak.is_empty() {

@@ -7,9 +7,9 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use hotline_sip::{CallId, Endpoint, EndpointConfig, Event, OsRandom, RequestClass};
+use hotline_sip::{CallId, Endpoint, EndpointConfig, Event, OsRandom, Registration, RequestClass};
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 
@@ -19,6 +19,7 @@ use crate::error::HotlineError;
 use crate::server::load::Refusal;
 use crate::server::log_throttle::{LogDecision, LogThrottle, LOG_INTERVAL};
 use crate::server::Services;
+use crate::store::{unix_ms, RegistrationRow};
 
 /// What a call task asks of the SIP layer.
 #[derive(Debug)]
@@ -72,6 +73,7 @@ pub async fn run_signalling(
         },
         OsRandom,
     );
+    restore_registrations(&mut endpoint, &services).await;
     let mut calls: HashMap<CallId, mpsc::UnboundedSender<DialogEvent>> = HashMap::new();
     let mut buf = vec![0u8; 65_536];
     let mut refusals = Refusals::new(LOG_INTERVAL);
@@ -149,6 +151,58 @@ pub async fn run_signalling(
         if drain_until.is_some() && calls.is_empty() {
             tracing::info!("stopping: every call has ended");
             return Ok(());
+        }
+    }
+}
+
+/// Puts back the phone registrations kept in the store (those still in date), so agents
+/// registered before a restart are logged in and reachable without registering again.
+async fn restore_registrations(endpoint: &mut Endpoint, services: &Services) {
+    let Some(center) = &services.center else {
+        return;
+    };
+    let now_ms = unix_ms();
+    let rows = match services.store.live_registrations(now_ms).await {
+        Ok(rows) => rows,
+        Err(e) => {
+            tracing::warn!(
+                "registrations could not be read from the store; phones must register again: {e}"
+            );
+            return;
+        }
+    };
+    let (realm, accounts) = center.accounts();
+    let now = Instant::now();
+    for row in rows {
+        let current = accounts
+            .get(&row.user)
+            .map(|secret| secret.fingerprint(&row.user, &realm));
+        if current.as_deref() != Some(row.secret_tag.as_str()) {
+            tracing::info!(
+                "agent {}: registration from before the restart dropped (the agent's password or the realm changed, or the agent is gone); the phone must register again",
+                row.user
+            );
+            if let Err(e) = services.store.registration_removed(&row.user).await {
+                tracing::warn!("registration of {} could not be removed: {e}", row.user);
+            }
+            continue;
+        }
+        let left = Duration::from_millis(u64::try_from(row.expires_at - now_ms).unwrap_or(0));
+        let registration = Registration {
+            contact: row.contact.clone(),
+            source: row.source,
+            expires_at: now + left,
+        };
+        if endpoint.restore_registration(now, &row.user, registration, &row.call_id, row.cseq) {
+            tracing::info!(
+                "agent {} still registered from {} (for {} s more), kept across the restart",
+                row.user,
+                row.source,
+                left.as_secs()
+            );
+            center.registered(&row.user, &row.contact, row.source).await;
+        } else if let Err(e) = services.store.registration_removed(&row.user).await {
+            tracing::warn!("registration of {} could not be removed: {e}", row.user);
         }
     }
 }
@@ -267,18 +321,43 @@ async fn dispatch(
             user,
             contact,
             source,
-            ..
+            expires,
+            call_id,
+            cseq,
         } => {
+            let secret_tag = services
+                .center
+                .as_ref()
+                .and_then(|center| {
+                    let (realm, accounts) = center.accounts();
+                    accounts.get(&user).map(|s| s.fingerprint(&user, &realm))
+                })
+                .unwrap_or_default();
+            let row = RegistrationRow {
+                secret_tag,
+                user: user.clone(),
+                contact: contact.clone(),
+                source,
+                expires_at: unix_ms()
+                    .saturating_add(i64::try_from(expires.as_millis()).unwrap_or(i64::MAX / 2)),
+                call_id,
+                cseq,
+            };
+            if let Err(e) = services.store.registration_saved(&row).await {
+                tracing::warn!("registration of {user} not saved; a restart would forget it: {e}");
+            }
             if let Some(center) = &services.center {
                 center.registered(&user, &contact, source).await;
             }
         }
         Event::Unregistered { user } => {
+            forget_registration(services, &user).await;
             if let Some(center) = &services.center {
                 center.registration_lost(&user, "removed").await;
             }
         }
         Event::RegistrationExpired { user } => {
+            forget_registration(services, &user).await;
             if let Some(center) = &services.center {
                 center.registration_lost(&user, "expired").await;
             }
@@ -332,6 +411,12 @@ async fn dispatch(
                 tracing::warn!(%source, "REGISTER for {user:?} refused: wrong credentials{also}");
             }
         }
+    }
+}
+
+async fn forget_registration(services: &Services, user: &str) {
+    if let Err(e) = services.store.registration_removed(user).await {
+        tracing::warn!("registration of {user} not removed from the store: {e}");
     }
 }
 

@@ -12,6 +12,7 @@ pub mod live;
 mod metrics;
 mod outbox;
 mod queues;
+mod registrations;
 pub mod retention;
 mod users;
 
@@ -22,6 +23,7 @@ pub use live::CallEvent;
 pub use metrics::{AgentMetrics, QueueMetrics};
 pub use outbox::OutboxRow;
 pub use queues::{AgentEvent, CallbackRecord};
+pub use registrations::RegistrationRow;
 pub use users::AuditEntry;
 
 use std::path::Path;

@@ -109,7 +109,7 @@ fn error_display_is_file_line_reason() {
         .expect_err("no password");
     assert_eq!(
         err.to_string(),
-        "sip-config/agents.yaml:2: agent `a` needs a `password` (phone that registers) or a `uri` (external agent)"
+        "sip-config/agents.yaml:2: agent `a` needs a `password` or `ha1_md5`/`ha1_sha256` (phone that registers) or a `uri` (external agent)"
     );
 }
 
@@ -409,4 +409,37 @@ fn the_file_wide_sentences_are_kept_for_queues_the_file_does_not_define() {
         file.messages.voicemail,
         crate::QueueMessages::default().voicemail
     );
+}
+
+#[test]
+fn ha1_hashes_replace_the_password_and_a_changed_realm_is_named_with_its_line() {
+    let md5 = "0123456789abcdef0123456789ABCDEF";
+    let sha = "a".repeat(64);
+    let text = format!(
+        "realm: shop\nagents:\n  - id: ann\n    ha1_md5: \"{md5}\"\n    ha1_sha256: \"{sha}\"\n    ha1_realm: shop\n"
+    );
+    let agents = parse_agents(&text, Path::new(AGENTS)).expect("valid");
+    let ann = &agents.agents[0];
+    assert_eq!(ann.password, None);
+    let ha1 = ann.ha1.as_ref().expect("hashes");
+    assert_eq!(ha1.md5.as_deref(), Some(md5.to_ascii_lowercase().as_str()));
+    assert_eq!(ha1.sha256.as_deref(), Some(sha.as_str()));
+
+    let moved = text.replace("realm: shop\nagents", "realm: hotline\nagents");
+    let (line, reason) = agents_refusal(&moved);
+    assert_eq!(line, 6);
+    assert!(
+        reason.contains("made for realm `shop` but `realm` is `hotline`"),
+        "{reason}"
+    );
+    assert!(reason.contains("hotline agents passwd ann"), "{reason}");
+
+    let (line, reason) = agents_refusal("agents:\n  - id: ann\n    ha1_md5: \"abc\"\n");
+    assert_eq!(line, 3);
+    assert!(reason.contains("32 hexadecimal digits"), "{reason}");
+
+    let both = format!("agents:\n  - id: ann\n    password: x\n    ha1_md5: \"{md5}\"\n");
+    let (line, reason) = agents_refusal(&both);
+    assert_eq!(line, 3);
+    assert!(reason.contains("both `password` and HA1"), "{reason}");
 }

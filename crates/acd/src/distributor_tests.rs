@@ -14,6 +14,7 @@ fn phone(id: &str, skills: &[&str]) -> AgentSpec {
         id: id.into(),
         name: id.to_uppercase(),
         password: Some(format!("{id}-secret")),
+        ha1: None,
         uri: None,
         skills: skills.iter().map(|s| s.to_string()).collect(),
     }

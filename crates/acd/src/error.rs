@@ -23,6 +23,13 @@ pub enum AcdError {
         queue: Option<String>,
         problem: Box<SentenceProblem>,
     },
+    /// `hotline agents passwd` could not rewrite an agent's entry.
+    #[error("{}: agent `{agent}`: {problem}", file.display())]
+    AgentsEdit {
+        file: PathBuf,
+        agent: String,
+        problem: EditProblem,
+    },
     #[error("unknown agent `{0}`")]
     UnknownAgent(String),
     #[error("unknown queue `{0}`")]
@@ -102,4 +109,15 @@ fn can_use(allowed: &[&str]) -> String {
     }
     let names: Vec<String> = allowed.iter().map(|a| format!("{{{a}}}")).collect();
     format!("it can use {}", names.join(", "))
+}
+
+/// Why an agent's entry in `agents.yaml` could not be rewritten.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum EditProblem {
+    #[error("there is no such agent in this file")]
+    NoSuchAgent,
+    #[error("an external agent (uri) does not register, so it has no password")]
+    External,
+    #[error("its entry must be written in block style, one key per line (`- id: ...` then `password: ...` below it) for its password to be replaced")]
+    NotBlockStyle,
 }

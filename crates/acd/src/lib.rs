@@ -3,6 +3,7 @@
 //! threads: the server passes `now` in and carries out the decisions.
 
 mod agent_commands;
+mod agents_edit;
 mod agents_file;
 mod callers;
 mod distributor;
@@ -20,12 +21,13 @@ mod config_tests;
 #[cfg(test)]
 mod distributor_tests;
 
-pub use agents_file::{parse_agents, AgentSpec, AgentsFile, DEFAULT_REALM};
+pub use agents_edit::set_agent_ha1;
+pub use agents_file::{parse_agents, AgentSpec, AgentsFile, Ha1Hashes, DEFAULT_REALM};
 pub use distributor::{
     Decision, Distributor, Enqueued, QueueLive, DEFAULT_HANDLE_TIME, MAX_CONSECUTIVE_MISSES,
     NO_ANSWER_REASON,
 };
-pub use error::{AcdError, SentenceProblem};
+pub use error::{AcdError, EditProblem, SentenceProblem};
 pub use messages::{fill, QueueMessages, SENTENCE_KEYS};
 pub use queues_file::{
     parse_queues, parse_queues_file, Overflow, QueueSpec, QueuesFile, TransferMode,

@@ -280,15 +280,118 @@ pub(crate) fn response_with(
     nc: &str,
     cnonce: &str,
 ) -> String {
+    let ha1 = ha1(algorithm, username, realm, password);
+    response_from_ha1(algorithm, &ha1, method, uri, nonce, nc, cnonce)
+}
+
+/// `HA1 = H(user:realm:password)` in lowercase hex: what a registrar may keep instead of the
+/// password (RFC 7616 §3.4.2). It is bound to the realm: another realm needs another HA1.
+pub fn ha1(algorithm: Algorithm, username: &str, realm: &str, password: &str) -> String {
+    algorithm.hex(&format!("{username}:{realm}:{password}"))
+}
+
+/// The request-digest for qop=auth from a stored HA1.
+fn response_from_ha1(
+    algorithm: Algorithm,
+    ha1: &str,
+    method: &str,
+    uri: &str,
+    nonce: &str,
+    nc: &str,
+    cnonce: &str,
+) -> String {
     let h = |data: String| algorithm.hex(&data);
-    let ha1 = h(format!("{username}:{realm}:{password}"));
     let ha2 = h(format!("{method}:{uri}"));
     h(format!("{ha1}:{nonce}:{nc}:{cnonce}:auth:{ha2}"))
 }
 
+/// What the registrar knows of an account: its password, or only its HA1 hashes (written by
+/// `hotline agents passwd`), so a leaked `agents.yaml` does not give the password away.
+#[derive(Clone, PartialEq, Eq)]
+pub enum AccountSecret {
+    /// The password in clear.
+    Password(String),
+    /// HA1 for the registrar's realm, in lowercase hex; an algorithm without one is refused.
+    Ha1 {
+        md5: Option<String>,
+        sha256: Option<String>,
+    },
+}
+
+impl AccountSecret {
+    /// HA1 for `algorithm`, if this secret can give it.
+    fn ha1(&self, algorithm: Algorithm, username: &str, realm: &str) -> Option<String> {
+        match self {
+            AccountSecret::Password(password) => Some(ha1(algorithm, username, realm, password)),
+            AccountSecret::Ha1 { md5, sha256 } => match algorithm {
+                Algorithm::Md5 => md5.as_ref(),
+                Algorithm::Sha256 => sha256.as_ref(),
+            }
+            .map(|h| h.to_ascii_lowercase()),
+        }
+    }
+}
+
+impl AccountSecret {
+    /// A short tag that changes whenever the account's password or realm changes, and gives
+    /// nothing of the secret away (a hash of its HA1): kept with a persisted registration, so
+    /// a binding made with an old password is not restored after the password was changed.
+    pub fn fingerprint(&self, username: &str, realm: &str) -> String {
+        let ha1 = self
+            .ha1(Algorithm::Sha256, username, realm)
+            .or_else(|| self.ha1(Algorithm::Md5, username, realm))
+            .unwrap_or_default();
+        let tag = Algorithm::Sha256.hex(&format!("hotline-registration:{realm}:{ha1}"));
+        tag[..32].to_string()
+    }
+}
+
+/// Secrets stay out of logs.
+impl std::fmt::Debug for AccountSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AccountSecret::Password(_) => f.write_str("Password(..)"),
+            AccountSecret::Ha1 { md5, sha256 } => f
+                .debug_struct("Ha1")
+                .field("md5", &md5.is_some())
+                .field("sha256", &sha256.is_some())
+                .finish(),
+        }
+    }
+}
+
+impl From<&str> for AccountSecret {
+    fn from(password: &str) -> AccountSecret {
+        AccountSecret::Password(password.to_string())
+    }
+}
+
+impl From<String> for AccountSecret {
+    fn from(password: String) -> AccountSecret {
+        AccountSecret::Password(password)
+    }
+}
+
 /// Whether `credentials` prove knowledge of `password` for `realm` and `method`: SHA-256 or MD5
 /// (or no algorithm: MD5), qop=auth with nc and cnonce, our realm, and the right response.
+#[cfg(test)]
 pub(crate) fn verify(credentials: &Credentials, realm: &str, password: &str, method: &str) -> bool {
+    verify_secret(
+        credentials,
+        realm,
+        &AccountSecret::Password(password.to_string()),
+        method,
+    )
+}
+
+/// Whether `credentials` prove knowledge of the account's secret (its password, or the
+/// password behind its HA1) for `realm` and `method`.
+pub(crate) fn verify_secret(
+    credentials: &Credentials,
+    realm: &str,
+    secret: &AccountSecret,
+    method: &str,
+) -> bool {
     let c = credentials;
     let Some(algorithm) = Algorithm::parse(c.algorithm.as_deref()) else {
         return false;
@@ -299,17 +402,10 @@ pub(crate) fn verify(credentials: &Credentials, realm: &str, password: &str, met
     if c.realm != realm {
         return false;
     }
-    let expected = response_with(
-        algorithm,
-        &c.username,
-        realm,
-        password,
-        method,
-        &c.uri,
-        &c.nonce,
-        nc,
-        cnonce,
-    );
+    let Some(ha1) = secret.ha1(algorithm, &c.username, realm) else {
+        return false;
+    };
+    let expected = response_from_ha1(algorithm, &ha1, method, &c.uri, &c.nonce, nc, cnonce);
     constant_time_eq(
         expected.as_bytes(),
         c.response.to_ascii_lowercase().as_bytes(),
@@ -338,6 +434,33 @@ pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_fingerprint_follows_the_password_and_realm_not_the_form_it_is_kept_in() {
+        let plain = AccountSecret::from("violet-harbour-lamp-42");
+        let hashed = AccountSecret::Ha1 {
+            md5: Some(ha1(
+                Algorithm::Md5,
+                "ann",
+                "hotline",
+                "violet-harbour-lamp-42",
+            )),
+            sha256: Some(ha1(
+                Algorithm::Sha256,
+                "ann",
+                "hotline",
+                "violet-harbour-lamp-42",
+            )),
+        };
+        let tag = plain.fingerprint("ann", "hotline");
+        assert_eq!(tag.len(), 32);
+        assert_eq!(hashed.fingerprint("ann", "hotline"), tag);
+        assert_ne!(
+            AccountSecret::from("other-password-99").fingerprint("ann", "hotline"),
+            tag
+        );
+        assert_ne!(plain.fingerprint("ann", "shop"), tag);
+    }
 
     /// RFC 2617 §3.5.
     const RFC_2617_AUTHORIZATION: &str = "Digest username=\"Mufasa\",\r\n realm=\"testrealm@host.com\",\r\n nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\",\r\n uri=\"/dir/index.html\",\r\n qop=auth,\r\n nc=00000001,\r\n cnonce=\"0a4f113b\",\r\n response=\"6629fae49393a05397450978507c4ef1\",\r\n opaque=\"5ccc069c403ebaf9f0171e9517f40e41\"";

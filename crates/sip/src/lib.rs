@@ -122,7 +122,7 @@ mod uri;
 mod via;
 
 pub use access::{AccessPolicy, RequestClass};
-pub use digest::Algorithm as DigestAlgorithm;
+pub use digest::{ha1, AccountSecret, Algorithm as DigestAlgorithm};
 pub use endpoint::{
     EndCause, Endpoint, EndpointConfig, Event, OutgoingCall, RegistrarConfig, Registration,
     Transmit,

@@ -207,6 +207,10 @@ pub enum Event {
         source: SocketAddr,
         /// How long the binding lasts.
         expires: Duration,
+        /// The REGISTER's Call-ID and CSeq number, to keep with a binding that is persisted
+        /// (see [`Endpoint::restore_registration`]).
+        call_id: String,
+        cseq: u32,
     },
     /// Registrar: a user removed its binding (or its account was removed).
     Unregistered {

@@ -12,7 +12,7 @@ use super::lockout::{Limits, Lockout};
 use super::nonce::{NonceCheck, Nonces};
 use super::state::Ids;
 use super::{Endpoint, Event};
-use crate::digest::{self, Algorithm};
+use crate::digest::{self, AccountSecret, Algorithm};
 use crate::fields::parse_bounded;
 use crate::{Contact, Request};
 
@@ -21,8 +21,8 @@ use crate::{Contact, Request};
 pub struct RegistrarConfig {
     /// The digest realm of our challenges.
     pub realm: String,
-    /// Accounts: user name → password.
-    pub accounts: BTreeMap<String, String>,
+    /// Accounts: user name → password or HA1 hashes.
+    pub accounts: BTreeMap<String, AccountSecret>,
     /// The algorithms challenged, one WWW-Authenticate each, in this order (default SHA-256
     /// then MD5; empty: MD5). Answers in either are accepted whatever is offered.
     pub algorithms: Vec<Algorithm>,
@@ -50,11 +50,15 @@ pub struct RegistrarConfig {
 }
 
 impl RegistrarConfig {
-    /// A registrar for `realm` with these accounts (user → password) and the default limits.
-    pub fn new(realm: impl Into<String>, accounts: BTreeMap<String, String>) -> RegistrarConfig {
+    /// A registrar for `realm` with these accounts (user → password or HA1) and the default
+    /// limits.
+    pub fn new<S: Into<AccountSecret>>(
+        realm: impl Into<String>,
+        accounts: BTreeMap<String, S>,
+    ) -> RegistrarConfig {
         RegistrarConfig {
             realm: realm.into(),
-            accounts,
+            accounts: accounts.into_iter().map(|(u, s)| (u, s.into())).collect(),
             algorithms: Algorithm::ALL.to_vec(),
             min_expires: Duration::from_secs(60),
             max_expires: Duration::from_secs(3600),
@@ -182,8 +186,8 @@ impl Registrar {
             .config
             .accounts
             .get(&credentials.username)
-            .is_some_and(|password| {
-                digest::verify(&credentials, &self.config.realm, password, method)
+            .is_some_and(|secret| {
+                digest::verify_secret(&credentials, &self.config.realm, secret, method)
             });
         if !proven || credentials.username != to_user {
             self.lockout.fail(now, source.ip(), &claimed);
@@ -234,14 +238,14 @@ impl Endpoint {
         Some(b.registration.clone())
     }
 
-    /// Replaces the registrar's accounts (user → password), e.g. after a configuration reload.
-    /// Bindings of users no longer listed are removed with [`Event::Unregistered`]. Does
-    /// nothing when the endpoint is not a registrar.
-    pub fn set_accounts(&mut self, accounts: BTreeMap<String, String>) {
+    /// Replaces the registrar's accounts (user → password or HA1), e.g. after a configuration
+    /// reload. Bindings of users no longer listed are removed with [`Event::Unregistered`].
+    /// Does nothing when the endpoint is not a registrar.
+    pub fn set_accounts<S: Into<AccountSecret>>(&mut self, accounts: BTreeMap<String, S>) {
         let Some(registrar) = self.registrar.as_mut() else {
             return;
         };
-        registrar.config.accounts = accounts;
+        registrar.config.accounts = accounts.into_iter().map(|(u, s)| (u, s.into())).collect();
         let gone: Vec<String> = registrar
             .bindings
             .keys()
@@ -252,6 +256,36 @@ impl Endpoint {
             registrar.bindings.remove(&user);
             self.events.push_back(Event::Unregistered { user });
         }
+    }
+
+    /// Puts back a binding remembered from before a restart (from the store), so the user is
+    /// reachable without registering again. Refused (false) for a user without an account, an
+    /// expiry already passed, or when the endpoint is not a registrar. No event is raised: the
+    /// caller restores its own view of the binding. A REGISTER with the same Call-ID must carry
+    /// a higher CSeq than `cseq`, as before the restart.
+    pub fn restore_registration(
+        &mut self,
+        now: Instant,
+        user: &str,
+        registration: Registration,
+        call_id: &str,
+        cseq: u32,
+    ) -> bool {
+        let Some(registrar) = self.registrar.as_mut() else {
+            return false;
+        };
+        if registration.expires_at <= now || !registrar.config.accounts.contains_key(user) {
+            return false;
+        }
+        registrar.bindings.insert(
+            user.to_string(),
+            Binding {
+                registration,
+                call_id: call_id.to_string(),
+                cseq,
+            },
+        );
+        true
     }
 
     /// The earliest binding expiry.
@@ -424,6 +458,8 @@ impl Endpoint {
             contact,
             source,
             expires,
+            call_id: call_id.to_string(),
+            cseq: cseq.number,
         });
         let extra = vec![("Contact", contact_value(&registration, now))];
         self.reply(now, key, 200, extra, None);

@@ -11,7 +11,7 @@ use md5::{Digest, Md5};
 
 use super::uas_tests::config;
 use super::*;
-use crate::{parse_message, Message, Response};
+use crate::{parse_message, AccountSecret, Message, Response};
 
 /// The agent's public (NAT) address; its Via and Contact say 192.168.1.20:5060.
 const AGENT: &str = "198.51.100.20:31000";
@@ -164,6 +164,8 @@ fn challenge_then_correct_response_registers_the_nat_address() {
             contact: CONTACT.into(),
             source: AGENT.parse().unwrap(),
             expires: Duration::from_secs(3600),
+            call_id: "reg-agent1@192.168.1.20".into(),
+            cseq: 2,
         }]
     );
     assert_eq!(
@@ -200,6 +202,8 @@ fn challenge_then_correct_response_registers_the_nat_address() {
             contact: CONTACT.into(),
             source: new_port.parse().unwrap(),
             expires: Duration::from_secs(600),
+            call_id: "reg-agent1@192.168.1.20".into(),
+            cseq: 5,
         }]
     );
     assert_eq!(
@@ -602,5 +606,113 @@ fn an_older_cseq_on_the_same_call_id_is_refused_with_500() {
     assert_eq!(
         reg.ep.registration("agent1").unwrap().expires_at,
         reg.now + Duration::from_secs(3600)
+    );
+}
+
+/// An account known only by its HA1 hashes (as `hotline agents passwd` writes them).
+fn ha1_only(md5: bool, sha256: bool) -> AccountSecret {
+    AccountSecret::Ha1 {
+        md5: md5.then(|| crate::ha1(crate::DigestAlgorithm::Md5, "agent1", "hotline", "s3cret")),
+        sha256: sha256.then(|| {
+            crate::ha1(
+                crate::DigestAlgorithm::Sha256,
+                "agent1",
+                "hotline",
+                "s3cret",
+            )
+        }),
+    }
+}
+
+#[test]
+fn an_account_kept_as_ha1_registers_with_md5_and_sha_256() {
+    let mut reg = Reg::new();
+    let mut accounts = BTreeMap::new();
+    accounts.insert("agent1".to_string(), ha1_only(true, true));
+    reg.ep.set_accounts(accounts);
+    // MD5 from the HA1.
+    assert_eq!(
+        reg.login(AGENT, "agent1", "s3cret", &contact(None)).status,
+        200
+    );
+    assert_eq!(
+        reg.login(AGENT, "agent1", "wrong", &contact(None)).status,
+        403
+    );
+    // SHA-256 from the HA1: the crate's own UAC answers the SHA-256 offer.
+    let r = reg.send(AGENT, "agent1", &contact(None));
+    let sha_offer = r.headers.values("WWW-Authenticate").unwrap_or_default()[0].to_string();
+    assert!(sha_offer.contains("SHA-256"), "{sha_offer}");
+    let challenge = crate::digest::parse_challenge(&sha_offer).unwrap();
+    let value = crate::digest::authorization(
+        &challenge,
+        "agent1",
+        "s3cret",
+        "REGISTER",
+        "sip:10.0.0.2",
+        "c9",
+    );
+    let r = reg.send(
+        AGENT,
+        "agent1",
+        &format!("{}Authorization: {value}\r\n", contact(None)),
+    );
+    assert_eq!(r.status, 200);
+}
+
+#[test]
+fn an_algorithm_without_its_ha1_is_refused() {
+    let mut reg = Reg::new();
+    let mut accounts = BTreeMap::new();
+    accounts.insert("agent1".to_string(), ha1_only(false, true));
+    reg.ep.set_accounts(accounts);
+    assert_eq!(
+        reg.login(AGENT, "agent1", "s3cret", &contact(None)).status,
+        403,
+        "an MD5 answer cannot be checked without the MD5 HA1"
+    );
+}
+
+#[test]
+fn a_restored_binding_is_reachable_and_expires_when_it_would_have() {
+    let mut reg = Reg::new();
+    let binding = Registration {
+        contact: CONTACT.into(),
+        source: AGENT.parse().unwrap(),
+        expires_at: reg.now + Duration::from_secs(100),
+    };
+    assert!(reg.ep.restore_registration(
+        reg.now,
+        "agent1",
+        binding.clone(),
+        "reg-agent1@192.168.1.20",
+        7
+    ));
+    assert!(!reg
+        .ep
+        .restore_registration(reg.now, "nobody", binding.clone(), "x", 1));
+    let lapsed = Registration {
+        expires_at: reg.now,
+        ..binding.clone()
+    };
+    assert!(!reg
+        .ep
+        .restore_registration(reg.now, "agent2", lapsed, "x", 1));
+    assert_eq!(reg.ep.registration("agent1"), Some(binding));
+    assert!(reg.events().is_empty(), "restoring raises no event");
+    // The phone's next REGISTER on its Call-ID carries a higher CSeq and refreshes it.
+    reg.sent = 7;
+    assert_eq!(
+        reg.login(AGENT, "agent1", "s3cret", &contact(Some(600)))
+            .status,
+        200
+    );
+    reg.events();
+    reg.at(700);
+    assert_eq!(
+        reg.events(),
+        vec![Event::RegistrationExpired {
+            user: "agent1".into()
+        }]
     );
 }
