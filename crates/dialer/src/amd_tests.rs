@@ -79,7 +79,7 @@ fn greeting_end(events: &[AmdEvent]) -> Option<(GreetingEnd, Duration)> {
 fn voicemail_greeting() -> Vec<Part> {
     let mut parts = vec![Silence(300)];
     for _ in 0..8 {
-        parts.extend([Voice(280), Silence(120)]);
+        parts.extend([Voice(280), Silence(200)]);
     }
     parts
 }
@@ -101,7 +101,7 @@ fn a_short_hello_then_silence_is_a_person_within_a_second_and_a_half() {
 fn yes_speaking_two_words_is_still_a_person() {
     let d = decision(&run(
         MachineDetection::default(),
-        &[Voice(300), Silence(150), Voice(400), Silence(2000)],
+        &[Voice(300), Silence(200), Voice(400), Silence(2000)],
     ));
     assert_eq!(d.verdict, Verdict::Human);
 }
@@ -111,8 +111,8 @@ fn a_greeting_of_several_words_is_a_machine_at_its_third_word() {
     let events = run(MachineDetection::default(), &voicemail_greeting());
     let d = decision(&events);
     assert_eq!((d.verdict, d.reason), (Verdict::Machine, Reason::TooManyWords));
-    // Third word: 300 ms of silence, two words of 400 ms, and 100 ms of the third.
-    assert_eq!(d.at, Duration::from_millis(1200));
+    // Third word: 300 ms of silence, two words of 480 ms, and 100 ms of the third.
+    assert_eq!(d.at, Duration::from_millis(1360));
 }
 
 #[test]
@@ -131,11 +131,11 @@ fn a_beep_after_the_greeting_ends_it_when_the_tone_stops() {
     parts.extend([Silence(400), Tone(1000.0, 500), Silence(2000)]);
     let events = run(MachineDetection::default(), &parts);
     assert_eq!(decision(&events).verdict, Verdict::Machine);
-    // Greeting 3.5 s, 400 ms pause, 500 ms tone: the frame after the tone marks its end.
+    // Greeting 4.14 s, 400 ms pause, 500 ms tone: the frame after the tone marks its end.
     let (how, at) = greeting_end(&events).expect("the greeting's end");
     assert_eq!(how, GreetingEnd::Beep);
     assert_eq!(how.result_name(), "machine_end_beep");
-    assert_eq!(at, Duration::from_millis(4420));
+    assert_eq!(at, Duration::from_millis(5060));
 }
 
 #[test]
@@ -146,8 +146,8 @@ fn a_greeting_without_beep_ends_with_its_long_silence() {
     let (how, at) = greeting_end(&events).expect("the greeting's end");
     assert_eq!(how, GreetingEnd::Silence);
     assert_eq!(how.result_name(), "machine_end_silence");
-    // The last word ended at 3380 ms; 1.5 s of silence after it.
-    assert_eq!(at, Duration::from_millis(4880));
+    // The last word ended at 3940 ms; 1.5 s of silence after it.
+    assert_eq!(at, Duration::from_millis(5440));
 }
 
 #[test]

@@ -228,7 +228,7 @@ fn machine_detection_defaults_are_asterisks_and_a_block_changes_them() {
     assert_eq!(md.after_greeting_silence, Duration::from_millis(800));
     assert_eq!(md.total_analysis, Duration::from_millis(5000));
     assert_eq!(md.min_word_length, Duration::from_millis(100));
-    assert_eq!(md.between_words_silence, Duration::from_millis(50));
+    assert_eq!(md.between_words_silence, Duration::from_millis(150));
     assert_eq!(md.maximum_words, 3);
     assert_eq!(md.silence_threshold, 256);
 
