@@ -11,7 +11,7 @@ use hotline_dialer::{AmdEvent, Decision, Detector, GreetingEnd, MachineDetection
 use tokio::sync::mpsc;
 
 use crate::call::rtp::Incoming;
-use crate::call::{rtp_guard, DialogEvent, MediaPlan, RtpLink};
+use crate::call::{dtmf_from_info, rtp_guard, DialogEvent, MediaPlan, RtpLink};
 use crate::config::RtpConfig;
 
 /// The verdict and, on a machine we waited for, how its greeting ended.
@@ -74,6 +74,17 @@ pub async fn detect(
     let mut last_audio = answered;
     let mut tick = tokio::time::interval(Duration::from_millis(20));
     let mut check: Option<MachineCheck> = None;
+    // A key pressed before the verdict is a person (the key itself is not passed to the flow).
+    let pressed = |at: Duration| {
+        Detected::Ready(MachineCheck {
+            decision: Decision {
+                verdict: Verdict::Human,
+                reason: hotline_dialer::AmdReason::KeyPressed,
+                at,
+            },
+            end: None,
+        })
+    };
     loop {
         let events = tokio::select! {
             incoming = link.recv(&mut buf) => match incoming {
@@ -81,17 +92,7 @@ pub async fn detect(
                     last_audio = Instant::now();
                     detector.on_frame(answered.elapsed(), &samples)
                 }
-                // A key pressed at once is a person.
-                Incoming::Digit(_) if check.is_none() => {
-                    return Ok(Detected::Ready(MachineCheck {
-                        decision: Decision {
-                            verdict: Verdict::Human,
-                            reason: hotline_dialer::AmdReason::ShortGreeting,
-                            at: answered.elapsed(),
-                        },
-                        end: None,
-                    }));
-                }
+                Incoming::Digit(_) if check.is_none() => return Ok(pressed(answered.elapsed())),
                 _ => Vec::new(),
             },
             _ = tick.tick() => {
@@ -105,6 +106,11 @@ pub async fn detect(
             event = dialog.recv() => match event {
                 Some(DialogEvent::Ended(_)) => return Ok(Detected::HungUp(check)),
                 Some(DialogEvent::Shutdown) | None => return Ok(Detected::Shutdown),
+                Some(DialogEvent::Info { content_type, body })
+                    if check.is_none() && dtmf_from_info(&content_type, &body).is_some() =>
+                {
+                    return Ok(pressed(answered.elapsed()));
+                }
                 Some(_) => Vec::new(),
             },
         };

@@ -107,6 +107,8 @@ pub enum Reason {
     InitialSilence,
     /// `total_analysis` passed without a verdict.
     TooLong,
+    /// A key was pressed before the verdict (the driver decides this: machines press no keys).
+    KeyPressed,
 }
 
 impl Reason {
@@ -119,6 +121,7 @@ impl Reason {
             Reason::Beep => "beep",
             Reason::InitialSilence => "initial_silence",
             Reason::TooLong => "too_long",
+            Reason::KeyPressed => "key_pressed",
         }
     }
 }
