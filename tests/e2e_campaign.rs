@@ -574,10 +574,9 @@ fn a_machine_gets_the_message_after_its_beep_and_a_person_who_says_hello_gets_th
     assert!(decided_ms > 0, "{rows:?}");
     let record = server.wait_for_finished_call(&rows[0][8], Duration::from_secs(20));
     assert!(
-        record
-            .bot_said
-            .iter()
-            .any(|s| s.contains("Hello Fay Lund, this is Northwind Shop. Your parcel arrives on 12 December")),
+        record.bot_said.iter().any(|s| s.contains(
+            "Hello Fay Lund, this is Northwind Shop. Your parcel arrives on 12 December"
+        )),
         "the message for machines was left:\n{}",
         record.text
     );
@@ -600,7 +599,11 @@ fn a_machine_gets_the_message_after_its_beep_and_a_person_who_says_hello_gets_th
     let rows = results(&server, &dir, "person-test");
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(
-        (rows[0][5].as_str(), rows[0][9].as_str(), rows[0][10].as_str()),
+        (
+            rows[0][5].as_str(),
+            rows[0][9].as_str(),
+            rows[0][10].as_str()
+        ),
         ("answered_person", "human", "short_greeting"),
         "{rows:?}"
     );

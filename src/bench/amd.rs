@@ -49,8 +49,23 @@ const MACHINES: [&str; 4] = [
 /// the recorded beep, `tone` with a generated 1 kHz one.
 const RECORDED: [&[&str]; 12] = [
     &["vm-nobodyavail", "vm-intro", "beep"],
-    &["vm-theperson", "digits/2", "digits/0", "digits/1", "vm-isunavail", "vm-intro", "tone"],
-    &["vm-theperson", "digits/4", "digits/5", "vm-isonphone", "vm-intro", "beep"],
+    &[
+        "vm-theperson",
+        "digits/2",
+        "digits/0",
+        "digits/1",
+        "vm-isunavail",
+        "vm-intro",
+        "tone",
+    ],
+    &[
+        "vm-theperson",
+        "digits/4",
+        "digits/5",
+        "vm-isonphone",
+        "vm-intro",
+        "beep",
+    ],
     &["vm-rec-unv", "beep"],
     &["vm-rec-busy", "tone"],
     &["vm-rec-name", "beep"],
@@ -93,7 +108,10 @@ fn tone_1khz(ms: u64) -> Vec<i16> {
 fn prompt(name: &str) -> anyhow::Result<Vec<i16>> {
     let path = Path::new(PROMPTS_DIR).join(format!("{name}.wav"));
     crate::dial::read_wav_8k(&path).map_err(|e| {
-        anyhow::anyhow!("{}: {e} (install the Debian package asterisk-core-sounds-en-wav)", path.display())
+        anyhow::anyhow!(
+            "{}: {e} (install the Debian package asterisk-core-sounds-en-wav)",
+            path.display()
+        )
     })
 }
 
@@ -114,7 +132,12 @@ fn greetings(scratch: &Path) -> anyhow::Result<Vec<Greeting>> {
     for (v, voice) in VOICES.iter().enumerate() {
         for (p, text) in PEOPLE.iter().enumerate() {
             let mut pcm = silence(200 + 100 * ((v + p) % 5) as u64);
-            pcm.extend(espeak(text, voice, 150 + 15 * ((v * 3 + p) % 4) as u32, scratch)?);
+            pcm.extend(espeak(
+                text,
+                voice,
+                150 + 15 * ((v * 3 + p) % 4) as u32,
+                scratch,
+            )?);
             pcm.extend(silence(5000));
             set.push(Greeting {
                 label: format!("person {voice}: {text}"),
@@ -150,7 +173,12 @@ fn greetings(scratch: &Path) -> anyhow::Result<Vec<Greeting>> {
     for (v, voice) in VOICES.iter().enumerate() {
         for (m, text) in MACHINES.iter().enumerate() {
             let mut pcm = silence(300 + 200 * ((v + m) % 3) as u64);
-            pcm.extend(espeak(text, voice, 160 + 10 * ((v + m) % 3) as u32, scratch)?);
+            pcm.extend(espeak(
+                text,
+                voice,
+                160 + 10 * ((v + m) % 3) as u32,
+                scratch,
+            )?);
             pcm.extend(silence(300));
             if (v + m) % 2 == 0 {
                 pcm.extend(tone_1khz(400));
@@ -287,7 +315,8 @@ fn asterisk() -> MachineDetection {
 }
 
 pub fn run(ours_config: MachineDetection, verbose: bool) -> anyhow::Result<()> {
-    let scratch = std::env::temp_dir().join(format!("hotline-bench-amd-{}.wav", std::process::id()));
+    let scratch =
+        std::env::temp_dir().join(format!("hotline-bench-amd-{}.wav", std::process::id()));
     let set = greetings(&scratch);
     let _ = std::fs::remove_file(&scratch);
     let set = set?;
@@ -304,7 +333,9 @@ pub fn run(ours_config: MachineDetection, verbose: bool) -> anyhow::Result<()> {
         ours_config.between_words_silence.as_millis()
     );
     let ours = score(&ours_config, &set, verbose);
-    println!("Asterisk's rules (maximum_words 2, between_words_silence 50 ms, silent answer = machine):");
+    println!(
+        "Asterisk's rules (maximum_words 2, between_words_silence 50 ms, silent answer = machine):"
+    );
     let theirs = score(&asterisk(), &set, verbose);
     print("ours", &ours);
     print("asterisk", &theirs);

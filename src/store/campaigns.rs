@@ -138,13 +138,15 @@ impl Store {
         reason: &str,
         after_ms: i64,
     ) -> Result<(), HotlineError> {
-        sqlx::query("UPDATE campaign_attempts SET amd = ?, amd_reason = ?, amd_ms = ? WHERE id = ?")
-            .bind(result)
-            .bind(reason)
-            .bind(after_ms)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE campaign_attempts SET amd = ?, amd_reason = ?, amd_ms = ? WHERE id = ?",
+        )
+        .bind(result)
+        .bind(reason)
+        .bind(after_ms)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 

@@ -173,7 +173,10 @@ impl GreetingEnd {
 pub enum AmdEvent {
     Decided(Decision),
     /// A machine's greeting is over at `at` (after the verdict, or with it on a beep).
-    GreetingEnded { how: GreetingEnd, at: Duration },
+    GreetingEnded {
+        how: GreetingEnd,
+        at: Duration,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -273,8 +276,7 @@ impl Detector {
     pub fn on_transcript(&mut self, at: Duration, words: u32) -> Vec<AmdEvent> {
         let mut events = Vec::new();
         let undecided = matches!(self.phase, Phase::Waiting | Phase::Greeting);
-        if undecided && self.config.transcript_words > 0 && words >= self.config.transcript_words
-        {
+        if undecided && self.config.transcript_words > 0 && words >= self.config.transcript_words {
             self.decide(Verdict::Machine, Reason::LongTranscript, at, &mut events);
         }
         events

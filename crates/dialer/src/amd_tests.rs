@@ -91,7 +91,10 @@ fn a_short_hello_then_silence_is_a_person_within_a_second_and_a_half() {
         &[Silence(400), Voice(450), Silence(3000)],
     );
     let d = decision(&events);
-    assert_eq!((d.verdict, d.reason), (Verdict::Human, Reason::ShortGreeting));
+    assert_eq!(
+        (d.verdict, d.reason),
+        (Verdict::Human, Reason::ShortGreeting)
+    );
     // The word ended at 850 ms; 800 ms of silence later the person is waiting for us.
     assert_eq!(d.at, Duration::from_millis(1660));
     assert_eq!(greeting_end(&events), None, "no greeting end for a person");
@@ -110,7 +113,10 @@ fn yes_speaking_two_words_is_still_a_person() {
 fn a_greeting_of_several_words_is_a_machine_at_its_third_word() {
     let events = run(MachineDetection::default(), &voicemail_greeting());
     let d = decision(&events);
-    assert_eq!((d.verdict, d.reason), (Verdict::Machine, Reason::TooManyWords));
+    assert_eq!(
+        (d.verdict, d.reason),
+        (Verdict::Machine, Reason::TooManyWords)
+    );
     // Third word: 300 ms of silence, two words of 480 ms, and 100 ms of the third.
     assert_eq!(d.at, Duration::from_millis(1360));
 }
@@ -121,7 +127,10 @@ fn one_long_unbroken_greeting_is_a_machine_by_its_length() {
         MachineDetection::default(),
         &[Voice(2500), Silence(1000)],
     ));
-    assert_eq!((d.verdict, d.reason), (Verdict::Machine, Reason::LongGreeting));
+    assert_eq!(
+        (d.verdict, d.reason),
+        (Verdict::Machine, Reason::LongGreeting)
+    );
     assert_eq!(d.at, Duration::from_millis(1500));
 }
 
@@ -166,7 +175,11 @@ fn silence_only_is_unknown_unless_asterisk_rules_are_asked_for() {
     let d = decision(&run(MachineDetection::default(), &[Silence(6000)]));
     assert_eq!(
         (d.verdict, d.reason, d.at),
-        (Verdict::Unknown, Reason::InitialSilence, Duration::from_millis(2500))
+        (
+            Verdict::Unknown,
+            Reason::InitialSilence,
+            Duration::from_millis(2500)
+        )
     );
     let asterisk = MachineDetection {
         initial_silence_is_machine: true,
@@ -188,10 +201,15 @@ fn a_long_first_transcript_is_a_machine_even_when_the_timing_was_unsure() {
     assert!(detector.decision().is_none());
     let events = detector.on_transcript(Duration::from_millis(900), 7);
     let d = decision(&events);
-    assert_eq!((d.verdict, d.reason), (Verdict::Machine, Reason::LongTranscript));
+    assert_eq!(
+        (d.verdict, d.reason),
+        (Verdict::Machine, Reason::LongTranscript)
+    );
     // A short transcript changes nothing.
     let mut detector = Detector::new(MachineDetection::default());
-    assert!(detector.on_transcript(Duration::from_millis(900), 1).is_empty());
+    assert!(detector
+        .on_transcript(Duration::from_millis(900), 1)
+        .is_empty());
 }
 
 /// The known false positive, kept as a test so it is seen: a person who answers with a whole

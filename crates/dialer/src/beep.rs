@@ -119,8 +119,7 @@ mod tests {
         let n = (SAMPLE_RATE * ms / 1000) as usize;
         (0..n)
             .map(|i| {
-                amplitude
-                    * (2.0 * std::f32::consts::PI * hz * i as f32 / SAMPLE_RATE as f32).sin()
+                amplitude * (2.0 * std::f32::consts::PI * hz * i as f32 / SAMPLE_RATE as f32).sin()
             })
             .collect()
     }

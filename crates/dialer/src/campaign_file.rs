@@ -292,22 +292,38 @@ fn machine_detection(
         }
         Ok::<_, DialerError>(())
     };
-    set(&mut md.initial_silence, &raw.initial_silence, "initial_silence")?;
+    set(
+        &mut md.initial_silence,
+        &raw.initial_silence,
+        "initial_silence",
+    )?;
     set(&mut md.greeting, &raw.greeting, "greeting")?;
     set(
         &mut md.after_greeting_silence,
         &raw.after_greeting_silence,
         "after_greeting_silence",
     )?;
-    set(&mut md.total_analysis, &raw.total_analysis, "total_analysis")?;
-    set(&mut md.min_word_length, &raw.min_word_length, "min_word_length")?;
+    set(
+        &mut md.total_analysis,
+        &raw.total_analysis,
+        "total_analysis",
+    )?;
+    set(
+        &mut md.min_word_length,
+        &raw.min_word_length,
+        "min_word_length",
+    )?;
     set(
         &mut md.between_words_silence,
         &raw.between_words_silence,
         "between_words_silence",
     )?;
     set(&mut md.end_silence, &raw.end_silence, "end_silence")?;
-    set(&mut md.max_greeting_wait, &raw.max_greeting_wait, "max_greeting_wait")?;
+    set(
+        &mut md.max_greeting_wait,
+        &raw.max_greeting_wait,
+        "max_greeting_wait",
+    )?;
     set(&mut md.beep_min, &raw.beep_min, "beep_min")?;
     set(&mut md.beep_max, &raw.beep_max, "beep_max")?;
     if let Some(v) = &raw.maximum_words {

@@ -258,9 +258,8 @@ fn a_bad_machine_detection_setting_is_refused_at_its_line() {
         block("  maximum_words: 0"),
         "27:18: `machine_detection.maximum_words` must be at least 1"
     );
-    assert!(
-        block("  silence_threshold: 70000").starts_with("27:22: `machine_detection.silence_threshold` is 70000"),
-    );
+    assert!(block("  silence_threshold: 70000")
+        .starts_with("27:22: `machine_detection.silence_threshold` is 70000"),);
     assert!(
         block("  greting: 2s").contains("did you mean `greeting`?"),
         "{}",
