@@ -137,3 +137,38 @@ pub async fn detect(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hotline_dialer::AmdReason;
+
+    fn check(verdict: Verdict, end: Option<GreetingEnd>) -> MachineCheck {
+        MachineCheck {
+            decision: Decision {
+                verdict,
+                reason: AmdReason::TooManyWords,
+                at: Duration::from_millis(1200),
+            },
+            end,
+        }
+    }
+
+    #[test]
+    fn results_file_names_follow_the_verdict_and_the_greetings_end() {
+        assert_eq!(check(Verdict::Human, None).result_name(), "human");
+        assert_eq!(check(Verdict::Unknown, None).result_name(), "unknown");
+        assert_eq!(check(Verdict::Machine, None).result_name(), "machine_start");
+        let beep = check(Verdict::Machine, Some(GreetingEnd::Beep));
+        assert_eq!(beep.result_name(), "machine_end_beep");
+        assert_eq!(beep.verdict_name(), "machine");
+        assert_eq!(
+            check(Verdict::Machine, Some(GreetingEnd::Silence)).result_name(),
+            "machine_end_silence"
+        );
+        assert_eq!(
+            check(Verdict::Machine, Some(GreetingEnd::Timeout)).result_name(),
+            "machine_end_other"
+        );
+    }
+}
