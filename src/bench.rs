@@ -14,11 +14,30 @@ use crate::config::{Config, WhisperChoice};
 use crate::dial::{self, script::Step};
 use crate::store::Store;
 
+mod amd;
 mod digits;
 mod wer;
 
 #[derive(Subcommand)]
 pub enum BenchAction {
+    /// Answering-machine detection on a labelled set of greetings (people in espeak-ng voices
+    /// and Asterisk's recorded "hello"; machines from Asterisk's recorded voicemail prompts and
+    /// espeak-ng greetings), offline: accuracy, people taken for machines, time to verdict; ours
+    /// beside Asterisk's own rules.
+    Amd {
+        /// Print every greeting's verdict, not only the misses.
+        #[arg(long)]
+        verbose: bool,
+        /// Try another `maximum_words` than the campaign default.
+        #[arg(long)]
+        maximum_words: Option<u32>,
+        /// Try another `greeting` (ms) than the campaign default.
+        #[arg(long)]
+        greeting_ms: Option<u64>,
+        /// Try another `between_words_silence` (ms) than the campaign default.
+        #[arg(long)]
+        between_words_ms: Option<u64>,
+    },
     /// Word error rate of Whisper on real recorded prompts (Debian's asterisk-core-sounds-en-wav)
     /// through the phone path's G.711 µ-law codec and resampler, offline.
     Wer {
@@ -214,6 +233,25 @@ pub async fn run(action: BenchAction, base: Config) -> anyhow::Result<()> {
             seed,
         };
         return crate::bench_load::run(plan, base).await;
+    }
+    if let BenchAction::Amd {
+        verbose,
+        maximum_words,
+        greeting_ms,
+        between_words_ms,
+    } = action
+    {
+        let mut ours = hotline_dialer::MachineDetection::default();
+        if let Some(n) = maximum_words {
+            ours.maximum_words = n;
+        }
+        if let Some(ms) = greeting_ms {
+            ours.greeting = Duration::from_millis(ms);
+        }
+        if let Some(ms) = between_words_ms {
+            ours.between_words_silence = Duration::from_millis(ms);
+        }
+        return amd::run(ours, verbose);
     }
     if let BenchAction::Digits {
         numbers,

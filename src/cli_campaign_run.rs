@@ -54,6 +54,8 @@ pub async fn status(server: &Server, name: &str) -> anyhow::Result<()> {
     println!("  attempted          {}", s.attempted);
     println!("  in progress        {}", s.in_progress);
     println!("  reached            {}", s.reached);
+    println!("    a person         {}", s.reached_person);
+    println!("    a machine        {}", s.reached_machine);
     println!("  failed             {}", s.failed);
     println!("  do-not-call        {}", s.skipped_do_not_call);
     println!("  waiting for retry  {}", s.waiting_for_retry);

@@ -13,8 +13,9 @@ use std::process::Command;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use support::audio::{espeak_wav, wav_to_ulaw};
 use support::sipp::SippCall;
-use support::{free_udp_port, run, workspace_root, Server, ServerOptions, TempDir};
+use support::{free_udp_port, run, run_ok, workspace_root, Server, ServerOptions, TempDir};
 
 static SERIAL: Mutex<()> = Mutex::new(());
 
@@ -60,7 +61,7 @@ fn results(server: &Server, dir: &TempDir, name: &str) -> Vec<Vec<String>> {
     let mut lines = text.lines();
     assert_eq!(
         lines.next(),
-        Some("campaign,number,attempt,started_at,ended_at,outcome,sip_status,sip_call_id,call_id"),
+        Some("campaign,number,attempt,started_at,ended_at,outcome,sip_status,sip_call_id,call_id,amd,amd_reason,amd_ms"),
         "{text}"
     );
     lines
@@ -279,6 +280,12 @@ fn campaign_calls_through_trunks_are_answered_retried_or_given_up_and_recorded()
         (rows[0][5].as_str(), rows[0][6].as_str()),
         ("answered_person", "200")
     );
+    // SIPp sends no audio here: the silent answer is `unknown`, and the flow runs as for a person.
+    assert_eq!(
+        (rows[0][9].as_str(), rows[0][10].as_str()),
+        ("unknown", "initial_silence"),
+        "{rows:?}"
+    );
     let call_id = rows[0][8].clone();
     assert!(
         !call_id.is_empty(),
@@ -453,4 +460,160 @@ fn chrono_ms(text: &str) -> i64 {
     chrono::DateTime::parse_from_rfc3339(text)
         .unwrap_or_else(|e| panic!("{text:?} is not an RFC 3339 time: {e}"))
         .timestamp_millis()
+}
+
+/// Answering-machine detection on real calls: one trunk answers with Asterisk's recorded
+/// voicemail greeting ("Nobody is available to take your call at the moment. Please leave your
+/// message after the tone...") and its recorded beep; the campaign leaves its message after the
+/// beep. The other answers with a short "Hello?" and listens: a person, and the flow runs.
+#[test]
+fn a_machine_gets_the_message_after_its_beep_and_a_person_who_says_hello_gets_the_flow() {
+    let _guard = support::serial(&SERIAL);
+    let dir = TempDir::new("campaign-amd");
+    let ports = [free_udp_port(), free_udp_port()];
+    let campaigns = dir.join("campaigns");
+    std::fs::create_dir_all(&campaigns).unwrap();
+    let write = |name: &str, text: &str| std::fs::write(campaigns.join(name), text).unwrap();
+    write(
+        "machine.csv",
+        "name,phone,delivery_date\nFay Lund,+1 212 555 0105,12 December\n",
+    );
+    write(
+        "person.csv",
+        "name,phone,delivery_date\nGus Hale,+1 212 555 0106,13 December\n",
+    );
+    write(
+        "machine-test.yaml",
+        &(campaign("machine-test", "carrier-machine", "machine.csv")
+            + "on_machine: leave_message\n"),
+    );
+    write(
+        "person-test.yaml",
+        &campaign("person-test", "carrier-person", "person.csv"),
+    );
+    dir.write(
+        "trunks.yaml",
+        &format!(
+            "trunks:\n  - name: carrier-machine\n    target: 127.0.0.1:{}\n  \
+             - name: carrier-person\n    target: 127.0.0.1:{}\n",
+            ports[0], ports[1]
+        ),
+    );
+    // The machine: a recorded greeting, the recorded beep, then silence while it records.
+    let prompts = std::path::Path::new("/usr/share/asterisk/sounds/en");
+    run_ok(
+        Command::new("sox")
+            .arg(prompts.join("vm-nobodyavail.wav"))
+            .arg(prompts.join("vm-intro.wav"))
+            .arg(prompts.join("beep.wav"))
+            .args(["-r", "8000", "-c", "1", "-t", "ul"])
+            .arg(dir.join("machine.ul"))
+            .args(["pad", "0.3", "12"]),
+    );
+    // The person: "Hello?" and then they listen.
+    let hello = dir.join("hello.wav");
+    espeak_wav("Hello?", &hello);
+    wav_to_ulaw(
+        &hello,
+        &dir.join("person.ul"),
+        Duration::from_millis(500),
+        Duration::from_secs(12),
+    );
+
+    let mut options = ServerOptions::new(24_000);
+    options.campaigns = Some((campaigns.clone(), dir.join("trunks.yaml")));
+    let server = Server::start(&dir, &options);
+    std::thread::scope(|scope| {
+        let uas = |scenario: &'static str, port: u16| {
+            let dir = &dir;
+            let target = server.sip;
+            scope.spawn(move || {
+                let mut call = SippCall::new(scenario, target, scenario.trim_end_matches(".xml"));
+                call.sip_port = Some(port);
+                call.timeout = Duration::from_secs(60);
+                call.run(dir)
+            })
+        };
+        let machine = uas("trunk_machine_uas.xml", ports[0]);
+        let person = uas("trunk_person_uas.xml", ports[1]);
+        std::thread::sleep(Duration::from_millis(800));
+        for name in ["machine-test", "person-test"] {
+            let (ok, text) = hotline(&server, &dir, &["start", name]);
+            assert!(ok, "campaigns start {name}: {text}");
+        }
+        machine
+            .join()
+            .expect("SIPp thread")
+            .assert_success("the machine played its greeting and beep, and Hotline hung up");
+        person
+            .join()
+            .expect("SIPp thread")
+            .assert_success("the person said hello, listened and hung up");
+    });
+
+    // The machine: reached a machine, the greeting's end found by its beep, the message left.
+    let status = wait_for_state(
+        &server,
+        &dir,
+        "machine-test",
+        "finished",
+        Duration::from_secs(30),
+    );
+    assert_eq!(count(&status, "reached"), 1, "{status}");
+    assert_eq!(count(&status, "a machine"), 1, "{status}");
+    assert_eq!(count(&status, "a person"), 0, "{status}");
+    let rows = results(&server, &dir, "machine-test");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(
+        (rows[0][5].as_str(), rows[0][9].as_str()),
+        ("answered_machine", "machine_end_beep"),
+        "{rows:?}\n{}",
+        server.log_text()
+    );
+    let decided_ms: u64 = rows[0][11].parse().expect("the verdict's time");
+    assert!(decided_ms > 0, "{rows:?}");
+    let record = server.wait_for_finished_call(&rows[0][8], Duration::from_secs(20));
+    assert!(
+        record.bot_said.iter().any(|s| s.contains(
+            "Hello Fay Lund, this is Northwind Shop. Your parcel arrives on 12 December"
+        )),
+        "the message for machines was left:\n{}",
+        record.text
+    );
+    assert!(
+        !record.bot_said.iter().any(|s| s.contains("Press 1")),
+        "a machine is not asked to press keys:\n{}",
+        record.text
+    );
+
+    // The person: a short hello then silence is a person; the flow asks them to confirm.
+    let status = wait_for_state(
+        &server,
+        &dir,
+        "person-test",
+        "finished",
+        Duration::from_secs(30),
+    );
+    assert_eq!(count(&status, "a person"), 1, "{status}");
+    assert_eq!(count(&status, "a machine"), 0, "{status}");
+    let rows = results(&server, &dir, "person-test");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(
+        (
+            rows[0][5].as_str(),
+            rows[0][9].as_str(),
+            rows[0][10].as_str()
+        ),
+        ("answered_person", "human", "short_greeting"),
+        "{rows:?}"
+    );
+    let record = server.wait_for_finished_call(&rows[0][8], Duration::from_secs(20));
+    assert!(
+        record
+            .bot_said
+            .iter()
+            .any(|s| s.contains("Hello Gus Hale, your parcel arrives on 13 December")),
+        "the flow ran for the person:\n{}",
+        record.text
+    );
 }

@@ -6,10 +6,11 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use hotline_dialer::{outcome_of_final, Outcome};
+use hotline_dialer::{outcome_of_final, MachineDetection, OnMachine, Outcome, Verdict};
 use hotline_sip::{CallId, OutgoingCall};
 use tokio::sync::{mpsc, oneshot};
 
+use super::machine::{self, Detected, MachineCheck};
 use crate::call::{media_from_answer, AnsweredCall, CallSetup, DialogEvent, DTMF_PT};
 use crate::server::{ActiveFlow, Services, SipCommand};
 
@@ -23,6 +24,8 @@ pub struct AttemptRequest {
     pub ring_timeout: Duration,
     pub flow: Arc<ActiveFlow>,
     pub variables: Vec<(String, String)>,
+    pub machine_detection: MachineDetection,
+    pub on_machine: OnMachine,
 }
 
 /// How an attempt ended.
@@ -32,6 +35,8 @@ pub struct AttemptEnd {
     /// The INVITE's final status; `None` when none came.
     pub sip_status: Option<u16>,
     pub call_id: Option<String>,
+    /// The answering-machine verdict, when the call was answered and detection ran.
+    pub amd: Option<MachineCheck>,
 }
 
 /// What the attempt tells its campaign while it runs.
@@ -57,6 +62,7 @@ pub async fn place(
                 outcome: Outcome::NetworkFailure,
                 sip_status: None,
                 call_id: None,
+                amd: None,
             }
         }
     };
@@ -68,6 +74,7 @@ fn ended(status: Option<u16>, rang_out: bool) -> AttemptEnd {
         outcome: outcome_of_final(status, rang_out),
         sip_status: status,
         call_id: None,
+        amd: None,
     }
 }
 
@@ -150,6 +157,7 @@ async fn run(
                         outcome: Outcome::ServerRestart,
                         sip_status: None,
                         call_id: None,
+                        amd: None,
                     });
                 }
                 Some(_) => {}
@@ -177,8 +185,82 @@ async fn run(
             outcome: Outcome::NetworkFailure,
             sip_status: Some(200),
             call_id: None,
+            amd: None,
         });
     };
+    // Who answered, before the flow says a word (docs/decisions.md: the greeting waits).
+    let amd = if request.machine_detection.enabled {
+        let clone = socket
+            .try_clone()
+            .map_err(|source| crate::error::HotlineError::Socket {
+                addr: "rtp".into(),
+                source,
+            })?;
+        let detected = machine::detect(
+            clone,
+            &config.rtp,
+            &media,
+            request.destination,
+            request.machine_detection.clone(),
+            request.on_machine == OnMachine::LeaveMessage,
+            &mut events,
+        )
+        .await?;
+        match detected {
+            Detected::Ready(check) => {
+                tracing::info!(
+                    "campaign call to {}: {} ({})",
+                    request.number,
+                    check.result_name(),
+                    check.decision
+                );
+                Some(check)
+            }
+            Detected::HungUp(check) => {
+                let _ = sip.send(SipCommand::Gone(call.clone()));
+                let machine = check.is_some_and(|c| c.decision.verdict == Verdict::Machine);
+                return Ok(AttemptEnd {
+                    outcome: if machine {
+                        Outcome::AnsweredMachine
+                    } else {
+                        Outcome::AnsweredPerson
+                    },
+                    sip_status: Some(200),
+                    call_id: None,
+                    amd: check,
+                });
+            }
+            Detected::Shutdown => {
+                let _ = sip.send(SipCommand::Hangup(call.clone()));
+                let _ = sip.send(SipCommand::Gone(call.clone()));
+                return Ok(AttemptEnd {
+                    outcome: Outcome::ServerRestart,
+                    sip_status: Some(200),
+                    call_id: None,
+                    amd: None,
+                });
+            }
+        }
+    } else {
+        None
+    };
+    let machine = amd.is_some_and(|c| c.decision.verdict == Verdict::Machine);
+    if machine && request.on_machine == OnMachine::HangUpAndRetry {
+        let _ = sip.send(SipCommand::Hangup(call.clone()));
+        let _ = sip.send(SipCommand::Gone(call.clone()));
+        return Ok(AttemptEnd {
+            outcome: Outcome::AnsweredMachine,
+            sip_status: Some(200),
+            call_id: None,
+            amd,
+        });
+    }
+    let mut variables = request.variables.clone();
+    // The flow branches on `{amd}`: human, machine (its greeting is over) or unknown.
+    variables.push((
+        "amd".into(),
+        amd.map_or("unknown", |c| c.verdict_name()).into(),
+    ));
     let setup = CallSetup {
         sip_call: call.clone(),
         source: request.destination,
@@ -192,7 +274,7 @@ async fn run(
             setup,
             socket,
             flow: Arc::clone(&request.flow),
-            variables: request.variables.clone(),
+            variables,
             started_at,
         },
         Arc::clone(services),
@@ -200,10 +282,15 @@ async fn run(
         events,
     )
     .await;
+    let outcome = match answered_outcome(services, call_id.as_deref()).await {
+        Outcome::AnsweredPerson if machine => Outcome::AnsweredMachine,
+        other => other,
+    };
     Ok(AttemptEnd {
-        outcome: answered_outcome(services, call_id.as_deref()).await,
+        outcome,
         sip_status: Some(200),
         call_id,
+        amd,
     })
 }
 

@@ -5,6 +5,7 @@
 
 mod attempt;
 pub mod load;
+mod machine;
 pub mod report;
 mod runner;
 

@@ -17,6 +17,10 @@ pub struct Status {
     pub in_progress: usize,
     /// Contacts who answered.
     pub reached: usize,
+    /// Of those, contacts a person answered for (or opted out).
+    pub reached_person: usize,
+    /// Of those, contacts only an answering machine answered for.
+    pub reached_machine: usize,
     /// Contacts done without being reached (invalid, declined, retries used up, window closed
     /// for good).
     pub failed: usize,
@@ -84,10 +88,22 @@ pub fn status(dialer: &Dialer, numbers: &[E164], rows: &[AttemptRow]) -> Status 
         })
         .map(|r| r.number.as_str())
         .collect();
+    let by_person: HashSet<&str> = rows
+        .iter()
+        .filter(|r| {
+            r.outcome
+                .as_deref()
+                .and_then(Outcome::parse)
+                .is_some_and(|o| is_reached(o) && o != Outcome::AnsweredMachine)
+        })
+        .map(|r| r.number.as_str())
+        .collect();
     let mut s = Status {
         attempted: rows.len(),
         in_progress: rows.iter().filter(|r| r.outcome.is_none()).count(),
         reached: reached.len(),
+        reached_person: by_person.len(),
+        reached_machine: reached.len() - by_person.len(),
         ..Status::default()
     };
     for number in numbers {
@@ -119,7 +135,7 @@ pub fn status(dialer: &Dialer, numbers: &[E164], rows: &[AttemptRow]) -> Status 
 
 /// The header of the results file.
 pub const CSV_HEADER: &str =
-    "campaign,number,attempt,started_at,ended_at,outcome,sip_status,sip_call_id,call_id";
+    "campaign,number,attempt,started_at,ended_at,outcome,sip_status,sip_call_id,call_id,amd,amd_reason,amd_ms";
 
 /// One CSV line per attempt, oldest first, times in RFC 3339 UTC; an attempt still ringing has
 /// the outcome `in_progress`.
@@ -138,6 +154,9 @@ pub fn results_csv(rows: &[AttemptRow]) -> String {
             r.sip_status.map(|s| s.to_string()).unwrap_or_default(),
             r.sip_call_id.clone().unwrap_or_default(),
             r.call_id.clone().unwrap_or_default(),
+            r.amd.clone().unwrap_or_default(),
+            r.amd_reason.clone().unwrap_or_default(),
+            r.amd_ms.map(|ms| ms.to_string()).unwrap_or_default(),
         ];
         let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
         out.push_str(&line.join(","));
@@ -170,6 +189,9 @@ mod tests {
             sip_status: status,
             sip_call_id: Some("x@h".into()),
             call_id: None,
+            amd: None,
+            amd_reason: None,
+            amd_ms: None,
         }
     }
 
@@ -184,11 +206,11 @@ mod tests {
         assert_eq!(lines[0], CSV_HEADER);
         assert_eq!(
             lines[1],
-            "c,+15551230001,1,2025-12-06T05:46:40.001Z,2025-12-06T05:46:45.000Z,busy,486,x@h,"
+            "c,+15551230001,1,2025-12-06T05:46:40.001Z,2025-12-06T05:46:45.000Z,busy,486,x@h,,,,"
         );
         assert_eq!(
             lines[2],
-            "c,+15551230001,2,2025-12-06T05:46:40.002Z,,in_progress,,x@h,"
+            "c,+15551230001,2,2025-12-06T05:46:40.002Z,,in_progress,,x@h,,,,"
         );
         assert_eq!(csv_field("a,\"b\""), "\"a,\"\"b\"\"\"");
     }
@@ -215,7 +237,7 @@ mod tests {
         let rows = vec![
             row("+12125550101", 1, Some("busy"), Some(486)),
             row("+12125550102", 1, Some("invalid_number"), Some(404)),
-            row("+12125550103", 1, Some("answered_person"), Some(200)),
+            row("+12125550103", 1, Some("answered_machine"), Some(200)),
             row("+12125550104", 1, None, None),
         ];
         let ended: Vec<AttemptRow> = rows
@@ -241,6 +263,8 @@ mod tests {
                 attempted: 4,
                 in_progress: 1,
                 reached: 1,
+                reached_person: 0,
+                reached_machine: 1,
                 failed: 1,
                 skipped_do_not_call: 1,
                 waiting_for_retry: 1,

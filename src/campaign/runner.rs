@@ -132,6 +132,9 @@ pub async fn run(
                     sip_status: None,
                     sip_call_id: None,
                     call_id: None,
+                    amd: None,
+                    amd_reason: None,
+                    amd_ms: None,
                 };
                 // Written before the INVITE leaves: a crash after this line is settled at the
                 // next start as server_restart, never lost.
@@ -156,6 +159,8 @@ pub async fn run(
                     ring_timeout: loaded.trunk.ring_timeout,
                     flow: Arc::clone(&loaded.flow),
                     variables: variables.get(&dial.number).cloned().unwrap_or_default(),
+                    machine_detection: loaded.campaign.machine_detection.clone(),
+                    on_machine: loaded.campaign.retries.on_machine,
                 };
                 let tx = news_tx.clone();
                 let number = dial.number.clone();
@@ -212,6 +217,15 @@ pub async fn run(
                         };
                         if let Err(e) = store.dnc_add(&row).await {
                             tracing::error!("campaign {name}: cannot put {number} on the do-not-call list: {e}");
+                        }
+                    }
+                    if let Some(check) = end.amd {
+                        let ms = i64::try_from(check.decision.at.as_millis()).unwrap_or(i64::MAX);
+                        if let Err(e) = store
+                            .attempt_machine_detection(&id, check.result_name(), check.decision.reason.name(), ms)
+                            .await
+                        {
+                            tracing::error!("campaign {name}: cannot record the machine verdict of {id}: {e}");
                         }
                     }
                     if let Err(e) = store

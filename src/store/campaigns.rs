@@ -21,6 +21,11 @@ pub struct AttemptRow {
     pub sip_status: Option<i64>,
     pub sip_call_id: Option<String>,
     pub call_id: Option<String>,
+    /// The answering-machine verdict (`human`, `machine_end_beep` ...), its reason, and how
+    /// long after the answer it came (migration 0011).
+    pub amd: Option<String>,
+    pub amd_reason: Option<String>,
+    pub amd_ms: Option<i64>,
 }
 
 /// A campaign the server was told to run.
@@ -125,6 +130,26 @@ impl Store {
         Ok(())
     }
 
+    /// The answering-machine verdict of an answered attempt.
+    pub async fn attempt_machine_detection(
+        &self,
+        id: &str,
+        result: &str,
+        reason: &str,
+        after_ms: i64,
+    ) -> Result<(), HotlineError> {
+        sqlx::query(
+            "UPDATE campaign_attempts SET amd = ?, amd_reason = ?, amd_ms = ? WHERE id = ?",
+        )
+        .bind(result)
+        .bind(reason)
+        .bind(after_ms)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// Settles the attempts a crash or stop left without an outcome as `server_restart`;
     /// returns how many.
     pub async fn settle_interrupted_attempts(&self, at: i64) -> Result<u64, HotlineError> {
@@ -140,7 +165,8 @@ impl Store {
     /// A campaign's attempts, oldest first.
     pub async fn campaign_attempts(&self, campaign: &str) -> Result<Vec<AttemptRow>, HotlineError> {
         let rows = sqlx::query(
-            "SELECT id, campaign, number, attempt, started_at, ended_at, outcome, sip_status, sip_call_id, call_id
+            "SELECT id, campaign, number, attempt, started_at, ended_at, outcome, sip_status, sip_call_id, call_id,
+                    amd, amd_reason, amd_ms
              FROM campaign_attempts WHERE campaign = ? ORDER BY started_at, rowid",
         )
         .bind(campaign)
@@ -184,6 +210,9 @@ fn attempt_row(r: &sqlx::sqlite::SqliteRow) -> Result<AttemptRow, HotlineError> 
         sip_status: r.try_get("sip_status")?,
         sip_call_id: r.try_get("sip_call_id")?,
         call_id: r.try_get("call_id")?,
+        amd: r.try_get("amd")?,
+        amd_reason: r.try_get("amd_reason")?,
+        amd_ms: r.try_get("amd_ms")?,
     })
 }
 
@@ -204,6 +233,9 @@ mod tests {
             sip_status: None,
             sip_call_id: None,
             call_id: None,
+            amd: None,
+            amd_reason: None,
+            amd_ms: None,
         }
     }
 
@@ -224,6 +256,10 @@ mod tests {
             .await
             .unwrap();
         store.attempt_sip_call("a1", "x@127.0.0.1").await.unwrap();
+        store
+            .attempt_machine_detection("a2", "machine_end_beep", "too_many_words", 1200)
+            .await
+            .unwrap();
         store
             .attempt_ended("a1", 15, "busy", Some(486), None)
             .await
@@ -252,6 +288,15 @@ mod tests {
             (rows[1].outcome.as_deref(), rows[1].ended_at),
             (Some("server_restart"), Some(30))
         );
+        assert_eq!(
+            (
+                rows[1].amd.as_deref(),
+                rows[1].amd_reason.as_deref(),
+                rows[1].amd_ms
+            ),
+            (Some("machine_end_beep"), Some("too_many_words"), Some(1200))
+        );
+        assert_eq!(rows[0].amd, None);
         assert_eq!(
             store.campaign_outcome_counts().await.unwrap(),
             vec![

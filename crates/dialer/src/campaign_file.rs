@@ -11,6 +11,7 @@ use serde::de::{Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
+use crate::amd::MachineDetection;
 use crate::error::DialerError;
 use crate::phone::normalise;
 use crate::retry::{OnMachine, RetryPolicy, RetryRule};
@@ -54,6 +55,8 @@ pub struct Campaign {
     pub retries: RetryPolicy,
     /// Do-not-call list files, as written.
     pub do_not_call: Vec<PathBuf>,
+    /// Answering-machine detection on answered calls.
+    pub machine_detection: MachineDetection,
 }
 
 #[derive(Deserialize)]
@@ -75,8 +78,29 @@ struct RawCampaign {
     pacing: Option<Spanned<RawPacing>>,
     retries: Option<Spanned<RawRetries>>,
     on_machine: Option<Spanned<String>>,
+    machine_detection: Option<Spanned<RawMachineDetection>>,
     #[serde(default)]
     do_not_call: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMachineDetection {
+    enabled: Option<bool>,
+    initial_silence: Option<Spanned<String>>,
+    greeting: Option<Spanned<String>>,
+    after_greeting_silence: Option<Spanned<String>>,
+    total_analysis: Option<Spanned<String>>,
+    min_word_length: Option<Spanned<String>>,
+    between_words_silence: Option<Spanned<String>>,
+    maximum_words: Option<Spanned<u32>>,
+    silence_threshold: Option<Spanned<u32>>,
+    transcript_words: Option<Spanned<u32>>,
+    end_silence: Option<Spanned<String>>,
+    max_greeting_wait: Option<Spanned<String>>,
+    beep_min: Option<Spanned<String>>,
+    beep_max: Option<Spanned<String>>,
+    initial_silence_is_machine: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -222,6 +246,8 @@ pub fn parse_campaign(text: &str, file: &Path) -> Result<Campaign, DialerError> 
         };
     }
 
+    let machine_detection = machine_detection(raw.machine_detection.as_ref(), file)?;
+
     Ok(Campaign {
         name: non_empty(&raw.campaign, "campaign")?,
         flow: PathBuf::from(non_empty(&raw.flow, "flow")?),
@@ -239,7 +265,116 @@ pub fn parse_campaign(text: &str, file: &Path) -> Result<Campaign, DialerError> 
             .iter()
             .map(|p| non_empty(p, "do_not_call").map(PathBuf::from))
             .collect::<Result<_, _>>()?,
+        machine_detection,
     })
+}
+
+/// The `machine_detection:` block over Asterisk-like defaults; every value checked in place.
+fn machine_detection(
+    raw: Option<&Spanned<RawMachineDetection>>,
+    file: &Path,
+) -> Result<MachineDetection, DialerError> {
+    let mut md = MachineDetection::default();
+    let Some(raw) = raw else { return Ok(md) };
+    let block = pos_of(raw);
+    let raw = &raw.value;
+    let set = |slot: &mut Duration, v: &Option<Spanned<String>>, field: &str| {
+        if let Some(v) = v {
+            let d = duration(v, &format!("machine_detection.{field}"), file)?;
+            if d.is_zero() {
+                return Err(config_error(
+                    file,
+                    pos_of(v),
+                    format!("`machine_detection.{field}` must be longer than 0"),
+                ));
+            }
+            *slot = d;
+        }
+        Ok::<_, DialerError>(())
+    };
+    set(
+        &mut md.initial_silence,
+        &raw.initial_silence,
+        "initial_silence",
+    )?;
+    set(&mut md.greeting, &raw.greeting, "greeting")?;
+    set(
+        &mut md.after_greeting_silence,
+        &raw.after_greeting_silence,
+        "after_greeting_silence",
+    )?;
+    set(
+        &mut md.total_analysis,
+        &raw.total_analysis,
+        "total_analysis",
+    )?;
+    set(
+        &mut md.min_word_length,
+        &raw.min_word_length,
+        "min_word_length",
+    )?;
+    set(
+        &mut md.between_words_silence,
+        &raw.between_words_silence,
+        "between_words_silence",
+    )?;
+    set(&mut md.end_silence, &raw.end_silence, "end_silence")?;
+    set(
+        &mut md.max_greeting_wait,
+        &raw.max_greeting_wait,
+        "max_greeting_wait",
+    )?;
+    set(&mut md.beep_min, &raw.beep_min, "beep_min")?;
+    set(&mut md.beep_max, &raw.beep_max, "beep_max")?;
+    if let Some(v) = &raw.maximum_words {
+        if v.value == 0 {
+            return Err(config_error(
+                file,
+                pos_of(v),
+                "`machine_detection.maximum_words` must be at least 1",
+            ));
+        }
+        md.maximum_words = v.value;
+    }
+    if let Some(v) = &raw.silence_threshold {
+        md.silence_threshold = match u16::try_from(v.value) {
+            Ok(t) if (1..=32767).contains(&t) => t,
+            _ => {
+                return Err(config_error(
+                    file,
+                    pos_of(v),
+                    format!(
+                        "`machine_detection.silence_threshold` is {}; write a mean sample level from 1 to 32767 (Asterisk's default is 256)",
+                        v.value
+                    ),
+                ))
+            }
+        };
+    }
+    if let Some(v) = &raw.transcript_words {
+        md.transcript_words = v.value;
+    }
+    if let Some(v) = raw.enabled {
+        md.enabled = v;
+    }
+    if let Some(v) = raw.initial_silence_is_machine {
+        md.initial_silence_is_machine = v;
+    }
+    if md.beep_max < md.beep_min {
+        return Err(config_error(
+            file,
+            block,
+            "`machine_detection.beep_max` is shorter than `beep_min`",
+        ));
+    }
+    if md.total_analysis < md.after_greeting_silence {
+        return Err(config_error(
+            file,
+            block,
+            "`machine_detection.total_analysis` is shorter than `after_greeting_silence`: no person could ever be recognised",
+        ));
+    }
+    Ok(md)
 }
 
 /// An IANA zone name such as `Europe/Paris`.

@@ -217,3 +217,52 @@ fn the_check_report_counts_what_launch_would_do() {
         "2026-12-09T01:00:00+00:00"
     );
 }
+
+#[test]
+fn machine_detection_defaults_are_asterisks_and_a_block_changes_them() {
+    let c = campaign();
+    let md = &c.machine_detection;
+    assert!(md.enabled);
+    assert_eq!(md.initial_silence, Duration::from_millis(2500));
+    assert_eq!(md.greeting, Duration::from_millis(1500));
+    assert_eq!(md.after_greeting_silence, Duration::from_millis(800));
+    assert_eq!(md.total_analysis, Duration::from_millis(5000));
+    assert_eq!(md.min_word_length, Duration::from_millis(100));
+    assert_eq!(md.between_words_silence, Duration::from_millis(150));
+    assert_eq!(md.maximum_words, 3);
+    assert_eq!(md.silence_threshold, 256);
+
+    let text = CAMPAIGN.replacen(
+        "do_not_call:",
+        "machine_detection:\n  greeting: 2s\n  maximum_words: 5\n  enabled: true\ndo_not_call:",
+        1,
+    );
+    let c = parse_campaign(&text, Path::new("delivery.yaml")).unwrap();
+    assert_eq!(c.machine_detection.greeting, Duration::from_secs(2));
+    assert_eq!(c.machine_detection.maximum_words, 5);
+}
+
+#[test]
+fn a_bad_machine_detection_setting_is_refused_at_its_line() {
+    let block = |body: &str| {
+        error_for(
+            "do_not_call:",
+            &format!("machine_detection:\n{body}\ndo_not_call:"),
+        )
+    };
+    assert_eq!(
+        block("  greeting: soon"),
+        "27:13: invalid duration for `machine_detection.greeting`: `soon` must start with a number, e.g. `6s`"
+    );
+    assert_eq!(
+        block("  maximum_words: 0"),
+        "27:18: `machine_detection.maximum_words` must be at least 1"
+    );
+    assert!(block("  silence_threshold: 70000")
+        .starts_with("27:22: `machine_detection.silence_threshold` is 70000"),);
+    assert!(
+        block("  greting: 2s").contains("did you mean `greeting`?"),
+        "{}",
+        block("  greting: 2s")
+    );
+}

@@ -4,6 +4,8 @@
 //! answers whom to dial now. No sockets, files or clocks: the server reads the files, passes
 //! `now` in and places the calls.
 
+mod amd;
+mod beep;
 mod campaign_file;
 mod check;
 mod contacts;
@@ -21,12 +23,18 @@ mod yaml;
 mod zones;
 
 #[cfg(test)]
+mod amd_tests;
+#[cfg(test)]
 mod campaign_tests;
 #[cfg(test)]
 mod dialer_tests;
 #[cfg(test)]
 mod window_tests;
 
+pub use amd::{
+    AmdEvent, Decision, Detector, GreetingEnd, MachineDetection, Reason as AmdReason, Verdict,
+};
+pub use beep::{Beep, BeepDetector};
 pub use campaign_file::{parse_campaign, Campaign, ContactSource, Pacing};
 pub use check::{check_campaign, CheckReport, OutsideWindow};
 pub use contacts::{
