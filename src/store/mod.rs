@@ -13,6 +13,7 @@ mod metrics;
 mod outbox;
 mod queues;
 pub mod retention;
+mod search;
 mod users;
 
 pub use campaigns::AttemptRow;
@@ -22,6 +23,7 @@ pub use live::CallEvent;
 pub use metrics::{AgentMetrics, QueueMetrics};
 pub use outbox::OutboxRow;
 pub use queues::{AgentEvent, CallbackRecord};
+pub use search::{CallFilter, CallSummary, QueueStay, TurnFacts, OUTCOMES};
 pub use users::AuditEntry;
 
 use std::path::Path;
