@@ -198,6 +198,130 @@ async fn analytics_page(Extension(caller): Extension<Caller>) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::admin::tests::{serve, token};
+    use crate::auth::Role;
+    use crate::config::Config;
+    use crate::store::{sample_call, temp_db, Store, TurnRecord};
+
+    async fn get(url: &str, token: &str) -> (u16, String, String) {
+        let r = reqwest::Client::new()
+            .get(url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let kind = r
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        (status, kind, r.text().await.unwrap())
+    }
+
+    /// Two calls on 2026-12-07: one the bot ended after answering, one the caller left after
+    /// asking something nothing answered.
+    #[tokio::test]
+    async fn search_and_analytics_answer_json_and_csv_to_supervisors_only() {
+        let store = Store::open(&temp_db("admin-analytics")).await.unwrap();
+        let day = 1_796_601_600_000; // 2026-12-07 00:00 UTC
+        let mut a = sample_call("a", day + 3_600_000);
+        a.caller = "sip:+4930111@pbx".into();
+        let b = sample_call("b", day + 7_200_000);
+        for call in [&a, &b] {
+            store.call_started(call).await.unwrap();
+        }
+        let turn = |call: &str, text: &str, intent: Option<&str>, v2v: i64| TurnRecord {
+            call_id: call.into(),
+            seq: 1,
+            at: day,
+            node: Some("menu".into()),
+            caller_text: Some(text.into()),
+            intent: intent.map(str::to_string),
+            voice_to_voice_ms: Some(v2v),
+            anger: Some(0.3),
+            ..Default::default()
+        };
+        store
+            .add_turn(&turn("a", "how long is shipping", Some("delivery_time"), 900))
+            .await
+            .unwrap();
+        store
+            .add_turn(&turn("b", "do you ship to Canada", None, 1100))
+            .await
+            .unwrap();
+        store.call_ended("a", day + 3_660_000, "bot-done").await.unwrap();
+        store.call_ended("b", day + 7_230_000, "caller-bye").await.unwrap();
+        let sue = token(&store, "sue", Role::Supervisor).await;
+        let ann = token(&store, "ann", Role::Agent).await;
+        let base = serve(AdminState::new(store, Arc::new(Config::load(None).unwrap()))).await;
+
+        let (status, _, body) = get(&format!("{base}/api/calls/search?number=%2B4930111"), &sue).await;
+        assert_eq!(status, 200, "{body}");
+        let found: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(found.as_array().unwrap().len(), 1);
+        assert_eq!(found[0]["id"], "a");
+        assert_eq!(found[0]["outcome"], "contained");
+        for url in [
+            format!("{base}/api/calls/search?outcome=abandoned&format=csv"),
+            format!("{base}/api/calls/search.csv?outcome=abandoned"),
+        ] {
+            let (status, kind, body) = get(&url, &sue).await;
+            assert_eq!((status, kind.as_str()), (200, "text/csv; charset=utf-8"), "{url}");
+            let lines: Vec<&str> = body.lines().collect();
+            assert!(lines[0].starts_with("id,caller,started_utc,"), "{body}");
+            assert_eq!(lines.len(), 2, "{body}");
+            assert!(lines[1].starts_with("b,"), "{body}");
+        }
+        let (status, _, body) = get(&format!("{base}/api/calls/search?min_anger=lots"), &sue).await;
+        assert_eq!(
+            (status, body.as_str()),
+            (
+                400,
+                r#"{"error":"min_anger: \"lots\" is not valid; expected a number from 0 to 1"}"#
+            )
+        );
+
+        let range = "from=2026-12-07&to=2026-12-07&bucket=hour";
+        let (status, _, body) = get(&format!("{base}/api/analytics?{range}"), &sue).await;
+        assert_eq!(status, 200, "{body}");
+        let v: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["outcomes"]["calls"], 2);
+        assert_eq!(v["outcomes"]["containment_rate"], 0.5);
+        assert_eq!(v["buckets"].as_array().unwrap().len(), 2);
+        assert_eq!(v["buckets"][0]["label"], "2026-12-07 01:00");
+        assert_eq!(v["top_intents"][0]["intent"], "delivery_time");
+        assert_eq!(v["funnel"][0]["node"], "menu");
+        assert_eq!(v["funnel"][0]["no_match"], 1);
+        assert_eq!(v["latency"]["p95_ms"], 1100);
+        assert_eq!(v["anger"][3]["calls"], 2);
+        assert_eq!(v["unanswered"][0]["question"], "do you ship to Canada");
+        let (status, _, body) =
+            get(&format!("{base}/api/analytics?{range}&format=csv&chart=calls"), &sue).await;
+        assert_eq!(status, 200);
+        assert_eq!(
+            body,
+            "bucket_start_utc,calls,contained,transferred,abandoned,failed,in_progress\r\n\
+             2026-12-07 01:00,1,1,0,0,0,0\r\n2026-12-07 02:00,1,0,0,1,0,0\r\n"
+        );
+        let (status, _, body) =
+            get(&format!("{base}/api/analytics?{range}&format=csv&chart=unanswered"), &sue).await;
+        assert_eq!(
+            (status, body.as_str()),
+            (200, "question,times_asked\r\ndo you ship to Canada,1\r\n")
+        );
+        let (status, _, body) = get(&format!("{base}/api/analytics?format=csv"), &sue).await;
+        assert_eq!(status, 400);
+        assert!(body.contains("format=csv needs chart=NAME"), "{body}");
+        let (status, _, body) = get(&format!("{base}/api/analytics?bucket=month"), &sue).await;
+        assert_eq!(status, 400, "{body}");
+
+        for path in ["/api/calls/search", "/api/calls/search.csv", "/api/analytics"] {
+            let (status, _, _) = get(&format!("{base}{path}"), &ann).await;
+            assert_eq!(status, 403, "{path}");
+        }
+    }
 
     #[tokio::test]
     async fn without_an_encoder_identical_questions_group_together() {

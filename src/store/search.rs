@@ -266,7 +266,6 @@ mod tests {
     /// abandoned in the queue, abandoned by hanging up on the bot, failed, in progress.
     async fn seeded() -> Store {
         let store = Store::open(&temp_db("search")).await.unwrap();
-        let mut calls = Vec::new();
         for (i, (id, caller, flow)) in [
             ("contained", "sip:+4930111@pbx", "shop"),
             ("transferred", "sip:+4930222@pbx", "shop"),
@@ -283,7 +282,6 @@ mod tests {
             call.caller_key = Some(caller[4..].split('@').next().unwrap().into());
             call.flow_name = Some(flow.into());
             store.call_started(&call).await.unwrap();
-            calls.push(call);
         }
         turn(&store, "contained", 1, Some("delivery_time"), 0.1).await;
         turn(&store, "transferred", 1, Some("human"), 0.8).await;
