@@ -268,7 +268,13 @@ fn a_supervisor_watches_a_call_live_then_reads_its_page() {
     let csv = csv.as_str().unwrap_or_default().replace("\r\n", "\n");
     let mut lines = csv.lines();
     assert_eq!(lines.next(), Some("200"), "{csv}");
-    assert!(lines.next().unwrap_or_default().starts_with("id,caller,started_utc,"), "{csv}");
+    assert!(
+        lines
+            .next()
+            .unwrap_or_default()
+            .starts_with("id,caller,started_utc,"),
+        "{csv}"
+    );
     let row = lines.next().unwrap_or_default();
     assert!(row.starts_with(&id) && row.contains(CALLER_NUMBER), "{csv}");
     // The result links to the call's page.

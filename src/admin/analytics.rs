@@ -244,20 +244,36 @@ mod tests {
             ..Default::default()
         };
         store
-            .add_turn(&turn("a", "how long is shipping", Some("delivery_time"), 900))
+            .add_turn(&turn(
+                "a",
+                "how long is shipping",
+                Some("delivery_time"),
+                900,
+            ))
             .await
             .unwrap();
         store
             .add_turn(&turn("b", "do you ship to Canada", None, 1100))
             .await
             .unwrap();
-        store.call_ended("a", day + 3_660_000, "bot-done").await.unwrap();
-        store.call_ended("b", day + 7_230_000, "caller-bye").await.unwrap();
+        store
+            .call_ended("a", day + 3_660_000, "bot-done")
+            .await
+            .unwrap();
+        store
+            .call_ended("b", day + 7_230_000, "caller-bye")
+            .await
+            .unwrap();
         let sue = token(&store, "sue", Role::Supervisor).await;
         let ann = token(&store, "ann", Role::Agent).await;
-        let base = serve(AdminState::new(store, Arc::new(Config::load(None).unwrap()))).await;
+        let base = serve(AdminState::new(
+            store,
+            Arc::new(Config::load(None).unwrap()),
+        ))
+        .await;
 
-        let (status, _, body) = get(&format!("{base}/api/calls/search?number=%2B4930111"), &sue).await;
+        let (status, _, body) =
+            get(&format!("{base}/api/calls/search?number=%2B4930111"), &sue).await;
         assert_eq!(status, 200, "{body}");
         let found: Value = serde_json::from_str(&body).unwrap();
         assert_eq!(found.as_array().unwrap().len(), 1);
@@ -268,7 +284,11 @@ mod tests {
             format!("{base}/api/calls/search.csv?outcome=abandoned"),
         ] {
             let (status, kind, body) = get(&url, &sue).await;
-            assert_eq!((status, kind.as_str()), (200, "text/csv; charset=utf-8"), "{url}");
+            assert_eq!(
+                (status, kind.as_str()),
+                (200, "text/csv; charset=utf-8"),
+                "{url}"
+            );
             let lines: Vec<&str> = body.lines().collect();
             assert!(lines[0].starts_with("id,caller,started_utc,"), "{body}");
             assert_eq!(lines.len(), 2, "{body}");
@@ -297,16 +317,22 @@ mod tests {
         assert_eq!(v["latency"]["p95_ms"], 1100);
         assert_eq!(v["anger"][3]["calls"], 2);
         assert_eq!(v["unanswered"][0]["question"], "do you ship to Canada");
-        let (status, _, body) =
-            get(&format!("{base}/api/analytics?{range}&format=csv&chart=calls"), &sue).await;
+        let (status, _, body) = get(
+            &format!("{base}/api/analytics?{range}&format=csv&chart=calls"),
+            &sue,
+        )
+        .await;
         assert_eq!(status, 200);
         assert_eq!(
             body,
             "bucket_start_utc,calls,contained,transferred,abandoned,failed,in_progress\r\n\
              2026-12-07 01:00,1,1,0,0,0,0\r\n2026-12-07 02:00,1,0,0,1,0,0\r\n"
         );
-        let (status, _, body) =
-            get(&format!("{base}/api/analytics?{range}&format=csv&chart=unanswered"), &sue).await;
+        let (status, _, body) = get(
+            &format!("{base}/api/analytics?{range}&format=csv&chart=unanswered"),
+            &sue,
+        )
+        .await;
         assert_eq!(
             (status, body.as_str()),
             (200, "question,times_asked\r\ndo you ship to Canada,1\r\n")
@@ -317,7 +343,11 @@ mod tests {
         let (status, _, body) = get(&format!("{base}/api/analytics?bucket=month"), &sue).await;
         assert_eq!(status, 400, "{body}");
 
-        for path in ["/api/calls/search", "/api/calls/search.csv", "/api/analytics"] {
+        for path in [
+            "/api/calls/search",
+            "/api/calls/search.csv",
+            "/api/analytics",
+        ] {
             let (status, _, _) = get(&format!("{base}{path}"), &ann).await;
             assert_eq!(status, 403, "{path}");
         }

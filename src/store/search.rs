@@ -264,8 +264,8 @@ mod tests {
 
     /// contained (bot hung up), transferred (queued, answered, handoff ticket "anger"),
     /// abandoned in the queue, abandoned by hanging up on the bot, failed, in progress.
-    async fn seeded() -> Store {
-        let store = Store::open(&temp_db("search")).await.unwrap();
+    async fn seeded(name: &str) -> Store {
+        let store = Store::open(&temp_db(name)).await.unwrap();
         for (i, (id, caller, flow)) in [
             ("contained", "sip:+4930111@pbx", "shop"),
             ("transferred", "sip:+4930222@pbx", "shop"),
@@ -340,7 +340,7 @@ mod tests {
 
     #[tokio::test]
     async fn every_filter_narrows_the_search() {
-        let store = seeded().await;
+        let store = seeded("search-filters").await;
         let all = store
             .search_calls(&CallFilter::default(), 50, 0)
             .await
@@ -428,7 +428,7 @@ mod tests {
 
     #[tokio::test]
     async fn turns_and_queue_stays_of_a_range() {
-        let store = seeded().await;
+        let store = seeded("search-range").await;
         let turns = store.turns_in_range(Some("shop"), 0, 3000).await.unwrap();
         assert_eq!(turns.len(), 3);
         assert!(turns.iter().all(|t| t.call_id != "hung-up"));
