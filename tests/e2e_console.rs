@@ -248,7 +248,7 @@ fn a_supervisor_watches_a_call_live_then_reads_its_page() {
 
     // History: the supervisor searches by part of the caller's number and finds the call.
     browser.open(&format!("{base}/console/history"));
-    browser.type_into("#number", &CALLER_NUMBER[..7]);
+    browser.type_into("#number", &CALLER_NUMBER[..8]);
     browser.click("#search-button");
     let submitted = browser.wait_for_url("&min_anger=");
     assert!(submitted.contains("number=%2B4930555"), "{submitted}");
