@@ -108,7 +108,7 @@ async fn group_gaps(
             }),
         }
     }
-    gaps.sort_by(|a, b| b.count.cmp(&a.count));
+    gaps.sort_by_key(|g| std::cmp::Reverse(g.count));
     gaps
 }
 
