@@ -182,6 +182,8 @@ fn understood(t: &TurnRecord) -> String {
     let score = t.match_score.unwrap_or(0.0);
     match (&t.intent, &t.node) {
         (Some(intent), _) => format!("  matched: {intent} (score {score:.2}) -> {node}\n"),
+        // A silence: the node that waited is recorded, but nothing was matched.
+        (None, Some(_)) if t.match_score.is_none() => format!("  no input at {node}\n"),
         (None, Some(_)) if score > 0.0 => {
             format!("  no route taken at {node} (best candidate scored {score:.2})\n")
         }
@@ -259,5 +261,10 @@ mod tests {
         assert!(!unrouted.contains("matched:"), "{unrouted}");
         assert!(unrouted.contains("no route taken at more"), "{unrouted}");
         assert_eq!(understood(&turn(None, 0.0)), "  nothing matched at more\n");
+        let silence = TurnRecord {
+            node: Some("more".into()),
+            ..Default::default()
+        };
+        assert_eq!(understood(&silence), "  no input at more\n");
     }
 }

@@ -1,6 +1,7 @@
 //! The `hotline` command: serve calls, dial as a test caller, fetch models, check flows, read records, benchmark.
 
 mod admin;
+mod analytics;
 mod auth;
 mod bench;
 mod bench_load;

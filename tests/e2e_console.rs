@@ -13,6 +13,8 @@ use support::{free_udp_ports, Server, ServerOptions, TempDir};
 
 const SUPERVISOR_PASSWORD: &str = "sue-has-a-long-password";
 const AGENT_PASSWORD: &str = "agent1-long-password";
+/// The number the live-call test dials from, searched for in the history.
+const CALLER_NUMBER: &str = "+4930555123";
 
 fn log_in(browser: &Browser, base: &str, name: &str, password: &str) {
     browser.open(&format!("{base}/login"));
@@ -96,6 +98,15 @@ fn console_login_roles_and_api_authentication() {
         browser.fetch_status("/api/agents/agent2/history", "{}"),
         403
     );
+    for path in [
+        "/api/calls/search?number=1",
+        "/api/calls/search.csv",
+        "/api/analytics",
+        "/console/history",
+        "/console/analytics",
+    ] {
+        assert_eq!(browser.fetch_status(path, "{}"), 403, "{path}");
+    }
 
     // Every step is in the audit log, with who did it.
     let audit = String::from_utf8_lossy(
@@ -164,8 +175,16 @@ fn a_supervisor_watches_a_call_live_then_reads_its_page() {
     assert!(browser.text_content("#queues").contains("Waiting"));
 
     let live = std::thread::scope(|scope| {
-        let caller =
-            scope.spawn(|| server.dial(&["--play", question.to_str().unwrap(), "--gap", "3s"]));
+        let caller = scope.spawn(|| {
+            server.dial(&[
+                "--play",
+                question.to_str().unwrap(),
+                "--gap",
+                "3s",
+                "--from",
+                &format!("sip:{CALLER_NUMBER}@127.0.0.1"),
+            ])
+        });
         // The greeting, then what the caller said and the answer, as each turn is stored.
         browser.wait_for_text("#live-calls .call", "welcome", Duration::from_secs(60));
         let live = browser.wait_for_text("#live-calls .call", "shipping", Duration::from_secs(60));
@@ -226,6 +245,76 @@ fn a_supervisor_watches_a_call_live_then_reads_its_page() {
         None,
     );
     assert_eq!(status, 401, "a recording needs a login");
+
+    // History: the supervisor searches by part of the caller's number and finds the call.
+    browser.open(&format!("{base}/console/history"));
+    browser.type_into("#number", &CALLER_NUMBER[..8]);
+    browser.click("#search-button");
+    let submitted = browser.wait_for_url("&min_anger=");
+    assert!(submitted.contains("number=%2B4930555"), "{submitted}");
+    let found = browser.wait_for_text("#results tbody", &id[..8], Duration::from_secs(10));
+    assert!(found.contains(CALLER_NUMBER), "{found}");
+    assert_eq!(
+        browser
+            .run_async("return document.querySelectorAll('#results tr.call-row').length;")
+            .as_u64(),
+        Some(1),
+        "{found}"
+    );
+    // The same search as CSV, through the page's own link.
+    let csv = browser.run_async(
+        "const r = await fetch(document.querySelector('#csv').href); return r.status + '\\n' + await r.text();",
+    );
+    let csv = csv.as_str().unwrap_or_default().replace("\r\n", "\n");
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("200"), "{csv}");
+    assert!(
+        lines
+            .next()
+            .unwrap_or_default()
+            .starts_with("id,caller,started_utc,"),
+        "{csv}"
+    );
+    let row = lines.next().unwrap_or_default();
+    assert!(row.starts_with(&id) && row.contains(CALLER_NUMBER), "{csv}");
+    // The result links to the call's page.
+    browser.click("#results tr.call-row a");
+    assert!(browser
+        .wait_for_url(&format!("/console/calls/{id}"))
+        .ends_with(&id));
+    // Another number finds nothing.
+    browser.open(&format!("{base}/console/history?number=%2B1999"));
+    browser.wait_for_text("#results tbody", "No call matches", Duration::from_secs(10));
+
+    // Analytics: the call is counted per hour and drawn as SVG bars, its intent is among the
+    // top intents, and every chart's numbers download as CSV.
+    browser.open(&format!("{base}/console/analytics?bucket=hour"));
+    browser.wait_for_text("#message", "1 calls from", Duration::from_secs(20));
+    let bars = browser
+        .run_async("return document.querySelectorAll('#chart-calls svg rect.bar').length;")
+        .as_u64()
+        .unwrap_or(0);
+    assert!(bars >= 1, "no bar in the calls chart");
+    assert!(browser
+        .text_content("#chart-intents")
+        .contains("delivery_time"));
+    let links = browser
+        .run_async("return document.querySelectorAll('section.chart a.csv').length;")
+        .as_u64();
+    assert_eq!(links, Some(9), "a Download CSV link under every chart");
+    let csv = browser.run_async(
+        "const r = await fetch(document.querySelector('#chart-calls a.csv').href); return r.status + '\\n' + await r.text();",
+    );
+    let csv = csv.as_str().unwrap_or_default().replace("\r\n", "\n");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.first(), Some(&"200"), "{csv}");
+    assert_eq!(
+        lines.get(1),
+        Some(&"bucket_start_utc,calls,contained,transferred,abandoned,failed,in_progress"),
+        "{csv}"
+    );
+    assert_eq!(lines.len(), 3, "one hour with the call: {csv}");
+    assert_eq!(lines[2].split(',').nth(1), Some("1"), "{csv}");
 }
 
 #[test]

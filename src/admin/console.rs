@@ -287,16 +287,27 @@ async fn console(State(s): State<AdminState>, Extension(caller): Extension<Calle
 
 /// `/console/calls/{id}`: the page; its script reads `/api/calls/{id}`.
 async fn call_page(Extension(caller): Extension<Caller>, Path(id): Path<String>) -> Response {
+    console_page(caller, CALL_HTML, |html| {
+        html.replace("{{call_id}}", &escape(&id))
+    })
+}
+
+/// A console page whose script does the rest, for the viewer (or the login page, or 403): the
+/// template's `{{csrf}}`, `{{user}}` and `{{role}}` filled in, then the page's own by `fill`.
+pub fn console_page(
+    caller: Caller,
+    template: &str,
+    fill: impl FnOnce(String) -> String,
+) -> Response {
     let (who, csrf_token) = match console_viewer(caller) {
         Ok(viewer) => viewer,
         Err(refused) => return refused.into_response(),
     };
-    let html = CALL_HTML
+    let html = template
         .replace("{{csrf}}", &escape(&csrf_token))
         .replace("{{user}}", &escape(&who.name))
-        .replace("{{role}}", who.role.as_str())
-        .replace("{{call_id}}", &escape(&id));
-    page(StatusCode::OK, html)
+        .replace("{{role}}", who.role.as_str());
+    page(StatusCode::OK, fill(html))
 }
 
 /// Table rows for calls (the script renders the same columns on refresh).

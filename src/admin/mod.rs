@@ -4,12 +4,14 @@
 //! `guard` (sessions and tokens, roles, CSRF); the console's pages are in `console`.
 
 pub mod agents;
+pub mod analytics;
 pub mod campaigns;
 pub mod console;
 pub mod do_not_call;
 pub mod events;
 pub mod exposition;
 pub mod guard;
+pub mod history;
 pub mod recordings;
 
 use std::collections::HashMap;
@@ -52,6 +54,9 @@ pub struct AdminState {
     pub recordings_dir: PathBuf,
     /// Turns true when the server stops, ending the open event streams; `None`: never.
     pub stop: Option<tokio::sync::watch::Receiver<bool>>,
+    /// Groups the analytics' unanswered questions by meaning as `hotline faq gaps` does; `None`
+    /// (no model loaded): each distinct wording is its own group.
+    pub encoder: Option<Arc<hotline_nlu::SentenceEncoder>>,
 }
 
 impl AdminState {
@@ -65,6 +70,7 @@ impl AdminState {
         AdminState {
             recordings_dir,
             stop: None,
+            encoder: None,
             store,
             config,
             live: Arc::new(Vec::new),
@@ -108,6 +114,8 @@ pub fn router(state: AdminState) -> Router {
         .route("/api/agents/{id}/history", get(agent_history))
         .route("/metrics", get(metrics))
         .merge(console::router())
+        .merge(history::router())
+        .merge(analytics::router())
         .with_state(state)
 }
 
@@ -119,6 +127,14 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    /// 400 with the sentence saying what is wrong with the request.
+    pub fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError {
+            status: StatusCode::BAD_REQUEST,
+            message: message.into(),
+        }
+    }
+
     pub fn not_found(message: impl Into<String>) -> ApiError {
         ApiError {
             status: StatusCode::NOT_FOUND,
@@ -129,6 +145,9 @@ impl ApiError {
 
 impl From<HotlineError> for ApiError {
     fn from(e: HotlineError) -> ApiError {
+        if matches!(e, HotlineError::BadValue { .. }) {
+            return ApiError::bad_request(e.to_string());
+        }
         tracing::warn!("admin API: {e}");
         ApiError {
             status: StatusCode::INTERNAL_SERVER_ERROR,

@@ -2,8 +2,8 @@
 //! whole access table is unit-tested and written down in one place (docs/console.md).
 //!
 //! - admin: everything.
-//! - supervisor: every `/api` route (calls, tickets, queues, agents, callbacks) except the
-//!   admin-only ones (`/api/audit`), `/metrics` and the console.
+//! - supervisor: every `/api` route (calls, history search, analytics, tickets, queues, agents,
+//!   callbacks) except the admin-only ones (`/api/audit`), `/metrics` and the console's pages.
 //! - agent: their own `/api/agents/{id}/...` routes (id = their user or token name) and reading
 //!   a ticket by id (the handoff ticket's URL travels to their phone with the call); nothing else.
 
@@ -120,8 +120,13 @@ mod tests {
             ("POST", "/api/agents/ann/state"),
             ("GET", "/api/agents/ann/history"),
             ("GET", "/api/callbacks"),
+            ("GET", "/api/calls/search"),
+            ("GET", "/api/calls/search.csv"),
+            ("GET", "/api/analytics"),
             ("GET", "/metrics"),
             ("GET", "/console"),
+            ("GET", "/console/history"),
+            ("GET", "/console/analytics"),
         ] {
             assert_eq!(
                 access(Role::Supervisor, "sue", method, path),
@@ -152,8 +157,13 @@ mod tests {
             ("GET", "/api/queues"),
             ("GET", "/api/callbacks"),
             ("GET", "/api/audit"),
+            ("GET", "/api/calls/search"),
+            ("GET", "/api/calls/search.csv"),
+            ("GET", "/api/analytics"),
             ("GET", "/metrics"),
             ("GET", "/console"),
+            ("GET", "/console/history"),
+            ("GET", "/console/analytics"),
             ("POST", "/api/tickets/T-1"),
             // A look-alike path does not make another agent's route one's own.
             ("POST", "/api/agents/ann/state/../../bob/state"),

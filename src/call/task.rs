@@ -340,6 +340,13 @@ impl CallTask {
     pub(super) async fn converse(&mut self, input: CallerInput) -> Vec<hotline_flow::Action> {
         let at = self.started.elapsed();
         let sensitive = self.conversation.sensitive_slot().map(str::to_string);
+        if matches!(input, CallerInput::NoInput) {
+            // The node that waited in vain, so the silence counts against its `ask` in the
+            // analytics' funnel (a match names its node itself).
+            if let Some(turn) = &mut self.turn {
+                turn.record.node = Some(self.conversation.current_node().to_string());
+            }
+        }
         let actions = self.conversation.handle(input.clone(), at);
         let conversation = &self.conversation;
         let journaled =

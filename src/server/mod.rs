@@ -422,6 +422,7 @@ pub async fn run(
     let mut admin_state = crate::admin::AdminState::new(store.clone(), Arc::new(config.clone()));
     admin_state.service_levels = Arc::new(center.service_levels());
     admin_state.stop = Some(shutdown.clone());
+    admin_state.encoder = Some(Arc::clone(&encoder));
     let load = Arc::new(load::Load::new(config.speech.max_asr_wait));
     let live = Arc::clone(&center);
     let live_load = Arc::clone(&load);

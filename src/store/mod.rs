@@ -14,6 +14,7 @@ mod outbox;
 mod queues;
 mod registrations;
 pub mod retention;
+mod search;
 mod users;
 
 pub use campaigns::AttemptRow;
@@ -24,6 +25,7 @@ pub use metrics::{AgentMetrics, QueueMetrics};
 pub use outbox::OutboxRow;
 pub use queues::{AgentEvent, CallbackRecord};
 pub use registrations::RegistrationRow;
+pub use search::{CallFilter, CallSummary, QueueStay, TurnFacts, OUTCOMES};
 pub use users::AuditEntry;
 
 use std::path::Path;
