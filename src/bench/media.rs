@@ -390,3 +390,30 @@ const SCENARIO: &str = r#"<?xml version="1.0" encoding="ISO-8859-1" ?>
   <recv response="200"/>
 </scenario>
 "#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bench_flow_is_a_valid_flow() {
+        assert!(hotline_flow::load_flow(BENCH_FLOW, "bench-media.yaml").is_ok());
+    }
+
+    #[test]
+    fn the_callers_line_is_ten_seconds_of_mu_law_at_its_level() {
+        let dir = std::env::temp_dir().join(format!("bench-media-line-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (line, expected) in [(Line::Quiet, -65.0), (Line::Noisy, -45.0)] {
+            let path = dir.join("line.ul");
+            write_line_audio(&path, line).unwrap();
+            let bytes = std::fs::read(&path).unwrap();
+            assert_eq!(bytes.len(), 80_000);
+            let mut pcm = Vec::new();
+            Codec::Pcmu.decode(&bytes, &mut pcm);
+            let level = hotline_media::rms_dbfs(&hotline_media::pcm_to_f32(&pcm));
+            assert!((level - expected).abs() < 1.5, "{line:?}: {level} dBFS");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
