@@ -3,7 +3,7 @@
 //! Starts the real server in-process for each Whisper model, calls it with `hotline dial`'s client
 //! speaking espeak-ng questions (a different engine from the bot's voice), and prints p50/p95 of the
 //! caller-measured latency and of the server-side parts: endpointing wait, ASR, matching, first TTS audio.
-//! `hotline bench wer` is in [`wer`].
+//! `hotline bench wer` is in [`wer`], `hotline bench media` in [`media`].
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -16,6 +16,7 @@ use crate::store::Store;
 
 mod amd;
 mod digits;
+mod media;
 mod wer;
 
 #[derive(Subcommand)]
@@ -104,6 +105,30 @@ pub enum BenchAction {
         /// workers are shared between them as in production.
         #[arg(long, default_value_t = 1)]
         concurrent: usize,
+    },
+    /// What listening calls cost: N SIPp calls streaming RTP both ways into the server (started
+    /// here as its own process, or `--target`/`--pid`), its CPU over a steady window, its memory
+    /// per call beyond the idle server, and calls per core.
+    Media {
+        /// Numbers of calls to measure, one server run each.
+        #[arg(long, value_delimiter = ',', default_value = "100")]
+        calls: Vec<usize>,
+        /// Length of the steady window measured, in seconds.
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+        /// What the caller's line carries: quiet (-65 dBFS hiss), noisy (-45 dBFS), silent.
+        #[arg(long, value_enum, default_value = "quiet")]
+        line: media::Line,
+        /// New calls per second while setting up.
+        #[arg(long, default_value_t = 50)]
+        rate: u32,
+        /// Measure a server already running at this SIP address (with --pid) instead of
+        /// starting one; it must accept the calls (sip.max_calls, sip.flood).
+        #[arg(long, requires = "pid")]
+        target: Option<std::net::SocketAddr>,
+        /// Process id of the server given with --target.
+        #[arg(long, requires = "target")]
+        pid: Option<u32>,
     },
     /// Capacity: calls arriving over time, each asking several questions with natural pauses;
     /// latency, turns lost, WER and right answers for each number of calls.
@@ -206,6 +231,24 @@ pub fn espeak_wav(text: &str, path: &Path) -> anyhow::Result<()> {
 pub async fn run(action: BenchAction, base: Config) -> anyhow::Result<()> {
     if let BenchAction::Understanding { flow } = &action {
         return understanding(flow, &base);
+    }
+    if let BenchAction::Media {
+        calls,
+        seconds,
+        line,
+        rate,
+        target,
+        pid,
+    } = action
+    {
+        let plan = media::MediaPlan {
+            calls,
+            seconds,
+            line,
+            rate,
+            target: target.zip(pid),
+        };
+        return media::run(plan).await;
     }
     if let BenchAction::Load {
         calls,

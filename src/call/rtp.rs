@@ -67,6 +67,9 @@ pub struct RtpLink {
     sender: RtpSender,
     dtmf: DtmfReceiver,
     encoded: Vec<u8>,
+    /// One frame of silence in the call's codec, encoded once: most frames a listening call
+    /// sends are silence.
+    silence: Vec<u8>,
     decoded: Vec<i16>,
     dtmf_out: VecDeque<RtpPacket>,
     reorder: JitterBuffer,
@@ -96,6 +99,7 @@ impl RtpLink {
             sender: RtpSender::new(rand::random(), rand::random(), rand::random(), payload_type),
             dtmf: DtmfReceiver::new(),
             encoded: Vec::with_capacity(FRAME),
+            silence: encoded_silence(codec),
             decoded: Vec::with_capacity(FRAME),
             dtmf_out: VecDeque::new(),
             reorder: JitterBuffer::new(REORDER_DEPTH, Duration::from_millis(20)),
@@ -113,6 +117,7 @@ impl RtpLink {
     ) {
         self.guard.expect(remote);
         self.codec = codec;
+        self.silence = encoded_silence(codec);
         self.payload_type = payload_type;
         self.dtmf_payload_type = dtmf_payload_type;
         self.sender = RtpSender::new(rand::random(), rand::random(), rand::random(), payload_type);
@@ -190,11 +195,7 @@ impl RtpLink {
                     *talkspurt_start,
                 )
             }
-            Frame::Silence => {
-                self.codec.encode(&[0i16; FRAME], &mut self.encoded);
-                self.sender
-                    .audio(std::mem::take(&mut self.encoded), FRAME as u32, false)
-            }
+            Frame::Silence => self.sender.audio(self.silence.clone(), FRAME as u32, false),
         };
         let _ = self.socket.send_to(&packet.to_bytes(), remote).await;
     }
@@ -209,6 +210,12 @@ impl RtpLink {
             self.dtmf_out.extend(self.sender.dtmf(pt, &events));
         }
     }
+}
+
+fn encoded_silence(codec: Codec) -> Vec<u8> {
+    let mut silence = Vec::with_capacity(FRAME);
+    codec.encode(&[0i16; FRAME], &mut silence);
+    silence
 }
 
 #[cfg(test)]

@@ -1,8 +1,10 @@
 //! The task that owns one call (inbound, or a campaign call once answered): RTP both ways, the listener, the flow, ASR and TTS jobs.
 //!
-//! It `select!`s over RTP packets, the 20 ms send clock, listener events, ASR results, TTS audio,
-//! the no-input and inactivity deadlines, and dialog events. Inference never runs here: the task
-//! only submits jobs and awaits their answers, so pacing holds however slow a model is.
+//! It `select!`s over RTP packets (each frame goes through the call's listener at once), the
+//! 20 ms send clock, ASR results, TTS audio, the no-input and inactivity deadlines, and dialog
+//! events. Whisper and Piper never run here: the task only submits jobs and awaits their
+//! answers, so pacing holds however slow a model is. Silero, a fraction of a millisecond per
+//! 32 ms window and only on windows loud enough to be speech, runs inline in the listener.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -21,7 +23,7 @@ use super::{
     codec_name, dtmf_from_info, local_sdp, media_from_answer, media_refusal, rtp_guard, CallSetup,
     DialogEvent, Playout, RtpLink,
 };
-use crate::pools::{spawn_listener, TtsChunk};
+use crate::pools::{Listener, TtsChunk};
 use crate::server::{Services, SipCommand};
 use crate::store::{unix_ms, CallRecord};
 
@@ -132,19 +134,18 @@ pub(super) async fn answer_and_talk(
         plan.dtmf_payload_type,
     )?;
 
-    let (listener_tx, mut listener) = mpsc::unbounded_channel();
     let endpointing = EndpointerConfig {
         start_threshold: config.speech.vad_threshold,
         end_threshold: (config.speech.vad_threshold - 0.15).max(0.05),
         end_silence: config.speech.end_of_speech_silence,
         ..EndpointerConfig::default()
     };
-    let audio_to_listener = spawn_listener(
-        &services.vad_model,
+    let mut listener = Listener::new(
+        &services.vad,
         endpointing,
         config.speech.early_transcription,
-        listener_tx,
-    )?;
+    );
+    let mut heard = Vec::new();
 
     if outbound.is_none() {
         let _ = commands.send(SipCommand::Ringing(setup.sip_call.clone()));
@@ -257,7 +258,10 @@ pub(super) async fn answer_and_talk(
                             // A person has the call (or will): relay, record, stop transcribing.
                             task.caller_audio(&samples);
                         } else {
-                            let _ = audio_to_listener.send(samples);
+                            listener.hear(&samples, last_rtp, &mut heard);
+                            for event in heard.drain(..) {
+                                task.on_listener(event).await;
+                            }
                         }
                     }
                     Incoming::Digit(digit) => {
@@ -296,7 +300,6 @@ pub(super) async fn answer_and_talk(
                     }
                 }
             }
-            Some(event) = listener.recv() => task.on_listener(event).await,
             Some(message) = internal.recv() => match message {
                 Internal::Asr { job, result } => task.on_asr(job, result).await,
                 Internal::Http { input, took } => task.on_http_answer(input, took).await,

@@ -1,18 +1,18 @@
-//! The per-call listener thread: decoded caller audio in, Silero VAD plus endpointing, utterances out.
+//! A call's listener: decoded caller audio in, gated Silero VAD plus endpointing, utterances out.
+//!
+//! It runs on the call's own task, frame by frame, with no thread or channel of its own: a quiet
+//! window costs a level check (see `hotline_listen::GatedVad`), and a window the gate lets
+//! through costs one run of the process's shared Silero model, a fraction of a millisecond.
+//! Per call it holds Silero's state, a few windows of lead-in, the endpointer's pre-roll and the
+//! utterance being spoken.
 
-use std::path::Path;
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use hotline_listen::SileroVad;
-use hotline_media::{EndpointEvent, Endpointer, EndpointerConfig};
-use tokio::sync::mpsc;
+use hotline_listen::{GatedVad, SileroModel, VAD_CHUNK_8K};
+use hotline_media::{EndpointEvent, Endpointer, EndpointerConfig, SpeechGateConfig};
 
 use super::early_turn::{PauseSignal, PauseWatch};
-use super::quiet_gate::{GateDecision, QuietGate};
-use crate::error::HotlineError;
-
-/// Silero's window at 8 kHz.
-const VAD_CHUNK: usize = 256;
 
 #[derive(Debug)]
 pub enum ListenerEvent {
@@ -33,83 +33,85 @@ pub enum ListenerEvent {
         /// When the endpointer decided the turn was over.
         decided_at: Instant,
         /// How long after the last speech that was (the end-of-speech silence wait).
-        endpoint_wait: std::time::Duration,
+        endpoint_wait: Duration,
     },
     Failed(String),
 }
 
-/// Starts the listener for one call; dropping the returned sender stops it.
-pub fn spawn_listener(
-    vad_model: &Path,
-    config: EndpointerConfig,
-    early_pause: std::time::Duration,
-    events: mpsc::UnboundedSender<ListenerEvent>,
-) -> Result<std::sync::mpsc::Sender<Vec<f32>>, HotlineError> {
-    let mut vad = SileroVad::load(vad_model)?;
-    let chunk_time =
-        std::time::Duration::from_secs_f64(VAD_CHUNK as f64 / f64::from(config.sample_rate));
-    let mut pauses = PauseWatch::new(early_pause, config.end_threshold, chunk_time);
-    let (audio_in, audio) = std::sync::mpsc::channel::<Vec<f32>>();
-    std::thread::Builder::new()
-        .name("listener".into())
-        .spawn(move || {
-            let mut endpointer = Endpointer::new(config);
-            let mut gate = QuietGate::new();
-            let mut pending: Vec<f32> = Vec::with_capacity(VAD_CHUNK * 2);
-            while let Ok(frame) = audio.recv() {
-                pending.extend_from_slice(&frame);
-                while pending.len() >= VAD_CHUNK {
-                    let chunk: Vec<f32> = pending.drain(..VAD_CHUNK).collect();
-                    let level = hotline_media::rms_dbfs(&chunk);
-                    let p = match gate.window(level) {
-                        GateDecision::Run => match vad.speech_probability(&chunk) {
-                            Ok(p) => p,
-                            Err(e) => {
-                                let _ = events.send(ListenerEvent::Failed(e.to_string()));
-                                return;
-                            }
-                        },
-                        GateDecision::Skip => 0.0,
-                        GateDecision::SkipAndReset => {
-                            vad.reset();
-                            0.0
-                        }
-                    };
-                    let out = match endpointer.push(&chunk, p) {
-                        Some(EndpointEvent::SpeechStarted { .. }) => ListenerEvent::SpeechStarted,
-                        Some(EndpointEvent::Utterance {
-                            samples,
-                            ended,
-                            speech_end,
-                            ..
-                        }) => ListenerEvent::Utterance {
-                            pause: pauses.turn_ended(),
-                            samples,
-                            decided_at: Instant::now(),
-                            endpoint_wait: ended.saturating_sub(speech_end),
-                        },
-                        None => match pauses.on_chunk(endpointer.is_speaking(), p) {
-                            Some(PauseSignal::Pause(pause)) => ListenerEvent::Paused {
-                                pause,
-                                samples: endpointer.utterance_so_far().to_vec(),
-                            },
-                            Some(PauseSignal::Resumed(pause)) => ListenerEvent::Resumed { pause },
-                            None => continue,
-                        },
-                    };
-                    if events.send(out).is_err() {
-                        return;
-                    }
+/// One call's listener. Feed it every frame of caller audio with [`Listener::hear`].
+pub struct Listener {
+    vad: GatedVad,
+    endpointer: Endpointer,
+    pauses: PauseWatch,
+    /// Audio not yet making a whole VAD window.
+    pending: Vec<f32>,
+    /// The model failed once: the call is no longer listened to.
+    failed: bool,
+}
+
+impl Listener {
+    pub fn new(model: &Arc<SileroModel>, config: EndpointerConfig, early_pause: Duration) -> Self {
+        let chunk_time =
+            Duration::from_secs_f64(VAD_CHUNK_8K as f64 / f64::from(config.sample_rate.max(1)));
+        Listener {
+            vad: GatedVad::new(model.stream(), SpeechGateConfig::default()),
+            pauses: PauseWatch::new(early_pause, config.end_threshold, chunk_time),
+            endpointer: Endpointer::new(config),
+            pending: Vec::with_capacity(VAD_CHUNK_8K * 2),
+            failed: false,
+        }
+    }
+
+    /// Takes the next frame of 8 kHz caller audio heard at `now`; what it meant goes to `out`.
+    pub fn hear(&mut self, frame: &[f32], now: Instant, out: &mut Vec<ListenerEvent>) {
+        if self.failed {
+            return;
+        }
+        self.pending.extend_from_slice(frame);
+        while self.pending.len() >= VAD_CHUNK_8K {
+            let window = &self.pending[..VAD_CHUNK_8K];
+            let p = match self.vad.speech_probability(window) {
+                Ok(p) => p,
+                Err(e) => {
+                    self.failed = true;
+                    out.push(ListenerEvent::Failed(e.to_string()));
+                    return;
                 }
-            }
-            tracing::debug!(
-                "listener: the line was quiet for {} VAD windows, which Silero did not have to see",
-                gate.skipped()
-            );
-        })
-        .map_err(|source| HotlineError::Io {
-            path: "listener thread".into(),
-            source,
-        })?;
-    Ok(audio_in)
+            };
+            let event = match self.endpointer.push(window, p) {
+                Some(EndpointEvent::SpeechStarted { .. }) => Some(ListenerEvent::SpeechStarted),
+                Some(EndpointEvent::Utterance {
+                    samples,
+                    ended,
+                    speech_end,
+                    ..
+                }) => Some(ListenerEvent::Utterance {
+                    pause: self.pauses.turn_ended(),
+                    samples,
+                    decided_at: now,
+                    endpoint_wait: ended.saturating_sub(speech_end),
+                }),
+                None => match self.pauses.on_chunk(self.endpointer.is_speaking(), p) {
+                    Some(PauseSignal::Pause(pause)) => Some(ListenerEvent::Paused {
+                        pause,
+                        samples: self.endpointer.utterance_so_far().to_vec(),
+                    }),
+                    Some(PauseSignal::Resumed(pause)) => Some(ListenerEvent::Resumed { pause }),
+                    None => None,
+                },
+            };
+            out.extend(event);
+            self.pending.drain(..VAD_CHUNK_8K);
+        }
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        tracing::debug!(
+            "listener: Silero ran {} times for {} windows (the rest were too quiet to be speech)",
+            self.vad.model_runs(),
+            self.vad.windows()
+        );
+    }
 }

@@ -39,7 +39,8 @@ pub struct Services {
     pub store: Store,
     pub asr: AsrPool,
     pub tts: TtsPool,
-    pub vad_model: PathBuf,
+    /// Silero VAD, shared by every call's listener.
+    pub vad: Arc<hotline_listen::SileroModel>,
     pub lexicon: Arc<hotline_mood::Lexicon>,
     pub encoder: Arc<SentenceEncoder>,
     pub http: reqwest::Client,
@@ -262,6 +263,9 @@ pub async fn run(
     let models = model_paths(&config)?;
     hotline_onnx::init(&models.onnxruntime)?;
     let encoder = load_encoder(&config.speech.models_dir)?;
+    // One Silero for all calls, a session per core (a call holds only its ~1 KB state).
+    let vad_sessions = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let vad = hotline_listen::SileroModel::load(&models.vad, vad_sessions)?;
     // One read: the version served, recorded and watched for edits are the same text.
     let flow_source =
         std::fs::read_to_string(&config.flow_file).map_err(|source| HotlineError::Io {
@@ -464,7 +468,7 @@ pub async fn run(
         store,
         asr,
         tts,
-        vad_model: models.vad,
+        vad,
         flow: RwLock::new(Arc::new(flow)),
         draining: std::sync::atomic::AtomicBool::new(false),
         config,

@@ -11,6 +11,7 @@
 //! - [`resample`]: [`Resampler`], streaming windowed-sinc conversion for rational rate ratios.
 //! - [`endpointing`]: [`Endpointer`], utterance segmentation from VAD probabilities.
 //! - [`level`]: [`rms_dbfs`] and [`estimate_pitch`], loudness and pitch cues.
+//! - [`speech_gate`]: [`SpeechGate`], which windows the VAD model must hear (level over the noise floor).
 //! - [`sample`]: i16 <-> f32 conversions ([`pcm_to_f32`], [`f32_to_pcm`]).
 //! - [`error`]: [`MediaError`], the crate's one error type.
 //!
@@ -29,6 +30,7 @@ pub mod pacing;
 pub mod resample;
 pub mod rtp;
 pub mod sample;
+pub mod speech_gate;
 
 pub use dtmf::{dtmf_packets, event_code, DtmfEvent, DtmfReceiver};
 pub use endpointing::{EndpointEvent, Endpointer, EndpointerConfig};
@@ -41,3 +43,4 @@ pub use pacing::Pacer;
 pub use resample::Resampler;
 pub use rtp::{RtpPacket, RtpSender};
 pub use sample::{f32_to_pcm, pcm_to_f32, sample_to_f32, sample_to_pcm};
+pub use speech_gate::{GateDecision, SpeechGate, SpeechGateConfig};
