@@ -17,6 +17,7 @@ use crate::store::Store;
 mod amd;
 mod digits;
 mod media;
+mod spoken;
 mod wer;
 
 #[derive(Subcommand)]
@@ -54,6 +55,23 @@ pub enum BenchAction {
         /// Print every transcript, not only those with errors.
         #[arg(long)]
         verbose: bool,
+    },
+    /// A labelled set of spoken questions (eval/shop_spoken.yaml) in several espeak-ng voices
+    /// through the phone path's codec, offline: what the flow understands, with Whisper primed
+    /// with the flow's hot words and without.
+    Spoken {
+        /// The labelled set (flow, questions with the intent or FAQ entry that should answer).
+        #[arg(default_value = "eval/shop_spoken.yaml")]
+        set: PathBuf,
+        /// base, tiny.en or a ggml file (default: the configured model).
+        #[arg(long)]
+        whisper: Option<String>,
+        /// Print every question, not only those misunderstood in either run.
+        #[arg(long)]
+        verbose: bool,
+        /// Try this prompt instead of the flow's hot words.
+        #[arg(long)]
+        hot_words: Option<String>,
     },
     /// Seven-digit numbers read digit by digit (Asterisk's recorded digits) through the phone
     /// path's codec and resampler, offline: how many a digits slot stores exactly, with Whisper
@@ -216,8 +234,13 @@ pub const QUESTIONS: &[(&str, &str)] = &[
 
 /// Speaks `text` with espeak-ng into a WAV.
 pub fn espeak_wav(text: &str, path: &Path) -> anyhow::Result<()> {
+    espeak_voice_wav(text, "en-us", 160, path)
+}
+
+/// Speaks `text` with espeak-ng's `voice` at `speed` words per minute into a WAV.
+pub fn espeak_voice_wav(text: &str, voice: &str, speed: u32, path: &Path) -> anyhow::Result<()> {
     let status = std::process::Command::new("espeak-ng")
-        .args(["-v", "en-us", "-s", "160", "-w"])
+        .args(["-v", voice, "-s", &speed.to_string(), "-w"])
         .arg(path)
         .arg(text)
         .status()
@@ -312,6 +335,21 @@ pub async fn run(action: BenchAction, base: Config) -> anyhow::Result<()> {
             min_frames,
         };
         return tokio::task::block_in_place(|| digits::run(options, base));
+    }
+    if let BenchAction::Spoken {
+        set,
+        whisper,
+        verbose,
+        hot_words,
+    } = action
+    {
+        let options = spoken::SpokenOptions {
+            set,
+            whisper,
+            verbose,
+            hot_words,
+        };
+        return tokio::task::block_in_place(|| spoken::run(options, base));
     }
     if let BenchAction::Wer {
         files,

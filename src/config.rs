@@ -94,6 +94,7 @@ struct RawSpeech {
     asr_test_delay: Option<String>,
     max_asr_wait: Option<String>,
     vad_threshold: Option<f32>,
+    hot_words: Option<bool>,
     models_dir: Option<String>,
 }
 
@@ -239,6 +240,8 @@ pub struct SpeechConfig {
     /// `None`: never refused for load.
     pub max_asr_wait: Option<Duration>,
     pub vad_threshold: f32,
+    /// Prime Whisper with the flow's own words (its intents' keywords and FAQ questions).
+    pub hot_words: bool,
     pub models_dir: PathBuf,
 }
 
@@ -394,6 +397,7 @@ fn overlay(d: RawConfig, u: RawConfig) -> RawConfig {
             asr_test_delay: take!(u.speech.asr_test_delay, d.speech.asr_test_delay),
             max_asr_wait: take!(u.speech.max_asr_wait, d.speech.max_asr_wait),
             vad_threshold: take!(u.speech.vad_threshold, d.speech.vad_threshold),
+            hot_words: take!(u.speech.hot_words, d.speech.hot_words),
             models_dir: take!(u.speech.models_dir, d.speech.models_dir),
         },
         flows: RawFlows {
@@ -706,6 +710,7 @@ fn validate(raw: RawConfig, file: &str) -> Result<Config, HotlineError> {
             )?)
             .filter(|d| !d.is_zero()),
             vad_threshold,
+            hot_words: required(raw.speech.hot_words, file, "speech.hot_words")?,
             models_dir: PathBuf::from(required(raw.speech.models_dir, file, "speech.models_dir")?),
         },
         flow_file: PathBuf::from(required(raw.flows.file, file, "flows.file")?),

@@ -294,8 +294,13 @@ impl CallTask {
         let test_delay = self.services.config.speech.asr_test_delay;
         let services = Arc::clone(&self.services);
         let expect = expect_for(self.conversation.expected_slot());
+        // Digits are heard best without a vocabulary of words to lean towards.
+        let hot_words = (self.services.config.speech.hot_words && expect == Expect::Speech)
+            .then(|| hotline_flow::hot_words(self.conversation.flow()))
+            .filter(|words| !words.is_empty())
+            .map(Arc::<str>::from);
         tokio::spawn(async move {
-            let result = match asr.transcribe(samples, cancel, expect).await {
+            let result = match asr.transcribe(samples, cancel, expect, hot_words).await {
                 Ok(r) => r,
                 Err(e) => Err(e.to_string()),
             };

@@ -30,6 +30,8 @@ struct AsrJob {
     cancelled: Option<Arc<AtomicBool>>,
     /// What the flow waits for: digits are heard with Whisper's full window.
     expect: Expect,
+    /// Words the caller is likely to say (the flow's hot words), given to Whisper as its prompt.
+    hot_words: Option<Arc<str>>,
     submitted: Instant,
     reply: oneshot::Sender<Result<AsrResult, String>>,
 }
@@ -40,12 +42,17 @@ pub struct AsrPool {
 }
 
 impl AsrPool {
-    /// Loads the model once and starts `workers` threads sharing it.
+    /// Loads the model once and starts `workers` threads sharing its weights, each with its own
+    /// decoding state, so they decode at the same time.
     pub fn start(model: &Path, workers: usize, threads: usize) -> Result<AsrPool, HotlineError> {
-        let asr = Arc::new(WhisperAsr::load(model, threads)?);
+        let first = WhisperAsr::load(model, threads)?;
+        let mut recognisers = Vec::with_capacity(workers.max(1));
+        for _ in 1..workers.max(1) {
+            recognisers.push(first.worker()?);
+        }
+        recognisers.push(first);
         let (queue, jobs) = flume::bounded::<AsrJob>(workers * 8);
-        for n in 0..workers {
-            let asr = Arc::clone(&asr);
+        for (n, mut asr) in recognisers.into_iter().enumerate() {
             let jobs = jobs.clone();
             std::thread::Builder::new()
                 .name(format!("asr-{n}"))
@@ -60,6 +67,7 @@ impl AsrPool {
                             continue;
                         }
                         let queued = job.submitted.elapsed();
+                        asr.set_prompt(job.hot_words.as_deref());
                         let mut up = Resampler::new(8000, 16000);
                         let mut pcm_16k = Vec::with_capacity(job.pcm_8k.len() * 2 + 64);
                         up.process(&job.pcm_8k, &mut pcm_16k);
@@ -99,7 +107,7 @@ impl AsrPool {
                 (seed as f32 / u32::MAX as f32 - 0.5) * 0.002
             })
             .collect();
-        self.transcribe(noise, None, Expect::Speech)
+        self.transcribe(noise, None, Expect::Speech, None)
             .await?
             .map_err(|reason| HotlineError::WarmUp { reason })?;
         Ok(started.elapsed())
@@ -107,18 +115,20 @@ impl AsrPool {
 
     /// Transcribes one utterance. Fails only when the pool is gone; a model error comes back as text.
     /// A job whose `cancelled` flag is set before a worker takes it is skipped. `expect` is what
-    /// the flow waits for (see [`Expect`]).
+    /// the flow waits for (see [`Expect`]); `hot_words` primes Whisper with the flow's words.
     pub async fn transcribe(
         &self,
         pcm_8k: Vec<f32>,
         cancelled: Option<Arc<AtomicBool>>,
         expect: Expect,
+        hot_words: Option<Arc<str>>,
     ) -> Result<Result<AsrResult, String>, HotlineError> {
         let (reply, answer) = oneshot::channel();
         let job = AsrJob {
             pcm_8k,
             cancelled,
             expect,
+            hot_words,
             submitted: Instant::now(),
             reply,
         };

@@ -87,6 +87,7 @@ pub struct WhisperAsr {
     threads: usize,
     window: AudioWindow,
     decoding: Decoding,
+    prompt: Option<String>,
 }
 
 /// One `whisper_full` run's result.
@@ -123,12 +124,22 @@ impl WhisperAsr {
     pub fn worker(&self) -> Result<Self, ListenError> {
         let mut worker = Self::with_context(Arc::clone(&self.context), self.threads, self.window)?;
         worker.decoding = self.decoding;
+        worker.prompt = self.prompt.clone();
         Ok(worker)
     }
 
     /// Chooses the decoding strategy (default: [`Decoding::Telephone`]).
     pub fn set_decoding(&mut self, decoding: Decoding) {
         self.decoding = decoding;
+    }
+
+    /// Words the caller is likely to say, given to Whisper as its initial prompt (`None` or
+    /// empty: no prompt). Whisper spells words it was primed with more often.
+    pub fn set_prompt(&mut self, prompt: Option<&str>) {
+        let prompt = prompt.filter(|p| !p.trim().is_empty() && !p.contains('\0'));
+        if self.prompt.as_deref() != prompt {
+            self.prompt = prompt.map(str::to_string);
+        }
     }
 
     /// Chooses how much of the 30 s window the encoder processes (default: [`AudioWindow::Fit`]
@@ -151,6 +162,7 @@ impl WhisperAsr {
             threads: threads.max(1),
             window,
             decoding: Decoding::default(),
+            prompt: None,
         })
     }
 
@@ -289,6 +301,9 @@ impl WhisperAsr {
             .params(self.threads, samples.len(), temperature);
         if let (Decoding::Telephone, AudioWindow::Fit { min_frames }) = (self.decoding, window) {
             params.set_audio_ctx(audio_ctx_for(samples.len(), min_frames));
+        }
+        if let Some(prompt) = &self.prompt {
+            params.set_initial_prompt(prompt);
         }
 
         let mut state = self

@@ -399,6 +399,11 @@ impl Conversation {
         }
     }
 
+    /// The flow this conversation runs (the version the call started on).
+    pub fn flow(&self) -> &Arc<Flow> {
+        &self.flow
+    }
+
     /// The kind of value the current `ask` or `menu` node collects, if it has a slot: what the
     /// caller's next words are expected to be (told to the recogniser). Read whether or not the
     /// bot has finished asking, since callers answer over the end of a question.
