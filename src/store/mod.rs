@@ -15,6 +15,7 @@ mod queues;
 mod registrations;
 pub mod retention;
 mod search;
+mod summaries;
 mod users;
 
 pub use campaigns::AttemptRow;
