@@ -1,6 +1,7 @@
 -- One summary row per ended call for the console's analytics (issue 11): what the history search
 -- works out per call with correlated look-ups (outcome, transfer reason, highest anger, turns,
--- intents) kept at hang-up, so a range of calls is one indexed scan. The view computes a call's
+-- intents, and the turns' facts analytics counts) kept at hang-up, so a range of calls is one
+-- indexed scan. The view computes a call's
 -- summary from its rows; triggers refresh the stored row whenever an ended call, its turns, its
 -- queue stays or its tickets change, so every writer (the server, a restart's clean-up, the
 -- retention job, a script that fills the store directly) keeps it true. The outcome rules are
@@ -28,7 +29,11 @@ SELECT c.id AS call_id, c.caller, c.started_at, c.answered_at, c.ended_at, c.han
        ) AS transfer_reason,
        (SELECT MAX(t.anger) FROM turns t WHERE t.call_id = c.id) AS max_anger,
        (SELECT COUNT(*) FROM turns t WHERE t.call_id = c.id) AS turns,
-       (SELECT COALESCE(group_concat(DISTINCT t.intent), '') FROM turns t WHERE t.call_id = c.id) AS intents
+       (SELECT COALESCE(group_concat(DISTINCT t.intent), '') FROM turns t WHERE t.call_id = c.id) AS intents,
+       (SELECT json_group_array(json_object('node', t.node, 'caller_text', t.caller_text,
+                                            'caller_dtmf', t.caller_dtmf, 'intent', t.intent,
+                                            'trace', t.trace, 'v2v', t.voice_to_voice_ms))
+        FROM (SELECT * FROM turns WHERE call_id = c.id ORDER BY seq) t) AS turn_facts
 FROM calls c;
 
 CREATE TABLE IF NOT EXISTS call_summaries (
@@ -43,7 +48,10 @@ CREATE TABLE IF NOT EXISTS call_summaries (
     transfer_reason  TEXT,
     max_anger        REAL,
     turns            INTEGER NOT NULL,
-    intents          TEXT NOT NULL
+    intents          TEXT NOT NULL,
+    -- The turns as analytics reads them, in order: a JSON array of {node, caller_text,
+    -- caller_dtmf, intent, trace, v2v}, so a range needs no look-up in `turns`.
+    turn_facts       TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS call_summaries_started ON call_summaries(started_at);
 CREATE INDEX IF NOT EXISTS call_summaries_flow_started ON call_summaries(flow_name, started_at);

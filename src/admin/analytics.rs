@@ -141,11 +141,10 @@ async fn analytics(
             )))
         }
     };
-    let calls = s
+    let (calls, turns) = s
         .store
-        .call_summaries_in_range(flow.as_deref(), from, to)
+        .analytics_rows_in_range(flow.as_deref(), from, to)
         .await?;
-    let turns = s.store.turns_in_range(flow.as_deref(), from, to).await?;
     let stays = s
         .store
         .queue_stays_in_range(flow.as_deref(), from, to)

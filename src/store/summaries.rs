@@ -1,58 +1,91 @@
-//! The calls of a time range as analytics counts them, read from the per-call summary rows of
-//! migration 0012 (kept at hang-up by triggers) in one indexed scan, plus the few calls still in
-//! progress, computed live from their rows. The history search keeps its own computation
-//! (search.rs); the test below checks both give the same figures.
+//! The calls of a time range as analytics counts them, and their turns, read from the per-call
+//! summary rows of migration 0012 (kept at hang-up by triggers) in one indexed scan, plus the few
+//! calls still in progress, computed live from their rows. The history search keeps its own
+//! computation (search.rs); the test below checks both give the same rows and figures.
 
 use sqlx::Row;
 
-use super::{CallSummary, Store};
+use super::{CallSummary, Store, TurnFacts};
 use crate::error::HotlineError;
 
 const RANGE_SQL: &str = "
 SELECT call_id, caller, started_at, answered_at, ended_at, hangup_cause, flow_name, outcome,
-       transfer_reason, max_anger, turns, intents
+       transfer_reason, max_anger, turns, intents, turn_facts
 FROM call_summaries
 WHERE started_at >= ?1 AND started_at < ?2 AND (?3 IS NULL OR flow_name = ?3)
 UNION ALL
 SELECT call_id, caller, started_at, answered_at, ended_at, hangup_cause, flow_name, outcome,
-       transfer_reason, max_anger, turns, intents
+       transfer_reason, max_anger, turns, intents, turn_facts
 FROM call_summary_now
 WHERE ended_at IS NULL AND started_at >= ?1 AND started_at < ?2 AND (?3 IS NULL OR flow_name = ?3)
 ORDER BY started_at DESC, call_id DESC";
 
+/// One turn in a summary row's `turn_facts`.
+#[derive(Debug, serde::Deserialize)]
+struct FactJson {
+    node: Option<String>,
+    caller_text: Option<String>,
+    caller_dtmf: Option<String>,
+    intent: Option<String>,
+    trace: Option<String>,
+    v2v: Option<i64>,
+}
+
 impl Store {
     /// Every call of `flow` (any when `None`) started in `[from, to)`, newest first, with its
-    /// outcome, transfer reason, highest anger, turns and intents.
-    pub async fn call_summaries_in_range(
+    /// outcome, transfer reason, highest anger, turns and intents; and their turns, oldest call
+    /// first and in order within a call (as [`Store::turns_in_range`] gives them).
+    pub async fn analytics_rows_in_range(
         &self,
         flow: Option<&str>,
         from: i64,
         to: i64,
-    ) -> Result<Vec<CallSummary>, HotlineError> {
+    ) -> Result<(Vec<CallSummary>, Vec<TurnFacts>), HotlineError> {
         let rows = sqlx::query(RANGE_SQL)
             .bind(from)
             .bind(to)
             .bind(flow)
             .fetch_all(&self.pool)
             .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(CallSummary {
-                    id: r.try_get("call_id")?,
-                    caller: r.try_get("caller")?,
-                    started_at: r.try_get("started_at")?,
-                    answered_at: r.try_get("answered_at")?,
-                    ended_at: r.try_get("ended_at")?,
-                    hangup_cause: r.try_get("hangup_cause")?,
-                    flow_name: r.try_get("flow_name")?,
-                    outcome: r.try_get("outcome")?,
-                    transfer_reason: r.try_get("transfer_reason")?,
-                    max_anger: r.try_get("max_anger")?,
-                    turns: r.try_get("turns")?,
-                    intents: r.try_get("intents")?,
-                })
-            })
-            .collect()
+        let mut calls = Vec::with_capacity(rows.len());
+        let mut facts = Vec::with_capacity(rows.len());
+        for r in &rows {
+            calls.push(CallSummary {
+                id: r.try_get("call_id")?,
+                caller: r.try_get("caller")?,
+                started_at: r.try_get("started_at")?,
+                answered_at: r.try_get("answered_at")?,
+                ended_at: r.try_get("ended_at")?,
+                hangup_cause: r.try_get("hangup_cause")?,
+                flow_name: r.try_get("flow_name")?,
+                outcome: r.try_get("outcome")?,
+                transfer_reason: r.try_get("transfer_reason")?,
+                max_anger: r.try_get("max_anger")?,
+                turns: r.try_get("turns")?,
+                intents: r.try_get("intents")?,
+            });
+            let text: String = r.try_get("turn_facts")?;
+            let parsed: Vec<FactJson> =
+                serde_json::from_str(&text).map_err(|e| HotlineError::BadValue {
+                    what: "call summary turn facts",
+                    value: format!("{text:.80} ({e})"),
+                    expected: "a JSON array as migration 0012 writes it",
+                })?;
+            facts.push(parsed);
+        }
+        let mut turns = Vec::with_capacity(facts.iter().map(Vec::len).sum());
+        for (call, call_facts) in calls.iter().zip(facts).rev() {
+            turns.extend(call_facts.into_iter().map(|f| TurnFacts {
+                call_id: call.id.clone(),
+                node: f.node,
+                caller_text: f.caller_text,
+                caller_dtmf: f.caller_dtmf,
+                intent: f.intent,
+                trace: f.trace,
+                voice_to_voice_ms: f.v2v,
+            }));
+        }
+        Ok((calls, turns))
     }
 }
 
@@ -180,25 +213,30 @@ mod tests {
                     ..Default::default()
                 };
                 let old = store.search_calls(&filter, i64::MAX, 0).await.unwrap();
-                let new = store.call_summaries_in_range(flow, from, to).await.unwrap();
+                let (new, new_turns) = store.analytics_rows_in_range(flow, from, to).await.unwrap();
                 assert_eq!(new, old, "flow {flow:?}, {from}..{to}");
                 let turns = store.turns_in_range(flow, from, to).await.unwrap();
+                assert_eq!(new_turns, turns, "flow {flow:?}, {from}..{to}");
                 let stays = store.queue_stays_in_range(flow, from, to).await.unwrap();
-                let figures = |calls| {
+                let figures = |calls, turns| {
                     analytics::compute(&analytics::Inputs {
                         calls,
-                        turns: &turns,
+                        turns,
                         stays: &stays,
                         bucket: Bucket::Hour,
                         service_levels: &levels,
                         default_service_level: Duration::from_secs(20),
                     })
                 };
-                assert_eq!(figures(&new), figures(&old), "flow {flow:?}, {from}..{to}");
+                assert_eq!(
+                    figures(&new, &new_turns),
+                    figures(&old, &turns),
+                    "flow {flow:?}, {from}..{to}"
+                );
             }
         }
-        let all = store
-            .call_summaries_in_range(None, 0, i64::MAX)
+        let (all, _) = store
+            .analytics_rows_in_range(None, 0, i64::MAX)
             .await
             .unwrap();
         let outcome = |id: &str| {
