@@ -18,7 +18,7 @@ use super::guard::Caller;
 use super::history::csv_download;
 use super::{AdminState, ApiError};
 use crate::analytics::{self, parse_time, Bucket, TimeEdge};
-use crate::store::{unix_ms, CallFilter};
+use crate::store::unix_ms;
 
 const ANALYTICS_HTML: &str = include_str!("analytics.html");
 const ANALYTICS_JS: &str = include_str!("analytics.js");
@@ -141,14 +141,10 @@ async fn analytics(
             )))
         }
     };
-    let filter = CallFilter {
-        from: Some(from),
-        to: Some(to),
-        flow: flow.clone(),
-        ..Default::default()
-    };
-    let calls = s.store.search_calls(&filter, i64::MAX, 0).await?;
-    let turns = s.store.turns_in_range(flow.as_deref(), from, to).await?;
+    let (calls, turns) = s
+        .store
+        .analytics_rows_in_range(flow.as_deref(), from, to)
+        .await?;
     let stays = s
         .store
         .queue_stays_in_range(flow.as_deref(), from, to)

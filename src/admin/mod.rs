@@ -10,6 +10,8 @@ pub mod console;
 pub mod do_not_call;
 pub mod events;
 pub mod exposition;
+pub mod flow_diff;
+pub mod flows;
 pub mod guard;
 pub mod history;
 pub mod recordings;
@@ -116,6 +118,7 @@ pub fn router(state: AdminState) -> Router {
         .merge(console::router())
         .merge(history::router())
         .merge(analytics::router())
+        .merge(flows::router())
         .with_state(state)
 }
 

@@ -6,6 +6,7 @@
 
 mod campaigns;
 mod do_not_call;
+mod flow_publications;
 mod handoff;
 mod journal;
 pub mod live;
@@ -15,10 +16,12 @@ mod queues;
 mod registrations;
 pub mod retention;
 mod search;
+mod summaries;
 mod users;
 
 pub use campaigns::AttemptRow;
 pub use do_not_call::DncRow;
+pub use flow_publications::NewPublication;
 pub use handoff::{summary_header, HandoffTicket};
 pub use live::CallEvent;
 pub use metrics::{AgentMetrics, QueueMetrics};
