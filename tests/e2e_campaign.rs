@@ -763,7 +763,8 @@ fn a_campaign_killed_mid_call_resumes_after_restart_without_calling_anyone_twice
 
 /// A campaign's own do-not-call list: a number put on it by the CLI is never dialled by that
 /// campaign (nor is one added by the API), and with `opt_out_list: campaign` a contact who
-/// presses 9 goes on the campaign's list, not on the global one.
+/// presses 9 goes on the campaign's list, not on the global one. Then progressive pacing: an
+/// unknown `agents_queue` is refused at start, and a queue with no agent free gets no call.
 #[test]
 fn a_campaign_list_keeps_its_numbers_and_its_opt_outs_from_that_campaign_only() {
     let _guard = support::serial(&SERIAL);
@@ -785,6 +786,14 @@ fn a_campaign_list_keeps_its_numbers_and_its_opt_outs_from_that_campaign_only() 
         "other-test.yaml",
         &campaign("other-test", "carrier-optout", "own.csv"),
     );
+    let paced = |name: &str, queue: &str| {
+        campaign(name, "carrier-optout", "own.csv").replace(
+            "pacing:\n  max_concurrent: 2\n",
+            &format!("pacing:\n  max_concurrent: 2\n  agents_queue: {queue}\n  ratio: 1.5\n"),
+        )
+    };
+    write("paced-test.yaml", &paced("paced-test", "support"));
+    write("nosuch-test.yaml", &paced("nosuch-test", "nosuch"));
     dir.write(
         "trunks.yaml",
         &format!("trunks:\n  - name: carrier-optout\n    target: 127.0.0.1:{port}\n"),
@@ -908,4 +917,25 @@ fn a_campaign_list_keeps_its_numbers_and_its_opt_outs_from_that_campaign_only() 
         "{list}"
     );
     assert!(check("other-test").contains("2 contacts will be called."));
+
+    // Progressive pacing: a queue the queues file lacks is refused at start; a campaign paced
+    // by the shipped `support` queue, whose agents are all logged out, places no call.
+    let (ok, text) = hotline(&server, &dir, &["start", "nosuch-test"]);
+    assert!(
+        !ok && text.contains(
+            "paces by the agents of queue `nosuch`, which the queues file does not define"
+        ),
+        "{text}"
+    );
+    let (ok, text) = hotline(&server, &dir, &["start", "paced-test"]);
+    assert!(ok, "{text}");
+    std::thread::sleep(Duration::from_secs(3));
+    let (ok, status) = hotline(&server, &dir, &["status", "paced-test"]);
+    assert!(
+        ok && status.starts_with("Campaign paced-test: running."),
+        "{status}"
+    );
+    assert_eq!(count(&status, "attempted"), 0, "no agent is free: {status}");
+    let (ok, text) = hotline(&server, &dir, &["stop", "paced-test"]);
+    assert!(ok, "{text}");
 }
