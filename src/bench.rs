@@ -15,6 +15,7 @@ use crate::dial::{self, script::Step};
 use crate::store::Store;
 
 mod amd;
+mod dialer;
 mod digits;
 mod media;
 mod spoken;
@@ -39,6 +40,12 @@ pub enum BenchAction {
         /// Try another `between_words_silence` (ms) than the campaign default.
         #[arg(long)]
         between_words_ms: Option<u64>,
+    },
+    /// The pure dialer's speed: a campaign of N contacts run to its end in virtual time (no
+    /// SIP); dials decided per second and time per poll.
+    Dialer {
+        #[arg(long, default_value_t = 100_000)]
+        contacts: usize,
     },
     /// Word error rate of Whisper on real recorded prompts (Debian's asterisk-core-sounds-en-wav)
     /// through the phone path's G.711 µ-law codec and resampler, offline.
@@ -299,6 +306,9 @@ pub async fn run(action: BenchAction, base: Config) -> anyhow::Result<()> {
             seed,
         };
         return crate::bench_load::run(plan, base).await;
+    }
+    if let BenchAction::Dialer { contacts } = action {
+        return dialer::run(contacts);
     }
     if let BenchAction::Amd {
         verbose,

@@ -37,7 +37,8 @@ pub enum CampaignsAction {
     Stop { name: String },
     /// Attempted, in progress, reached, failed and waiting for retry, from the call records.
     Status { name: String },
-    /// The global do-not-call list: add, remove, list, import.
+    /// The do-not-call lists (global, or one campaign's with `--campaign`): add, remove, list,
+    /// import.
     Dnc {
         #[command(subcommand)]
         action: crate::cli_dnc::DncAction,
@@ -70,8 +71,8 @@ pub async fn run(action: CampaignsAction, server: Server) -> anyhow::Result<()> 
     use crate::campaign::Action;
     let result = match action {
         CampaignsAction::Check { name, at } => {
-            match crate::cli_dnc::global_numbers(&server.database).await {
-                Ok(global) => check_command(&name, at.as_deref(), &server.trunks, &global),
+            match crate::cli_dnc::stored_lists(&server.database).await {
+                Ok(lists) => check_command(&name, at.as_deref(), &server.trunks, &lists),
                 Err(e) => Err(e),
             }
         }
@@ -94,7 +95,7 @@ fn check_command(
     name: &str,
     at: Option<&str>,
     trunks: &Path,
-    global: &[String],
+    lists: &crate::cli_dnc::StoredLists,
 ) -> anyhow::Result<()> {
     let now = match at {
         Some(text) => DateTime::parse_from_rfc3339(text)
@@ -102,7 +103,7 @@ fn check_command(
             .with_timezone(&Utc),
         None => Utc::now(),
     };
-    check(&campaign_path(name), now, trunks, global)
+    check(&campaign_path(name), now, trunks, lists)
 }
 
 /// `delivery` → campaigns/delivery.yaml; anything that looks like a path is taken as one.
@@ -124,7 +125,7 @@ fn check(
     file: &Path,
     now: DateTime<Utc>,
     trunks_file: &Path,
-    global: &[String],
+    lists: &crate::cli_dnc::StoredLists,
 ) -> anyhow::Result<()> {
     let campaign = parse_campaign(&read(file, "campaign file")?, file)?;
     let folder = file.parent().unwrap_or(Path::new("."));
@@ -198,12 +199,23 @@ fn check(
         }
     }
 
-    // The global list (the store's), checked again by the server before each INVITE.
+    // The global list and the campaign's own (the store's), checked again by the server before
+    // each INVITE.
     let mut on_global = std::collections::HashSet::new();
-    for number in global {
+    for number in &lists.global {
         if let Ok(number) = hotline_dialer::normalise(number, None) {
             dnc.add(number.clone());
             on_global.insert(number);
+        }
+    }
+    let mut on_campaign = std::collections::HashSet::new();
+    for (owner, number) in &lists.by_campaign {
+        if *owner != campaign.name {
+            continue;
+        }
+        if let Ok(number) = hotline_dialer::normalise(number, None) {
+            dnc.add(number.clone());
+            on_campaign.insert(number);
         }
     }
 
@@ -242,7 +254,7 @@ fn check(
     let report = check_campaign(&campaign, &import, &dnc, now);
     print_report(
         &report,
-        &on_global,
+        (&on_global, &on_campaign),
         &contacts_file,
         import.contacts.len() + import.problems.len(),
         now,
@@ -272,7 +284,10 @@ fn count(n: usize, one: &str, many: &str) -> String {
 
 fn print_report(
     report: &CheckReport,
-    on_global: &std::collections::HashSet<hotline_dialer::E164>,
+    (on_global, on_campaign): (
+        &std::collections::HashSet<hotline_dialer::E164>,
+        &std::collections::HashSet<hotline_dialer::E164>,
+    ),
     contacts_file: &Path,
     rows: usize,
     now: DateTime<Utc>,
@@ -299,9 +314,19 @@ fn print_report(
         if global > 0 {
             println!("  ({global} of them on the global do-not-call list)");
         }
+        let own = report
+            .do_not_call
+            .iter()
+            .filter(|(_, n)| on_campaign.contains(n) && !on_global.contains(n))
+            .count();
+        if own > 0 {
+            println!("  ({own} of them on this campaign's do-not-call list)");
+        }
         for (line, number) in &report.do_not_call {
             if on_global.contains(number) {
                 println!("  line {line}: {number} (global list)");
+            } else if on_campaign.contains(number) {
+                println!("  line {line}: {number} (campaign's list)");
             } else {
                 println!("  line {line}: {number}");
             }

@@ -1,6 +1,7 @@
-//! `hotline campaigns dnc add|remove|list|import`: the global do-not-call list, written straight
-//! to the store (like `hotline users add`), so it works before the server ever ran and the
-//! running server's campaigns see each change before their next INVITE.
+//! `hotline campaigns dnc add|remove|list|import [--campaign NAME]`: the global do-not-call list,
+//! or one campaign's own, written straight to the store (like `hotline users add`), so it works
+//! before the server ever ran and the running server's campaigns see each change before their
+//! next INVITE.
 
 use std::path::{Path, PathBuf};
 
@@ -12,7 +13,7 @@ use crate::store::{unix_ms, DncRow, Store};
 
 #[derive(clap::Subcommand)]
 pub enum DncAction {
-    /// Put a number on the global list: no campaign calls it again.
+    /// Put a number on the global list (no campaign calls it again), or on one campaign's.
     Add {
         number: String,
         /// Why (kept with the number).
@@ -21,21 +22,46 @@ pub enum DncAction {
         /// ISO country for a number written without + (`US`, `GB` ...).
         #[arg(long)]
         country: Option<String>,
+        /// This campaign's own list instead of the global one.
+        #[arg(long)]
+        campaign: Option<String>,
     },
-    /// Take a number off the global list.
+    /// Take a number off the global list, or off one campaign's.
     Remove {
         number: String,
         #[arg(long)]
         country: Option<String>,
+        #[arg(long)]
+        campaign: Option<String>,
     },
-    /// Every number on the global list, with when, why and who added it.
-    List,
+    /// Every number on the global list (or a campaign's), with when, why and who added it.
+    List {
+        #[arg(long)]
+        campaign: Option<String>,
+    },
     /// Add the numbers of a CSV file (number first, optional reason second, optional header).
     Import {
         file: PathBuf,
         #[arg(long)]
         country: Option<String>,
+        #[arg(long)]
+        campaign: Option<String>,
     },
+}
+
+/// Which list a command edits, for its sentences.
+fn list_name(campaign: Option<&str>) -> String {
+    match campaign {
+        Some(c) => format!("campaign {c}'s do-not-call list"),
+        None => "the do-not-call list".into(),
+    }
+}
+
+async fn add(store: &Store, campaign: Option<&str>, row: &DncRow) -> anyhow::Result<bool> {
+    Ok(match campaign {
+        Some(c) => store.campaign_dnc_add(c, row).await?,
+        None => store.dnc_add(row).await?,
+    })
 }
 
 pub async fn run(action: DncAction, database: &Path) -> anyhow::Result<()> {
@@ -45,6 +71,7 @@ pub async fn run(action: DncAction, database: &Path) -> anyhow::Result<()> {
             number,
             reason,
             country,
+            campaign,
         } => {
             let number = e164(&number, country.as_deref())?;
             let row = DncRow {
@@ -53,23 +80,42 @@ pub async fn run(action: DncAction, database: &Path) -> anyhow::Result<()> {
                 reason,
                 source: "cli".into(),
             };
-            if store.dnc_add(&row).await? {
-                println!("{number} is on the do-not-call list: no campaign will call it.");
+            let list = list_name(campaign.as_deref());
+            if add(&store, campaign.as_deref(), &row).await? {
+                match &campaign {
+                    Some(c) => println!("{number} is on {list}: campaign {c} will not call it."),
+                    None => println!("{number} is on {list}: no campaign will call it."),
+                }
             } else {
-                println!("{number} was already on the do-not-call list.");
+                println!("{number} was already on {list}.");
             }
         }
-        DncAction::Remove { number, country } => {
+        DncAction::Remove {
+            number,
+            country,
+            campaign,
+        } => {
             let number = e164(&number, country.as_deref())?;
-            if !store.dnc_remove(&number).await? {
-                bail!("{number} is not on the do-not-call list");
+            let list = list_name(campaign.as_deref());
+            let removed = match &campaign {
+                Some(c) => store.campaign_dnc_remove(c, &number).await?,
+                None => store.dnc_remove(&number).await?,
+            };
+            if !removed {
+                bail!("{number} is not on {list}");
             }
-            println!("{number} is off the do-not-call list: campaigns may call it again.");
+            println!(
+                "{number} is off {list}: campaigns may call it again unless another list has it."
+            );
         }
-        DncAction::List => {
-            let rows = store.dnc_list().await?;
+        DncAction::List { campaign } => {
+            let rows = match &campaign {
+                Some(c) => store.campaign_dnc_list(c).await?,
+                None => store.dnc_list().await?,
+            };
             if rows.is_empty() {
-                println!("The do-not-call list is empty.");
+                let list = list_name(campaign.as_deref());
+                println!("{}{} is empty.", list[..1].to_uppercase(), &list[1..]);
             }
             for row in rows {
                 println!(
@@ -81,7 +127,11 @@ pub async fn run(action: DncAction, database: &Path) -> anyhow::Result<()> {
                 );
             }
         }
-        DncAction::Import { file, country } => {
+        DncAction::Import {
+            file,
+            country,
+            campaign,
+        } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read the do-not-call file {}", file.display()))?;
             let import = import_do_not_call(&text, country.as_deref());
@@ -103,12 +153,13 @@ pub async fn run(action: DncAction, database: &Path) -> anyhow::Result<()> {
                     reason: entry.reason.clone().unwrap_or_default(),
                     source: source.clone(),
                 };
-                if store.dnc_add(&row).await? {
+                if add(&store, campaign.as_deref(), &row).await? {
                     added += 1;
                 }
             }
             println!(
-                "{added} number(s) added to the do-not-call list from {} ({} already on it, {} row(s) skipped).",
+                "{added} number(s) added to {} from {} ({} already on it, {} row(s) skipped).",
+                list_name(campaign.as_deref()),
                 file.display(),
                 import.entries.len() - added,
                 import.problems.len()
@@ -125,16 +176,28 @@ pub fn e164(text: &str, country: Option<&str>) -> anyhow::Result<String> {
         .map_err(|e| anyhow::anyhow!("`{text}` is not a phone number: {e}"))
 }
 
-/// The global list's numbers, for `campaigns check` (empty when there is no database yet).
-pub async fn global_numbers(database: &Path) -> anyhow::Result<Vec<String>> {
+/// The lists kept in the store, for `campaigns check`.
+#[derive(Default)]
+pub struct StoredLists {
+    /// The global list's numbers.
+    pub global: Vec<String>,
+    /// (campaign, number) for every campaign's own list.
+    pub by_campaign: Vec<(String, String)>,
+}
+
+/// The store's do-not-call lists (empty when there is no database yet).
+pub async fn stored_lists(database: &Path) -> anyhow::Result<StoredLists> {
     if !database.exists() {
-        return Ok(Vec::new());
+        return Ok(StoredLists::default());
     }
     let store = Store::open(database).await?;
-    Ok(store
-        .dnc_list()
-        .await?
-        .into_iter()
-        .map(|r| r.number)
-        .collect())
+    Ok(StoredLists {
+        global: store
+            .dnc_list()
+            .await?
+            .into_iter()
+            .map(|r| r.number)
+            .collect(),
+        by_campaign: store.campaign_dnc_all().await?,
+    })
 }

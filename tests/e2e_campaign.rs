@@ -617,3 +617,325 @@ fn a_machine_gets_the_message_after_its_beep_and_a_person_who_says_hello_gets_th
         record.text
     );
 }
+
+/// A crash in the middle of a campaign loses no progress: four contacts on a trunk whose
+/// contacts answer and hang up after 4 s, one call at once. When two attempts have ended and
+/// the third is up, the server is killed (SIGKILL) and started again on the same directory. The
+/// interrupted attempt is settled as `server_restart` and retried by the campaign's rule; the
+/// trunk saw each contact's number exactly once per recorded attempt; the campaign finishes.
+#[test]
+fn a_campaign_killed_mid_call_resumes_after_restart_without_calling_anyone_twice() {
+    let _guard = support::serial(&SERIAL);
+    let dir = TempDir::new("campaign-crash");
+    let port = free_udp_port();
+    let campaigns = dir.join("campaigns");
+    std::fs::create_dir_all(&campaigns).unwrap();
+    let write = |name: &str, text: &str| std::fs::write(campaigns.join(name), text).unwrap();
+    write(
+        "crash.csv",
+        "name,phone,delivery_date\nAda,+1 212 555 0111,1 May\nBen,+1 212 555 0112,2 May\n\
+         Cid,+1 212 555 0113,3 May\nDot,+1 212 555 0114,4 May\n",
+    );
+    let file = campaign("crash-test", "carrier-hold", "crash.csv")
+        .replace("max_concurrent: 2", "max_concurrent: 1")
+        + "  server_restart: { delay: 1s, count: 1 }\n";
+    write("crash-test.yaml", &file);
+    dir.write(
+        "trunks.yaml",
+        &format!("trunks:\n  - name: carrier-hold\n    target: 127.0.0.1:{port}\n"),
+    );
+    let mut options = ServerOptions::new(24_000);
+    options.campaigns = Some((campaigns.clone(), dir.join("trunks.yaml")));
+    let mut server = Server::start(&dir, &options);
+    let target = server.sip;
+
+    std::thread::scope(|scope| {
+        // Five calls: four contacts, and the interrupted one again.
+        let trunk = scope.spawn(|| {
+            let mut call = SippCall::new("trunk_hold_uas.xml", target, "trunk_hold");
+            call.sip_port = Some(port);
+            call.timeout = Duration::from_secs(90);
+            call.extra_args = vec!["-m".into(), "5".into()];
+            call.run(&dir)
+        });
+        std::thread::sleep(Duration::from_millis(800));
+        let (ok, text) = hotline(&server, &dir, &["start", "crash-test"]);
+        assert!(ok, "campaigns start crash-test: {text}");
+
+        // Two attempts ended and the third has left (its SIP Call-ID is recorded).
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let before = loop {
+            let rows = results(&server, &dir, "crash-test");
+            let ended = rows.iter().filter(|r| r[5] != "in_progress").count();
+            let up = rows
+                .iter()
+                .filter(|r| r[5] == "in_progress" && !r[7].is_empty())
+                .count();
+            if ended == 2 && up == 1 {
+                break rows;
+            }
+            assert!(
+                Instant::now() < deadline && ended < 3,
+                "never caught two attempts ended and one up: {rows:?}\n{}",
+                server.log_text()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        server.crash();
+        let interrupted = before
+            .iter()
+            .find(|r| r[5] == "in_progress")
+            .expect("the attempt in flight")
+            .clone();
+
+        let server = Server::start(&dir, &options);
+        let status = wait_for_state(
+            &server,
+            &dir,
+            "crash-test",
+            "finished",
+            Duration::from_secs(60),
+        );
+        assert_eq!(
+            count(&status, "attempted"),
+            5,
+            "four and one retry: {status}"
+        );
+        assert_eq!(count(&status, "a person"), 4, "{status}");
+        assert_eq!(count(&status, "waiting for retry"), 0, "{status}");
+        let rows = results(&server, &dir, "crash-test");
+        assert_eq!(rows.len(), 5, "four contacts and one retry: {rows:?}");
+        // The interrupted attempt is on the record with its outcome, and was tried again.
+        let again: Vec<&Vec<String>> = rows.iter().filter(|r| r[1] == interrupted[1]).collect();
+        assert_eq!(again.len(), 2, "{rows:?}");
+        assert_eq!(
+            (
+                again[0][2].as_str(),
+                again[0][5].as_str(),
+                again[0][7].as_str()
+            ),
+            ("1", "server_restart", interrupted[7].as_str()),
+            "{rows:?}"
+        );
+        assert_eq!(
+            (again[1][2].as_str(), again[1][5].as_str()),
+            ("2", "answered_person"),
+            "{rows:?}"
+        );
+        for row in rows.iter().filter(|r| r[1] != interrupted[1]) {
+            assert_eq!(
+                (row[2].as_str(), row[5].as_str()),
+                ("1", "answered_person"),
+                "{rows:?}"
+            );
+        }
+
+        // What the trunk saw: one INVITE per recorded attempt, never one more.
+        let trunk = trunk.join().expect("SIPp thread");
+        let messages = trunk.messages();
+        let mut invites: Vec<(String, String)> = Vec::new();
+        for block in messages.split("INVITE sip:").skip(1) {
+            let number: String = block
+                .chars()
+                .take_while(|c| *c == '+' || c.is_ascii_digit())
+                .collect();
+            let call_id = block
+                .lines()
+                .find_map(|l| l.trim().strip_prefix("Call-ID:"))
+                .map(|v| v.trim().to_string())
+                .unwrap_or_default();
+            if !invites.contains(&(number.clone(), call_id.clone())) {
+                invites.push((number, call_id));
+            }
+        }
+        let mut recorded: Vec<(String, String)> =
+            rows.iter().map(|r| (r[1].clone(), r[7].clone())).collect();
+        recorded.sort();
+        invites.sort();
+        assert_eq!(
+            invites,
+            recorded,
+            "the trunk's INVITEs are the recorded attempts\n{}",
+            trunk.report()
+        );
+    });
+}
+
+/// A campaign's own do-not-call list: a number put on it by the CLI is never dialled by that
+/// campaign (nor is one added by the API), and with `opt_out_list: campaign` a contact who
+/// presses 9 goes on the campaign's list, not on the global one. Then progressive pacing: an
+/// unknown `agents_queue` is refused at start, and a queue with no agent free gets no call.
+#[test]
+fn a_campaign_list_keeps_its_numbers_and_its_opt_outs_from_that_campaign_only() {
+    let _guard = support::serial(&SERIAL);
+    let dir = TempDir::new("campaign-own-dnc");
+    let port = free_udp_port();
+    let campaigns = dir.join("campaigns");
+    std::fs::create_dir_all(&campaigns).unwrap();
+    let write = |name: &str, text: &str| std::fs::write(campaigns.join(name), text).unwrap();
+    write(
+        "own.csv",
+        "name,phone,delivery_date\nDan Fry,+1 212 555 0104,10 December\n\
+         Eve Moss,+1 212 555 0199,11 December\n",
+    );
+    write(
+        "own-test.yaml",
+        &(campaign("own-test", "carrier-optout", "own.csv") + "opt_out_list: campaign\n"),
+    );
+    write(
+        "other-test.yaml",
+        &campaign("other-test", "carrier-optout", "own.csv"),
+    );
+    let paced = |name: &str, queue: &str| {
+        campaign(name, "carrier-optout", "own.csv").replace(
+            "pacing:\n  max_concurrent: 2\n",
+            &format!("pacing:\n  max_concurrent: 2\n  agents_queue: {queue}\n  ratio: 1.5\n"),
+        )
+    };
+    write("paced-test.yaml", &paced("paced-test", "support"));
+    write("nosuch-test.yaml", &paced("nosuch-test", "nosuch"));
+    dir.write(
+        "trunks.yaml",
+        &format!("trunks:\n  - name: carrier-optout\n    target: 127.0.0.1:{port}\n"),
+    );
+    let mut options = ServerOptions::new(24_000);
+    options.campaigns = Some((campaigns.clone(), dir.join("trunks.yaml")));
+    let server = Server::start(&dir, &options);
+
+    // Eve goes on own-test's list by the CLI; another number by the API, and off again.
+    let (ok, text) = hotline(
+        &server,
+        &dir,
+        &[
+            "dnc",
+            "add",
+            "(212) 555-0199",
+            "--country",
+            "US",
+            "--campaign",
+            "own-test",
+            "--reason",
+            "asked by letter",
+        ],
+    );
+    assert!(
+        ok && text.contains(
+            "+12125550199 is on campaign own-test's do-not-call list: campaign own-test will not call it."
+        ),
+        "{text}"
+    );
+    let (code, body) = server.api(
+        "POST",
+        "/api/campaigns/own-test/do-not-call",
+        Some(r#"{"number": "+1 212 555 0198", "reason": "web form"}"#),
+    );
+    assert_eq!(code, 201, "{body}");
+    let (code, body) = server.api("GET", "/api/campaigns/own-test/do-not-call", None);
+    assert_eq!(code, 200, "{body}");
+    assert!(
+        body.contains("+12125550198") && body.contains("+12125550199"),
+        "{body}"
+    );
+    let (code, body) = server.api(
+        "DELETE",
+        "/api/campaigns/own-test/do-not-call/+12125550198",
+        None,
+    );
+    assert_eq!(code, 200, "{body}");
+    let (code, _) = server.api(
+        "DELETE",
+        "/api/campaigns/own-test/do-not-call/+12125550198",
+        None,
+    );
+    assert_eq!(code, 404);
+    let check = |name: &str| {
+        let (ok, text) = hotline(
+            &server,
+            &dir,
+            &[
+                "check",
+                campaigns.join(format!("{name}.yaml")).to_str().unwrap(),
+            ],
+        );
+        assert!(ok, "{text}");
+        text
+    };
+    let text = check("own-test");
+    assert!(
+        text.contains("1 contact will be skipped: on a do-not-call list.")
+            && text.contains("(1 of them on this campaign's do-not-call list)")
+            && text.contains("+12125550199 (campaign's list)"),
+        "{text}"
+    );
+    assert!(
+        check("other-test").contains("2 contacts will be called."),
+        "another campaign's list does not apply"
+    );
+
+    std::thread::scope(|scope| {
+        let optout = scope.spawn(|| {
+            let mut call = SippCall::new("trunk_optout_uas.xml", server.sip, "trunk_optout");
+            call.sip_port = Some(port);
+            call.timeout = Duration::from_secs(60);
+            call.run(&dir)
+        });
+        std::thread::sleep(Duration::from_millis(800));
+        let (ok, text) = hotline(&server, &dir, &["start", "own-test"]);
+        assert!(ok, "campaigns start own-test: {text}");
+        optout
+            .join()
+            .expect("SIPp thread")
+            .assert_success("Dan pressed 9 by INFO and Hotline hung up");
+    });
+    let status = wait_for_state(
+        &server,
+        &dir,
+        "own-test",
+        "finished",
+        Duration::from_secs(30),
+    );
+    assert_eq!(count(&status, "attempted"), 1, "{status}");
+    assert_eq!(count(&status, "do-not-call"), 1, "{status}");
+    let rows = results(&server, &dir, "own-test");
+    assert_eq!(rows.len(), 1, "Eve was never dialled: {rows:?}");
+    assert_eq!(
+        (rows[0][1].as_str(), rows[0][5].as_str()),
+        ("+12125550104", "opted_out")
+    );
+
+    // Dan's opt-out is on own-test's list, not on the global one.
+    let (ok, list) = hotline(&server, &dir, &["dnc", "list", "--campaign", "own-test"]);
+    assert!(ok, "{list}");
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with("+12125550104 ") && l.contains("own-test")),
+        "{list}"
+    );
+    let (ok, list) = hotline(&server, &dir, &["dnc", "list"]);
+    assert!(
+        ok && list.contains("The do-not-call list is empty."),
+        "{list}"
+    );
+    assert!(check("other-test").contains("2 contacts will be called."));
+
+    // Progressive pacing: a queue the queues file lacks is refused at start; a campaign paced
+    // by the shipped `support` queue, whose agents are all logged out, places no call.
+    let (ok, text) = hotline(&server, &dir, &["start", "nosuch-test"]);
+    assert!(
+        !ok && text.contains(
+            "paces by the agents of queue `nosuch`, which the queues file does not define"
+        ),
+        "{text}"
+    );
+    let (ok, text) = hotline(&server, &dir, &["start", "paced-test"]);
+    assert!(ok, "{text}");
+    std::thread::sleep(Duration::from_secs(3));
+    let (ok, status) = hotline(&server, &dir, &["status", "paced-test"]);
+    assert!(
+        ok && status.starts_with("Campaign paced-test: running."),
+        "{status}"
+    );
+    assert_eq!(count(&status, "attempted"), 0, "no agent is free: {status}");
+    let (ok, text) = hotline(&server, &dir, &["stop", "paced-test"]);
+    assert!(ok, "{text}");
+}

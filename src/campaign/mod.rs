@@ -138,6 +138,19 @@ pub async fn run(
                 loaded.campaign.name
             )));
         }
+        if let Some(agents) = &loaded.campaign.pacing.agents {
+            let known = services
+                .center
+                .as_ref()
+                .is_some_and(|c| c.queue(&agents.queue).is_some());
+            if !known {
+                return Err(Refused::Invalid(format!(
+                    "{} paces by the agents of queue `{}`, which the queues file does not define",
+                    file.display(),
+                    agents.queue
+                )));
+            }
+        }
         let contacts = match loaded.contacts.len() {
             1 => "1 contact to call".to_string(),
             n => format!("{n} contacts to call"),
@@ -300,7 +313,12 @@ pub async fn control_status(
         .collect();
     let records = report::attempt_records(&ended, |n| known.get(n).cloned());
     let mut dnc = plan.dnc;
-    for row in store.dnc_list().await.map_err(|e| e.to_string())? {
+    let global = store.dnc_list().await.map_err(|e| e.to_string())?;
+    let own = store
+        .campaign_dnc_list(&plan.campaign.name)
+        .await
+        .map_err(|e| e.to_string())?;
+    for row in global.iter().chain(&own) {
         if let Some(number) = known.get(&row.number) {
             dnc.add(number.clone());
         }

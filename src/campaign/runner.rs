@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use hotline_dialer::{Dialer, E164};
+use hotline_dialer::{Dialer, OptOutList, E164};
 use tokio::sync::mpsc;
 
 use super::attempt::{self, AttemptNews, AttemptRequest};
@@ -36,6 +36,9 @@ pub enum RunEnd {
 /// Longest sleep between two looks at the dialer (it tells when it has something to do; this
 /// only bounds a clock jump).
 const MAX_SLEEP: Duration = Duration::from_secs(30);
+
+/// How often a campaign paced by a queue's agents looks at how many are free.
+const AGENTS_LOOK: Duration = Duration::from_secs(1);
 
 /// Runs the campaign until it is finished or stopped. `paused`: start paused (after a restart).
 pub async fn run(
@@ -102,11 +105,19 @@ pub async fn run(
     );
     loop {
         if !paused && !stopping && !*shutdown.borrow() {
+            if let Some(queue) = dialer.agents_queue() {
+                let free = services
+                    .center
+                    .as_ref()
+                    .and_then(|c| c.free_agents(queue))
+                    .unwrap_or(0);
+                dialer.set_free_agents(free);
+            }
             for dial in dialer.poll_dial(Utc::now()) {
-                // The global list is read right before the INVITE: a number added while the
-                // campaign runs (CLI, API, another campaign's opt-out) is never dialled. When
-                // the list cannot be read, the call is not placed either.
-                let listed = store.dnc_contains(dial.number.as_str()).await.unwrap_or_else(|e| {
+                // The global list and the campaign's own are read right before the INVITE: a
+                // number added while the campaign runs (CLI, API, an opt-out) is never dialled.
+                // When the lists cannot be read, the call is not placed either.
+                let listed = store.dnc_blocks(&name, dial.number.as_str()).await.unwrap_or_else(|e| {
                     tracing::error!("campaign {name}: cannot read the do-not-call list, not calling {}: {e}", dial.number);
                     true
                 });
@@ -186,11 +197,17 @@ pub async fn run(
                 return RunEnd::Finished;
             }
         }
+        let longest = if dialer.agents_queue().is_some() {
+            AGENTS_LOOK
+        } else {
+            MAX_SLEEP
+        };
         let wake = match (paused || stopping, dialer.poll_timeout()) {
             (false, Some(at)) => (at - Utc::now())
                 .to_std()
                 .unwrap_or(Duration::ZERO)
-                .min(MAX_SLEEP),
+                .min(longest),
+            (false, None) => longest,
             _ => MAX_SLEEP,
         };
         tokio::select! {
@@ -207,15 +224,20 @@ pub async fn run(
                         end.sip_status
                     );
                     if end.outcome == hotline_dialer::Outcome::OptedOut {
-                        // On the global list before the attempt is settled: no campaign calls
-                        // the number again, even if the server stops right after.
+                        // On the list before the attempt is settled: the number is not called
+                        // again (by any campaign, or by this one with `opt_out_list: campaign`),
+                        // even if the server stops right after.
                         let row = DncRow {
                             number: number.to_string(),
                             added_at: unix_ms(),
                             reason: "opted out during a campaign call".into(),
                             source: name.clone(),
                         };
-                        if let Err(e) = store.dnc_add(&row).await {
+                        let written = match loaded.campaign.opt_out_list {
+                            OptOutList::Global => store.dnc_add(&row).await,
+                            OptOutList::Campaign => store.campaign_dnc_add(&name, &row).await,
+                        };
+                        if let Err(e) = written {
                             tracing::error!("campaign {name}: cannot put {number} on the do-not-call list: {e}");
                         }
                     }

@@ -105,6 +105,15 @@ impl Center {
         Ok(view)
     }
 
+    /// Agents with a queue's skills who are available now and not already claimed by callers
+    /// waiting in it, for a campaign paced by the queue's agents; `None` for an unknown queue.
+    pub fn free_agents(&self, queue: &str) -> Option<usize> {
+        let inner = self.lock();
+        let live = inner.dist.live(Instant::now());
+        let q = live.iter().find(|q| q.queue == queue)?;
+        Some(q.agents_available.saturating_sub(q.waiting))
+    }
+
     /// Live gauges for `/metrics`: callers waiting, longest wait, agents by state.
     pub fn live_metrics(&self) -> Vec<crate::admin::Metric> {
         use crate::admin::{Metric, MetricKind};

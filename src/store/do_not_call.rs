@@ -1,6 +1,7 @@
-//! The global do-not-call list in SQLite (migration 0008): every campaign's runner asks it right
-//! before each INVITE leaves, and an opt-out is written to it before the attempt is settled, so
-//! no campaign calls the number again, even after a restart.
+//! The global do-not-call list in SQLite (migration 0008): every campaign's runner asks it (with
+//! the campaign's own list, `campaign_dnc`) right before each INVITE leaves, and an opt-out is
+//! written to it before the attempt is settled, so no campaign calls the number again, even
+//! after a restart.
 
 use sqlx::Row;
 
@@ -44,15 +45,6 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 
-    /// Whether a number is on the global list.
-    pub async fn dnc_contains(&self, number: &str) -> Result<bool, HotlineError> {
-        let row = sqlx::query("SELECT 1 FROM do_not_call WHERE number = ?")
-            .bind(number)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.is_some())
-    }
-
     /// The whole global list, oldest first.
     pub async fn dnc_list(&self) -> Result<Vec<DncRow>, HotlineError> {
         let rows = sqlx::query(
@@ -92,8 +84,8 @@ mod tests {
         let store = Store::open(&temp_db("dnc")).await.unwrap();
         assert!(store.dnc_add(&row("+12125550101", "cli")).await.unwrap());
         assert!(!store.dnc_add(&row("+12125550101", "api")).await.unwrap());
-        assert!(store.dnc_contains("+12125550101").await.unwrap());
-        assert!(!store.dnc_contains("+12125550102").await.unwrap());
+        assert!(store.dnc_blocks("any", "+12125550101").await.unwrap());
+        assert!(!store.dnc_blocks("any", "+12125550102").await.unwrap());
         let list = store.dnc_list().await.unwrap();
         assert_eq!(list, vec![row("+12125550101", "cli")]);
         assert!(store.dnc_remove("+12125550101").await.unwrap());

@@ -4,6 +4,7 @@
 //! inserted as soon as the bot has answered it. At start-up, calls a crash left open are closed with
 //! the cause `server-restart`, so `hotline calls list` never shows a call as live forever.
 
+mod campaign_dnc;
 mod campaigns;
 mod do_not_call;
 mod flow_publications;

@@ -29,12 +29,32 @@ pub struct ContactSource {
 }
 
 /// How fast the dialer may go.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Pacing {
     pub max_concurrent: u32,
     pub calls_per_second: u32,
     /// Concurrency grows from 1 to `max_concurrent` over this long from the first call.
     pub ramp: Duration,
+    /// Progressive pacing by the agents free in a queue, when the flow hands contacts to one.
+    pub agents: Option<AgentPacing>,
+}
+
+/// `pacing: { agents_queue: sales, ratio: 1.5 }`: at most `ratio` x the queue's free agents
+/// calls in flight at once (rounded down), besides `max_concurrent` and `calls_per_second`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AgentPacing {
+    pub queue: String,
+    pub ratio: f64,
+}
+
+/// Where a contact's opt-out during a call is written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OptOutList {
+    /// The global list: no campaign calls the number again (the default).
+    #[default]
+    Global,
+    /// Only this campaign's list: other campaigns may still call the number.
+    Campaign,
 }
 
 /// A checked campaign.
@@ -57,6 +77,8 @@ pub struct Campaign {
     pub do_not_call: Vec<PathBuf>,
     /// Answering-machine detection on answered calls.
     pub machine_detection: MachineDetection,
+    /// Where an opt-out during a call goes (`opt_out_list: global | campaign`).
+    pub opt_out_list: OptOutList,
 }
 
 #[derive(Deserialize)]
@@ -81,6 +103,7 @@ struct RawCampaign {
     machine_detection: Option<Spanned<RawMachineDetection>>,
     #[serde(default)]
     do_not_call: Vec<Spanned<String>>,
+    opt_out_list: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -126,6 +149,8 @@ struct RawPacing {
     max_concurrent: Option<Spanned<u32>>,
     calls_per_second: Option<Spanned<u32>>,
     ramp: Option<Spanned<String>>,
+    agents_queue: Option<Spanned<String>>,
+    ratio: Option<Spanned<f64>>,
 }
 
 #[derive(Deserialize)]
@@ -247,6 +272,19 @@ pub fn parse_campaign(text: &str, file: &Path) -> Result<Campaign, DialerError> 
     }
 
     let machine_detection = machine_detection(raw.machine_detection.as_ref(), file)?;
+    let opt_out_list = match &raw.opt_out_list {
+        None => OptOutList::Global,
+        Some(v) => match v.value.trim() {
+            "global" => OptOutList::Global,
+            "campaign" => OptOutList::Campaign,
+            other => {
+                return Err(err(
+                    pos_of(v),
+                    format!("`opt_out_list` is `{other}`; write global or campaign"),
+                ))
+            }
+        },
+    };
 
     Ok(Campaign {
         name: non_empty(&raw.campaign, "campaign")?,
@@ -266,6 +304,7 @@ pub fn parse_campaign(text: &str, file: &Path) -> Result<Campaign, DialerError> 
             .map(|p| non_empty(p, "do_not_call").map(PathBuf::from))
             .collect::<Result<_, _>>()?,
         machine_detection,
+        opt_out_list,
     })
 }
 
@@ -474,6 +513,7 @@ fn pacing(raw: Option<&Spanned<RawPacing>>, file: &Path) -> Result<Pacing, Diale
         max_concurrent: 1,
         calls_per_second: 1,
         ramp: Duration::ZERO,
+        agents: None,
     };
     let Some(raw) = raw else { return Ok(pacing) };
     let positive = |v: &Spanned<u32>, field: &str| {
@@ -495,6 +535,40 @@ fn pacing(raw: Option<&Spanned<RawPacing>>, file: &Path) -> Result<Pacing, Diale
     }
     if let Some(v) = &raw.value.ramp {
         pacing.ramp = duration(v, "ramp", file)?;
+    }
+    match (&raw.value.agents_queue, &raw.value.ratio) {
+        (None, None) => {}
+        (None, Some(r)) => {
+            return Err(config_error(
+                file,
+                pos_of(r),
+                "`ratio` needs `agents_queue`: the queue whose free agents pace the calls",
+            ))
+        }
+        (Some(q), ratio) => {
+            let queue = q.value.trim();
+            if queue.is_empty() {
+                return Err(config_error(file, pos_of(q), "`agents_queue` is empty"));
+            }
+            let ratio = match ratio {
+                None => 1.0,
+                Some(r) if r.value.is_finite() && (0.1..=10.0).contains(&r.value) => r.value,
+                Some(r) => {
+                    return Err(config_error(
+                        file,
+                        pos_of(r),
+                        format!(
+                            "`ratio` is {}; write calls per free agent from 0.1 to 10 (1 = one call per free agent)",
+                            r.value
+                        ),
+                    ))
+                }
+            };
+            pacing.agents = Some(AgentPacing {
+                queue: queue.to_string(),
+                ratio,
+            });
+        }
     }
     Ok(pacing)
 }

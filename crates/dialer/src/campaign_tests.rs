@@ -266,3 +266,18 @@ fn a_bad_machine_detection_setting_is_refused_at_its_line() {
         block("  greting: 2s")
     );
 }
+
+#[test]
+fn an_opt_out_goes_to_the_global_list_unless_the_campaign_keeps_its_own() {
+    use crate::OptOutList;
+    assert_eq!(campaign().opt_out_list, OptOutList::Global);
+    let own = format!("{CAMPAIGN}opt_out_list: campaign\n");
+    let c = parse_campaign(&own, Path::new("delivery.yaml")).unwrap();
+    assert_eq!(c.opt_out_list, OptOutList::Campaign);
+    let bad = format!("{CAMPAIGN}opt_out_list: mine\n");
+    let e = parse_campaign(&bad, Path::new("delivery.yaml")).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "delivery.yaml:27:15: `opt_out_list` is `mine`; write global or campaign"
+    );
+}

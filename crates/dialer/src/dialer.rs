@@ -2,7 +2,7 @@
 //! which contacts to dial now (within pacing, calling windows, retry rules and do-not-call) and
 //! when to ask it again. Its state can be rebuilt from the list of attempts after a crash.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 
 use chrono::{DateTime, TimeDelta, Utc};
 
@@ -85,6 +85,11 @@ pub struct Dialer {
     recent_starts: VecDeque<DateTime<Utc>>,
     first_start: Option<DateTime<Utc>>,
     in_flight: usize,
+    /// Free agents in `pacing.agents`' queue, as last told (0 until told).
+    free_agents: usize,
+    /// The waiting contacts by due time: `poll_dial` and `poll_timeout` look only at the head,
+    /// so a poll costs the dials it makes, not the size of the list.
+    waiting: BTreeSet<(DateTime<Utc>, usize)>,
 }
 
 const SECOND: TimeDelta = TimeDelta::seconds(1);
@@ -99,7 +104,7 @@ impl Dialer {
     ) -> Dialer {
         let mut dialer = Dialer {
             window: campaign.window.clone(),
-            pacing: campaign.pacing,
+            pacing: campaign.pacing.clone(),
             retries: campaign.retries.clone(),
             contacts: Vec::with_capacity(contacts.len()),
             by_number: HashMap::new(),
@@ -107,6 +112,8 @@ impl Dialer {
             recent_starts: VecDeque::new(),
             first_start: None,
             in_flight: 0,
+            free_agents: 0,
+            waiting: BTreeSet::new(),
         };
         for contact in contacts {
             dialer
@@ -114,7 +121,7 @@ impl Dialer {
                 .insert(contact.number.clone(), dialer.contacts.len());
             dialer.contacts.push(Tracked {
                 contact,
-                status: ContactStatus::Waiting { due: now },
+                status: ContactStatus::Settled(Settled::WindowClosed),
                 starts: Vec::new(),
                 outcomes: HashMap::new(),
             });
@@ -150,23 +157,18 @@ impl Dialer {
     /// each attempt before its INVITE leaves.
     pub fn poll_dial(&mut self, now: DateTime<Utc>) -> Vec<Dial> {
         self.recent_starts.retain(|&t| t > now - SECOND);
-        let mut due: Vec<(DateTime<Utc>, usize)> = self
-            .contacts
-            .iter()
-            .enumerate()
-            .filter_map(|(i, c)| match c.status {
-                ContactStatus::Waiting { due } if due <= now => Some((due, i)),
-                _ => None,
-            })
-            .collect();
-        due.sort();
         let mut dials = Vec::new();
-        for (_, i) in due {
-            if self.in_flight >= self.concurrency_at(now)
+        // Contacts found outside their window or day's quota are put back after the loop, so
+        // one whose next opening is not after `now` is not looked at twice in this poll.
+        let mut later = Vec::new();
+        while let Some(&(due, i)) = self.waiting.first() {
+            if due > now
+                || self.in_flight >= self.concurrency_at(now).min(self.agent_cap())
                 || self.recent_starts.len() >= self.pacing.calls_per_second as usize
             {
                 break;
             }
+            self.waiting.pop_first();
             let contact = &self.contacts[i].contact;
             if self.dnc.contains(&contact.number) {
                 self.contacts[i].status = ContactStatus::Settled(Settled::DoNotCall);
@@ -175,7 +177,7 @@ impl Dialer {
             if !self.window.is_open(now, contact.zone)
                 || self.attempts_on_day_of(i, now) >= self.retries.max_per_day
             {
-                self.schedule(i, now);
+                later.push(i);
                 continue;
             }
             let number = contact.number.clone();
@@ -184,6 +186,9 @@ impl Dialer {
                 number,
                 attempt: self.contacts[i].starts.len() as u32,
             });
+        }
+        for i in later {
+            self.schedule(i, now);
         }
         dials
     }
@@ -265,15 +270,8 @@ impl Dialer {
     /// When `poll_dial` may have something new to do, if the dialer is not waiting for an
     /// attempt to end. May be in the past: then poll at once.
     pub fn poll_timeout(&self) -> Option<DateTime<Utc>> {
-        let earliest = self
-            .contacts
-            .iter()
-            .filter_map(|c| match c.status {
-                ContactStatus::Waiting { due } => Some(due),
-                _ => None,
-            })
-            .min()?;
-        if self.in_flight >= self.pacing.max_concurrent as usize {
+        let earliest = self.waiting.first()?.0;
+        if self.in_flight >= (self.pacing.max_concurrent as usize).min(self.agent_cap()) {
             return None;
         }
         let mut at = earliest;
@@ -304,15 +302,26 @@ impl Dialer {
         &self.dnc
     }
 
+    /// The queue whose free agents pace this campaign, if any: the server tells the dialer how
+    /// many are free with [`Dialer::set_free_agents`] before each `poll_dial`.
+    pub fn agents_queue(&self) -> Option<&str> {
+        self.pacing.agents.as_ref().map(|a| a.queue.as_str())
+    }
+
+    /// How many agents of the pacing queue are free now. With agent pacing, at most `ratio` x
+    /// this many calls are in flight at once (rounded down); none while no agent is free.
+    pub fn set_free_agents(&mut self, free: usize) {
+        self.free_agents = free;
+    }
+
     pub fn in_flight(&self) -> usize {
         self.in_flight
     }
 
     /// True when every contact is settled.
     pub fn is_finished(&self) -> bool {
-        self.contacts
-            .iter()
-            .all(|c| matches!(c.status, ContactStatus::Settled(_)))
+        // Every contact is waiting (in `waiting`), in flight (counted) or settled.
+        self.waiting.is_empty() && self.in_flight == 0
     }
 
     /// Counts for a status line.
@@ -338,6 +347,9 @@ impl Dialer {
     }
 
     fn start(&mut self, i: usize, at: DateTime<Utc>) {
+        if let ContactStatus::Waiting { due } = self.contacts[i].status {
+            self.waiting.remove(&(due, i));
+        }
         self.contacts[i].starts.push(at);
         self.contacts[i].status = ContactStatus::InFlight { since: at };
         self.recent_starts.push_back(at);
@@ -362,6 +374,12 @@ impl Dialer {
                 None => break ContactStatus::Settled(Settled::WindowClosed),
             }
         };
+        if let ContactStatus::Waiting { due } = self.contacts[i].status {
+            self.waiting.remove(&(due, i));
+        }
+        if let ContactStatus::Waiting { due } = status {
+            self.waiting.insert((due, i));
+        }
         self.contacts[i].status = status;
     }
 
@@ -388,6 +406,14 @@ impl Dialer {
         let elapsed = (at - first).to_std().unwrap_or_default();
         let grown = (max - 1) as f64 * elapsed.as_secs_f64() / self.pacing.ramp.as_secs_f64();
         (1 + grown.floor() as usize).min(max)
+    }
+
+    /// Calls in flight the free agents allow: unlimited without agent pacing.
+    fn agent_cap(&self) -> usize {
+        match &self.pacing.agents {
+            None => usize::MAX,
+            Some(a) => (a.ratio * self.free_agents as f64 + 1e-9).floor() as usize,
+        }
     }
 
     /// When the ramp first allows `calls` at once.

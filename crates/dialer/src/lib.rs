@@ -29,13 +29,15 @@ mod campaign_tests;
 #[cfg(test)]
 mod dialer_tests;
 #[cfg(test)]
+mod progressive_tests;
+#[cfg(test)]
 mod window_tests;
 
 pub use amd::{
     AmdEvent, Decision, Detector, GreetingEnd, MachineDetection, Reason as AmdReason, Verdict,
 };
 pub use beep::{Beep, BeepDetector};
-pub use campaign_file::{parse_campaign, Campaign, ContactSource, Pacing};
+pub use campaign_file::{parse_campaign, AgentPacing, Campaign, ContactSource, OptOutList, Pacing};
 pub use check::{check_campaign, CheckReport, OutsideWindow};
 pub use contacts::{
     import_contacts, Contact, ContactImport, RowProblem, RowProblemKind, ZoneSource,
