@@ -34,8 +34,6 @@ pub(super) enum Internal {
     },
     /// The contact center's news for a queued caller.
     Queue(crate::center::QueueEvent),
-    /// A REFER was accepted this long ago and no final NOTIFY has come.
-    ReferSilent,
     /// News from the leg ringing or bridged to this agent.
     Leg {
         agent: String,
