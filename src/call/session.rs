@@ -341,13 +341,12 @@ pub(super) async fn answer_and_talk(
                     // A caller who hangs up after leaving a message has left it.
                     task.finish_voicemail().await;
                     task.end_handoff().await;
-                    task.stop_speaking();
-                    task.flush_turn().await;
-                    let (cancels, unheard) = task.listen.hang_up();
+                    let (outputs, unheard) = task.listen.caller_hung_up(task.call_state());
                     if unheard > 0 {
                         tracing::warn!("call {}: the caller hung up while {unheard} turn(s) were still being transcribed", task.id);
                     }
-                    task.run_turn_outputs(cancels).await;
+                    task.run_turn_outputs(outputs).await;
+                    task.flush_turn().await;
                     let _ = task.converse(CallerInput::Hangup).await;
                     return Ok(task.hanging_up.clone().unwrap_or(cause));
                 }
