@@ -27,6 +27,9 @@ pub enum LegCommand {
     Audio(Vec<i16>),
     /// The caller is gone, or the offer is withdrawn: end the leg.
     Hangup,
+    /// The caller's handoff core says the ring deadline passed: stop ringing and report
+    /// `no-answer` (ignored once the agent has answered).
+    NoAnswer,
 }
 
 /// What the leg tells the caller's task.
@@ -56,7 +59,6 @@ pub struct LegRequest {
     pub target_uri: String,
     pub destination: SocketAddr,
     pub from_uri: String,
-    pub ring_timeout: Duration,
     pub headers: Vec<(String, String)>,
     /// Said to the agent before the caller is put through.
     pub whisper: String,
@@ -153,8 +155,8 @@ async fn run(
         leg.0
     );
 
-    // Ringing: wait for an answer, the ring timeout, or the caller giving up.
-    let ring_deadline = Instant::now() + request.ring_timeout;
+    // Ringing: wait for an answer, or for the caller's task to give up (the caller left, or the
+    // ring deadline its handoff core keeps has passed).
     let mut cancelled: Option<&'static str> = None;
     let answer = loop {
         tokio::select! {
@@ -168,13 +170,14 @@ async fn run(
                 Some(_) => {}
                 None => return Ok(()),
             },
-            _ = tokio::time::sleep_until(ring_deadline.into()), if cancelled.is_none() => {
-                cancelled = Some("no-answer");
-                let _ = sip.send(SipCommand::Hangup(leg.clone()));
-            }
             command = commands.recv(), if cancelled.is_none() => {
-                if matches!(command, Some(LegCommand::Hangup) | None) {
-                    cancelled = Some("caller-gone");
+                let why = match command {
+                    Some(LegCommand::NoAnswer) => Some("no-answer"),
+                    Some(LegCommand::Hangup) | None => Some("caller-gone"),
+                    Some(LegCommand::Audio(_)) => None,
+                };
+                if why.is_some() {
+                    cancelled = why;
                     let _ = sip.send(SipCommand::Hangup(leg.clone()));
                 }
             }
@@ -259,6 +262,8 @@ async fn run(
                         to_agent.push(&pcm);
                     }
                 }
+                // The ring deadline passed just as the agent answered: they keep the call.
+                Some(LegCommand::NoAnswer) => {}
                 Some(LegCommand::Hangup) | None => {
                     let _ = sip.send(SipCommand::Hangup(leg.clone()));
                     break "caller-hangup".to_string();

@@ -1,44 +1,27 @@
-//! Handing a caller to a person: the handoff ticket, the queue with hold music and position
-//! announcements, a callback on a key press, overflow, ringing agents one at a time, the bridge
-//! with the caller's task still in the media path (and recording it), and blind transfer by REFER
-//! with a fallback to the queue when the far end refuses.
+//! Handing a caller to a person, the IO side: the handoff ticket, the queue with hold music and
+//! position announcements, callbacks, ringing agents one at a time, the bridge with the caller's
+//! task still in the media path (and recording it), and blind transfer by REFER. What happens
+//! when is decided by the pure `core::handoff` machine; this file carries out its outputs and
+//! feeds it the center's, the agent leg's and the far end's news.
 
-use std::time::Duration;
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
 
-use hotline_acd::{Enqueued, Overflow, QueueMessages, TransferMode};
+use hotline_acd::{Enqueued, QueueMessages, TransferMode};
 
 use super::agent_leg::{self, LegCommand, LegHandle, LegRequest, LegUpdate};
+use super::core::handoff::{HandoffCore, HandoffOutput, Joined, LegStatus, Route, Stage};
 use super::hold::HoldMusic;
 use super::recording::StereoRecorder;
 use super::task::{AfterSpeech, CallTask};
 use super::turn::Turn;
 use super::{Frame, Playout};
-use crate::center::QueueEvent;
+use crate::center::{AgentTarget, QueueEvent};
 use crate::server::SipCommand;
 use crate::store::unix_ms;
 
-/// How long an accepted REFER may go without a final NOTIFY before the caller is taken back.
-const REFER_NOTIFY_WAIT: Duration = Duration::from_secs(32);
-
 /// How long a voicemail left on overflow may be.
 const OVERFLOW_VOICEMAIL: Duration = Duration::from_secs(120);
-
-/// Where a handoff stands.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Stage {
-    /// In the queue, hearing hold music.
-    Queued,
-    /// An agent's phone is ringing (the caller still hears hold music).
-    Ringing,
-    /// The agent answered and hears the whisper.
-    Whisper,
-    /// Caller and agent talk.
-    Bridged,
-    /// A REFER is out; waiting for the far end's verdict.
-    Referring,
-    /// Overflow, callback or the end of the bridge: nothing more to hand over.
-    Over,
-}
 
 /// Both directions of a bridged call, written to disk as they come so the conversation with
 /// the agent is on record even if the process dies (see `recording.rs`).
@@ -60,15 +43,15 @@ enum Side {
 }
 
 pub(super) struct Handoff {
-    pub(super) queue: String,
-    pub(super) reason: String,
-    pub(super) stage: Stage,
+    /// What happens when: stages, the ring deadline, the REFER wait.
+    core: HandoffCore,
     ticket: Option<crate::store::HandoffTicket>,
     hold: HoldMusic,
     from_agent: Playout,
     leg: Option<LegHandle>,
+    /// Where the agent last offered is reached, until the core says to ring them.
+    offer: Option<AgentTarget>,
     recording: BridgeRecording,
-    callback_digit: char,
     /// The queue's sentences (the caller may move to another queue on overflow).
     messages: QueueMessages,
 }
@@ -112,28 +95,22 @@ impl CallTask {
         ));
         self.flush_turn().await;
         let music = self.services.hold_music(spec.hold_music.as_deref());
+        let route = match spec.mode {
+            TransferMode::Refer { target } => Route::Refer { target },
+            TransferMode::Bridge => Route::Bridge,
+        };
+        let (core, outputs) = HandoffCore::start(&queue, &reason, route, spec.callback_digit);
         self.handoff = Some(Handoff {
-            queue: queue.clone(),
-            reason,
-            stage: Stage::Queued,
+            core,
             ticket,
             hold: HoldMusic::new(music),
             from_agent: Playout::default(),
             leg: None,
+            offer: None,
             recording: BridgeRecording::default(),
-            callback_digit: spec.callback_digit,
             messages: spec.messages.clone(),
         });
-        match spec.mode {
-            TransferMode::Refer { target } => {
-                self.trace(format!("REFER to {target}"));
-                self.set_stage(Stage::Referring);
-                let _ = self
-                    .sip
-                    .send(SipCommand::Refer(self.sip_call.clone(), target));
-            }
-            TransferMode::Bridge => self.join_queue(queue).await,
-        }
+        self.run_handoff(outputs).await;
     }
 
     async fn transfer_unavailable(&mut self, reason: &str, why: &str) {
@@ -143,23 +120,95 @@ impl CallTask {
         self.after_speech = AfterSpeech::Hangup(format!("transfer-unavailable:{reason}"));
     }
 
-    fn set_stage(&mut self, stage: Stage) {
-        if let Some(h) = &mut self.handoff {
-            h.stage = stage;
+    fn core(&mut self) -> Option<&mut HandoffCore> {
+        self.handoff.as_mut().map(|h| &mut h.core)
+    }
+
+    /// Carries out what the handoff core decided, in order; entering a queue feeds the center's
+    /// answer back to the core and carries out its outputs in turn.
+    async fn run_handoff(&mut self, outputs: Vec<HandoffOutput>) {
+        let mut work: VecDeque<HandoffOutput> = outputs.into();
+        while let Some(output) = work.pop_front() {
+            match output {
+                HandoffOutput::Trace(line) => self.trace(line),
+                HandoffOutput::StoreTurn => self.flush_turn().await,
+                HandoffOutput::SendRefer { target } => {
+                    let _ = self
+                        .sip
+                        .send(SipCommand::Refer(self.sip_call.clone(), target));
+                }
+                HandoffOutput::JoinQueue { queue } => {
+                    let more = self.enqueue(queue).await;
+                    work.extend(more);
+                }
+                HandoffOutput::Announce {
+                    position,
+                    estimated_wait,
+                } => {
+                    let digit = self.core().map(|c| c.callback_digit()).unwrap_or('1');
+                    let text = self
+                        .queue_messages()
+                        .announcement(position, estimated_wait, digit);
+                    self.say_to_caller(text).await;
+                }
+                HandoffOutput::RingAgent { agent } => self.ring_agent(agent),
+                HandoffOutput::CancelRing { agent } => {
+                    let leg = self.handoff.as_ref().and_then(|h| h.leg.as_ref());
+                    if let Some(leg) = leg.filter(|l| l.agent == agent) {
+                        let _ = leg.commands.send(LegCommand::NoAnswer);
+                    }
+                }
+                HandoffOutput::EndLeg => {
+                    if let Some(leg) = self.handoff.as_mut().and_then(|h| h.leg.take()) {
+                        let _ = leg.commands.send(LegCommand::Hangup);
+                    }
+                }
+                HandoffOutput::AgentNoAnswer { agent } => {
+                    if let Some(center) = &self.services.center {
+                        center.no_answer(&self.id, &agent).await;
+                    }
+                }
+                HandoffOutput::AgentAnswered { agent } => {
+                    if let Some(center) = &self.services.center {
+                        center.answered(&self.id, &agent).await;
+                    }
+                }
+                HandoffOutput::LeftQueue => {
+                    if let Some(center) = &self.services.center {
+                        center.hung_up(&self.id).await;
+                    }
+                }
+                HandoffOutput::SaveRecording => self.save_bridge_recording(),
+                HandoffOutput::Voicemail => {
+                    self.stop_speaking();
+                    self.say_to_caller(self.queue_messages().voicemail).await;
+                    self.after_speech = AfterSpeech::Record {
+                        max: OVERFLOW_VOICEMAIL,
+                        beep: true,
+                    };
+                }
+                HandoffOutput::NoAgent { cause } => {
+                    self.stop_speaking();
+                    self.say_to_caller(self.queue_messages().no_agent).await;
+                    self.after_speech = AfterSpeech::Hangup(cause);
+                }
+                HandoffOutput::Callback { queue, why } => self.store_callback(&queue, &why).await,
+                HandoffOutput::EndCall { cause } => self.hanging_up = Some(cause),
+            }
         }
     }
 
-    fn stage(&self) -> Option<&Stage> {
-        self.handoff.as_ref().map(|h| &h.stage)
-    }
-
-    /// Enqueues the caller (again, after an overflow to another queue or a refused REFER).
-    async fn join_queue(&mut self, queue: String) {
+    /// Enqueues the caller (again, after an overflow to another queue or a refused REFER) and
+    /// returns what the core makes of the center's answer.
+    async fn enqueue(&mut self, queue: String) -> Vec<HandoffOutput> {
         let Some(center) = self.services.center.clone() else {
-            return;
+            return Vec::new();
         };
         let Some(spec) = center.queue(&queue) else {
-            return self.overflow(Overflow::Hangup).await;
+            return self.core().map_or_else(Vec::new, |c| {
+                let digit = c.callback_digit();
+                c.joined(digit, Joined::Unavailable)
+            });
         };
         let priority = spec.priority_callers.contains(&self.caller_key)
             || spec.priority_variable.as_deref().is_some_and(|v| {
@@ -168,9 +217,6 @@ impl CallTask {
                 })
             });
         if let Some(h) = &mut self.handoff {
-            h.queue = queue.clone();
-            h.stage = Stage::Queued;
-            h.callback_digit = spec.callback_digit;
             h.messages = spec.messages.clone();
         }
         let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel();
@@ -182,85 +228,34 @@ impl CallTask {
                 }
             }
         });
-        match center.enqueue(&self.id, &queue, priority, events_tx).await {
+        let joined = match center.enqueue(&self.id, &queue, priority, events_tx).await {
             Ok(Enqueued::Waiting {
                 position,
                 estimated_wait,
-            }) => {
-                self.trace(format!(
-                    "queued in {queue} at position {position}{}",
-                    if priority { " (priority caller)" } else { "" }
-                ));
-                self.flush_turn().await;
-                let text =
-                    spec.messages
-                        .announcement(position, estimated_wait, spec.callback_digit);
-                self.say_to_caller(text).await;
-            }
-            Ok(Enqueued::Overflow(overflow)) => {
-                self.trace(format!("queue {queue}: no agent logged in, overflow"));
-                self.overflow(overflow).await;
-            }
+            }) => Joined::Waiting {
+                position,
+                estimated_wait,
+                priority,
+            },
+            Ok(Enqueued::Overflow(overflow)) => Joined::Overflow(overflow),
             Err(e) => {
                 tracing::error!("call {}: cannot queue: {e}", self.id);
-                self.overflow(Overflow::Hangup).await;
+                Joined::Unavailable
             }
-        }
-    }
-
-    /// What the queue does with a caller it cannot serve.
-    async fn overflow(&mut self, overflow: Overflow) {
-        self.end_leg();
-        match overflow {
-            Overflow::Queue(next) => {
-                self.trace(format!("overflow to queue {next}"));
-                Box::pin(self.join_queue(next)).await;
-            }
-            Overflow::Voicemail => {
-                self.set_stage(Stage::Over);
-                self.trace("overflow: voicemail".into());
-                self.stop_speaking();
-                self.say_to_caller(self.queue_messages().voicemail).await;
-                self.after_speech = AfterSpeech::Record {
-                    max: OVERFLOW_VOICEMAIL,
-                    beep: true,
-                };
-            }
-            Overflow::Callback => self.request_callback("overflow").await,
-            Overflow::Hangup => {
-                self.set_stage(Stage::Over);
-                self.trace("overflow: hang up".into());
-                self.stop_speaking();
-                self.say_to_caller(self.queue_messages().no_agent).await;
-                let reason = self.handoff_reason();
-                self.after_speech = AfterSpeech::Hangup(format!("overflow:{reason}"));
-            }
-        }
-    }
-
-    fn handoff_reason(&self) -> String {
-        self.handoff
-            .as_ref()
-            .map(|h| h.reason.clone())
-            .unwrap_or_default()
+        };
+        self.core()
+            .map_or_else(Vec::new, |c| c.joined(spec.callback_digit, joined))
     }
 
     /// Stores a callback job for this caller's number and ends the call.
-    async fn request_callback(&mut self, why: &str) {
-        let queue = self
-            .handoff
-            .as_ref()
-            .map(|h| h.queue.clone())
-            .unwrap_or_default();
-        self.end_leg();
-        self.set_stage(Stage::Over);
+    async fn store_callback(&mut self, queue: &str, why: &str) {
         if let Some(center) = &self.services.center {
             center.left(&self.id, "callback").await;
         }
         match self
             .services
             .store
-            .add_callback(&self.id, &queue, &self.caller_key, unix_ms())
+            .add_callback(&self.id, queue, &self.caller_key, unix_ms())
             .await
         {
             Ok(id) => self.trace(format!(
@@ -276,218 +271,130 @@ impl CallTask {
         self.after_speech = AfterSpeech::Hangup("callback".into());
     }
 
+    /// Starts the leg to the agent the core decided to ring.
+    fn ring_agent(&mut self, agent: String) {
+        let Some(target) = self.handoff.as_mut().and_then(|h| h.offer.take()) else {
+            return;
+        };
+        let request = LegRequest {
+            agent,
+            target_uri: target.uri,
+            destination: target.destination,
+            from_uri: self.agent_leg_from_uri(),
+            headers: self.handoff_headers(),
+            whisper: self.whisper_text(),
+        };
+        let leg = agent_leg::spawn(
+            self.services.clone(),
+            self.sip.clone(),
+            request,
+            self.internal.clone(),
+        );
+        if let Some(h) = &mut self.handoff {
+            h.leg = Some(leg);
+        }
+    }
+
     /// A key pressed while handed over: the callback key, while waiting.
     pub(super) async fn handoff_digit(&mut self, digit: char) {
-        let Some(h) = &self.handoff else { return };
-        let waiting = matches!(h.stage, Stage::Queued | Stage::Ringing);
-        if waiting && digit == h.callback_digit {
-            self.request_callback("caller pressed a key").await;
-        }
+        let outputs = self.core().map(|c| c.digit(digit)).unwrap_or_default();
+        self.run_handoff(outputs).await;
     }
 
     /// The center's news for this caller.
     pub(super) async fn on_queue_event(&mut self, event: QueueEvent) {
-        match event {
+        let silent = self.is_silent();
+        let Some(h) = &mut self.handoff else {
+            if let (QueueEvent::Offer { agent, .. }, Some(center)) = (&event, &self.services.center)
+            {
+                center.no_answer(&self.id, agent).await;
+            }
+            return;
+        };
+        let outputs = match event {
             QueueEvent::Announce {
                 position,
                 estimated_wait,
-            } => {
-                if self.stage() == Some(&Stage::Queued) && self.is_silent() {
-                    let digit = self
-                        .handoff
-                        .as_ref()
-                        .map(|h| h.callback_digit)
-                        .unwrap_or('1');
-                    let text = self
-                        .queue_messages()
-                        .announcement(position, estimated_wait, digit);
-                    self.say_to_caller(text).await;
-                }
-            }
-            QueueEvent::Overflow(overflow) => {
-                self.trace(format!("queue: waited too long, overflow {overflow:?}"));
-                self.overflow(overflow).await;
-            }
+            } => h.core.announce(position, estimated_wait, silent),
+            QueueEvent::Overflow(overflow) => h.core.queue_overflow(overflow),
             QueueEvent::Offer {
                 agent,
                 agent_name,
                 target,
                 ring_timeout,
             } => {
-                match self.stage() {
-                    Some(Stage::Queued) => {}
-                    // The distributor moved on from the agent being rung (their phone's
-                    // registration was lost): that leg is stale.
-                    Some(Stage::Ringing) => self.end_leg(),
-                    _ => {
-                        if let Some(center) = &self.services.center {
-                            center.no_answer(&self.id, &agent).await;
-                        }
-                        return;
-                    }
-                }
-                self.trace(format!("ringing agent {agent} ({agent_name})"));
-                let request = LegRequest {
-                    agent: agent.clone(),
-                    target_uri: target.uri,
-                    destination: target.destination,
-                    from_uri: self.agent_leg_from_uri(),
-                    ring_timeout,
-                    headers: self.handoff_headers(),
-                    whisper: self.whisper_text(),
-                };
-                let leg = agent_leg::spawn(
-                    self.services.clone(),
-                    self.sip.clone(),
-                    request,
-                    self.internal.clone(),
-                );
-                if let Some(h) = &mut self.handoff {
-                    h.leg = Some(leg);
-                    h.stage = Stage::Ringing;
-                }
+                h.offer = Some(target);
+                h.core
+                    .offered(&agent, &agent_name, ring_timeout, Instant::now())
             }
-        }
+        };
+        self.run_handoff(outputs).await;
     }
 
     /// News from the agent's leg.
     pub(super) async fn on_leg_update(&mut self, agent: &str, update: LegUpdate) {
-        let current = self.handoff.as_ref().and_then(|h| h.leg.as_ref());
-        if current.is_none_or(|leg| leg.agent != agent) {
+        let Some(h) = &mut self.handoff else { return };
+        if h.core.agent() != Some(agent) {
             // A leg this call already gave up on (its agent was logged out while ringing).
             return;
         }
-        let agent = agent.to_string();
-        match update {
-            LegUpdate::Answered => {
-                self.trace(format!("agent {agent} answered; whispering the summary"));
-                self.set_stage(Stage::Whisper);
-                if let Some(center) = &self.services.center {
-                    center.answered(&self.id, &agent).await;
-                }
-            }
-            LegUpdate::Bridged => {
-                self.trace(format!("bridged to agent {agent}"));
-                self.flush_turn().await;
-                self.set_stage(Stage::Bridged);
-            }
+        let status = match update {
             LegUpdate::Audio(pcm) => {
-                if let Some(h) = &mut self.handoff {
-                    h.from_agent.push(&pcm);
-                    h.from_agent.trim_to(1600);
-                }
+                h.from_agent.push(&pcm);
+                h.from_agent.trim_to(1600);
                 self.record_bridge(Side::Agent, &pcm);
+                return;
             }
-            LegUpdate::NotAnswered(why) => {
-                if let Some(h) = &mut self.handoff {
-                    h.leg = None;
-                    if h.stage == Stage::Ringing {
-                        h.stage = Stage::Queued;
-                    }
-                }
-                self.trace(format!("agent {agent} did not answer ({why})"));
-                self.flush_turn().await;
-                if let Some(center) = &self.services.center {
-                    center.no_answer(&self.id, &agent).await;
-                }
-            }
-            LegUpdate::Ended(cause) => {
-                self.trace(format!("agent {agent} hung up ({cause})"));
-                if let Some(h) = &mut self.handoff {
-                    h.leg = None;
-                    h.stage = Stage::Over;
-                }
-                if let Some(center) = &self.services.center {
-                    center.hung_up(&self.id).await;
-                }
-                self.save_bridge_recording();
-                self.hanging_up = Some("agent-hangup".into());
-            }
+            LegUpdate::Answered => LegStatus::Answered,
+            LegUpdate::Bridged => LegStatus::Bridged,
+            LegUpdate::NotAnswered(why) => LegStatus::NotAnswered(why),
+            LegUpdate::Ended(cause) => LegStatus::Ended(cause),
+        };
+        let outputs = h.core.leg_update(agent, status);
+        if h.core.agent().is_none() {
+            // The leg ended by itself: nothing to hang up.
+            h.leg = None;
         }
+        self.run_handoff(outputs).await;
     }
 
     /// The far end's answer to our REFER.
     pub(super) async fn on_refer_answered(&mut self, status: u16) {
-        if self.stage() != Some(&Stage::Referring) {
-            return;
-        }
-        if (200..300).contains(&status) {
-            self.trace(format!("REFER accepted ({status})"));
-            let internal = self.internal.clone();
-            tokio::spawn(async move {
-                tokio::time::sleep(REFER_NOTIFY_WAIT).await;
-                let _ = internal.send(super::task::Internal::ReferSilent);
-            });
-        } else {
-            self.refer_failed(format!("REFER refused ({status})")).await;
-        }
+        let now = Instant::now();
+        let outputs = self
+            .core()
+            .map(|c| c.refer_answered(status, now))
+            .unwrap_or_default();
+        self.run_handoff(outputs).await;
     }
 
     /// A NOTIFY about the referred call's progress.
     pub(super) async fn on_refer_progress(&mut self, status: Option<u16>, terminated: bool) {
-        if self.stage() != Some(&Stage::Referring) {
-            return;
-        }
-        match status {
-            Some(s) if (200..300).contains(&s) => {
-                self.trace(format!("transfer target answered ({s}); leaving the call"));
-                self.set_stage(Stage::Over);
-                let reason = self.handoff_reason();
-                self.hanging_up = Some(format!("referred:{reason}"));
-            }
-            Some(s) if s >= 300 => {
-                self.refer_failed(format!("transfer target refused ({s})"))
-                    .await
-            }
-            _ if terminated => {
-                self.refer_failed("REFER ended without an answer".into())
-                    .await
-            }
-            _ => {}
-        }
-    }
-
-    /// The far end accepted the REFER but never said how the transfer went.
-    pub(super) async fn on_refer_silent(&mut self) {
-        if self.stage() == Some(&Stage::Referring) {
-            self.refer_failed(format!(
-                "no final NOTIFY within {} s of the REFER's acceptance",
-                REFER_NOTIFY_WAIT.as_secs()
-            ))
-            .await;
-        }
-    }
-
-    /// The blind transfer did not happen: the caller stays, and goes to the queue's agents.
-    async fn refer_failed(&mut self, why: String) {
-        let queue = self
-            .handoff
-            .as_ref()
-            .map(|h| h.queue.clone())
+        let outputs = self
+            .core()
+            .map(|c| c.refer_progress(status, terminated))
             .unwrap_or_default();
-        self.trace(format!("{why}; falling back to queue {queue}'s agents"));
-        self.join_queue(queue).await;
+        self.run_handoff(outputs).await;
+    }
+
+    /// When the handoff core must be woken (the ring deadline, the REFER wait).
+    pub(super) fn handoff_timeout(&self) -> Option<Instant> {
+        self.handoff.as_ref().and_then(|h| h.core.poll_timeout())
+    }
+
+    /// The handoff core's timer is due.
+    pub(super) async fn on_handoff_timeout(&mut self, now: Instant) {
+        let outputs = self
+            .core()
+            .map(|c| c.handle_timeout(now))
+            .unwrap_or_default();
+        self.run_handoff(outputs).await;
     }
 
     /// The caller's side ended: release the agent and the queue place.
     pub(super) async fn end_handoff(&mut self) {
-        let Some(stage) = self.stage().cloned() else {
-            return;
-        };
-        self.end_leg();
-        if let Some(center) = &self.services.center {
-            center.hung_up(&self.id).await;
-        }
-        if matches!(stage, Stage::Bridged | Stage::Whisper) {
-            self.save_bridge_recording();
-        }
-        self.set_stage(Stage::Over);
-    }
-
-    fn end_leg(&mut self) {
-        if let Some(leg) = self.handoff.as_mut().and_then(|h| h.leg.take()) {
-            let _ = leg.commands.send(LegCommand::Hangup);
-        }
+        let outputs = self.core().map(|c| c.caller_hung_up()).unwrap_or_default();
+        self.run_handoff(outputs).await;
     }
 
     /// True while the bot has handed the call over (it no longer listens to the caller).
@@ -498,7 +405,7 @@ impl CallTask {
     /// The caller's audio while handed over: to the agent when bridged, and to the recording.
     pub(super) fn caller_audio(&mut self, samples: &[f32]) {
         let Some(h) = &mut self.handoff else { return };
-        if h.stage != Stage::Bridged {
+        if h.core.stage() != Stage::Bridged {
             return;
         }
         let pcm = hotline_media::f32_to_pcm(samples);
@@ -511,7 +418,7 @@ impl CallTask {
     /// The frame for the caller when the bot is not speaking: the agent, or hold music.
     pub(super) fn handoff_frame(&mut self) -> Option<Frame> {
         let h = self.handoff.as_mut()?;
-        match h.stage {
+        match h.core.stage() {
             Stage::Queued | Stage::Ringing | Stage::Whisper | Stage::Referring => {
                 Some(h.hold.next_frame())
             }
@@ -600,7 +507,11 @@ impl CallTask {
 
     /// What the agent hears before the caller is put through.
     fn whisper_text(&self) -> String {
-        let reason = self.handoff_reason();
+        let reason = self
+            .handoff
+            .as_ref()
+            .map(|h| h.core.reason().to_string())
+            .unwrap_or_default();
         let intent = self
             .handoff
             .as_ref()

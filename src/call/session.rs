@@ -245,6 +245,7 @@ pub(super) async fn answer_and_talk(
 
     loop {
         let turn_timer = task.listen.poll_timeout();
+        let handoff_timer = task.handoff_timeout();
         let inactivity_deadline = last_rtp + inactivity;
         tokio::select! {
             incoming = link.recv(&mut buf) => {
@@ -304,11 +305,11 @@ pub(super) async fn answer_and_talk(
                 Internal::Asr { job, result } => task.on_asr(job, result).await,
                 Internal::Http { input, took } => task.on_http_answer(input, took).await,
                 Internal::Queue(event) => task.on_queue_event(event).await,
-                Internal::ReferSilent => task.on_refer_silent().await,
                 Internal::Leg { agent, update } => task.on_leg_update(&agent, update).await,
             },
             Some(chunk) = next_chunk(&mut task.speech) => task.on_tts(chunk),
             _ = sleep_opt(turn_timer) => task.on_turn_timeout(Instant::now()).await,
+            _ = sleep_opt(handoff_timer) => task.on_handoff_timeout(Instant::now()).await,
             _ = tokio::time::sleep_until(inactivity_deadline.into()), if confirmed => {
                 tracing::warn!("call {}: no RTP for {:?}, hanging up", task.id, inactivity);
                 task.stop_speaking();
@@ -340,13 +341,12 @@ pub(super) async fn answer_and_talk(
                     // A caller who hangs up after leaving a message has left it.
                     task.finish_voicemail().await;
                     task.end_handoff().await;
-                    task.stop_speaking();
-                    task.flush_turn().await;
-                    let (cancels, unheard) = task.listen.hang_up();
+                    let (outputs, unheard) = task.listen.caller_hung_up(task.call_state());
                     if unheard > 0 {
                         tracing::warn!("call {}: the caller hung up while {unheard} turn(s) were still being transcribed", task.id);
                     }
-                    task.run_turn_outputs(cancels).await;
+                    task.run_turn_outputs(outputs).await;
+                    task.flush_turn().await;
                     let _ = task.converse(CallerInput::Hangup).await;
                     return Ok(task.hanging_up.clone().unwrap_or(cause));
                 }

@@ -34,8 +34,6 @@ pub(super) enum Internal {
     },
     /// The contact center's news for a queued caller.
     Queue(crate::center::QueueEvent),
-    /// A REFER was accepted this long ago and no final NOTIFY has come.
-    ReferSilent,
     /// News from the leg ringing or bridged to this agent.
     Leg {
         agent: String,
@@ -263,10 +261,11 @@ impl CallTask {
                     }
                 }
                 TurnOutput::StopSpeaking => {
-                    tracing::debug!("call {}: barge-in", self.id);
+                    tracing::debug!("call {}: the caller interrupted the bot", self.id);
                     self.stop_speaking();
                 }
                 TurnOutput::Turn(turn) => self.on_heard(turn).await,
+                TurnOutput::Digit(digit) => self.on_key_turn(digit).await,
                 TurnOutput::NoInput => {
                     self.handle_input(CallerInput::NoInput, Instant::now())
                         .await
@@ -491,18 +490,19 @@ impl CallTask {
             self.handoff_digit(digit).await;
             return;
         }
-        if !self.call_state().open {
-            return;
-        }
+        let outputs = self.listen.digit(digit, self.call_state());
+        self.run_turn_outputs(outputs).await;
+    }
+
+    /// A key the turn-taking core took as the caller's turn (the prompt is already stopped).
+    async fn on_key_turn(&mut self, digit: char) {
         self.flush_turn().await;
         self.turn_seq += 1;
         let mut turn = Turn::new(&self.id, self.turn_seq);
         turn.record.caller_dtmf = Some(digit.to_string());
         turn.speech_end = Some(Instant::now());
         self.turn = Some(turn);
-        self.stop_speaking();
         self.after_speech = AfterSpeech::Nothing;
-        self.listen.stop_listening();
         let actions = self.converse(CallerInput::Dtmf(digit)).await;
         self.apply(actions, Instant::now()).await;
     }

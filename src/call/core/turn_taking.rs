@@ -75,6 +75,8 @@ pub enum TurnOutput {
     NoInput,
     /// A turn has waited for its transcript past the holding delay: tell the caller.
     HoldingPhrase,
+    /// The caller pressed a key while the flow takes input: a turn of its own for the flow.
+    Digit(char),
 }
 
 /// An early transcription started at a pause, before the turn was known to have ended there.
@@ -313,6 +315,34 @@ impl TurnTaker {
             out.push(TurnOutput::NoInput);
         }
         out
+    }
+
+    /// The caller pressed a key. While the flow takes input it is a turn at once, even over a
+    /// prompt (keys always interrupt the bot, barge-in or not); the no-input or digit timer stops
+    /// until the flow listens again. Keys while the flow takes no input are not taken.
+    pub fn digit(&mut self, digit: char, state: CallState) -> Vec<TurnOutput> {
+        let mut out = Vec::new();
+        if !state.open {
+            return out;
+        }
+        if state.bot_speaking {
+            out.push(TurnOutput::StopSpeaking);
+        }
+        self.no_input_deadline = None;
+        out.push(TurnOutput::Digit(digit));
+        out
+    }
+
+    /// The caller hung up: the bot stops speaking if it was, and every job still running is
+    /// cancelled. Returns the outputs and how many finished turns never got their transcript.
+    pub fn caller_hung_up(&mut self, state: CallState) -> (Vec<TurnOutput>, usize) {
+        let (cancels, unheard) = self.hang_up();
+        let mut out = Vec::new();
+        if state.bot_speaking {
+            out.push(TurnOutput::StopSpeaking);
+        }
+        out.extend(cancels);
+        (out, unheard)
     }
 
     /// The call is over: every job still running is no longer wanted. Returns the cancels and how

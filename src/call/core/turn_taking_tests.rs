@@ -1,5 +1,6 @@
 //! Turn-taking in virtual time: a transcriber slower than the caller, barge-in, early
-//! transcription kept and dropped, no-input, the holding phrase and hang-up, each in microseconds.
+//! transcription kept and dropped, no-input and digit timeouts, keys during a prompt, the holding
+//! phrase and hang-up (while the bot speaks and while transcribing), each in microseconds.
 
 use std::time::{Duration, Instant};
 
@@ -275,4 +276,84 @@ fn a_speculative_run_is_replaced_by_the_next_pause() {
     let out = core.utterance(Some(2), vec![0.1; 600], end(t0, 1200), LISTENING);
     assert!(jobs(&out).is_empty());
     assert_eq!(turns(&core.transcript(second, heard("yes"))), ["yes"]);
+}
+
+#[test]
+fn a_key_during_a_prompt_stops_the_bot_and_is_a_turn_even_without_barge_in() {
+    let mut core = core(false);
+    let out = core.digit('3', SPEAKING);
+    assert!(matches!(
+        out.as_slice(),
+        [TurnOutput::StopSpeaking, TurnOutput::Digit('3')]
+    ));
+    // While listening, the key is the turn and nothing needs stopping.
+    assert!(matches!(
+        core.digit('4', LISTENING).as_slice(),
+        [TurnOutput::Digit('4')]
+    ));
+}
+
+#[test]
+fn keys_while_the_flow_takes_no_input_are_not_taken() {
+    let mut core = core(true);
+    let closed = CallState {
+        open: false,
+        bot_speaking: true,
+    };
+    assert!(core.digit('1', closed).is_empty());
+}
+
+#[test]
+fn a_key_stops_the_no_input_timer_and_the_digit_timeout_ends_the_entry() {
+    let t0 = Instant::now();
+    let at = |ms: u64| t0 + Duration::from_millis(ms);
+    let mut core = core(true);
+    core.listen_for(Duration::from_secs(8), t0);
+    core.digit('4', LISTENING);
+    assert_eq!(
+        core.poll_timeout(),
+        None,
+        "no 'I didn't hear you' after a key"
+    );
+    // The flow waits `digit_timeout` (3 s) for the next key.
+    core.listen_for(Duration::from_secs(3), at(1000));
+    assert!(core.handle_timeout(at(3999)).is_empty());
+    core.digit('2', LISTENING);
+    core.listen_for(Duration::from_secs(3), at(3500));
+    assert!(core.handle_timeout(at(6499)).is_empty());
+    assert!(matches!(
+        core.handle_timeout(at(6500)).as_slice(),
+        [TurnOutput::NoInput]
+    ));
+    assert_eq!(core.poll_timeout(), None);
+}
+
+#[test]
+fn hang_up_while_the_bot_speaks_stops_it_and_leaves_no_timer() {
+    let t0 = Instant::now();
+    let mut core = core(true);
+    core.listen_for(Duration::from_secs(8), t0);
+    let (out, unheard) = core.caller_hung_up(SPEAKING);
+    assert!(matches!(out.as_slice(), [TurnOutput::StopSpeaking]));
+    assert_eq!(unheard, 0);
+    assert_eq!(core.poll_timeout(), None);
+}
+
+#[test]
+fn hang_up_while_a_transcription_runs_cancels_it_and_its_late_transcript_makes_no_turn() {
+    let t0 = Instant::now();
+    let mut core = core(true);
+    core.listen_for(Duration::from_secs(8), t0);
+    core.speech_started(LISTENING);
+    let job = jobs(&core.utterance(None, vec![0.1; 500], end(t0, 1000), LISTENING))[0].0;
+    let (out, unheard) = core.caller_hung_up(LISTENING);
+    assert_eq!(cancels(&out), [job]);
+    assert!(!out.iter().any(|o| matches!(o, TurnOutput::StopSpeaking)));
+    assert_eq!(unheard, 1);
+    assert!(core.transcript(job, heard("hello")).is_empty());
+    assert_eq!(
+        core.poll_timeout(),
+        None,
+        "no holding phrase for a caller who left"
+    );
 }
