@@ -56,28 +56,41 @@ fn a_question_spoken_into_the_microphone_gets_the_spoken_answer() {
     let dir = TempDir::new("talk-question");
     let question = dir.join("question.wav");
     audio::espeak_wav("How long does shipping take?", &question);
-    // The question comes after the greeting and the menu prompt (about 11 s of speech), and
-    // again twice, 7.5 s apart, so one that lands while the bot speaks is asked again.
+    // The question comes 13 s in, after the greeting and the menu prompt (about 11 s of speech),
+    // and twice more 5.5 s apart, so one of them starts inside the 6 s the flow listens even
+    // when a loaded machine makes the bot late (one said while it speaks is not taken).
     let capture = dir.join("microphone.raw");
     let once = dir.join("once.wav");
     run_ok(
         Command::new("sox")
             .arg(&question)
-            .args(["-r", &RATE.to_string(), "-c", "1", "-b", "16", "-e", "signed-integer"])
+            .args([
+                "-r",
+                &RATE.to_string(),
+                "-c",
+                "1",
+                "-b",
+                "16",
+                "-e",
+                "signed-integer",
+            ])
             .arg(&once)
-            .args(["pad", "0", "5.5"]),
+            .args(["pad", "0", "3.5"]),
     );
     run_ok(
         Command::new("sox")
             .arg(&once)
             .args(["-t", "raw"])
             .arg(&capture)
-            .args(["repeat", "2", "pad", "13", "30"]),
+            .args(["repeat", "2", "pad", "13", "60"]),
     );
     let playback = dir.join("speaker.raw");
     let config = file_device_config(&dir, &capture, &playback);
 
-    let out = talk(&config, &["flows/shop.yaml", "--turns", "1", "--seconds", "90"]);
+    let out = talk(
+        &config,
+        &["flows/shop.yaml", "--turns", "1", "--seconds", "240"],
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "talk failed:\n{stdout}\n{stderr}");
@@ -90,20 +103,35 @@ fn a_question_spoken_into_the_microphone_gets_the_spoken_answer() {
         lower.contains("bot> hello, and welcome to northwind shop"),
         "no greeting in the printed transcript:\n{stdout}"
     );
+    // Through two resamplings Whisper may hear "how long does it take?": the intent is the
+    // check, as on a call.
     assert!(
-        lower.lines().any(|l| l.starts_with("you> ") && l.contains("shipping")),
+        lower
+            .lines()
+            .any(|l| l.starts_with("you> ") && l.contains("how long")),
         "the question is not in the printed transcript:\n{stdout}"
     );
     assert!(
-        lower.contains("[delivery_time"),
-        "the question did not reach the delivery answer:\n{stdout}"
+        lower.contains("[delivery_time") && lower.contains("bot> standard delivery takes"),
+        "the question did not get the delivery answer:\n{stdout}"
     );
 
     // What the speaker played, as Whisper hears it.
     let played = dir.join("speaker.wav");
     run_ok(
         Command::new("sox")
-            .args(["-t", "raw", "-r", &RATE.to_string(), "-e", "signed-integer", "-b", "16", "-c", "1"])
+            .args([
+                "-t",
+                "raw",
+                "-r",
+                &RATE.to_string(),
+                "-e",
+                "signed-integer",
+                "-b",
+                "16",
+                "-c",
+                "1",
+            ])
             .arg(&playback)
             .args(["-r", "8000"])
             .arg(&played),
@@ -133,7 +161,10 @@ fn without_a_sound_device_talk_says_so_in_one_sentence() {
     let config = dir.write("asound.conf", "# no devices at all\n");
     let out = talk(&config, &["flows/shop.yaml", "--seconds", "5"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "talk succeeded without a device:\n{stderr}");
+    assert!(
+        !out.status.success(),
+        "talk succeeded without a device:\n{stderr}"
+    );
     assert!(
         stderr.contains("no audio input device found")
             && stderr.contains("hotline talk needs a microphone")

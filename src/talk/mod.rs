@@ -58,7 +58,13 @@ pub async fn talk(
     asr.warm_up().await?;
     eprintln!("loading Piper voice {}", models.voice.display());
     let cache = Arc::new(crate::pools::prompt_cache::PromptCache::new(500));
-    let tts = TtsPool::start(&models.voice, 1, config.speech.tts_threads, Some(cache), None)?;
+    let tts = TtsPool::start(
+        &models.voice,
+        1,
+        config.speech.tts_threads,
+        Some(cache),
+        None,
+    )?;
     let mood = match hotline_mood::Lexicon::load(&models.lexicon) {
         Ok(lexicon) => Some(hotline_mood::MoodTracker::new(
             Arc::new(lexicon),
@@ -102,7 +108,7 @@ pub async fn talk(
     };
     // Let the speaker play what it still holds (the last words) before the card closes.
     let deadline = std::time::Instant::now() + Duration::from_secs(2);
-    while card.speaker.len() > 0 && std::time::Instant::now() < deadline {
+    while !card.speaker.is_empty() && std::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     eprintln!("talk ended: {ended}");

@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 
 use super::sound::SoundCard;
 use crate::call::core::turn_taking::{
-    CallState, HeardTurn, JobId, TurnEnd, TurnOutput, TurnTaker, Transcript,
+    CallState, HeardTurn, JobId, Transcript, TurnEnd, TurnOutput, TurnTaker,
 };
 use crate::call::{Frame, Playout, FRAME};
 use crate::error::HotlineError;
@@ -185,8 +185,8 @@ impl<W: Write> Talk<W> {
         if limits.seconds.is_some_and(|s| self.started.elapsed() >= s) {
             return Some("time limit (--seconds)".into());
         }
-        let quiet = self.is_silent() && self.asr_jobs.is_empty();
-        if quiet && limits.turns.is_some_and(|n| self.answered_turns >= n) {
+        // Turns still being transcribed are let go: the user asked for N answers.
+        if self.is_silent() && limits.turns.is_some_and(|n| self.answered_turns >= n) {
             return Some("turn limit (--turns)".into());
         }
         None
@@ -235,7 +235,9 @@ impl<W: Write> Talk<W> {
     fn on_tts(&mut self, chunk: TtsChunk) {
         match chunk {
             TtsChunk::Audio(pcm) => self.playout.push(&pcm),
-            TtsChunk::Failed(reason) => self.line(format!("     [speech synthesis failed: {reason}]")),
+            TtsChunk::Failed(reason) => {
+                self.line(format!("     [speech synthesis failed: {reason}]"))
+            }
             TtsChunk::Done => {
                 self.speech.pop_front();
             }

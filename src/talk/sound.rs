@@ -58,8 +58,8 @@ impl SampleQueue {
         self.changed.notify_all();
     }
 
-    pub fn len(&self) -> usize {
-        self.lock().len()
+    pub fn is_empty(&self) -> bool {
+        self.lock().is_empty()
     }
 
     /// Called by the microphone: waits while `limit` samples are already waiting; when the loop
@@ -130,7 +130,10 @@ pub struct Offer {
 
 /// Picks how to open a device: mono (or the fewest channels) at 16 kHz when it offers that in a
 /// format we convert, else its own default.
-pub fn choose_config(offers: &[Offer], default: (u16, u32, SampleFormat)) -> (u16, u32, SampleFormat) {
+pub fn choose_config(
+    offers: &[Offer],
+    default: (u16, u32, SampleFormat),
+) -> (u16, u32, SampleFormat) {
     offers
         .iter()
         .filter(|o| usable(o.format) && (o.min_rate..=o.max_rate).contains(&PREFERRED_RATE))
@@ -186,7 +189,11 @@ impl SoundCard {
                 .unwrap_or_default();
             choose_config(
                 &offers,
-                (default.channels(), default.sample_rate(), default.sample_format()),
+                (
+                    default.channels(),
+                    default.sample_rate(),
+                    default.sample_format(),
+                ),
             )
         };
         let (out_channels, output_rate, out_format) = {
@@ -199,7 +206,11 @@ impl SoundCard {
                 .unwrap_or_default();
             choose_config(
                 &offers,
-                (default.channels(), default.sample_rate(), default.sample_format()),
+                (
+                    default.channels(),
+                    default.sample_rate(),
+                    default.sample_format(),
+                ),
             )
         };
         let mic = SampleQueue::new();
@@ -415,6 +426,6 @@ mod tests {
         let mut out = [1.0; 4];
         q.fill(&mut out);
         assert_eq!(out, [0.5, -0.5, 0.0, 0.0]);
-        assert_eq!(q.len(), 0);
+        assert!(q.is_empty());
     }
 }
