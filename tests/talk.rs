@@ -7,7 +7,6 @@ mod support;
 
 use std::path::Path;
 use std::process::{Command, Output};
-use std::time::Duration;
 
 use support::{audio, run, run_ok, workspace_root, TempDir};
 

@@ -86,6 +86,16 @@ pub async fn talk(
     if let Some(faq) = &active.faq {
         conversation = conversation.with_faq(Arc::clone(faq));
     }
+    // Today's date (UTC) for date slots ("tomorrow"), as on a call.
+    let today = chrono::Utc::now().date_naive();
+    {
+        use chrono::Datelike;
+        if let Some(date) =
+            hotline_flow::CalendarDate::new(today.year(), today.month(), today.day())
+        {
+            conversation = conversation.with_today(date);
+        }
+    }
     let engines = Engines {
         asr,
         tts,

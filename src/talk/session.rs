@@ -326,6 +326,7 @@ impl<W: Write> Talk<W> {
                 TurnOutput::HoldingPhrase => {
                     let phrase = self.engines.holding_phrase.clone();
                     if !phrase.is_empty() {
+                        self.line(format!("bot> {phrase}   [holding: transcription is slow]"));
                         self.say(phrase).await;
                     }
                 }
