@@ -328,7 +328,7 @@ where
     let queue = Arc::clone(queue);
     device
         .build_input_stream::<T, _, _>(
-            config.clone(),
+            *config,
             move |data: &[T], _| {
                 let mono = data.chunks(channels).map(|frame| {
                     frame.iter().map(|&s| f32::from_sample_(s)).sum::<f32>() / channels as f32
@@ -356,7 +356,7 @@ where
     let mut mono = Vec::new();
     device
         .build_output_stream::<T, _, _>(
-            config.clone(),
+            *config,
             move |data: &mut [T], _| {
                 mono.resize(data.len() / channels, 0.0);
                 queue.fill(&mut mono);
