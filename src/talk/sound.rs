@@ -62,14 +62,18 @@ impl SampleQueue {
         self.lock().is_empty()
     }
 
-    /// Called by the microphone: waits while `limit` samples are already waiting; when the loop
-    /// has stalled that long, the oldest audio goes, so the caller is never heard late.
-    fn push_when_room(&self, samples: impl Iterator<Item = f32>, limit: usize) {
+    /// Called by the microphone: waits until `samples` fit beside what is queued (at most
+    /// `limit`, or an empty queue for a longer block); when the loop has stalled that long, the
+    /// oldest audio goes, so the caller is never heard late. Nothing is dropped while the loop
+    /// keeps up.
+    fn push_when_room(&self, samples: &[f32], limit: usize, stall: Duration) {
         let mut q = self.lock();
-        let give_up = Instant::now() + MIC_BACKLOG;
-        while q.len() >= limit {
+        let give_up = Instant::now() + stall;
+        while !q.is_empty() && q.len() + samples.len() > limit {
             let left = give_up.saturating_duration_since(Instant::now());
             if left.is_zero() {
+                let excess = (q.len() + samples.len()).saturating_sub(limit).min(q.len());
+                q.drain(..excess);
                 break;
             }
             q = match self.changed.wait_timeout(q, left) {
@@ -77,9 +81,7 @@ impl SampleQueue {
                 Err(poisoned) => poisoned.into_inner().0,
             };
         }
-        q.extend(samples);
-        let excess = q.len().saturating_sub(limit.max(1));
-        q.drain(..excess);
+        q.extend(samples.iter().copied());
     }
 
     /// Called by the speaker: fills `out`, waiting a little for the loop, silence for the rest.
@@ -326,14 +328,16 @@ where
 {
     let channels = usize::from(config.channels.max(1));
     let queue = Arc::clone(queue);
+    let mut mono = Vec::new();
     device
         .build_input_stream::<T, _, _>(
             *config,
             move |data: &[T], _| {
-                let mono = data.chunks(channels).map(|frame| {
+                mono.clear();
+                mono.extend(data.chunks(channels).map(|frame| {
                     frame.iter().map(|&s| f32::from_sample_(s)).sum::<f32>() / channels as f32
-                });
-                queue.push_when_room(mono, backlog);
+                }));
+                queue.push_when_room(&mono, backlog, MIC_BACKLOG);
             },
             keep_first_failure(failure),
             None,
@@ -417,6 +421,35 @@ mod tests {
             choose_config(&offers, (2, 48_000, SampleFormat::F64)),
             (2, 16_000, SampleFormat::I32)
         );
+    }
+
+    #[test]
+    fn the_microphone_waits_for_room_and_drops_nothing_while_the_loop_keeps_up() {
+        let q = SampleQueue::new();
+        q.push_when_room(&[1.0; 6], 8, Duration::from_secs(5));
+        let reader = {
+            let q = Arc::clone(&q);
+            std::thread::spawn(move || {
+                let mut taken = Vec::new();
+                while taken.len() < 12 {
+                    taken.extend(q.take(2));
+                    std::thread::yield_now();
+                }
+                taken
+            })
+        };
+        // Does not fit beside the six queued: waits for the reader instead of dropping.
+        q.push_when_room(&[2.0; 6], 8, Duration::from_secs(5));
+        let taken = reader.join().expect("reader");
+        assert_eq!(taken, [[1.0; 6], [2.0; 6]].concat());
+    }
+
+    #[test]
+    fn a_stalled_loop_loses_the_oldest_microphone_audio() {
+        let q = SampleQueue::new();
+        q.push_when_room(&[1.0, 2.0, 3.0, 4.0], 4, Duration::ZERO);
+        q.push_when_room(&[5.0, 6.0], 4, Duration::ZERO);
+        assert_eq!(q.take(10), [3.0, 4.0, 5.0, 6.0]);
     }
 
     #[test]
