@@ -65,6 +65,8 @@ pub struct Talk<W: Write> {
     engines: Engines,
     listen: TurnTaker,
     asr_jobs: HashMap<JobId, Arc<AtomicBool>>,
+    /// Transcriptions submitted whose answer has not come back (cancelled ones too).
+    asr_running: usize,
     speech: VecDeque<Speech>,
     playout: Playout,
     after_speech: AfterSpeech,
@@ -91,6 +93,7 @@ impl<W: Write> Talk<W> {
             engines,
             listen,
             asr_jobs: HashMap::new(),
+            asr_running: 0,
             speech: VecDeque::new(),
             playout: Playout::default(),
             after_speech: AfterSpeech::Nothing,
@@ -130,6 +133,7 @@ impl<W: Write> Talk<W> {
         loop {
             if let Some(reason) = self.finished(limits) {
                 self.hang_up().await;
+                self.wait_for_whisper(&mut internal).await;
                 return Ok(reason);
             }
             if let Some(reason) = card.failure() {
@@ -159,6 +163,7 @@ impl<W: Write> Talk<W> {
                 }
                 Some(message) = internal.recv() => match message {
                     Internal::Asr { job, result } => {
+                        self.asr_running = self.asr_running.saturating_sub(1);
                         self.asr_jobs.remove(&job);
                         let outputs = self.listen.transcript(job, result);
                         self.run_turn_outputs(outputs).await;
@@ -198,6 +203,19 @@ impl<W: Write> Talk<W> {
         self.run_turn_outputs(cancels).await;
         self.conversation
             .handle(CallerInput::Hangup, self.started.elapsed());
+    }
+
+    /// Waits (at most a minute) for the transcriptions still running: Whisper must not be
+    /// mid-run on its thread when the process exits and its library is torn down.
+    async fn wait_for_whisper(&mut self, internal: &mut mpsc::UnboundedReceiver<Internal>) {
+        let give_up = tokio::time::Instant::now() + Duration::from_secs(60);
+        while self.asr_running > 0 {
+            match tokio::time::timeout_at(give_up, internal.recv()).await {
+                Ok(Some(Internal::Asr { .. })) => self.asr_running -= 1,
+                Ok(Some(Internal::Http(_))) => {}
+                Ok(None) | Err(_) => break,
+            }
+        }
     }
 
     fn is_silent(&self) -> bool {
@@ -292,13 +310,16 @@ impl<W: Write> Talk<W> {
                 TurnOutput::Transcribe {
                     job,
                     samples,
-                    speculative,
+                    speculative: _,
                 } => {
                     let cancel = Arc::new(AtomicBool::new(false));
                     self.asr_jobs.insert(job, Arc::clone(&cancel));
+                    self.asr_running += 1;
                     let asr = self.engines.asr.clone();
                     let internal = self.internal.clone();
-                    let cancel = speculative.then_some(cancel);
+                    // The core cancels a final turn's job only at the end of the talk, when a
+                    // job still queued is not worth running (the call task lets it run).
+                    let cancel = Some(cancel);
                     tokio::spawn(async move {
                         let result = match asr
                             .transcribe(samples, cancel, hotline_listen::Expect::Speech)
