@@ -92,7 +92,11 @@ fn a_question_spoken_into_the_microphone_gets_the_spoken_answer() {
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "talk failed:\n{stdout}\n{stderr}");
+    assert!(
+        out.status.success(),
+        "talk failed ({}):\n{stdout}\n{stderr}",
+        out.status
+    );
     assert!(
         stderr.contains("talk ended: turn limit"),
         "the talk did not end after the answered turn:\n{stdout}\n{stderr}"
