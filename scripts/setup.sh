@@ -9,6 +9,8 @@ PACKAGES=(
   build-essential cmake clang libclang-dev pkg-config
   # runtime: phonemes for the Piper voice
   espeak-ng espeak-ng-data
+  # build: the sound card for `hotline talk` (cpal on ALSA; libasound2 comes with it)
+  libasound2-dev
   # tests and benchmarks: real SIP peers, audio tools, network namespaces, real recorded speech
   sip-tester baresip-core sox iproute2 asterisk-core-sounds-en-wav
   # tests: the scanners attackers use (tests/e2e_scan.rs)

@@ -78,6 +78,17 @@ pub enum HotlineError {
         seq: i64,
         source: serde_json::Error,
     },
+    #[error(
+        "no audio {what} device found ({detail}): hotline talk needs {needs}; on a server use \
+         `hotline chat` or call over SIP"
+    )]
+    NoSoundDevice {
+        what: &'static str,
+        needs: &'static str,
+        detail: String,
+    },
+    #[error("the sound card stopped: {reason}")]
+    SoundCard { reason: String },
     #[error("{what}: {value:?} is not valid; expected {expected}")]
     BadValue {
         what: &'static str,

@@ -26,6 +26,7 @@ mod error;
 mod pools;
 mod server;
 mod store;
+mod talk;
 mod webhook;
 mod webhook_signature;
 
@@ -109,6 +110,22 @@ enum Command {
     Chat {
         #[arg(default_value = "flows/shop.yaml")]
         flow: PathBuf,
+    },
+    /// Talk to a flow from the sound card's microphone and speaker, on the path a phone call
+    /// takes (Whisper, the flow, Piper), with each turn printed as text.
+    Talk {
+        #[arg(default_value = "flows/shop.yaml")]
+        flow: PathBuf,
+        /// End after this many caller turns have been answered.
+        #[arg(long)]
+        turns: Option<u32>,
+        /// End after this many seconds.
+        #[arg(long)]
+        seconds: Option<u64>,
+        /// Let your voice stop the bot when the flow allows barge-in (use headphones: the
+        /// microphone hears the speaker).
+        #[arg(long)]
+        barge_in: bool,
     },
     /// Outbound campaigns: check one before launch, start, pause, resume and stop it on the
     /// running server, read its status and results.
@@ -407,6 +424,21 @@ async fn run(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Chat { flow } => cli_chat::chat(&flow).await,
+        Command::Talk {
+            flow,
+            turns,
+            seconds,
+            barge_in,
+        } => {
+            let options = talk::TalkOptions {
+                limits: talk::Limits {
+                    turns,
+                    seconds: seconds.map(Duration::from_secs),
+                },
+                barge_in,
+            };
+            Ok(talk::talk(cli.config.as_deref(), &flow, options).await?)
+        }
         Command::Campaigns {
             action,
             admin,
