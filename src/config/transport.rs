@@ -181,3 +181,68 @@ pub(super) fn validate(raw: RawStreams, file: &str) -> Result<StreamsConfig, Hot
     };
     Ok(StreamsConfig { tcp, tls, limits })
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+
+    fn load(name: &str, text: &str) -> Result<Config, String> {
+        let dir = std::env::temp_dir().join(format!("hotline-streams-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        Config::load(Some(&path)).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn tcp_and_tls_are_off_by_default_with_limits_set() {
+        let c = Config::load(None).unwrap();
+        assert_eq!(c.sip.streams.tcp, None);
+        assert!(c.sip.streams.tls.is_none());
+        let limits = c.sip.streams.limits;
+        assert_eq!((limits.max, limits.max_per_ip), (1024, 16));
+        assert_eq!(limits.max_message_size, 65_535);
+    }
+
+    #[test]
+    fn a_user_file_turns_them_on_key_by_key() {
+        let c = load(
+            "on.yaml",
+            "sip:\n  tcp:\n    listen: 0.0.0.0:5060\n  tls:\n    listen: 0.0.0.0:5061\n    \
+             cert: c.pem\n    key: k.pem\n  connections:\n    max_per_ip: 4\n",
+        )
+        .unwrap();
+        assert_eq!(c.sip.streams.tcp, Some("0.0.0.0:5060".parse().unwrap()));
+        let tls = c.sip.streams.tls.unwrap();
+        assert_eq!(tls.listen, "0.0.0.0:5061".parse().unwrap());
+        assert_eq!(tls.key, std::path::PathBuf::from("k.pem"));
+        assert_eq!(c.sip.streams.limits.max_per_ip, 4);
+        assert_eq!(c.sip.streams.limits.max, 1024);
+    }
+
+    #[test]
+    fn bad_values_name_the_key_and_a_missing_key_file_says_how_to_make_one() {
+        let err = load(
+            "nokey.yaml",
+            "sip:\n  tls:\n    listen: 0.0.0.0:5061\n    cert: c.pem\n",
+        )
+        .unwrap_err();
+        assert!(
+            err.contains("sip.tls.key") && err.contains("openssl req"),
+            "{err}"
+        );
+        let err = load("addr.yaml", "sip:\n  tcp:\n    listen: everywhere\n").unwrap_err();
+        assert!(err.contains("sip.tcp.listen"), "{err}");
+        let err = load("zero.yaml", "sip:\n  connections:\n    max: 0\n").unwrap_err();
+        assert!(
+            err.contains("sip.connections.max") && err.contains("at least 1"),
+            "{err}"
+        );
+        let err = load(
+            "big.yaml",
+            "sip:\n  connections:\n    max_message_size: 10\n",
+        )
+        .unwrap_err();
+        assert!(err.contains("sip.connections.max_message_size"), "{err}");
+    }
+}
