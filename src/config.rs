@@ -12,6 +12,9 @@ use serde::Deserialize;
 
 use crate::error::HotlineError;
 
+mod transport;
+pub use transport::{ConnectionLimits, StreamsConfig, TlsConfig};
+
 /// The defaults, byte for byte the documented example file.
 pub const EMBEDDED_DEFAULTS: &str = include_str!("../sip-config/hotline.yaml");
 
@@ -43,6 +46,9 @@ struct RawSip {
     answer_after: Option<String>,
     shutdown_goodbye: Option<String>,
     drain_timeout: Option<String>,
+    tcp: transport::RawTcp,
+    tls: transport::RawTls,
+    connections: transport::RawConnections,
 }
 
 /// `sip.allowed`: networks per request class; a missing or null list means `allowed_peers`.
@@ -184,6 +190,8 @@ pub struct SipConfig {
     pub shutdown_goodbye: String,
     /// The longest a stop waits for the goodbyes to be said and the calls to end.
     pub drain_timeout: Duration,
+    /// SIP over TCP and TLS (`sip.tcp`, `sip.tls`, `sip.connections`).
+    pub streams: StreamsConfig,
 }
 
 /// What a caller hears from us when `sip.max_calls` calls are up.
@@ -345,7 +353,19 @@ macro_rules! take {
     };
 }
 
-fn overlay(d: RawConfig, u: RawConfig) -> RawConfig {
+fn overlay(mut d: RawConfig, mut u: RawConfig) -> RawConfig {
+    let streams = transport::RawStreams::overlay(
+        transport::RawStreams {
+            tcp: std::mem::take(&mut d.sip.tcp),
+            tls: std::mem::take(&mut d.sip.tls),
+            connections: std::mem::take(&mut d.sip.connections),
+        },
+        transport::RawStreams {
+            tcp: std::mem::take(&mut u.sip.tcp),
+            tls: std::mem::take(&mut u.sip.tls),
+            connections: std::mem::take(&mut u.sip.connections),
+        },
+    );
     RawConfig {
         sip: RawSip {
             listen: take!(u.sip.listen, d.sip.listen),
@@ -367,6 +387,9 @@ fn overlay(d: RawConfig, u: RawConfig) -> RawConfig {
             answer_after: take!(u.sip.answer_after, d.sip.answer_after),
             shutdown_goodbye: take!(u.sip.shutdown_goodbye, d.sip.shutdown_goodbye),
             drain_timeout: take!(u.sip.drain_timeout, d.sip.drain_timeout),
+            tcp: streams.tcp,
+            tls: streams.tls,
+            connections: streams.connections,
         },
         rtp: RawRtp {
             address: take!(u.rtp.address, d.rtp.address),
@@ -457,7 +480,15 @@ fn required<T>(value: Option<T>, file: &str, field: &str) -> Result<T, HotlineEr
     value.ok_or_else(|| bad(file, field, "missing"))
 }
 
-fn validate(raw: RawConfig, file: &str) -> Result<Config, HotlineError> {
+fn validate(mut raw: RawConfig, file: &str) -> Result<Config, HotlineError> {
+    let streams = transport::validate(
+        transport::RawStreams {
+            tcp: std::mem::take(&mut raw.sip.tcp),
+            tls: std::mem::take(&mut raw.sip.tls),
+            connections: std::mem::take(&mut raw.sip.connections),
+        },
+        file,
+    )?;
     let listen: SocketAddr = required(raw.sip.listen, file, "sip.listen")?
         .parse()
         .map_err(|_| {
@@ -654,6 +685,7 @@ fn validate(raw: RawConfig, file: &str) -> Result<Config, HotlineError> {
             answer_after: duration(raw.sip.answer_after, file, "sip.answer_after")?,
             shutdown_goodbye: required(raw.sip.shutdown_goodbye, file, "sip.shutdown_goodbye")?,
             drain_timeout: duration(raw.sip.drain_timeout, file, "sip.drain_timeout")?,
+            streams,
         },
         rtp: RtpConfig {
             address,

@@ -3,12 +3,15 @@
 //! `run` is the whole server's entry point (the binary, the benchmark and the tests all call it), so
 //! there is exactly one way the server starts.
 
+mod connection_slots;
+mod connections;
 pub(crate) mod exposure;
 pub mod load;
 mod log_throttle;
 mod reload;
 mod rtp_ports;
 mod signalling;
+mod tls;
 
 pub use signalling::SipCommand;
 
@@ -332,6 +335,11 @@ pub async fn run(
             });
         }
     }
+    // A TLS certificate that cannot be used stops the start here, before the models load.
+    let tls_acceptor = match &config.sip.streams.tls {
+        Some(tls) => Some(tls::acceptor(tls)?),
+        None => None,
+    };
     tracing::info!("loading Whisper {}", models.whisper.display());
     let asr = AsrPool::start(
         &models.whisper,
@@ -481,6 +489,51 @@ pub async fn run(
         prepared.made
     );
     println!("Admin API listening on http://{admin_local}");
+    let (stream_tx, stream_rx) = tokio::sync::mpsc::channel(1024);
+    let acceptance = connections::Acceptance::new(
+        services.config.sip.streams.limits,
+        services.config.sip.access.clone(),
+    );
+    let mut streams = connections::StreamInput {
+        events: stream_rx,
+        keep_open: stream_tx.clone(),
+        tcp_local: None,
+        tls_local: None,
+    };
+    let mut listeners = Vec::new();
+    if let Some(addr) = services.config.sip.streams.tcp {
+        listeners.push((addr, None));
+    }
+    if let (Some(tls), Some(acceptor)) = (&services.config.sip.streams.tls, tls_acceptor) {
+        listeners.push((tls.listen, Some(acceptor)));
+    }
+    for (addr, acceptor) in listeners {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|source| HotlineError::Socket {
+                addr: addr.to_string(),
+                source,
+            })?;
+        let bound = listener
+            .local_addr()
+            .map_err(|source| HotlineError::Socket {
+                addr: addr.to_string(),
+                source,
+            })?;
+        if acceptor.is_some() {
+            streams.tls_local = Some(bound);
+            println!("SIP listening on tls:{bound}");
+        } else {
+            streams.tcp_local = Some(bound);
+            println!("SIP listening on tcp:{bound}");
+        }
+        tokio::spawn(connections::accept_loop(
+            listener,
+            acceptor,
+            Arc::clone(&acceptance),
+            stream_tx.clone(),
+        ));
+    }
     println!("SIP listening on udp:{local}");
     if let Some(ready) = ready {
         let _ = ready.send(local);
@@ -498,5 +551,5 @@ pub async fn run(
         campaign_requests,
         shutdown.clone(),
     ));
-    signalling::run_signalling(socket, services, (sip_tx, sip_rx), shutdown).await
+    signalling::run_signalling(socket, services, (sip_tx, sip_rx), shutdown, streams).await
 }

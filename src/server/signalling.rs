@@ -1,6 +1,7 @@
 //! The SIP task: owns the UDP socket and the sans-IO endpoint, admits calls and relays dialog events.
 //!
-//! Everything protocol-shaped happens in `hotline_sip::Endpoint`; this loop only moves datagrams,
+//! Everything protocol-shaped happens in `hotline_sip::Endpoint`; this loop only moves datagrams
+//! (and the messages of TCP and TLS connections, whose tasks live in `connections.rs`),
 //! drives the endpoint's timers, applies admission policy (call limit, codecs; the endpoint itself
 //! applies the access lists and the flood limit) and hands each admitted call to its own task.
 
@@ -9,13 +10,16 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use hotline_sip::{CallId, Endpoint, EndpointConfig, Event, OsRandom, Registration, RequestClass};
+use hotline_sip::{
+    CallId, Endpoint, EndpointConfig, Event, OsRandom, Registration, RequestClass, Transport,
+};
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 
 use crate::call::{self, CallSetup, DialogEvent};
 use crate::config::WhenFull;
 use crate::error::HotlineError;
+use crate::server::connections::{StreamEvent, StreamInput};
 use crate::server::load::Refusal;
 use crate::server::log_throttle::{LogDecision, LogThrottle, LOG_INTERVAL};
 use crate::server::Services;
@@ -50,6 +54,7 @@ pub async fn run_signalling(
         mpsc::UnboundedReceiver<SipCommand>,
     ),
     mut shutdown: tokio::sync::watch::Receiver<bool>,
+    mut streams: StreamInput,
 ) -> Result<(), HotlineError> {
     let local = socket.local_addr().map_err(|source| HotlineError::Socket {
         addr: "sip".into(),
@@ -73,6 +78,14 @@ pub async fn run_signalling(
         },
         OsRandom,
     );
+    if let Some(local) = streams.tcp_local {
+        endpoint.set_stream_listener(Transport::Tcp, local);
+    }
+    if let Some(local) = streams.tls_local {
+        endpoint.set_stream_listener(Transport::Tls, local);
+    }
+    let _keep_open = streams.keep_open.clone();
+    let mut connections: Connections = HashMap::new();
     restore_registrations(&mut endpoint, &services).await;
     let mut calls: HashMap<CallId, mpsc::UnboundedSender<DialogEvent>> = HashMap::new();
     let mut buf = vec![0u8; 65_536];
@@ -85,6 +98,24 @@ pub async fn run_signalling(
             received = socket.recv_from(&mut buf) => match received {
                 Ok((n, source)) => endpoint.handle_datagram(Instant::now(), source, &buf[..n]),
                 Err(e) => tracing::warn!("SIP socket receive error: {e}"),
+            },
+            Some(event) = streams.events.recv() => {
+                let now = Instant::now();
+                match event {
+                    StreamEvent::Opened { peer, writer } => {
+                        connections.insert(peer, writer);
+                    }
+                    StreamEvent::Message { peer, transport, bytes } => {
+                        endpoint.handle_stream_message(now, peer, transport, &bytes);
+                    }
+                    StreamEvent::Refused { peer, transport, refusal } => {
+                        endpoint.refuse_stream_message(now, peer, transport, &refusal);
+                    }
+                    StreamEvent::Closed { peer } => {
+                        connections.remove(&peer);
+                        endpoint.connection_closed(peer);
+                    }
+                }
             },
             Some(command) = commands.recv() => {
                 let now = Instant::now();
@@ -103,7 +134,7 @@ pub async fn run_signalling(
                         calls.insert(id.clone(), events);
                     }
                     let _ = placed.send(result);
-                    flush(&socket, &mut endpoint).await;
+                    flush(&socket, &mut endpoint, &connections).await;
                     continue;
                 }
                 if let Err(e) = outcome {
@@ -131,11 +162,11 @@ pub async fn run_signalling(
                 for call in calls.keys() {
                     let _ = endpoint.hangup(now, call);
                 }
-                flush(&socket, &mut endpoint).await;
+                flush(&socket, &mut endpoint, &connections).await;
                 return Ok(());
             }
         }
-        flush(&socket, &mut endpoint).await;
+        flush(&socket, &mut endpoint, &connections).await;
         while let Some(event) = endpoint.poll_event() {
             dispatch(
                 event,
@@ -147,7 +178,7 @@ pub async fn run_signalling(
             )
             .await;
         }
-        flush(&socket, &mut endpoint).await;
+        flush(&socket, &mut endpoint, &connections).await;
         if drain_until.is_some() && calls.is_empty() {
             tracing::info!("stopping: every call has ended");
             return Ok(());
@@ -214,8 +245,28 @@ async fn sleep_until(deadline: Option<Instant>) {
     }
 }
 
-async fn flush(socket: &UdpSocket, endpoint: &mut Endpoint) {
+/// The writer of each open TCP or TLS connection, by its peer's address.
+type Connections = HashMap<std::net::SocketAddr, mpsc::Sender<Vec<u8>>>;
+
+async fn flush(socket: &UdpSocket, endpoint: &mut Endpoint, connections: &Connections) {
     while let Some(t) = endpoint.poll_transmit() {
+        if t.transport.is_stream() {
+            // A connection that is gone or does not read: the message is lost, as a datagram
+            // would be (timers retransmit what matters).
+            match connections.get(&t.destination) {
+                Some(writer) => {
+                    if writer.try_send(t.payload).is_err() {
+                        tracing::debug!(
+                            "SIP {} to {}: connection full or gone",
+                            t.transport,
+                            t.destination
+                        );
+                    }
+                }
+                None => tracing::debug!("SIP {} to {}: no connection", t.transport, t.destination),
+            }
+            continue;
+        }
         if let Err(e) = socket.send_to(&t.payload, t.destination).await {
             tracing::debug!("SIP send to {} failed: {e}", t.destination);
         }

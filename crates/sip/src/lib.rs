@@ -84,8 +84,17 @@
 //! - RFC 4566/3264 SDP parse/print and offer/answer for PCMU, PCMA and telephone-event.
 //! - RFC 2046 multipart bodies: the SDP part of a `multipart/*` INVITE is found.
 //!
+//! - RFC 3261 §18 over TCP and TLS connections the peer opens: [`StreamFramer`] cuts a
+//!   stream into messages by Content-Length (400 without one, 413 beyond the limit) and
+//!   reports RFC 5626 keep-alive pings; [`Endpoint::handle_stream_message`] remembers which
+//!   transport a peer address came over, so everything we send it (responses, in-dialog
+//!   requests, calls to an agent registered over TCP) is marked [`Transmit::transport`] for the
+//!   driver to write on that connection, with a Via and Contact naming that transport.
+//!
 //! # Simplifications
-//! - UDP only; no DNS (RFC 3263), no route sets: every in-dialog request we send goes to the
+//! - We never open a connection: a stream peer is reached only while its own connection is
+//!   up; everything else goes over UDP. Timers retransmit over streams as over UDP (harmless,
+//!   duplicates are absorbed). No DNS (RFC 3263), no route sets: every in-dialog request we send goes to the
 //!   address the dialog's first request came from (UAS) or was sent to (UAC).
 //! - A re-INVITE or UPDATE in an established dialog is answered 200 with the SDP we sent last
 //!   (session refresh, hold); no renegotiation. PRACK and INFO get 200; INFO is reported.
@@ -118,6 +127,7 @@ mod parse;
 mod random;
 mod scan;
 pub mod sdp;
+mod stream;
 mod uri;
 mod via;
 
@@ -141,6 +151,7 @@ pub use sdp::{
     answer_sdp, negotiate, negotiate_answer, offer_sdp, Codec, Direction, Negotiated,
     SessionDescription,
 };
+pub use stream::{Frame, StreamDefect, StreamFramer, StreamRefusal, Transport};
 pub use uri::Uri;
 pub use via::{Via, MAGIC_COOKIE};
 

@@ -84,13 +84,18 @@ impl Via {
 
     /// A Via for a request we send over UDP, with `rport` asked for.
     pub fn new_udp(local: SocketAddr, branch: &str) -> Via {
+        Via::new_sent(crate::Transport::Udp, local, branch)
+    }
+
+    /// A Via for a request we send over `transport` from `local`, with `rport` asked for.
+    pub fn new_sent(transport: crate::Transport, local: SocketAddr, branch: &str) -> Via {
         let host = match local.ip() {
             IpAddr::V6(ip) => format!("[{ip}]"),
             IpAddr::V4(ip) => ip.to_string(),
         };
         Via {
             version: "2.0".into(),
-            transport: "UDP".into(),
+            transport: transport.via_token().into(),
             host,
             port: Some(local.port()),
             params: vec![

@@ -120,9 +120,12 @@ pub(crate) fn response_to_recovered(
     response(vias, echo, status, Some(to_tag), server)
 }
 
-/// Our Contact URI.
-pub(crate) fn contact(local: SocketAddr) -> String {
-    format!("<sip:hotline@{local}>")
+/// Our Contact URI over `transport` (RFC 3261 §19.1.1 `transport` parameter for TCP and TLS).
+pub(crate) fn contact(transport: crate::Transport, local: SocketAddr) -> String {
+    match transport {
+        crate::Transport::Udp => format!("<sip:hotline@{local}>"),
+        stream => format!("<sip:hotline@{local};transport={stream}>"),
+    }
 }
 
 /// A request inside a dialog (RFC 3261 §12.2.1.1), without body.
@@ -131,12 +134,11 @@ pub(crate) fn dialog_request(
     call_id: &str,
     method: Method,
     cseq: u32,
-    local: SocketAddr,
-    branch: &str,
+    via: Via,
     user_agent: &str,
 ) -> Request {
     let mut headers = Headers::new();
-    headers.push("Via", Via::new_udp(local, branch).to_string());
+    headers.push("Via", via.to_string());
     headers.push("Max-Forwards", "70");
     headers.push("From", call.local.to_string());
     headers.push("To", call.remote.to_string());

@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use super::build::{ack_for_failure, cancel_for, contact, dialog_request, first_contact_uri};
+use super::build::{ack_for_failure, cancel_for, dialog_request, first_contact_uri};
 use super::state::{Call, CallState, ClientKind, ClientTx, Role};
 use super::{EndCause, Endpoint, Event, OutgoingCall};
 use crate::access::plain_ip;
@@ -46,13 +46,16 @@ impl Endpoint {
         let remote = NameAddr::from_uri(target.clone());
 
         let mut headers = Headers::new();
-        headers.push("Via", Via::new_udp(local_addr, &branch).to_string());
+        headers.push(
+            "Via",
+            self.via_for(request.destination, &branch).to_string(),
+        );
         headers.push("Max-Forwards", "70");
         headers.push("From", local.to_string());
         headers.push("To", remote.to_string());
         headers.push("Call-ID", call_id.clone());
         headers.push("CSeq", "1 INVITE");
-        headers.push("Contact", contact(local_addr));
+        headers.push("Contact", self.contact_for(request.destination));
         headers.push("Allow", self.allow());
         if !self.config.user_agent.is_empty() {
             headers.push("User-Agent", self.config.user_agent.clone());
@@ -168,9 +171,8 @@ impl Endpoint {
         let Some(mut request) = self.next_dialog_request(call, Method::Refer) else {
             return Err(SipError::UnknownCall { call: call.clone() });
         };
-        request
-            .headers
-            .push("Contact", contact(self.config.local_addr));
+        let contact = self.contact_for(self.call(call)?.peer);
+        request.headers.push("Contact", contact);
         request.headers.push("Refer-To", refer_to);
         if let Some(referred_by) = referred_by {
             request.headers.push("Referred-By", referred_by);
@@ -183,18 +185,11 @@ impl Endpoint {
 
     fn next_dialog_request(&mut self, call: &CallId, method: Method) -> Option<Request> {
         let branch = self.ids.branch();
-        let (local, ua) = (self.config.local_addr, self.config.user_agent.clone());
+        let via = self.via_for(self.calls.get(&call.0)?.peer, &branch);
+        let ua = self.config.user_agent.clone();
         let c = self.calls.get_mut(&call.0)?;
         c.local_cseq += 1;
-        Some(dialog_request(
-            c,
-            &call.0,
-            method,
-            c.local_cseq,
-            local,
-            &branch,
-            &ua,
-        ))
+        Some(dialog_request(c, &call.0, method, c.local_cseq, via, &ua))
     }
 
     fn keyed(
@@ -360,7 +355,11 @@ impl Endpoint {
 
     fn on_invite_2xx(&mut self, now: Instant, call: &CallId, response: &Response) {
         let branch = self.ids.branch();
-        let (local, ua) = (self.config.local_addr, self.config.user_agent.clone());
+        let Some(peer) = self.calls.get(&call.0).map(|c| c.peer) else {
+            return;
+        };
+        let via = self.via_for(peer, &branch);
+        let ua = self.config.user_agent.clone();
         let Some(c) = self.calls.get_mut(&call.0) else {
             return;
         };
@@ -374,7 +373,7 @@ impl Endpoint {
         if let Some(target) = first_contact_uri(&response.headers) {
             c.remote_target = target;
         }
-        let ack = dialog_request(c, &call.0, Method::Ack, c.invite_cseq, local, &branch, &ua);
+        let ack = dialog_request(c, &call.0, Method::Ack, c.invite_cseq, via, &ua);
         let payload = ack.to_bytes();
         c.ack = Some(payload.clone());
         let (peer, cancelled) = (c.peer, c.state == CallState::Cancelling);
@@ -467,6 +466,10 @@ impl Endpoint {
         };
         let cnonce = format!("{:016x}", self.ids.next());
         let branch = self.ids.branch();
+        let via = self
+            .calls
+            .get(&call.0)
+            .map(|c| self.via_for(c.peer, &branch));
         let c = self.calls.get_mut(&call.0).expect("checked above");
         c.local_cseq += 1;
         c.invite_cseq = c.local_cseq;
@@ -476,10 +479,8 @@ impl Endpoint {
         let value =
             crate::digest::authorization(&challenge, &username, &password, "INVITE", &uri, &cnonce);
         let mut request = invite;
-        request.headers.set(
-            "Via",
-            Via::new_udp(self.config.local_addr, &branch).to_string(),
-        );
+        let via = via.unwrap_or_else(|| Via::new_udp(self.config.local_addr, &branch));
+        request.headers.set("Via", via.to_string());
         request
             .headers
             .set("CSeq", format!("{} INVITE", c.invite_cseq));

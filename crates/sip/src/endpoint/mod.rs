@@ -21,6 +21,8 @@ mod registrar_tests;
 #[cfg(test)]
 mod safety_tests;
 #[cfg(test)]
+mod stream_tests;
+#[cfg(test)]
 mod uac_auth_tests;
 #[cfg(test)]
 mod uas_tests;
@@ -32,7 +34,7 @@ use std::time::{Duration, Instant};
 use crate::access::{AccessPolicy, RequestClass};
 use crate::flood::{FloodGuard, FloodLimit, FloodReport, FloodVerdict};
 use crate::random::RandomSource;
-use crate::{CallId, Message, SipError};
+use crate::{CallId, Message, SipError, StreamRefusal, Transport};
 pub use registrar::{RegistrarConfig, Registration};
 use state::{Call, ClientTx, Ids, ServerTx};
 
@@ -77,6 +79,9 @@ impl EndpointConfig {
 pub struct Transmit {
     /// Where to send it.
     pub destination: SocketAddr,
+    /// How: over UDP, or on the peer's own TCP or TLS connection to us (see
+    /// [`Endpoint::handle_stream_message`]).
+    pub transport: Transport,
     /// The SIP message.
     pub payload: Vec<u8>,
 }
@@ -258,6 +263,12 @@ pub struct Endpoint {
     calls: BTreeMap<String, Call>,
     registrar: Option<registrar::Registrar>,
     flood: Option<FloodGuard>,
+    /// Peers whose connection (TCP or TLS) is up, by their address: what we send them goes
+    /// on that connection. Bounded by the driver's connection limits.
+    stream_peers: BTreeMap<SocketAddr, Transport>,
+    /// Where we accept TCP and TLS connections, advertised in Via and Contact over them.
+    tcp_local: Option<SocketAddr>,
+    tls_local: Option<SocketAddr>,
 }
 
 impl Endpoint {
@@ -280,7 +291,124 @@ impl Endpoint {
             servers: BTreeMap::new(),
             clients: BTreeMap::new(),
             calls: BTreeMap::new(),
+            stream_peers: BTreeMap::new(),
+            tcp_local: None,
+            tls_local: None,
         }
+    }
+
+    /// Where we accept `transport` connections: the address our Via and Contact name in what we
+    /// send over them (UDP always uses `EndpointConfig::local_addr`).
+    pub fn set_stream_listener(&mut self, transport: Transport, local: SocketAddr) {
+        match transport {
+            Transport::Udp => self.config.local_addr = local,
+            Transport::Tcp => self.tcp_local = Some(local),
+            Transport::Tls => self.tls_local = Some(local),
+        }
+    }
+
+    /// Processes one whole message cut from a TCP or TLS connection by [`crate::StreamFramer`]
+    /// (or a datagram, with [`Transport::Udp`]). Until [`Endpoint::connection_closed`], whatever
+    /// we send `source` goes back on that connection. The same flood limit and access checks
+    /// as for datagrams apply first.
+    pub fn handle_stream_message(
+        &mut self,
+        now: Instant,
+        source: SocketAddr,
+        transport: Transport,
+        message: &[u8],
+    ) {
+        if transport.is_stream() {
+            self.stream_peers.insert(source, transport);
+        }
+        self.handle_datagram(now, source, message);
+    }
+
+    /// The connection from `source` is gone: what we send it from now on goes over UDP (and a
+    /// stream-only phone must connect again to be reached).
+    pub fn connection_closed(&mut self, source: SocketAddr) {
+        self.stream_peers.remove(&source);
+    }
+
+    /// A connection's stream could not be framed (no Content-Length, too large): answer the
+    /// request head it held with the refusal's status (400 or 413), statelessly, if the source
+    /// passes the flood limit and may send that method. The driver closes the connection after.
+    pub fn refuse_stream_message(
+        &mut self,
+        now: Instant,
+        source: SocketAddr,
+        transport: Transport,
+        refusal: &StreamRefusal,
+    ) {
+        let Some(head) = refusal.head.as_deref() else {
+            return;
+        };
+        if !self.flood_passes(now, source) {
+            return;
+        }
+        if transport.is_stream() {
+            self.stream_peers.insert(source, transport);
+        }
+        let mut bare = head.to_vec();
+        bare.extend_from_slice(b"\r\n");
+        let recovered = match crate::parse_message(&bare) {
+            Ok(Message::Request(request)) => crate::RecoveredRequest {
+                method: Some(request.method.to_string()),
+                vias: request
+                    .headers
+                    .values("Via")
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect(),
+                from: request.headers.get("From").map(str::to_string),
+                to: request.headers.get("To").map(str::to_string),
+                call_id: request.headers.call_id().map(str::to_string),
+                cseq: request.headers.get("CSeq").map(str::to_string),
+            },
+            Err(SipError::BadMessage {
+                request: Some(recovered),
+                response: false,
+                ..
+            }) => *recovered,
+            _ => return,
+        };
+        let class = recovered.method.as_deref().map(RequestClass::of_name);
+        let allowed = match class {
+            Some(class) => self.config.access.admits(class, source.ip()),
+            None => self.config.access.admits_any(source.ip()),
+        };
+        if allowed {
+            self.reply_malformed(source, refusal.status, &recovered);
+        }
+    }
+
+    /// How we reach `peer`, and the local address to name in Via and Contact for it.
+    fn route(&self, peer: SocketAddr) -> (Transport, SocketAddr) {
+        let transport = self
+            .stream_peers
+            .get(&peer)
+            .copied()
+            .unwrap_or(Transport::Udp);
+        let local = match transport {
+            Transport::Udp => None,
+            Transport::Tcp => self.tcp_local,
+            Transport::Tls => self.tls_local,
+        };
+        (transport, local.unwrap_or(self.config.local_addr))
+    }
+
+    /// Our Contact for a dialog with `peer`: over a stream it names that transport, so the
+    /// peer's in-dialog requests come back on TCP or TLS.
+    fn contact_for(&self, peer: SocketAddr) -> String {
+        let (transport, local) = self.route(peer);
+        build::contact(transport, local)
+    }
+
+    /// A Via for a request of ours to `peer`.
+    fn via_for(&self, peer: SocketAddr, branch: &str) -> crate::Via {
+        let (transport, local) = self.route(peer);
+        crate::Via::new_sent(transport, local, branch)
     }
 
     /// Processes one received datagram. Malformed requests are answered with the parser's
@@ -340,7 +468,7 @@ impl Endpoint {
     /// UAS: send 180 Ringing for an incoming call.
     pub fn ringing(&mut self, now: Instant, call: &CallId) -> Result<(), SipError> {
         let key = self.incoming_invite_key(call, "ringing")?;
-        let contact = build::contact(self.config.local_addr);
+        let contact = self.contact_for(self.call(call)?.peer);
         self.reply(now, &key, 180, vec![("Contact", contact)], None);
         Ok(())
     }
@@ -429,7 +557,9 @@ impl Endpoint {
     }
 
     fn transmit(&mut self, destination: SocketAddr, payload: Vec<u8>) {
+        let transport = self.route(destination).0;
         self.transmits.push_back(Transmit {
+            transport,
             destination,
             payload,
         });

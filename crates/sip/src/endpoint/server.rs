@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use super::build::{self, contact, response_to, response_vias};
+use super::build::{self, response_to, response_vias};
 use super::client::same_address;
 use super::state::{Call, CallState, PendingAck, Role, ServerTx};
 use super::{EndCause, Endpoint, Event};
@@ -385,8 +385,12 @@ impl Endpoint {
             return self.reply_simple(now, key, 500); // §12.2.2: out of order
         }
         call.remote_cseq = Some(cseq.number);
-        let (state, local_sdp, invite_key) =
-            (call.state, call.local_sdp.clone(), call.invite_key.clone());
+        let (state, local_sdp, invite_key, peer) = (
+            call.state,
+            call.local_sdp.clone(),
+            call.invite_key.clone(),
+            call.peer,
+        );
         match request.method {
             Method::Bye => {
                 self.reply_simple(now, key, 200);
@@ -406,7 +410,7 @@ impl Endpoint {
             Method::Invite => self.send_2xx(now, &id, key, local_sdp.unwrap_or_default(), false),
             Method::Update if !request.body.is_empty() => {
                 let body = local_sdp.map(|s| ("application/sdp", s.into_bytes()));
-                let extra = vec![("Contact", contact(self.config.local_addr))];
+                let extra = vec![("Contact", self.contact_for(peer))];
                 self.reply(now, key, 200, extra, body);
             }
             Method::Info => {
@@ -448,10 +452,12 @@ impl Endpoint {
         sdp: String,
         initial: bool,
     ) {
-        let extra = vec![
-            ("Contact", contact(self.config.local_addr)),
-            ("Allow", self.allow()),
-        ];
+        let peer = self.calls.get(&call.0).map(|c| c.peer);
+        let contact = match peer {
+            Some(peer) => self.contact_for(peer),
+            None => build::contact(crate::Transport::Udp, self.config.local_addr),
+        };
+        let extra = vec![("Contact", contact), ("Allow", self.allow())];
         let body = Some(("application/sdp", sdp.clone().into_bytes()));
         let Some((payload, destination)) = self.reply(now, key, 200, extra, body) else {
             return;
