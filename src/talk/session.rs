@@ -320,9 +320,13 @@ impl<W: Write> Talk<W> {
                     // The core cancels a final turn's job only at the end of the talk, when a
                     // job still queued is not worth running (the call task lets it run).
                     let cancel = Some(cancel);
+                    // Whisper primed with the flow's words, as on a call.
+                    let hot_words = Some(hotline_flow::hot_words(self.conversation.flow()))
+                        .filter(|words| !words.is_empty())
+                        .map(Arc::<str>::from);
                     tokio::spawn(async move {
                         let result = match asr
-                            .transcribe(samples, cancel, hotline_listen::Expect::Speech)
+                            .transcribe(samples, cancel, hotline_listen::Expect::Speech, hot_words)
                             .await
                         {
                             Ok(r) => r,
@@ -337,6 +341,8 @@ impl<W: Write> Talk<W> {
                     }
                 }
                 TurnOutput::StopSpeaking => self.stop_speaking(),
+                // No keypad at the desk: the core hands out a key only when fed one.
+                TurnOutput::Digit(_) => {}
                 TurnOutput::Turn(turn) => self.on_heard(turn).await,
                 TurnOutput::NoInput => {
                     self.failures_in_a_row += 1;
