@@ -233,17 +233,17 @@ impl SoundCard {
             SampleFormat::I16 => capture::<i16>(&input, &in_config, &mic, backlog, &failure),
             SampleFormat::I32 => capture::<i32>(&input, &in_config, &mic, backlog, &failure),
             SampleFormat::U16 => capture::<u16>(&input, &in_config, &mic, backlog, &failure),
-            other => Err(format!("sample format {other} is not supported")),
+            other => return Err(no_input(format!("sample format {other} is not supported"))),
         }
-        .map_err(no_input)?;
+        .map_err(|e| no_input(e.to_string()))?;
         let output_stream = match out_format {
             SampleFormat::F32 => playback::<f32>(&output, &out_config, &speaker, &failure),
             SampleFormat::I16 => playback::<i16>(&output, &out_config, &speaker, &failure),
             SampleFormat::I32 => playback::<i32>(&output, &out_config, &speaker, &failure),
             SampleFormat::U16 => playback::<u16>(&output, &out_config, &speaker, &failure),
-            other => Err(format!("sample format {other} is not supported")),
+            other => return Err(no_output(format!("sample format {other} is not supported"))),
         }
-        .map_err(no_output)?;
+        .map_err(|e| no_output(e.to_string()))?;
         let description = format!(
             "microphone {} at {input_rate} Hz, speaker {} at {output_rate} Hz",
             device_name(&input),
@@ -321,7 +321,7 @@ fn capture<T>(
     queue: &Arc<SampleQueue>,
     backlog: usize,
     failure: &Arc<Mutex<Option<String>>>,
-) -> Result<cpal::Stream, String>
+) -> Result<cpal::Stream, cpal::Error>
 where
     T: SizedSample + Send + 'static,
     f32: FromSample<T>,
@@ -329,20 +329,18 @@ where
     let channels = usize::from(config.channels.max(1));
     let queue = Arc::clone(queue);
     let mut mono = Vec::new();
-    device
-        .build_input_stream::<T, _, _>(
-            *config,
-            move |data: &[T], _| {
-                mono.clear();
-                mono.extend(data.chunks(channels).map(|frame| {
-                    frame.iter().map(|&s| f32::from_sample_(s)).sum::<f32>() / channels as f32
-                }));
-                queue.push_when_room(&mono, backlog, MIC_BACKLOG);
-            },
-            keep_first_failure(failure),
-            None,
-        )
-        .map_err(|e| e.to_string())
+    device.build_input_stream::<T, _, _>(
+        *config,
+        move |data: &[T], _| {
+            mono.clear();
+            mono.extend(data.chunks(channels).map(|frame| {
+                frame.iter().map(|&s| f32::from_sample_(s)).sum::<f32>() / channels as f32
+            }));
+            queue.push_when_room(&mono, backlog, MIC_BACKLOG);
+        },
+        keep_first_failure(failure),
+        None,
+    )
 }
 
 /// Builds the speaker stream: mono samples from `queue` on every channel.
@@ -351,29 +349,27 @@ fn playback<T>(
     config: &StreamConfig,
     queue: &Arc<SampleQueue>,
     failure: &Arc<Mutex<Option<String>>>,
-) -> Result<cpal::Stream, String>
+) -> Result<cpal::Stream, cpal::Error>
 where
     T: SizedSample + FromSample<f32> + Send + 'static,
 {
     let channels = usize::from(config.channels.max(1));
     let queue = Arc::clone(queue);
     let mut mono = Vec::new();
-    device
-        .build_output_stream::<T, _, _>(
-            *config,
-            move |data: &mut [T], _| {
-                mono.resize(data.len() / channels, 0.0);
-                queue.fill(&mut mono);
-                for (frame, &s) in data.chunks_mut(channels).zip(mono.iter()) {
-                    for slot in frame {
-                        *slot = T::from_sample_(s);
-                    }
+    device.build_output_stream::<T, _, _>(
+        *config,
+        move |data: &mut [T], _| {
+            mono.resize(data.len() / channels, 0.0);
+            queue.fill(&mut mono);
+            for (frame, &s) in data.chunks_mut(channels).zip(mono.iter()) {
+                for slot in frame {
+                    *slot = T::from_sample_(s);
                 }
-            },
-            keep_first_failure(failure),
-            None,
-        )
-        .map_err(|e| e.to_string())
+            }
+        },
+        keep_first_failure(failure),
+        None,
+    )
 }
 
 #[cfg(test)]
