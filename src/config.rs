@@ -100,8 +100,17 @@ struct RawSpeech {
     asr_test_delay: Option<String>,
     max_asr_wait: Option<String>,
     vad_threshold: Option<f32>,
-    hot_words: Option<bool>,
+    hot_words: Option<RawHotWords>,
+    hot_words_below: Option<f32>,
     models_dir: Option<String>,
+}
+
+/// `speech.hot_words`: `true`/`false` as before, or a mode's name.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum RawHotWords {
+    Flag(bool),
+    Mode(String),
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -194,6 +203,18 @@ pub struct SipConfig {
     pub streams: StreamsConfig,
 }
 
+/// When a caller's turn is decoded with the flow's hot words as Whisper's prompt.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum HotWords {
+    /// Never.
+    Off,
+    /// On every decode of speech (not of digits).
+    Always,
+    /// Decoded without them first; again with them when Whisper's confidence in the first
+    /// transcript is under `below`, keeping the surer of the two.
+    Uncertain { below: f32 },
+}
+
 /// What a caller hears from us when `sip.max_calls` calls are up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WhenFull {
@@ -248,8 +269,8 @@ pub struct SpeechConfig {
     /// `None`: never refused for load.
     pub max_asr_wait: Option<Duration>,
     pub vad_threshold: f32,
-    /// Prime Whisper with the flow's own words (its intents' keywords and FAQ questions).
-    pub hot_words: bool,
+    /// When Whisper is primed with the flow's own words (its example questions and keywords).
+    pub hot_words: HotWords,
     pub models_dir: PathBuf,
 }
 
@@ -421,6 +442,7 @@ fn overlay(mut d: RawConfig, mut u: RawConfig) -> RawConfig {
             max_asr_wait: take!(u.speech.max_asr_wait, d.speech.max_asr_wait),
             vad_threshold: take!(u.speech.vad_threshold, d.speech.vad_threshold),
             hot_words: take!(u.speech.hot_words, d.speech.hot_words),
+            hot_words_below: take!(u.speech.hot_words_below, d.speech.hot_words_below),
             models_dir: take!(u.speech.models_dir, d.speech.models_dir),
         },
         flows: RawFlows {
@@ -481,6 +503,7 @@ fn required<T>(value: Option<T>, file: &str, field: &str) -> Result<T, HotlineEr
 }
 
 fn validate(mut raw: RawConfig, file: &str) -> Result<Config, HotlineError> {
+    let hot_words = hot_words(&raw.speech, file)?;
     let streams = transport::validate(
         transport::RawStreams {
             tcp: std::mem::take(&mut raw.sip.tcp),
@@ -742,7 +765,7 @@ fn validate(mut raw: RawConfig, file: &str) -> Result<Config, HotlineError> {
             )?)
             .filter(|d| !d.is_zero()),
             vad_threshold,
-            hot_words: required(raw.speech.hot_words, file, "speech.hot_words")?,
+            hot_words,
             models_dir: PathBuf::from(required(raw.speech.models_dir, file, "speech.models_dir")?),
         },
         flow_file: PathBuf::from(required(raw.flows.file, file, "flows.file")?),
@@ -785,6 +808,37 @@ fn digest_algorithms(
         return Err(bad(file, field, "at least one algorithm is needed"));
     }
     Ok(algorithms)
+}
+
+/// `speech.hot_words` (`false`, `true`, `off`, `always`, `uncertain`) with `speech.hot_words_below`.
+fn hot_words(speech: &RawSpeech, file: &str) -> Result<HotWords, HotlineError> {
+    let field = "speech.hot_words";
+    let below = || {
+        let below = required(speech.hot_words_below, file, "speech.hot_words_below")?;
+        if below > 0.0 && below <= 1.0 {
+            Ok(below)
+        } else {
+            Err(bad(
+                file,
+                "speech.hot_words_below",
+                format!("{below} is not a confidence above 0 and at most 1"),
+            ))
+        }
+    };
+    match required(speech.hot_words.clone(), file, field)? {
+        RawHotWords::Flag(false) => Ok(HotWords::Off),
+        RawHotWords::Flag(true) => Ok(HotWords::Always),
+        RawHotWords::Mode(mode) => match mode.as_str() {
+            "off" => Ok(HotWords::Off),
+            "always" => Ok(HotWords::Always),
+            "uncertain" => Ok(HotWords::Uncertain { below: below()? }),
+            other => Err(bad(
+                file,
+                field,
+                format!("{other:?}: expected off, always or uncertain"),
+            )),
+        },
+    }
 }
 
 /// A duration above zero.
@@ -898,6 +952,41 @@ mod tests {
         std::fs::write(&path, "rtp:\n  colour: red\n").unwrap();
         let err = Config::load(Some(&path)).unwrap_err().to_string();
         assert!(err.contains("colour"), "{err}");
+    }
+
+    #[test]
+    fn hot_words_take_a_flag_or_a_mode() {
+        let dir = std::env::temp_dir().join(format!("hotline-config-hot-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("c.yaml");
+        let load = |text: &str| {
+            std::fs::write(&path, text).unwrap();
+            Config::load(Some(&path)).map(|c| c.speech.hot_words)
+        };
+        assert_eq!(
+            load("speech:\n  hot_words: true\n").unwrap(),
+            HotWords::Always
+        );
+        assert_eq!(
+            load("speech:\n  hot_words: false\n").unwrap(),
+            HotWords::Off
+        );
+        assert_eq!(
+            load("speech:\n  hot_words: uncertain\n  hot_words_below: 0.7\n").unwrap(),
+            HotWords::Uncertain { below: 0.7 }
+        );
+        let err = load("speech:\n  hot_words: sometimes\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("speech.hot_words") && err.contains("uncertain"),
+            "{err}"
+        );
+        let err = load("speech:\n  hot_words: uncertain\n  hot_words_below: 1.5\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("speech.hot_words_below"), "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

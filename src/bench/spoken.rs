@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context};
-use hotline_listen::{word_error_rate, WhisperAsr, WordErrors};
+use hotline_listen::{
+    keep_better, second_pass_wanted, word_error_rate, Transcript, WhisperAsr, WordErrors,
+};
 use serde::Deserialize;
 
 use crate::bench::espeak_voice_wav;
@@ -92,6 +94,7 @@ pub fn run(options: SpokenOptions, mut config: Config) -> anyhow::Result<()> {
     let work = std::env::temp_dir().join(format!("hotline-bench-spoken-{}", std::process::id()));
     std::fs::create_dir_all(&work)?;
     let (mut plain, mut primed) = (Tally::default(), Tally::default());
+    let mut both = Vec::new();
     for (n, question) in set.questions.iter().enumerate() {
         for (v, (voice, speed)) in VOICES.iter().enumerate() {
             let wav = work.join(format!("q{n}-{v}.wav"));
@@ -101,34 +104,98 @@ pub fn run(options: SpokenOptions, mut config: Config) -> anyhow::Result<()> {
             pcm.extend(std::iter::repeat_n(0, 2400));
             let pcm_16k = phone_path(&pcm);
             let mut lines = Vec::new();
+            let mut decodes = Vec::new();
             for (tally, hot) in [(&mut plain, None), (&mut primed, Some(prompt.as_str()))] {
                 asr.set_prompt(hot);
                 let started = Instant::now();
                 let heard = asr.transcribe_long(&pcm_16k)?;
-                tally.seconds += started.elapsed().as_secs_f64();
-                let text = if heard.no_speech {
-                    ""
-                } else {
-                    heard.text.as_str()
-                };
+                let seconds = started.elapsed().as_secs_f64();
+                tally.seconds += seconds;
+                let text = heard_text(&heard);
                 let got = understand(&active, text);
                 tally.record(&question.answer, &got, word_error_rate(&question.ask, text));
                 lines.push((got, text.to_string()));
+                decodes.push((heard, seconds));
             }
             let wrong = lines.iter().any(|(got, _)| *got != question.answer);
             if options.verbose || wrong {
                 println!(
-                    "{:?} ({voice}) expects {}:\n  plain:     {} <- {:?}\n  hot words: {} <- {:?}",
-                    question.ask, question.answer, lines[0].0, lines[0].1, lines[1].0, lines[1].1
+                    "{:?} ({voice}) expects {}:\n  plain:     {} <- {:?} ({:.2})\n  hot words: {} <- {:?} ({:.2})",
+                    question.ask,
+                    question.answer,
+                    lines[0].0,
+                    lines[0].1,
+                    decodes[0].0.confidence,
+                    lines[1].0,
+                    lines[1].1,
+                    decodes[1].0.confidence
                 );
             }
+            let (primed_heard, primed_seconds) = decodes.pop().expect("two decodes");
+            let (plain_heard, plain_seconds) = decodes.pop().expect("two decodes");
+            both.push(BothDecodes {
+                question: n,
+                plain: plain_heard,
+                plain_seconds,
+                primed: primed_heard,
+                primed_seconds,
+            });
         }
     }
     for (name, tally) in [("plain", &plain), ("hot words", &primed)] {
         tally.print(name);
     }
+    print_second_pass(&active, &set, &both);
     let _ = std::fs::remove_dir_all(&work);
     Ok(())
+}
+
+/// One question in one voice, decoded without and with the hot words.
+struct BothDecodes {
+    question: usize,
+    plain: Transcript,
+    plain_seconds: f64,
+    primed: Transcript,
+    primed_seconds: f64,
+}
+
+/// The confidence floors `speech.hot_words: uncertain` could use, tried on the same decodes.
+const SECOND_PASS_BELOW: &[f32] = &[0.5, 0.6, 0.7, 0.8, 0.9];
+
+/// What hot words on a second decode only would give: the plain transcript, or, when it is under
+/// the floor, the better of the two; and how many questions would pay for the second decode.
+fn print_second_pass(active: &ActiveFlow, set: &LabelledSet, both: &[BothDecodes]) {
+    for &below in SECOND_PASS_BELOW {
+        let mut tally = Tally::default();
+        let mut second = 0;
+        for d in both {
+            let question = &set.questions[d.question];
+            tally.seconds += d.plain_seconds;
+            let kept = if second_pass_wanted(&d.plain, below) {
+                second += 1;
+                tally.seconds += d.primed_seconds;
+                keep_better(d.plain.clone(), d.primed.clone())
+            } else {
+                d.plain.clone()
+            };
+            let text = heard_text(&kept);
+            let got = understand(active, text);
+            tally.record(&question.answer, &got, word_error_rate(&question.ask, text));
+        }
+        tally.print(&format!(
+            "second pass under {below:.1} ({second}/{} decoded twice)",
+            both.len()
+        ));
+    }
+}
+
+/// The text a turn would carry: nothing when Whisper heard no speech.
+fn heard_text(heard: &Transcript) -> &str {
+    if heard.no_speech {
+        ""
+    } else {
+        heard.text.as_str()
+    }
 }
 
 /// Every label names an intent or FAQ entry of the flow, or `none`.

@@ -294,10 +294,13 @@ impl CallTask {
         let services = Arc::clone(&self.services);
         let expect = expect_for(self.conversation.expected_slot());
         // Digits are heard best without a vocabulary of words to lean towards.
-        let hot_words = (self.services.config.speech.hot_words && expect == Expect::Speech)
-            .then(|| hotline_flow::hot_words(self.conversation.flow()))
-            .filter(|words| !words.is_empty())
-            .map(Arc::<str>::from);
+        let hot_words = (expect == Expect::Speech)
+            .then(|| {
+                crate::pools::hot_words_job(self.services.config.speech.hot_words, || {
+                    hotline_flow::hot_words(self.conversation.flow())
+                })
+            })
+            .flatten();
         tokio::spawn(async move {
             let result = match asr.transcribe(samples, cancel, expect, hot_words).await {
                 Ok(r) => r,
@@ -408,7 +411,7 @@ impl CallTask {
         };
         let sensitive = self.conversation.sensitive_slot().is_some();
         tracing::info!(
-            "call {}: caller said {:?} (confidence {:.2}, Whisper {} ms)",
+            "call {}: caller said {:?} (confidence {:.2}, Whisper {} ms{})",
             self.id,
             if sensitive {
                 hotline_flow::privacy::WITHHELD
@@ -416,7 +419,12 @@ impl CallTask {
                 asr.text.as_str()
             },
             asr.confidence,
-            asr.elapsed.as_millis()
+            asr.elapsed.as_millis(),
+            if asr.second_pass {
+                ", decoded again with the hot words"
+            } else {
+                ""
+            }
         );
         self.flush_turn().await;
         self.turn_seq += 1;

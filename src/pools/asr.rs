@@ -5,10 +5,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use hotline_listen::{Expect, WhisperAsr};
+use hotline_listen::{keep_better, second_pass_wanted, Expect, Transcript, WhisperAsr};
 use hotline_media::Resampler;
 use tokio::sync::oneshot;
 
+use crate::config::HotWords;
 use crate::error::HotlineError;
 
 /// What the caller said, with the time spent queued and transcribing.
@@ -22,6 +23,8 @@ pub struct AsrResult {
     pub elapsed: Duration,
     /// From submission until a worker took the job.
     pub queued: Duration,
+    /// Decoded a second time with the flow's hot words (`speech.hot_words: uncertain`).
+    pub second_pass: bool,
 }
 
 struct AsrJob {
@@ -31,9 +34,33 @@ struct AsrJob {
     /// What the flow waits for: digits are heard with Whisper's full window.
     expect: Expect,
     /// Words the caller is likely to say (the flow's hot words), given to Whisper as its prompt.
-    hot_words: Option<Arc<str>>,
+    hot_words: Option<HotWordsJob>,
     submitted: Instant,
     reply: oneshot::Sender<Result<AsrResult, String>>,
+}
+
+/// The flow's hot words for one job, and when to use them.
+#[derive(Debug, Clone)]
+pub struct HotWordsJob {
+    pub words: Arc<str>,
+    /// `None`: on the only decode; `Some(floor)`: on a second decode when the first one's
+    /// confidence is under the floor (see [`hotline_listen::second_pass_wanted`]).
+    pub below: Option<f32>,
+}
+
+/// The hot words for a decode of speech under `mode` (`speech.hot_words`); `None` when it is
+/// off or the flow has none. `words` is only built when needed.
+pub fn hot_words_job(mode: HotWords, words: impl FnOnce() -> String) -> Option<HotWordsJob> {
+    let below = match mode {
+        HotWords::Off => return None,
+        HotWords::Always => None,
+        HotWords::Uncertain { below } => Some(below),
+    };
+    let words = words();
+    (!words.is_empty()).then(|| HotWordsJob {
+        words: Arc::from(words),
+        below,
+    })
 }
 
 #[derive(Clone)]
@@ -67,20 +94,18 @@ impl AsrPool {
                             continue;
                         }
                         let queued = job.submitted.elapsed();
-                        asr.set_prompt(job.hot_words.as_deref());
                         let mut up = Resampler::new(8000, 16000);
                         let mut pcm_16k = Vec::with_capacity(job.pcm_8k.len() * 2 + 64);
                         up.process(&job.pcm_8k, &mut pcm_16k);
                         up.flush(&mut pcm_16k);
-                        // Any length: a long turn is transcribed in windows and joined.
-                        let result = asr
-                            .transcribe_long_expecting(&pcm_16k, job.expect)
-                            .map(|t| AsrResult {
+                        let result = decode(&mut asr, &pcm_16k, &job)
+                            .map(|(t, second_pass)| AsrResult {
                                 text: t.text,
                                 confidence: t.confidence,
                                 no_speech_probability: t.no_speech_probability,
                                 elapsed: job.submitted.elapsed(),
                                 queued,
+                                second_pass,
                             })
                             .map_err(|e| e.to_string());
                         let _ = job.reply.send(result);
@@ -121,7 +146,7 @@ impl AsrPool {
         pcm_8k: Vec<f32>,
         cancelled: Option<Arc<AtomicBool>>,
         expect: Expect,
-        hot_words: Option<Arc<str>>,
+        hot_words: Option<HotWordsJob>,
     ) -> Result<Result<AsrResult, String>, HotlineError> {
         let (reply, answer) = oneshot::channel();
         let job = AsrJob {
@@ -140,4 +165,33 @@ impl AsrPool {
             .await
             .map_err(|_| HotlineError::PoolStopped { what: "ASR" })
     }
+}
+
+/// One job's decode (any length: a long turn is transcribed in windows and joined), with the
+/// hot words as the job asks; true when a second, primed decode was run.
+fn decode(
+    asr: &mut WhisperAsr,
+    pcm_16k: &[f32],
+    job: &AsrJob,
+) -> Result<(Transcript, bool), hotline_listen::ListenError> {
+    let Some(hot) = &job.hot_words else {
+        asr.set_prompt(None);
+        return Ok((asr.transcribe_long_expecting(pcm_16k, job.expect)?, false));
+    };
+    let Some(below) = hot.below else {
+        asr.set_prompt(Some(&hot.words));
+        return Ok((asr.transcribe_long_expecting(pcm_16k, job.expect)?, false));
+    };
+    asr.set_prompt(None);
+    let plain = asr.transcribe_long_expecting(pcm_16k, job.expect)?;
+    let gone = job
+        .cancelled
+        .as_ref()
+        .is_some_and(|c| c.load(Ordering::Relaxed));
+    if gone || !second_pass_wanted(&plain, below) {
+        return Ok((plain, false));
+    }
+    asr.set_prompt(Some(&hot.words));
+    let primed = asr.transcribe_long_expecting(pcm_16k, job.expect)?;
+    Ok((keep_better(plain, primed), true))
 }

@@ -11,6 +11,6 @@ pub mod prompt_store;
 pub mod tts;
 pub mod vad;
 
-pub use asr::{AsrPool, AsrResult};
+pub use asr::{hot_words_job, AsrPool, AsrResult};
 pub use tts::{TtsChunk, TtsJob, TtsPool};
 pub use vad::{Listener, ListenerEvent};

@@ -102,6 +102,7 @@ pub async fn talk(
         listener,
         mood,
         holding_phrase: config.speech.holding_phrase.clone(),
+        hot_words: config.speech.hot_words,
         http: reqwest::Client::new(),
     };
     eprintln!(

@@ -28,6 +28,8 @@ pub struct Engines {
     pub listener: Listener,
     pub mood: Option<hotline_mood::MoodTracker>,
     pub holding_phrase: String,
+    /// `speech.hot_words`, as on a call.
+    pub hot_words: crate::config::HotWords,
     pub http: reqwest::Client,
 }
 
@@ -320,10 +322,10 @@ impl<W: Write> Talk<W> {
                     // The core cancels a final turn's job only at the end of the talk, when a
                     // job still queued is not worth running (the call task lets it run).
                     let cancel = Some(cancel);
-                    // Whisper primed with the flow's words, as on a call.
-                    let hot_words = Some(hotline_flow::hot_words(self.conversation.flow()))
-                        .filter(|words| !words.is_empty())
-                        .map(Arc::<str>::from);
+                    // Whisper primed with the flow's words as on a call (`speech.hot_words`).
+                    let hot_words = crate::pools::hot_words_job(self.engines.hot_words, || {
+                        hotline_flow::hot_words(self.conversation.flow())
+                    });
                     tokio::spawn(async move {
                         let result = match asr
                             .transcribe(samples, cancel, hotline_listen::Expect::Speech, hot_words)

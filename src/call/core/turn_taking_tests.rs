@@ -30,6 +30,7 @@ fn heard(text: &str) -> Transcript {
         no_speech_probability: 0.0,
         elapsed: Duration::from_millis(300),
         queued: Duration::ZERO,
+        second_pass: false,
     })
 }
 
