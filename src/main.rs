@@ -23,6 +23,7 @@ mod cli_users;
 mod config;
 mod dial;
 mod error;
+mod eval_calls;
 mod pools;
 mod server;
 mod store;
@@ -206,6 +207,11 @@ enum Command {
         #[command(subcommand)]
         action: MoodAction,
     },
+    /// Evaluate the product on spoken scenarios.
+    Eval {
+        #[command(subcommand)]
+        action: EvalAction,
+    },
     /// Measure intent understanding.
     Nlu {
         #[command(subcommand)]
@@ -275,6 +281,23 @@ enum MoodAction {
     Eval {
         /// The labelled set.
         set: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum EvalAction {
+    /// Place each scenario of a set as real calls (SIP on loopback, espeak-ng caller voices,
+    /// Whisper, the flow) and score every turn from the call record: intent, FAQ answer, slot,
+    /// handover and its reason, no answer for out-of-scope questions.
+    Calls {
+        /// The scenario set (e.g. eval/clinic_calls.yaml).
+        set: PathBuf,
+        /// Whisper model: base, tiny.en or a ggml file (default: the configured one).
+        #[arg(long)]
+        model: Option<String>,
+        /// Calls placed at once.
+        #[arg(long, default_value_t = 2)]
+        parallel: usize,
     },
 }
 
@@ -513,6 +536,22 @@ async fn run(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<()> {
         } => {
             let config = config::Config::load(cli.config.as_deref())?;
             cli_mood_eval::run(&set, &config)
+        }
+        Command::Eval {
+            action:
+                EvalAction::Calls {
+                    set,
+                    model,
+                    parallel,
+                },
+        } => {
+            let config = config::Config::load(cli.config.as_deref())?;
+            let options = eval_calls::EvalOptions {
+                set,
+                whisper: model,
+                parallel,
+            };
+            eval_calls::run(options, config).await
         }
         Command::Nlu {
             action:
