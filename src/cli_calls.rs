@@ -85,7 +85,9 @@ pub async fn run(action: CallsAction, database: &Path) -> anyhow::Result<()> {
     let store = Store::open(database).await?;
     match action {
         CallsAction::Inspect { .. } => {
-            anyhow::bail!("`calls inspect` needs the rules file: run it through `hotline calls inspect`")
+            anyhow::bail!(
+                "`calls inspect` needs the rules file: run it through `hotline calls inspect`"
+            )
         }
         CallsAction::Replay { id, flow } => {
             let same = crate::cli_replay::replay_call(&store, &id, flow.as_deref()).await?;

@@ -79,10 +79,15 @@ fn a_supervisor_finds_a_flagged_call_and_marks_it_reviewed() {
         r#"#inspections tr[data-call-id="{call}"] li.fired"#
     ));
     assert!(fired.contains("greets_with_acme"), "{row}");
-    assert!(fired.contains("Northwind Shop"), "the evidence is the greeting: {row}");
+    assert!(
+        fired.contains("Northwind Shop"),
+        "the evidence is the greeting: {row}"
+    );
     assert!(!row.contains("greets_with_welcome"), "{row}");
     assert_eq!(
-        browser.text_content(&format!(r#"#inspections tr[data-call-id="{call}"] td.score"#)),
+        browser.text_content(&format!(
+            r#"#inspections tr[data-call-id="{call}"] td.score"#
+        )),
         "75"
     );
     assert!(row.contains("Not reviewed"), "{row}");
@@ -121,8 +126,10 @@ fn a_supervisor_finds_a_flagged_call_and_marks_it_reviewed() {
     )
     .into_owned();
     assert!(
-        audit.lines().any(|l| l.split_whitespace().nth(2) == Some("sue")
-            && l.split_whitespace().nth(3) == Some("call_review")),
+        audit
+            .lines()
+            .any(|l| l.split_whitespace().nth(2) == Some("sue")
+                && l.split_whitespace().nth(3) == Some("call_review")),
         "no sue call_review in\n{audit}"
     );
 
@@ -154,7 +161,11 @@ fn a_supervisor_finds_a_flagged_call_and_marks_it_reviewed() {
     };
     let again = inspect(&["--since", "2020-01-01"]);
     let text = String::from_utf8_lossy(&again.stdout).into_owned();
-    assert!(again.status.success(), "{text}{}", String::from_utf8_lossy(&again.stderr));
+    assert!(
+        again.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
     assert!(
         text.lines()
             .any(|l| l.starts_with(&call) && l.contains(" 75 ") && l.contains("greets_with_acme")),

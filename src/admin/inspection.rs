@@ -4,7 +4,7 @@
 //! marks a call reviewed by the caller, in the audit log.
 
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
@@ -231,7 +231,8 @@ mod tests {
         let store = Store::open(&temp_db("admin-inspection")).await.unwrap();
         store.call_started(&sample_call("c1", 100)).await.unwrap();
         store.call_ended("c1", 200, "bot-done").await.unwrap();
-        let fired = r#"[{"rule":"greet","description":"","weight":20,"turn":1,"evidence":"Hello <b>"}]"#;
+        let fired =
+            r#"[{"rule":"greet","description":"","weight":20,"turn":1,"evidence":"Hello <b>"}]"#;
         store.save_inspection("c1", 300, 80, fired).await.unwrap();
         let sue = token(&store, "sue", Role::Supervisor).await;
         let ann = token(&store, "ann", Role::Agent).await;
@@ -280,7 +281,11 @@ mod tests {
         assert!(page.contains("coached the flow"));
         let audit = store.audit_log(10).await.unwrap();
         assert_eq!(
-            (audit[0].actor.as_str(), audit[0].action.as_str(), audit[0].target.as_deref()),
+            (
+                audit[0].actor.as_str(),
+                audit[0].action.as_str(),
+                audit[0].target.as_deref()
+            ),
             ("sue", "call_review", Some("c1"))
         );
         let (status, body) = send(Method::POST, "/api/calls/nope/review", &sue, Some("{}")).await;
@@ -288,7 +293,10 @@ mod tests {
         let (status, body) = send(Method::GET, "/api/inspections?reviewed=maybe", &sue, None).await;
         assert_eq!(
             (status, body.as_str()),
-            (400, r#"{"error":"reviewed: \"maybe\" is not valid; expected yes, no or all"}"#)
+            (
+                400,
+                r#"{"error":"reviewed: \"maybe\" is not valid; expected yes, no or all"}"#
+            )
         );
 
         for (method, path) in [

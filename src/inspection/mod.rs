@@ -16,9 +16,8 @@ pub use rules::{Condition, Rule};
 pub struct CallFacts<'a> {
     /// The call went to a person (a queue, a handoff ticket or a REFER).
     pub transferred: bool,
-    /// When the call was answered (or started) and ended, Unix ms.
+    /// When the call was answered (or started), Unix ms.
     pub answered_at: i64,
-    pub ended_at: Option<i64>,
     pub turns: &'a [TurnRecord],
 }
 
@@ -71,9 +70,10 @@ fn check(condition: &Condition, call: &CallFacts<'_>) -> Option<(Option<usize>, 
             let first = numbered().find(|(_, t)| !bot_text(t).is_empty());
             match first {
                 None => Some((None, "the bot said nothing".into())),
-                Some((n, t)) if !contains(bot_text(t), word) => {
-                    Some((Some(n), format!("greeting without \"{word}\": {}", bot_text(t))))
-                }
+                Some((n, t)) if !contains(bot_text(t), word) => Some((
+                    Some(n),
+                    format!("greeting without \"{word}\": {}", bot_text(t)),
+                )),
                 Some(_) => None,
             }
         }

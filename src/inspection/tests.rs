@@ -27,7 +27,6 @@ fn facts(turns: &[TurnRecord], transferred: bool) -> CallFacts<'_> {
     CallFacts {
         transferred,
         answered_at: 0,
-        ended_at: Some(60_000),
         turns,
     }
 }
@@ -54,7 +53,10 @@ fn a_greeting_without_the_company_name_costs_its_weight() {
     );
     let good = [turn(0, "greeting", "", "Welcome to ACME support.")];
     assert_eq!(inspect(&rules, &facts(&good, false)).score, 100);
-    assert_eq!(inspect(&rules, &facts(&[], false)).fired[0].evidence, "the bot said nothing");
+    assert_eq!(
+        inspect(&rules, &facts(&[], false)).fired[0].evidence,
+        "the bot said nothing"
+    );
 }
 
 #[test]
@@ -66,7 +68,12 @@ fn a_weak_faq_answer_is_flagged_with_its_score_and_question() {
     strong.trace = Some("faq shipping (0.91)".into());
     let mut none = turn(12_000, "menu", "what about mars", "Sorry?");
     none.trace = Some("faq no answer (0.20)".into());
-    let turns = [turn(0, "greeting", "", "Hi"), weak, strong.clone(), none.clone()];
+    let turns = [
+        turn(0, "greeting", "", "Hi"),
+        weak,
+        strong.clone(),
+        none.clone(),
+    ];
     let verdict = inspect(&rules, &facts(&turns, false));
     assert_eq!(verdict.score, 90);
     assert_eq!(verdict.fired[0].turn, Some(2));
@@ -74,12 +81,18 @@ fn a_weak_faq_answer_is_flagged_with_its_score_and_question() {
         verdict.fired[0].evidence,
         "FAQ payment answered at 0.45 to \"can I pay later\""
     );
-    assert!(inspect(&rules, &facts(&[strong, none], false)).fired.is_empty());
+    assert!(inspect(&rules, &facts(&[strong, none], false))
+        .fired
+        .is_empty());
 }
 
 #[test]
 fn anger_without_a_transfer_fires_and_with_one_does_not() {
-    let rules = [rule("anger", 30, Condition::AngerRoseWithoutEscalation(0.7))];
+    let rules = [rule(
+        "anger",
+        30,
+        Condition::AngerRoseWithoutEscalation(0.7),
+    )];
     let mut calm = turn(1_000, "menu", "where is my parcel", "Let me check.");
     calm.anger = Some(0.1);
     let mut angry = turn(8_000, "menu", "this is ridiculous", "I understand.");
@@ -116,7 +129,10 @@ fn the_same_node_asking_three_times_in_a_row_fires() {
     ];
     let verdict = inspect(&rules, &facts(&turns, false));
     assert_eq!(verdict.fired[0].turn, Some(4));
-    assert_eq!(verdict.fired[0].evidence, "node menu asked again 3 times in a row");
+    assert_eq!(
+        verdict.fired[0].evidence,
+        "node menu asked again 3 times in a row"
+    );
 }
 
 #[test]
@@ -139,7 +155,10 @@ fn a_long_wait_with_nothing_said_is_silence() {
     ];
     let verdict = inspect(&rules, &facts(&turns, false));
     assert_eq!(verdict.fired[0].turn, Some(2));
-    assert_eq!(verdict.fired[0].evidence, "9.4 s with nothing said or pressed");
+    assert_eq!(
+        verdict.fired[0].evidence,
+        "9.4 s with nothing said or pressed"
+    );
 }
 
 #[test]

@@ -101,7 +101,6 @@ pub async fn inspect_stored_call(
         &CallFacts {
             transferred,
             answered_at: call.answered_at.unwrap_or(call.started_at),
-            ended_at: call.ended_at,
             turns: &turns,
         },
     );

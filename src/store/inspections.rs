@@ -140,7 +140,8 @@ mod tests {
             store.call_ended(id, at + 50, "bot-done").await.unwrap();
         }
         store.save_inspection("good", 1, 100, "[]").await.unwrap();
-        let fired = r#"[{"rule":"greet","description":"","weight":20,"turn":1,"evidence":"Hello"}]"#;
+        let fired =
+            r#"[{"rule":"greet","description":"","weight":20,"turn":1,"evidence":"Hello"}]"#;
         store.save_inspection("bad", 1, 80, fired).await.unwrap();
         let rows = store.inspections(None, 10).await.unwrap();
         let order: Vec<(&str, i64)> = rows.iter().map(|r| (r.call_id.as_str(), r.score)).collect();
@@ -153,10 +154,16 @@ mod tests {
         let reviewed = store.inspections(Some(true), 10).await.unwrap();
         assert_eq!(reviewed.len(), 1);
         assert_eq!(
-            (reviewed[0].reviewed_by.as_deref(), reviewed[0].review_note.as_deref()),
+            (
+                reviewed[0].reviewed_by.as_deref(),
+                reviewed[0].review_note.as_deref()
+            ),
             (Some("sue"), Some("coached"))
         );
-        assert_eq!(store.inspections(Some(false), 10).await.unwrap()[0].call_id, "good");
+        assert_eq!(
+            store.inspections(Some(false), 10).await.unwrap()[0].call_id,
+            "good"
+        );
         assert!(!store.call_was_transferred("bad").await.unwrap());
         assert_eq!(store.ended_calls_since(150).await.unwrap()[0].id, "bad");
     }
