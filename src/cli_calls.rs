@@ -1,4 +1,4 @@
-//! `hotline calls list`, `show`, `replay` and `to-test`: call records and their turns, as a supervisor reads them.
+//! `hotline calls list`, `show`, `replay`, `to-test` and `inspect`: call records and their turns, as a supervisor reads them.
 
 use std::path::Path;
 
@@ -29,6 +29,50 @@ pub enum CallsAction {
         #[arg(long)]
         out: Option<std::path::PathBuf>,
     },
+    /// Scores ended calls again with the inspection rules (`inspection.rules`), worst first.
+    Inspect {
+        /// Only calls started at or after this (UTC): 2026-12-07 or 2026-12-07T09:00.
+        #[arg(long)]
+        since: Option<String>,
+    },
+}
+
+/// `hotline calls inspect`: every ended call since `since` scored with the rules file as it is
+/// now (a broken file is refused with its position and nothing is changed).
+pub async fn inspect(database: &Path, rules: &Path, since: Option<&str>) -> anyhow::Result<()> {
+    let since = since
+        .map(|t| crate::analytics::parse_time(t, crate::analytics::TimeEdge::From))
+        .transpose()?
+        .unwrap_or(0);
+    let rules = crate::inspection::watch::RulesFile::load(rules)?;
+    if !database.exists() {
+        anyhow::bail!(
+            "no call records yet: {} does not exist (start `hotline serve` first)",
+            database.display()
+        );
+    }
+    let store = Store::open(database).await?;
+    let now = crate::store::unix_ms();
+    let mut scored = Vec::new();
+    for call in store.ended_calls_since(since).await? {
+        if let Some(verdict) =
+            crate::inspection::watch::inspect_stored_call(&store, rules.rules(), &call.id, now)
+                .await?
+        {
+            scored.push((verdict.score, call.id, verdict.fired));
+        }
+    }
+    scored.sort_by_key(|(score, _, _)| *score);
+    println!(
+        "{} call(s) inspected with {} rule(s)",
+        scored.len(),
+        rules.rules().len()
+    );
+    for (score, id, fired) in scored {
+        let rules: Vec<&str> = fired.iter().map(|f| f.rule.as_str()).collect();
+        println!("{id}  {score:>3}  {}", rules.join(", "));
+    }
+    Ok(())
 }
 
 pub async fn run(action: CallsAction, database: &Path) -> anyhow::Result<()> {
@@ -40,6 +84,11 @@ pub async fn run(action: CallsAction, database: &Path) -> anyhow::Result<()> {
     }
     let store = Store::open(database).await?;
     match action {
+        CallsAction::Inspect { .. } => {
+            anyhow::bail!(
+                "`calls inspect` needs the rules file: run it through `hotline calls inspect`"
+            )
+        }
         CallsAction::Replay { id, flow } => {
             let same = crate::cli_replay::replay_call(&store, &id, flow.as_deref()).await?;
             if !same && flow.is_none() {

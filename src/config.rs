@@ -30,6 +30,7 @@ struct RawConfig {
     webhook: RawWebhook,
     agents: RawAgents,
     campaigns: RawCampaigns,
+    inspection: RawInspection,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -160,6 +161,12 @@ struct RawAgents {
 struct RawCampaigns {
     dir: Option<String>,
     trunks: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct RawInspection {
+    rules: Option<String>,
 }
 
 /// Which Whisper weights to run.
@@ -336,6 +343,8 @@ pub struct Config {
     pub webhook: WebhookConfig,
     pub agents: AgentsConfig,
     pub campaigns: CampaignsConfig,
+    /// The quality-inspection rules every ended call is scored by (`inspection/rules.yaml`).
+    pub inspection_rules: PathBuf,
 }
 
 impl Config {
@@ -475,6 +484,9 @@ fn overlay(mut d: RawConfig, mut u: RawConfig) -> RawConfig {
         campaigns: RawCampaigns {
             dir: take!(u.campaigns.dir, d.campaigns.dir),
             trunks: take!(u.campaigns.trunks, d.campaigns.trunks),
+        },
+        inspection: RawInspection {
+            rules: take!(u.inspection.rules, d.inspection.rules),
         },
     }
 }
@@ -697,6 +709,7 @@ fn validate(mut raw: RawConfig, file: &str) -> Result<Config, HotlineError> {
             dir: PathBuf::from(required(raw.campaigns.dir, file, "campaigns.dir")?),
             trunks: PathBuf::from(required(raw.campaigns.trunks, file, "campaigns.trunks")?),
         },
+        inspection_rules: PathBuf::from(required(raw.inspection.rules, file, "inspection.rules")?),
         sip: SipConfig {
             listen,
             user_agent: required(raw.sip.user_agent, file, "sip.user_agent")?,

@@ -10,6 +10,14 @@ pub enum HotlineError {
         field: String,
         reason: String,
     },
+    /// The quality-inspection rules file (`inspection.rules`) cannot be used.
+    #[error("{}:{line}:{column}: {reason}", file.display())]
+    InspectionRules {
+        file: PathBuf,
+        line: usize,
+        column: usize,
+        reason: String,
+    },
     #[error("{}: {source}", path.display())]
     Io {
         path: PathBuf,

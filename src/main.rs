@@ -24,6 +24,7 @@ mod config;
 mod dial;
 mod error;
 mod eval_calls;
+mod inspection;
 mod pools;
 mod server;
 mod store;
@@ -483,6 +484,14 @@ async fn run(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<()> {
             let mut config = config::Config::load(cli.config.as_deref())?;
             if let Some(db) = database {
                 config.database = db;
+            }
+            if let cli_calls::CallsAction::Inspect { since } = &action {
+                return cli_calls::inspect(
+                    &config.database,
+                    &config.inspection_rules,
+                    since.as_deref(),
+                )
+                .await;
             }
             cli_calls::run(action, &config.database).await
         }

@@ -14,6 +14,7 @@ pub mod flow_diff;
 pub mod flows;
 pub mod guard;
 pub mod history;
+pub mod inspection;
 pub mod recordings;
 
 use std::collections::HashMap;
@@ -119,6 +120,7 @@ pub fn router(state: AdminState) -> Router {
         .merge(history::router())
         .merge(analytics::router())
         .merge(flows::router())
+        .merge(inspection::router())
         .with_state(state)
 }
 

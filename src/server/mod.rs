@@ -431,6 +431,11 @@ pub async fn run(
         },
         shutdown.clone(),
     ));
+    tokio::spawn(crate::inspection::watch::run(
+        store.clone(),
+        config.inspection_rules.clone(),
+        shutdown.clone(),
+    ));
     let mut admin_state = crate::admin::AdminState::new(store.clone(), Arc::new(config.clone()));
     admin_state.service_levels = Arc::new(center.service_levels());
     admin_state.stop = Some(shutdown.clone());

@@ -175,6 +175,8 @@ pub struct ServerOptions {
     pub listen: Option<String>,
     /// More `sip:` settings as (key, value), e.g. `("allowed", "{register: [10.0.0.0/8]}")`.
     pub sip: Vec<(String, String)>,
+    /// `inspection.rules`, when not the shipped `inspection/rules.yaml`.
+    pub inspection_rules: Option<PathBuf>,
 }
 
 impl ServerOptions {
@@ -199,6 +201,7 @@ impl ServerOptions {
             campaigns: None,
             listen: None,
             sip: Vec::new(),
+            inspection_rules: None,
         }
     }
 
@@ -256,6 +259,12 @@ impl ServerOptions {
         }
         if let Some(min) = &self.register_min_expires {
             yaml.push_str(&format!("  min_registration: {min}\n"));
+        }
+        if let Some(rules) = &self.inspection_rules {
+            yaml.push_str(&format!(
+                "inspection:\n  rules: {:?}\n",
+                rules.display().to_string()
+            ));
         }
         if let Some((campaigns, trunks)) = &self.campaigns {
             yaml.push_str(&format!(
