@@ -39,6 +39,11 @@ async fn list(State(agents): State<Agents>) -> Json<Vec<AgentJson>> {
 /// The body of a state change.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct StateChange {
+    /// available, paused (with a reason), logged_out; login or logged_in log in.
+    #[schema(
+        pattern = "^(available|login|logged_in|paused|logged_out)$",
+        example = "available"
+    )]
     state: String,
     #[serde(default)]
     reason: Option<String>,

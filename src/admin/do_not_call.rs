@@ -15,6 +15,8 @@ use crate::store::{unix_ms, DncRow, Store};
 /// A number to add to a do-not-call list.
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 struct AddBody {
+    /// The number: E.164, or national with `country`.
+    #[schema(example = "+14155550123")]
     number: String,
     #[serde(default)]
     reason: String,
@@ -78,7 +80,7 @@ async fn add(
 }
 
 #[utoipa::path(delete, path = "/api/do-not-call/{number}", tag = "do-not-call",
-    params(("number" = String, Path, description = "The number, in E.164 (+ and digits)")),
+    params(("number" = String, Path, description = "The number, in E.164 (+ and digits)", pattern = r"^\+[1-9][0-9]{6,14}$", example = "+14155550123")),
     responses((status = 200, description = "Removed", body = Object), (status = 422, description = "Not a phone number", body = super::openapi::ErrorBody),
         (status = 404, description = "Not on the list", body = super::openapi::ErrorBody)))]
 async fn remove(
@@ -137,7 +139,7 @@ async fn campaign_add(
 }
 
 #[utoipa::path(delete, path = "/api/campaigns/{name}/do-not-call/{number}", tag = "do-not-call",
-    params(("name" = String, Path, description = "The campaign's name"), ("number" = String, Path, description = "The number, in E.164 (+ and digits)")),
+    params(("name" = String, Path, description = "The campaign's name"), ("number" = String, Path, description = "The number, in E.164 (+ and digits)", pattern = r"^\+[1-9][0-9]{6,14}$", example = "+14155550123")),
     responses((status = 200, description = "Removed", body = Object), (status = 422, description = "Not a phone number", body = super::openapi::ErrorBody),
         (status = 404, description = "Not on the list", body = super::openapi::ErrorBody)))]
 async fn campaign_remove(
