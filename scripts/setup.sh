@@ -24,6 +24,7 @@ for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if ! python3 -m pip --version >/dev/null 2>&1; then missing+=(python3-pip); fi
+if ! python3 -c 'import ensurepip' >/dev/null 2>&1; then missing+=(python3-venv); fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "==> installing Debian packages: ${missing[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
@@ -41,3 +42,13 @@ cargo build --release --locked
 
 echo "==> fetching models (cache: ${HOTLINE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/hotline})"
 ./target/release/hotline models fetch
+
+# tests: schemathesis checks the admin API against its own OpenAPI document (tests/e2e_openapi.rs),
+# in a venv of its own; the test looks for it here (or at $HOTLINE_SCHEMATHESIS).
+SCHEMATHESIS_VERSION=4.32.5
+SCHEMATHESIS_VENV="${XDG_DATA_HOME:-$HOME/.local/share}/hotline/schemathesis-$SCHEMATHESIS_VERSION"
+if [ ! -x "$SCHEMATHESIS_VENV/bin/schemathesis" ]; then
+  echo "==> installing schemathesis $SCHEMATHESIS_VERSION into $SCHEMATHESIS_VENV"
+  python3 -m venv "$SCHEMATHESIS_VENV"
+  "$SCHEMATHESIS_VENV/bin/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION"
+fi

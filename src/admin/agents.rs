@@ -30,18 +30,32 @@ pub fn router(center: Arc<Center>, store: Store) -> Router {
         .with_state(Agents { center, store })
 }
 
+#[utoipa::path(get, path = "/api/agents", tag = "agents",
+    responses((status = 200, description = "The agents, their states and figures", body = Vec<Object>)))]
 async fn list(State(agents): State<Agents>) -> Json<Vec<AgentJson>> {
     Json(agents.center.agents_json())
 }
 
 /// The body of a state change.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct StateChange {
+    /// available, paused (with a reason), logged_out; login or logged_in log in.
+    #[schema(
+        pattern = "^(available|login|logged_in|paused|logged_out)$",
+        example = "available"
+    )]
     state: String,
     #[serde(default)]
     reason: Option<String>,
 }
 
+#[utoipa::path(post, path = "/api/agents/{id}/state", tag = "agents",
+    params(("id" = String, Path, description = "The agent's id")), request_body = StateChange,
+    responses(
+        (status = 200, description = "The agent in its new state", body = Object),
+        (status = 400, description = "Not a state", body = super::openapi::ErrorBody),
+        (status = 404, description = "No such agent", body = super::openapi::ErrorBody),
+        (status = 409, description = "The change is not possible now", body = super::openapi::ErrorBody)))]
 async fn change(
     State(agents): State<Agents>,
     caller: Option<Extension<Caller>>,

@@ -39,7 +39,9 @@ pub fn router() -> Router<AdminState> {
         .route("/api/analytics", get(analytics))
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// The time range, flow and form of the figures (times as `2026-12-01` or `2026-12-01T10:00`).
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct AnalyticsQuery {
     flow: Option<String>,
     from: Option<String>,
@@ -113,6 +115,13 @@ async fn group_gaps(
 }
 
 /// `GET /api/analytics?flow=&from=&to=&bucket=hour|day|week[&format=csv&chart=NAME]`.
+#[utoipa::path(get, path = "/api/analytics", tag = "analytics",
+    params(AnalyticsQuery),
+    responses(
+        (status = 200, description = "The figures of the time range (one chart's numbers as CSV with format=csv&chart=NAME)", content(
+            (Object = "application/json"),
+            (String = "text/csv"))),
+        (status = 400, description = "A query value is not valid", body = super::openapi::ErrorBody)))]
 async fn analytics(
     State(s): State<AdminState>,
     Query(q): Query<AnalyticsQuery>,

@@ -36,6 +36,13 @@ pub fn router(control: Control, store: Store, dir: PathBuf) -> Router {
         .merge(super::do_not_call::router(store))
 }
 
+#[utoipa::path(post, path = "/api/campaigns/{name}/{action}", tag = "campaigns",
+    params(("name" = String, Path, description = "The campaign's name"), ("action" = String, Path, description = "start, pause, resume or stop")),
+    responses((status = 200, description = "What the campaign runner did", body = Object),
+        (status = 400, description = "Not an action", body = super::openapi::ErrorBody),
+        (status = 404, description = "No such campaign", body = super::openapi::ErrorBody),
+        (status = 409, description = "Not possible in the campaign's state", body = super::openapi::ErrorBody),
+        (status = 422, description = "The campaign's file is not valid", body = super::openapi::ErrorBody)))]
 async fn act(
     State(s): State<CampaignsState>,
     Path((name, action)): Path<(String, String)>,
@@ -60,6 +67,10 @@ async fn act(
     }
 }
 
+#[utoipa::path(get, path = "/api/campaigns/{name}", tag = "campaigns",
+    params(("name" = String, Path, description = "The campaign's name")),
+    responses((status = 200, description = "The campaign's state and counts", body = Object),
+        (status = 404, description = "No such campaign", body = super::openapi::ErrorBody)))]
 async fn status(
     State(s): State<CampaignsState>,
     Path(name): Path<String>,
@@ -72,6 +83,9 @@ async fn status(
     ))
 }
 
+#[utoipa::path(get, path = "/api/campaigns/{name}/results", tag = "campaigns",
+    params(("name" = String, Path, description = "The campaign's name")),
+    responses((status = 200, description = "One CSV line per attempt", body = String, content_type = "text/csv")))]
 async fn results(
     State(s): State<CampaignsState>,
     Path(name): Path<String>,

@@ -248,6 +248,22 @@ function listen() {
   events.addEventListener("lagged", () => loadCalls().catch(() => {}));
 }
 
+// --- The API document ---------------------------------------------------------------------------
+
+// The routes this page calls, as /api/openapi.json names them: a page left open across an upgrade
+// that moved one says so instead of failing quietly.
+const ROUTES = ["/api/calls", "/api/calls/{id}", "/api/queues", "/api/agents", "/api/agents/{id}/state", "/api/events"];
+
+async function checkRoutes() {
+  const documented = (await getJson("/api/openapi.json")).paths || {};
+  const missing = ROUTES.filter((route) => !(route in documented));
+  if (missing.length > 0) {
+    document.getElementById("status").textContent =
+      "This page is older than the server (" + missing.join(", ") + " not in its API): reload it.";
+  }
+}
+
 listen();
 refreshCenter();
 setInterval(refreshCenter, 5000);
+checkRoutes().catch(() => {});

@@ -360,6 +360,9 @@ struct Limit {
 }
 
 /// `GET /api/calls?limit=N`: the newest calls (at most 500), in progress or not.
+#[utoipa::path(get, path = "/api/calls", tag = "calls",
+    params(("limit" = Option<i64>, Query, description = "How many (1 to 500, default 50)")),
+    responses((status = 200, description = "The newest calls, in progress or not", body = Vec<Object>)))]
 async fn calls(
     State(s): State<AdminState>,
     Query(q): Query<Limit>,
@@ -369,6 +372,9 @@ async fn calls(
 }
 
 /// `GET /api/audit?limit=N` (admin): the newest audit entries.
+#[utoipa::path(get, path = "/api/audit", tag = "audit",
+    params(("limit" = Option<i64>, Query, description = "How many (1 to 5000, default 200)")),
+    responses((status = 200, description = "The newest audit entries (admin only)", body = Vec<Object>)))]
 async fn audit_list(
     State(s): State<AdminState>,
     Query(q): Query<Limit>,

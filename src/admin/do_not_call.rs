@@ -12,8 +12,11 @@ use serde_json::{json, Value};
 use super::ApiError;
 use crate::store::{unix_ms, DncRow, Store};
 
-#[derive(serde::Deserialize)]
+/// A number to add to a do-not-call list.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 struct AddBody {
+    /// The number: E.164, or national with `country`.
+    #[schema(example = "+14155550123")]
     number: String,
     #[serde(default)]
     reason: String,
@@ -46,10 +49,15 @@ fn e164(text: &str, country: Option<&str>) -> Result<String, ApiError> {
         })
 }
 
+#[utoipa::path(get, path = "/api/do-not-call", tag = "do-not-call",
+    responses((status = 200, description = "Every number on the global list", body = Object)))]
 async fn list(State(store): State<Store>) -> Result<Json<Value>, ApiError> {
     Ok(Json(json!({ "numbers": store.dnc_list().await? })))
 }
 
+#[utoipa::path(post, path = "/api/do-not-call", tag = "do-not-call",
+    request_body = AddBody,
+    responses((status = 201, description = "Added", body = Object), (status = 200, description = "Already on the list", body = Object), (status = 422, description = "Not a phone number", body = super::openapi::ErrorBody)))]
 async fn add(
     State(store): State<Store>,
     Json(body): Json<AddBody>,
@@ -71,6 +79,10 @@ async fn add(
     Ok((status, Json(json!({ "number": number, "added": added }))))
 }
 
+#[utoipa::path(delete, path = "/api/do-not-call/{number}", tag = "do-not-call",
+    params(("number" = String, Path, description = "The number, in E.164 (+ and digits)", pattern = r"^\+[1-9][0-9]{6,14}$", example = "+14155550123")),
+    responses((status = 200, description = "Removed", body = Object), (status = 422, description = "Not a phone number", body = super::openapi::ErrorBody),
+        (status = 404, description = "Not on the list", body = super::openapi::ErrorBody)))]
 async fn remove(
     State(store): State<Store>,
     Path(number): Path<String>,
@@ -84,6 +96,9 @@ async fn remove(
     Ok(Json(json!({ "number": number, "removed": true })))
 }
 
+#[utoipa::path(get, path = "/api/campaigns/{name}/do-not-call", tag = "do-not-call",
+    params(("name" = String, Path, description = "The campaign's name")),
+    responses((status = 200, description = "Every number on the campaign's list", body = Object)))]
 async fn campaign_list(
     State(store): State<Store>,
     Path(name): Path<String>,
@@ -92,6 +107,9 @@ async fn campaign_list(
     Ok(Json(json!({ "campaign": name, "numbers": numbers })))
 }
 
+#[utoipa::path(post, path = "/api/campaigns/{name}/do-not-call", tag = "do-not-call",
+    params(("name" = String, Path, description = "The campaign's name")), request_body = AddBody,
+    responses((status = 201, description = "Added", body = Object), (status = 200, description = "Already on the list", body = Object), (status = 422, description = "Not a phone number", body = super::openapi::ErrorBody)))]
 async fn campaign_add(
     State(store): State<Store>,
     Path(name): Path<String>,
@@ -120,6 +138,10 @@ async fn campaign_add(
     ))
 }
 
+#[utoipa::path(delete, path = "/api/campaigns/{name}/do-not-call/{number}", tag = "do-not-call",
+    params(("name" = String, Path, description = "The campaign's name"), ("number" = String, Path, description = "The number, in E.164 (+ and digits)", pattern = r"^\+[1-9][0-9]{6,14}$", example = "+14155550123")),
+    responses((status = 200, description = "Removed", body = Object), (status = 422, description = "Not a phone number", body = super::openapi::ErrorBody),
+        (status = 404, description = "Not on the list", body = super::openapi::ErrorBody)))]
 async fn campaign_remove(
     State(store): State<Store>,
     Path((name, number)): Path<(String, String)>,

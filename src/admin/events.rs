@@ -26,6 +26,8 @@ fn lagged(missed: u64) -> Event {
         .data(format!("{{\"missed\":{missed}}}"))
 }
 
+#[utoipa::path(get, path = "/api/events", tag = "calls",
+    responses((status = 200, description = "Server-sent events: calls and turns as they are stored", body = String, content_type = "text/event-stream")))]
 pub async fn events(
     State(s): State<AdminState>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {

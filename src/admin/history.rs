@@ -34,7 +34,8 @@ pub fn router() -> Router<AdminState> {
 }
 
 /// The search's query string, as typed: empty values are "any".
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchQuery {
     pub number: Option<String>,
     pub from: Option<String>,
@@ -102,6 +103,13 @@ pub fn parse_query(q: &SearchQuery) -> Result<(CallFilter, i64, i64), HotlineErr
 }
 
 /// `GET /api/calls/search`: matching calls, newest first.
+#[utoipa::path(get, path = "/api/calls/search", tag = "calls",
+    params(SearchQuery),
+    responses(
+        (status = 200, description = "Matching calls, newest first (CSV with format=csv)", content(
+            (Vec<Object> = "application/json"),
+            (String = "text/csv"))),
+        (status = 400, description = "A query value is not valid", body = super::openapi::ErrorBody)))]
 async fn search(State(s): State<AdminState>, Query(q): Query<SearchQuery>) -> Response {
     let csv = match given(&q.format) {
         None | Some("json") => false,
@@ -121,6 +129,11 @@ async fn search(State(s): State<AdminState>, Query(q): Query<SearchQuery>) -> Re
 }
 
 /// `GET /api/calls/search.csv`: the same rows as CSV.
+#[utoipa::path(get, path = "/api/calls/search.csv", tag = "calls",
+    params(SearchQuery),
+    responses(
+        (status = 200, description = "Matching calls as CSV", body = String, content_type = "text/csv"),
+        (status = 400, description = "A query value is not valid", body = super::openapi::ErrorBody)))]
 async fn search_csv(State(s): State<AdminState>, Query(q): Query<SearchQuery>) -> Response {
     match run_search(&s, &q).await {
         Ok(found) => csv_download("calls.csv", analytics::csv::calls(&found)),

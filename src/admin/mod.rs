@@ -15,7 +15,9 @@ pub mod flows;
 pub mod guard;
 pub mod history;
 pub mod inspection;
+pub mod openapi;
 pub mod recordings;
+pub mod rejections;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -98,6 +100,7 @@ pub fn app(state: AdminState, agent_routes: Router) -> Router {
     router(state.clone())
         .merge(agent_routes)
         .layer(axum::middleware::from_fn_with_state(state, guard::guard))
+        .layer(axum::middleware::from_fn(rejections::json_rejections))
 }
 
 /// The admin API's routes. Agent routes (`/api/agents`...) are another router, merged with
@@ -116,6 +119,7 @@ pub fn router(state: AdminState) -> Router {
         .route("/api/callbacks", get(callbacks))
         .route("/api/agents/{id}/history", get(agent_history))
         .route("/metrics", get(metrics))
+        .route("/api/openapi.json", get(openapi::document))
         .merge(console::router())
         .merge(history::router())
         .merge(analytics::router())
@@ -172,6 +176,11 @@ async fn health(State(s): State<AdminState>) -> Json<Value> {
     Json(json!({ "status": "ok", "webhook": s.config.webhook.url.is_some() }))
 }
 
+#[utoipa::path(get, path = "/api/calls/{id}", tag = "calls",
+    params(("id" = String, Path, description = "The call's id")),
+    responses(
+        (status = 200, description = "The call, its turns, the flow path, tickets and recordings", body = Object),
+        (status = 404, description = "No such call", body = openapi::ErrorBody)))]
 async fn call(
     State(s): State<AdminState>,
     Path(id): Path<String>,
@@ -217,6 +226,11 @@ pub fn flow_path(turns: &[crate::store::TurnRecord]) -> Vec<String> {
     path
 }
 
+#[utoipa::path(get, path = "/api/tickets/{id}", tag = "tickets",
+    params(("id" = String, Path, description = "The ticket's id")),
+    responses(
+        (status = 200, description = "The ticket with the conversation so far", body = Object),
+        (status = 404, description = "No such ticket", body = openapi::ErrorBody)))]
 async fn ticket(
     State(s): State<AdminState>,
     Path(id): Path<String>,
@@ -228,6 +242,8 @@ async fn ticket(
 }
 
 /// Callers waiting to be called back (pending jobs), oldest first.
+#[utoipa::path(get, path = "/api/callbacks", tag = "queues",
+    responses((status = 200, description = "Pending callback requests, oldest first", body = Vec<Object>)))]
 async fn callbacks(
     State(s): State<AdminState>,
 ) -> Result<Json<Vec<crate::store::CallbackRecord>>, ApiError> {
@@ -235,6 +251,9 @@ async fn callbacks(
 }
 
 /// An agent's last 100 state changes, newest first.
+#[utoipa::path(get, path = "/api/agents/{id}/history", tag = "agents",
+    params(("id" = String, Path, description = "The agent's id")),
+    responses((status = 200, description = "The agent's last 100 state changes, newest first", body = Vec<Object>)))]
 async fn agent_history(
     State(s): State<AdminState>,
     Path(id): Path<String>,
@@ -258,6 +277,8 @@ pub fn queue_json(m: &QueueMetrics) -> Value {
     })
 }
 
+#[utoipa::path(get, path = "/api/queues", tag = "queues",
+    responses((status = 200, description = "Each queue's figures and callers waiting now", body = Vec<Object>)))]
 async fn queues(State(s): State<AdminState>) -> Result<Json<Value>, ApiError> {
     let metrics = s
         .store

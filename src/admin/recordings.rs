@@ -81,6 +81,11 @@ pub fn recordings_of(dir: &Path, call_id: &str) -> Vec<String> {
 }
 
 /// `GET /api/calls/{id}/recordings/{name}`: the WAV file.
+#[utoipa::path(get, path = "/api/calls/{id}/recordings/{name}", tag = "calls",
+    params(("id" = String, Path, description = "The call's id"), ("name" = String, Path, description = "A recording\'s file name, as the call lists it: {id}-{tag}.wav", pattern = r"^[A-Za-z0-9-]+-[A-Za-z0-9_-]+\.wav$")),
+    responses((status = 200, description = "The WAV file", body = Vec<u8>, content_type = "audio/wav"),
+        (status = 400, description = "Not a recording of this call", body = super::openapi::ErrorBody),
+        (status = 404, description = "No such call or recording", body = super::openapi::ErrorBody)))]
 pub async fn recording(
     State(s): State<AdminState>,
     UrlPath((id, name)): UrlPath<(String, String)>,
