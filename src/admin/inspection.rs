@@ -37,9 +37,14 @@ pub fn router() -> Router<AdminState> {
 }
 
 /// `?reviewed=yes|no` (anything else or nothing: all) and `limit`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// `yes`, `no` or `all` (default).
+    #[param(pattern = "^(yes|no|all)$", example = "no")]
     pub reviewed: Option<String>,
+    /// At most this many calls (default 100).
+    #[param(pattern = "^[1-9][0-9]{0,5}$", example = "20")]
     pub limit: Option<String>,
 }
 
@@ -71,6 +76,11 @@ fn parse_list(q: &ListQuery) -> Result<(Option<bool>, i64), ApiError> {
 }
 
 /// `GET /api/inspections`: inspected calls, lowest score first.
+#[utoipa::path(get, path = "/api/inspections", tag = "calls",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "Inspected calls, lowest score first", body = Vec<Object>),
+        (status = 400, description = "A query value is not valid", body = super::openapi::ErrorBody)))]
 async fn list(
     State(s): State<AdminState>,
     Query(q): Query<ListQuery>,
@@ -79,13 +89,20 @@ async fn list(
     Ok(Json(s.store.inspections(reviewed, limit).await?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct Review {
     #[serde(default)]
     pub note: String,
 }
 
 /// `POST /api/calls/{id}/review`: marks the call reviewed by the caller with the note.
+#[utoipa::path(post, path = "/api/calls/{id}/review", tag = "calls",
+    params(("id" = String, Path, description = "The call's id")),
+    request_body = Review,
+    responses(
+        (status = 200, description = "Marked reviewed", body = Object),
+        (status = 400, description = "The note is too long", body = super::openapi::ErrorBody),
+        (status = 404, description = "No inspected call with that id", body = super::openapi::ErrorBody)))]
 async fn review(
     State(s): State<AdminState>,
     Extension(caller): Extension<Caller>,

@@ -61,6 +61,8 @@ pub struct ErrorBody {
         super::do_not_call::campaign_list,
         super::do_not_call::campaign_add,
         super::do_not_call::campaign_remove,
+        super::inspection::list,
+        super::inspection::review,
     ),
     components(schemas(ErrorBody)),
     modifiers(&Shared),
