@@ -115,12 +115,12 @@ pub fn load_plan(file: &Path) -> Result<Plan, String> {
     })
 }
 
+/// A trunk, where its INVITEs go, and its digest credentials (user, password).
+pub type TrunkRoute = (Trunk, std::net::SocketAddr, Option<(String, String)>);
+
 /// Trunk `name` of `trunks_file`, where its INVITEs go, and its credentials with
 /// `{env.NAME}` resolved (campaigns and queue callbacks leave through it).
-pub fn trunk_route(
-    name: &str,
-    trunks_file: &Path,
-) -> Result<(Trunk, std::net::SocketAddr, Option<(String, String)>), String> {
+pub fn trunk_route(name: &str, trunks_file: &Path) -> Result<TrunkRoute, String> {
     let trunks = load_trunks(trunks_file)?;
     let Some(trunk) = trunks.into_iter().find(|t| t.name == name) else {
         return Err(format!(
