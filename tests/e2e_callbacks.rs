@@ -65,12 +65,14 @@ fn transcribe(wav: &std::path::Path) -> String {
     String::from_utf8_lossy(&out.stdout).to_lowercase()
 }
 
-#[test]
-fn a_callback_left_in_the_queue_rings_the_free_agent_then_calls_the_customer_and_bridges_them() {
-    let _guard = support::serial(&SERIAL);
-    enter_private_network();
-    let dir = TempDir::new("callbacks");
-    let trunk_port = free_udp_port();
+/// A server whose queue `support` places callbacks through a trunk at `trunk_port`, its one
+/// agent (a baresip phone) registered and paused, and a SIPp caller who waited and pressed 1:
+/// one pending job.
+fn server_with_a_pending_callback(
+    dir: &TempDir,
+    trunk_port: u16,
+    rtp_min: u16,
+) -> (Server, Baresip) {
     std::fs::create_dir_all(dir.join("campaigns")).unwrap();
     dir.write(
         "trunks.yaml",
@@ -102,7 +104,7 @@ fn a_callback_left_in_the_queue_rings_the_free_agent_then_calls_the_customer_and
         Duration::from_secs(10),
     );
 
-    let mut options = ServerOptions::new(21_000);
+    let mut options = ServerOptions::new(rtp_min);
     options.agents_yaml = Some(
         "agents:\n  - id: agent1\n    name: Alice\n    password: alice-secret\n    skills: [support]\n"
             .to_string(),
@@ -116,7 +118,7 @@ fn a_callback_left_in_the_queue_rings_the_free_agent_then_calls_the_customer_and
     options.campaigns = Some((dir.join("campaigns"), dir.join("trunks.yaml")));
     // SIPp's caller sends no audio: keep its call up past the default RTP timeout.
     options.rtp_timeout = Some("90s".into());
-    let server = Server::start(&dir, &options);
+    let server = Server::start(dir, &options);
 
     let agent_speech = timeline_wav(
         dir.path(),
@@ -124,14 +126,14 @@ fn a_callback_left_in_the_queue_rings_the_free_agent_then_calls_the_customer_and
         &[Segment::Silence(Duration::from_secs(40))],
     );
     let alice = Baresip::agent(
-        &dir,
+        dir,
         "agent1",
         server.sip,
         "agent1",
         "alice-secret",
         &agent_speech,
         free_udp_port(),
-        31_600,
+        rtp_min + 10_600,
     );
     assert!(
         alice.wait_for_log(LOG_REGISTERED, Duration::from_secs(15)),
@@ -144,7 +146,7 @@ fn a_callback_left_in_the_queue_rings_the_free_agent_then_calls_the_customer_and
     let mut caller = SippCall::new("caller_callback.xml", server.sip, "e2e-callback-caller");
     caller.timeout = Duration::from_secs(90);
     caller
-        .run(&dir)
+        .run(dir)
         .assert_success("0 for a person, 1 for a callback, then Hotline's BYE");
     let pending = callbacks(&server, false);
     assert!(pending.contains("pending"), "{pending}");
@@ -154,6 +156,17 @@ fn a_callback_left_in_the_queue_rings_the_free_agent_then_calls_the_customer_and
         "a paused agent was rung:\n{}",
         alice.log_text()
     );
+
+    (server, alice)
+}
+
+#[test]
+fn a_callback_left_in_the_queue_rings_the_free_agent_then_calls_the_customer_and_bridges_them() {
+    let _guard = support::serial(&SERIAL);
+    enter_private_network();
+    let dir = TempDir::new("callbacks");
+    let trunk_port = free_udp_port();
+    let (server, alice) = server_with_a_pending_callback(&dir, trunk_port, 21_000);
 
     std::thread::scope(|scope| {
         let trunk = scope.spawn(|| {
@@ -237,5 +250,62 @@ fn a_callback_left_in_the_queue_rings_the_free_agent_then_calls_the_customer_and
     assert!(
         reader.duration() > 8000 * 10,
         "the bridge recording is shorter than the customer's words"
+    );
+}
+
+#[test]
+fn a_busy_customer_is_tried_again_after_the_queues_delay_and_the_job_waits() {
+    let _guard = support::serial(&SERIAL);
+    enter_private_network();
+    let dir = TempDir::new("callbacks-busy");
+    let trunk_port = free_udp_port();
+    let (server, alice) = server_with_a_pending_callback(&dir, trunk_port, 21_200);
+
+    std::thread::scope(|scope| {
+        let trunk = scope.spawn(|| {
+            let mut uas = SippCall::new("trunk_busy_uas.xml", server.sip, "e2e-callback-busy");
+            uas.sip_port = Some(trunk_port);
+            uas.timeout = Duration::from_secs(60);
+            uas.run(&dir)
+        });
+        std::thread::sleep(Duration::from_millis(800));
+        agents(&server, &["available", "agent1"]);
+        trunk
+            .join()
+            .expect("SIPp thread")
+            .assert_success("the customer's line answered 486 Busy Here");
+    });
+    // The agent answered first (agent first), and was hung up when the line was busy.
+    assert!(
+        alice.wait_for_log(LOG_TERMINATED, Duration::from_secs(15)),
+        "the agent's call did not end after the busy line:\n{}",
+        alice.log_text()
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let jobs = loop {
+        let jobs = callbacks(&server, false);
+        if jobs.contains("busy") || Instant::now() > deadline {
+            break jobs;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    let line = jobs
+        .lines()
+        .find(|l| l.contains("sipp"))
+        .unwrap_or_else(|| panic!("no job for the caller:\n{jobs}"));
+    assert!(
+        line.contains(" pending "),
+        "{jobs}\n--- server ---\n{}",
+        server.log_text()
+    );
+    assert!(line.contains(" 1  busy"), "one attempt, busy: {jobs}");
+    // Retried after the queue's delay (1m), not when an agent is next free.
+    assert!(!line.ends_with("when an agent is free"), "{jobs}");
+    // The agent is free again after wrap-up, yet the job is not placed before its time.
+    std::thread::sleep(Duration::from_secs(5));
+    let later = callbacks(&server, false);
+    assert!(
+        later.contains(" 1  busy"),
+        "placed again too early: {later}"
     );
 }
