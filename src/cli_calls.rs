@@ -124,7 +124,7 @@ pub async fn run(action: CallsAction, database: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn time(ms: i64) -> String {
+pub fn time(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
         .unwrap_or_else(|| ms.to_string())

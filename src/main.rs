@@ -18,6 +18,7 @@ mod cli_dnc;
 mod cli_faq_eval;
 mod cli_flow;
 mod cli_mood_eval;
+mod cli_queues;
 mod cli_replay;
 mod cli_users;
 mod config;
@@ -141,6 +142,14 @@ enum Command {
         #[arg(long, global = true, env = "HOTLINE_TOKEN", hide_env_values = true)]
         token: Option<String>,
         /// Override store.database (for status and results).
+        #[arg(long, global = true)]
+        database: Option<PathBuf>,
+    },
+    /// Queues: the callback jobs waiting callers left.
+    Queues {
+        #[command(subcommand)]
+        action: cli_queues::QueuesAction,
+        /// Override store.database.
         #[arg(long, global = true)]
         database: Option<PathBuf>,
     },
@@ -479,6 +488,13 @@ async fn run(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<()> {
                 trunks: config.campaigns.trunks,
             };
             cli_campaigns::run(action, server).await
+        }
+        Command::Queues { action, database } => {
+            let mut config = config::Config::load(cli.config.as_deref())?;
+            if let Some(db) = database {
+                config.database = db;
+            }
+            cli_queues::run(action, &config.database).await
         }
         Command::Calls { action, database } => {
             let mut config = config::Config::load(cli.config.as_deref())?;

@@ -2,6 +2,8 @@
 
 mod agent_leg;
 pub(crate) mod business_api;
+mod callback;
+mod callback_dialer;
 pub mod core;
 mod flow_actions;
 mod handoff;
@@ -16,6 +18,7 @@ mod task;
 mod turn;
 mod voicemail;
 
+pub use callback_dialer::run_callbacks;
 pub use hold::generated_music;
 pub use outbound::{run_outbound, AnsweredCall};
 pub use playout::{Frame, Playout, FRAME};

@@ -115,6 +115,44 @@ pub fn load_plan(file: &Path) -> Result<Plan, String> {
     })
 }
 
+/// A trunk, where its INVITEs go, and its digest credentials (user, password).
+pub type TrunkRoute = (Trunk, std::net::SocketAddr, Option<(String, String)>);
+
+/// Trunk `name` of `trunks_file`, where its INVITEs go, and its credentials with
+/// `{env.NAME}` resolved (campaigns and queue callbacks leave through it).
+pub fn trunk_route(name: &str, trunks_file: &Path) -> Result<TrunkRoute, String> {
+    let trunks = load_trunks(trunks_file)?;
+    let Some(trunk) = trunks.into_iter().find(|t| t.name == name) else {
+        return Err(format!(
+            "trunk `{name}` is not in {}",
+            trunks_file.display()
+        ));
+    };
+    let host = trunk.host.trim_start_matches('[').trim_end_matches(']');
+    let destination = std::net::SocketAddr::new(
+        host.parse()
+            .map_err(|_| format!("trunk `{}` has no IP address: {}", trunk.name, trunk.host))?,
+        trunk.port,
+    );
+    let env = |name: &str| std::env::var(name).ok();
+    let credentials = match (&trunk.username, &trunk.password) {
+        (Some(user), Some(password)) => {
+            let missing = |what: &str| {
+                format!(
+                    "the {what} of trunk `{}` names an environment variable that is not set",
+                    trunk.name
+                )
+            };
+            Some((
+                user.resolve(env).ok_or_else(|| missing("username"))?,
+                password.resolve(env).ok_or_else(|| missing("password"))?,
+            ))
+        }
+        _ => None,
+    };
+    Ok((trunk, destination, credentials))
+}
+
 /// Loads the campaign in `file` with the trunks of `trunks_file`.
 pub fn load_campaign(
     file: &Path,
@@ -145,36 +183,7 @@ pub fn load_campaign(
             flow_file.display()
         ));
     }
-    let trunks = load_trunks(trunks_file)?;
-    let Some(trunk) = trunks.into_iter().find(|t| t.name == campaign.trunk) else {
-        return Err(format!(
-            "the campaign's trunk `{}` is not in {}",
-            campaign.trunk,
-            trunks_file.display()
-        ));
-    };
-    let host = trunk.host.trim_start_matches('[').trim_end_matches(']');
-    let destination = std::net::SocketAddr::new(
-        host.parse()
-            .map_err(|_| format!("trunk `{}` has no IP address: {}", trunk.name, trunk.host))?,
-        trunk.port,
-    );
-    let env = |name: &str| std::env::var(name).ok();
-    let credentials = match (&trunk.username, &trunk.password) {
-        (Some(user), Some(password)) => {
-            let missing = |what: &str| {
-                format!(
-                    "the {what} of trunk `{}` names an environment variable that is not set",
-                    trunk.name
-                )
-            };
-            Some((
-                user.resolve(env).ok_or_else(|| missing("username"))?,
-                password.resolve(env).ok_or_else(|| missing("password"))?,
-            ))
-        }
-        _ => None,
-    };
+    let (trunk, destination, credentials) = trunk_route(&campaign.trunk, trunks_file)?;
     let caller_id =
         hotline_dialer::normalise(&campaign.caller_id, campaign.default_country.as_deref())
             .map(|n| n.to_string())

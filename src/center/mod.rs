@@ -191,6 +191,11 @@ impl Center {
         self.lock().dist.queue(name).cloned()
     }
 
+    /// Every queue's settings, in file order.
+    pub fn queue_specs(&self) -> Vec<QueueSpec> {
+        self.lock().dist.queues().to_vec()
+    }
+
     /// The file-wide sentences of `queues.yaml` (today's wording where it rewords none).
     pub fn messages(&self) -> &hotline_acd::QueueMessages {
         &self.messages

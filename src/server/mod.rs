@@ -556,5 +556,10 @@ pub async fn run(
         campaign_requests,
         shutdown.clone(),
     ));
+    tokio::spawn(crate::call::run_callbacks(
+        Arc::clone(&services),
+        sip_tx.clone(),
+        shutdown.clone(),
+    ));
     signalling::run_signalling(socket, services, (sip_tx, sip_rx), shutdown, streams).await
 }

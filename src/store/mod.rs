@@ -4,6 +4,7 @@
 //! inserted as soon as the bot has answered it. At start-up, calls a crash left open are closed with
 //! the cause `server-restart`, so `hotline calls list` never shows a call as live forever.
 
+mod callback_jobs;
 mod campaign_dnc;
 mod campaigns;
 mod do_not_call;
@@ -21,6 +22,7 @@ mod search;
 mod summaries;
 mod users;
 
+pub use callback_jobs::CallbackJob;
 pub use campaigns::AttemptRow;
 pub use do_not_call::DncRow;
 pub use flow_publications::NewPublication;

@@ -244,6 +244,19 @@ fn queues_refusals_name_their_line() {
     assert_eq!(line, 4);
     assert!(reason.contains("callback_digit"), "{reason}");
 
+    let (line, reason) =
+        queues_refusal("queues:\n  a:\n    skills: [x]\n    callback_attempts: 0\n");
+    assert_eq!(line, 4);
+    assert!(
+        reason.contains("callback_attempts` must be at least 1"),
+        "{reason}"
+    );
+
+    let (line, reason) =
+        queues_refusal("queues:\n  a:\n    skills: [x]\n    callback_retry: later\n");
+    assert_eq!(line, 4);
+    assert!(reason.contains("callback_retry"), "{reason}");
+
     let (line, reason) = queues_refusal("queues:\n  a:\n    callback_digit: x\n");
     assert_eq!(line, 3);
     assert!(reason.contains("0-9, * or #"), "{reason}");
@@ -442,4 +455,25 @@ fn ha1_hashes_replace_the_password_and_a_changed_realm_is_named_with_its_line() 
     let (line, reason) = agents_refusal(&both);
     assert_eq!(line, 3);
     assert!(reason.contains("both `password` and HA1"), "{reason}");
+}
+
+#[test]
+fn callback_settings_are_read_with_their_defaults() {
+    let queues = parse_queues(
+        "queues:\n  a:\n    skills: [x]\n    callback_trunk: main\n    callback_attempts: 5\n    callback_retry: 2m\n  b:\n    skills: [x]\n",
+        Path::new(QUEUES),
+    )
+    .unwrap();
+    assert_eq!(queues[0].callback_trunk.as_deref(), Some("main"));
+    assert_eq!(queues[0].callback_policy.max_attempts, 5);
+    assert_eq!(
+        queues[0].callback_policy.retry_delay,
+        std::time::Duration::from_secs(120)
+    );
+    assert_eq!(queues[1].callback_trunk, None);
+    assert_eq!(queues[1].callback_policy.max_attempts, 3);
+    assert_eq!(
+        queues[1].callback_policy.retry_delay,
+        std::time::Duration::from_secs(600)
+    );
 }

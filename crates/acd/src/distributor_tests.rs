@@ -34,6 +34,11 @@ fn queue(name: &str, skills: &[&str]) -> QueueSpec {
         service_level: Duration::from_secs(20),
         hold_music: None::<PathBuf>,
         callback_digit: '1',
+        callback_trunk: None,
+        callback_policy: crate::CallbackPolicy {
+            max_attempts: 3,
+            retry_delay: Duration::from_secs(600),
+        },
         priority_callers: Vec::new(),
         priority_variable: None,
         messages: crate::QueueMessages::default(),

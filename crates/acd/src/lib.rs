@@ -5,6 +5,7 @@
 mod agent_commands;
 mod agents_edit;
 mod agents_file;
+mod callback_jobs;
 mod callers;
 mod distributor;
 mod duration;
@@ -23,6 +24,9 @@ mod distributor_tests;
 
 pub use agents_edit::set_agent_ha1;
 pub use agents_file::{parse_agents, AgentSpec, AgentsFile, Ha1Hashes, DEFAULT_REALM};
+pub use callback_jobs::{
+    next_due, settle, CallbackOutcome, CallbackPolicy, JobState, JobView, Settled,
+};
 pub use distributor::{
     Decision, Distributor, Enqueued, QueueLive, DEFAULT_HANDLE_TIME, MAX_CONSECUTIVE_MISSES,
     NO_ANSWER_REASON,

@@ -52,6 +52,11 @@ pub struct QueueSpec {
     pub service_level: Duration,
     pub hold_music: Option<PathBuf>,
     pub callback_digit: char,
+    /// The SIP trunk (`trunks.yaml`) callbacks of this queue are placed through; `None`: the
+    /// jobs are kept but nobody places them.
+    pub callback_trunk: Option<String>,
+    /// Attempts and retry delay for calling a customer back.
+    pub callback_policy: crate::CallbackPolicy,
     pub priority_callers: Vec<String>,
     pub priority_variable: Option<String>,
     /// What callers and agents hear from this queue.
@@ -76,6 +81,8 @@ pub const DEFAULT_RING_TIMEOUT: Duration = Duration::from_secs(15);
 pub const DEFAULT_WRAP_UP: Duration = Duration::from_secs(10);
 pub const DEFAULT_ANNOUNCE_EVERY: Duration = Duration::from_secs(30);
 pub const DEFAULT_SERVICE_LEVEL: Duration = Duration::from_secs(20);
+pub const DEFAULT_CALLBACK_ATTEMPTS: u32 = 3;
+pub const DEFAULT_CALLBACK_RETRY: Duration = Duration::from_secs(600);
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -101,6 +108,9 @@ struct RawQueue {
     service_level: Option<Spanned<String>>,
     hold_music: Option<String>,
     callback_digit: Option<Spanned<String>>,
+    callback_trunk: Option<Spanned<String>>,
+    callback_attempts: Option<Spanned<u32>>,
+    callback_retry: Option<Spanned<String>>,
     #[serde(default)]
     priority_callers: Vec<String>,
     priority_variable: Option<String>,
@@ -299,6 +309,34 @@ fn queue_spec(
         }
     };
 
+    let callback_trunk = match &raw.callback_trunk {
+        None => None,
+        Some(t) if t.value.trim().is_empty() => {
+            return Err(at(line_of(t), "`callback_trunk` must name a trunk".into()));
+        }
+        Some(t) => Some(t.value.trim().to_string()),
+    };
+    let max_attempts = match &raw.callback_attempts {
+        None => DEFAULT_CALLBACK_ATTEMPTS,
+        Some(n) if n.value == 0 => {
+            return Err(at(
+                line_of(n),
+                "`callback_attempts` must be at least 1".into(),
+            ));
+        }
+        Some(n) => n.value,
+    };
+    let callback_policy = crate::CallbackPolicy {
+        max_attempts,
+        retry_delay: duration(
+            raw.callback_retry.as_ref(),
+            DEFAULT_CALLBACK_RETRY,
+            &format!("callback_retry` of queue `{queue_name}"),
+            true,
+            file,
+        )?,
+    };
+
     let mut priority_callers = Vec::new();
     for number in raw.priority_callers {
         let number = number.trim().to_string();
@@ -361,6 +399,8 @@ fn queue_spec(
             .filter(|p| !p.trim().is_empty())
             .map(PathBuf::from),
         callback_digit,
+        callback_trunk,
+        callback_policy,
         priority_callers,
         priority_variable: raw
             .priority_variable
