@@ -1,0 +1,61 @@
+//! `hotline eval calls` end to end: a scenario set is placed as real calls on loopback against
+//! the in-process server (Whisper, Piper, the clinic flow), and every turn is scored from the
+//! call record; an expectation the flow cannot meet is reported wrong, with what was heard.
+
+mod support;
+
+use std::process::Command;
+
+use support::{free_udp_ports, run_ok, workspace_root, TempDir};
+
+#[test]
+fn scenarios_are_called_and_each_turn_is_scored_from_the_record() {
+    let dir = TempDir::new("eval-calls");
+    let flow = workspace_root().join("flows/clinic.yaml");
+    // The second turn expects the wrong intent on purpose: it must come out wrong, with the
+    // intent the flow did match.
+    let set = dir.write(
+        "set.yaml",
+        &format!(
+            r#"flow: {}
+voices: ["en-us 160"]
+scenarios:
+  - name: hours
+    turns:
+      - say: "What are your opening hours?"
+        intent: opening_hours
+  - name: wrong on purpose
+    turns:
+      - say: "What are your opening hours?"
+        intent: prices
+"#,
+            flow.display()
+        ),
+    );
+    let rtp = free_udp_ports(40);
+    let config = dir.write(
+        "hotline.yaml",
+        &format!(
+            "rtp:\n  port_min: {rtp}\n  port_max: {}\n",
+            rtp + 39
+        ),
+    );
+    let out = run_ok(
+        Command::new(env!("CARGO_BIN_EXE_hotline"))
+            .current_dir(workspace_root())
+            .env("RUST_LOG", "warn")
+            .args(["--config"])
+            .arg(&config)
+            .args(["eval", "calls"])
+            .arg(&set),
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("2 scenarios x 1 voices"), "{text}");
+    assert!(text.contains("hours (en-us): 1/1 turns right"), "{text}");
+    assert!(text.contains("wrong on purpose (en-us): 0/1 turns right"), "{text}");
+    assert!(
+        text.contains("intent opening_hours, expected prices"),
+        "the wrong turn names what the flow matched: {text}"
+    );
+    assert!(text.contains("handled right: 1/2 turns (50.0%)"), "{text}");
+}
