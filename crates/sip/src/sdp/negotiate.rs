@@ -420,11 +420,13 @@ mod tests {
 
     #[test]
     fn a_savp_offer_is_negotiated_with_its_crypto_lines_and_answered_with_ours() {
-        let text = OFFER.replace("RTP/AVP 8 0 101", "RTP/SAVP 8 0 101").replace(
-            "a=sendrecv\r\n",
-            "a=sendrecv\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:KEY1\r\n\
+        let text = OFFER
+            .replace("RTP/AVP 8 0 101", "RTP/SAVP 8 0 101")
+            .replace(
+                "a=sendrecv\r\n",
+                "a=sendrecv\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:KEY1\r\n\
              a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:KEY2\r\n",
-        );
+            );
         let offer = SessionDescription::parse(&text).unwrap();
         let n = negotiate(&offer, &BOTH).unwrap();
         assert!(n.savp);
@@ -440,7 +442,11 @@ mod tests {
         let parsed = SessionDescription::parse(&answer).unwrap();
         assert_eq!(parsed.media[0].proto, "RTP/SAVP");
         assert_eq!(
-            parsed.media[0].attribute("crypto").unwrap().value.as_deref(),
+            parsed.media[0]
+                .attribute("crypto")
+                .unwrap()
+                .value
+                .as_deref(),
             Some("1 AES_CM_128_HMAC_SHA1_80 inline:OURS")
         );
         // A plain answer carries no key.
