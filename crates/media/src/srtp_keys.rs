@@ -5,7 +5,6 @@
 //! Only the key derivation rate 0 is supported (session keys derived once, at index 0), which
 //! is what SDES peers send unless their `a=crypto` line says otherwise.
 
-use aes::cipher::generic_array::GenericArray;
 use aes::cipher::{BlockEncrypt, KeyInit};
 use aes::Aes128;
 
@@ -66,7 +65,7 @@ impl SessionKeys {
     /// RFC 3711 §4.3.1 with key derivation rate 0: each key is the AES-CM keystream under the
     /// master key, started at the master salt XOR the label.
     pub fn derive(master: &MasterKey) -> SessionKeys {
-        let prf = Aes128::new(GenericArray::from_slice(&master.key));
+        let prf = Aes128::new(&master.key.into());
         let mut encryption = [0u8; MASTER_KEY_LEN];
         let mut salt = [0u8; MASTER_SALT_LEN];
         let mut auth = [0u8; 20];
@@ -74,7 +73,7 @@ impl SessionKeys {
         derive_into(&prf, &master.salt, LABEL_RTP_AUTH, &mut auth);
         derive_into(&prf, &master.salt, LABEL_RTP_SALT, &mut salt);
         SessionKeys {
-            cipher: Aes128::new(GenericArray::from_slice(&encryption)),
+            cipher: Aes128::new(&encryption.into()),
             salt,
             auth,
         }
@@ -111,10 +110,9 @@ pub(crate) fn packet_iv(salt: &[u8; MASTER_SALT_LEN], ssrc: u32, index: u64) -> 
 pub(crate) fn apply_keystream(cipher: &Aes128, iv: &[u8; 16], data: &mut [u8]) {
     let base = u16::from_be_bytes([iv[14], iv[15]]);
     for (n, chunk) in data.chunks_mut(16).enumerate() {
-        let mut block = GenericArray::clone_from_slice(iv);
-        let counter = base.wrapping_add(n as u16).to_be_bytes();
-        block[14] = counter[0];
-        block[15] = counter[1];
+        let mut counter = *iv;
+        counter[14..].copy_from_slice(&base.wrapping_add(n as u16).to_be_bytes());
+        let mut block = counter.into();
         cipher.encrypt_block(&mut block);
         for (d, k) in chunk.iter_mut().zip(block.iter()) {
             *d ^= k;
@@ -149,7 +147,7 @@ pub(crate) mod tests {
             "E1F97A0D3E018BE0D64FA32C06DE4139",
             "0EC675AD498AFEEBB6960B3AABE6",
         );
-        let prf = Aes128::new(GenericArray::from_slice(&m.key));
+        let prf = Aes128::new(&m.key.into());
         let mut encryption = [0u8; 16];
         derive_into(&prf, &m.salt, LABEL_RTP_ENCRYPTION, &mut encryption);
         assert_eq!(encryption.to_vec(), hex("C61E7A93744F39EE10734AFE3FF7A087"));
@@ -177,7 +175,8 @@ pub(crate) mod tests {
     #[test]
     fn keystream_matches_rfc_3711_appendix_b2() {
         let key = hex("2B7E151628AED2A6ABF7158809CF4F3C");
-        let cipher = Aes128::new(GenericArray::from_slice(&key));
+        let key: [u8; 16] = key.try_into().unwrap();
+        let cipher = Aes128::new(&key.into());
         let mut salt = [0u8; MASTER_SALT_LEN];
         salt.copy_from_slice(&hex("F0F1F2F3F4F5F6F7F8F9FAFBFCFD"));
         let iv = packet_iv(&salt, 0, 0);
