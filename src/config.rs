@@ -7,6 +7,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use hotline_media::SrtpPolicy;
 use ipnet::IpNet;
 use serde::Deserialize;
 
@@ -81,6 +82,8 @@ struct RawRtp {
     allowed_networks: Option<Vec<String>>,
     max_packet_size: Option<usize>,
     max_packet_rate: Option<u32>,
+    srtp: Option<String>,
+    srtp_over_plain_sip: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -243,6 +246,10 @@ pub struct RtpConfig {
     pub allowed_networks: Vec<IpNet>,
     /// Caps on each call's RTP source: datagram size and packets per second.
     pub limits: hotline_media::GuardLimits,
+    /// Whether inbound calls use SRTP (SDES keys, RFC 4568).
+    pub srtp: SrtpPolicy,
+    /// SDES keys may be exchanged over UDP or TCP signalling (in clear), not only over TLS.
+    pub srtp_over_plain_sip: bool,
 }
 
 impl RtpConfig {
@@ -430,6 +437,8 @@ fn overlay(mut d: RawConfig, mut u: RawConfig) -> RawConfig {
             allowed_networks: take!(u.rtp.allowed_networks, d.rtp.allowed_networks),
             max_packet_size: take!(u.rtp.max_packet_size, d.rtp.max_packet_size),
             max_packet_rate: take!(u.rtp.max_packet_rate, d.rtp.max_packet_rate),
+            srtp: take!(u.rtp.srtp, d.rtp.srtp),
+            srtp_over_plain_sip: take!(u.rtp.srtp_over_plain_sip, d.rtp.srtp_over_plain_sip),
         },
         speech: RawSpeech {
             whisper_model: take!(u.speech.whisper_model, d.speech.whisper_model),
@@ -591,6 +600,20 @@ fn validate(mut raw: RawConfig, file: &str) -> Result<Config, HotlineError> {
             "must be at least 100 packets/s (a 20 ms stream with RFC 4733 digits sends up to 100)",
         ));
     }
+    let srtp = match required(raw.rtp.srtp, file, "rtp.srtp")?.as_str() {
+        "off" => SrtpPolicy::Off,
+        "optional" => SrtpPolicy::Optional,
+        "required" => SrtpPolicy::Required,
+        other => {
+            return Err(bad(
+                file,
+                "rtp.srtp",
+                format!("{other:?} is not one of off, optional, required"),
+            ))
+        }
+    };
+    let srtp_over_plain_sip =
+        required(raw.rtp.srtp_over_plain_sip, file, "rtp.srtp_over_plain_sip")?;
     let address: IpAddr = required(raw.rtp.address, file, "rtp.address")?
         .parse()
         .map_err(|_| bad(file, "rtp.address", "expected an IP address"))?;
@@ -738,6 +761,8 @@ fn validate(mut raw: RawConfig, file: &str) -> Result<Config, HotlineError> {
                 max_packet_size,
                 max_packets_per_second: max_packet_rate,
             },
+            srtp,
+            srtp_over_plain_sip,
         },
         speech: SpeechConfig {
             whisper_model,
@@ -932,6 +957,21 @@ mod tests {
         std::fs::write(&path, "rtp:\n  max_packet_rate: 20\n").unwrap();
         let err = Config::load(Some(&path)).unwrap_err().to_string();
         assert!(err.contains("rtp.max_packet_rate"), "{err}");
+        assert_eq!(c.rtp.srtp, SrtpPolicy::Optional);
+        assert!(!c.rtp.srtp_over_plain_sip);
+        std::fs::write(&path, "rtp:\n  srtp: required\n").unwrap();
+        assert_eq!(
+            Config::load(Some(&path)).unwrap().rtp.srtp,
+            SrtpPolicy::Required
+        );
+        std::fs::write(&path, "rtp:\n  srtp: off\n").unwrap();
+        assert_eq!(Config::load(Some(&path)).unwrap().rtp.srtp, SrtpPolicy::Off);
+        std::fs::write(&path, "rtp:\n  srtp: always\n").unwrap();
+        let err = Config::load(Some(&path)).unwrap_err().to_string();
+        assert!(
+            err.contains("rtp.srtp") && err.contains("off, optional, required"),
+            "{err}"
+        );
         std::fs::write(&path, "rtp:\n  allowed_networks: [lan]\n").unwrap();
         let err = Config::load(Some(&path)).unwrap_err().to_string();
         assert!(err.contains("rtp.allowed_networks"), "{err}");

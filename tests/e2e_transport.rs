@@ -345,15 +345,16 @@ fn caller_wav(dir: &TempDir) -> PathBuf {
     caller
 }
 
-/// A baresip caller whose config adds `extra` (e.g. `sip_cafile`); dials `uri` at once and
-/// quits after 80 s. Returns the child and its home (log in `baresip.log`, recordings in `rec/`).
+/// A baresip caller whose config adds `extra` (e.g. `sip_cafile`) and whose account line adds
+/// `account` (e.g. `;mediaenc=srtp-mand`); dials `uri` at once and quits after 80 s. Returns the
+/// child and its home (log in `baresip.log`, recordings in `rec/`).
 fn baresip_caller(
     dir: &TempDir,
     name: &str,
     uri: &str,
     mic: &Path,
     sip_port: u16,
-    extra: &str,
+    (extra, account): (&str, &str),
 ) -> (Child, PathBuf) {
     let home = dir.join(name);
     std::fs::create_dir_all(home.join("rec")).unwrap();
@@ -376,7 +377,7 @@ fn baresip_caller(
     .unwrap();
     std::fs::write(
         home.join("accounts"),
-        format!("<sip:{name}@127.0.0.1>;regint=0\n"),
+        format!("<sip:{name}@127.0.0.1>;regint=0{account}\n"),
     )
     .unwrap();
     let log = std::fs::File::create(home.join("baresip.log")).unwrap();
@@ -395,7 +396,12 @@ fn baresip_caller(
 
 /// Places the call, waits for baresip to end it, and returns what Whisper hears in baresip's
 /// recording of what it received, with baresip's log.
-fn call_and_transcribe(dir: &TempDir, name: &str, uri: &str, extra: &str) -> (String, String) {
+fn call_and_transcribe(
+    dir: &TempDir,
+    name: &str,
+    uri: &str,
+    (extra, account): (&str, &str),
+) -> (String, String) {
     let mic = dir.join(&format!("{name}.wav"));
     let caller = caller_wav(dir);
     run_ok(
@@ -404,7 +410,7 @@ fn call_and_transcribe(dir: &TempDir, name: &str, uri: &str, extra: &str) -> (St
             .args(["-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer"])
             .arg(&mic),
     );
-    let (mut child, home) = baresip_caller(dir, name, uri, &mic, 5090, extra);
+    let (mut child, home) = baresip_caller(dir, name, uri, &mic, 5090, (extra, account));
     let deadline = Instant::now() + Duration::from_secs(95);
     while Instant::now() < deadline && matches!(child.try_wait(), Ok(None)) {
         std::thread::sleep(Duration::from_millis(200));
@@ -456,19 +462,30 @@ fn baresip_calls_over_tcp_and_over_tls_and_hears_the_answer() {
     ));
     let server = Server::start(&dir, &options);
 
-    for (name, uri, extra) in [
+    let cafile = format!("sip_cafile {}\n", cert.display());
+    for (name, uri, extra, account) in [
         (
             "tcpcaller",
             format!("sip:hotline@{TCP};transport=tcp"),
             String::new(),
+            "",
         ),
         (
             "tlscaller",
             format!("sip:hotline@{TLS};transport=tls"),
-            format!("sip_cafile {}\n", cert.display()),
+            cafile.clone(),
+            "",
+        ),
+        // SDES-SRTP over TLS: baresip offers RTP/SAVP with an a=crypto key and takes only SRTP,
+        // so the answer can only be heard if both directions are SRTP that baresip accepts.
+        (
+            "srtpcaller",
+            format!("sip:hotline@{TLS};transport=tls"),
+            format!("{cafile}module srtp.so\n"),
+            ";mediaenc=srtp-mand",
         ),
     ] {
-        let (transcript, log) = call_and_transcribe(&dir, name, &uri, &extra);
+        let (transcript, log) = call_and_transcribe(&dir, name, &uri, (&extra, account));
         assert!(
             log.contains(LOG_ESTABLISHED),
             "{name}: baresip did not get through:\n{log}\nserver log:\n{}",
@@ -481,4 +498,11 @@ fn baresip_calls_over_tcp_and_over_tls_and_hears_the_answer() {
     }
     let log = server.log_text();
     assert!(!log.contains("panicked"), "{log}");
+    // Only the SRTP caller's call was SRTP.
+    assert_eq!(
+        log.matches("media is SRTP (AES_CM_128_HMAC_SHA1_80, SDES keys)")
+            .count(),
+        1,
+        "{log}"
+    );
 }

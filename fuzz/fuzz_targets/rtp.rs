@@ -1,11 +1,15 @@
 //! Fuzz target: a stream of datagrams through the strict-source guard, the RTP parser, the
-//! jitter buffer and the G.711 decoders, as a call's receive path takes them.
+//! jitter buffer and the G.711 decoders, as a call's receive path takes them; each datagram
+//! also meets an SRTP receiver, as on an SRTP call.
 #![no_main]
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use hotline_media::{Codec, GuardLimits, JitterBuffer, RtpGuard, RtpPacket};
+use hotline_media::{
+    Codec, GuardLimits, JitterBuffer, MasterKey, RtpGuard, RtpPacket, SrtpReceiver, SrtpSuite,
+    MASTER_LEN,
+};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -15,6 +19,10 @@ fuzz_target!(|data: &[u8]| {
     let mut jitter = JitterBuffer::new(Duration::from_millis(60), Duration::from_millis(20));
     let start = Instant::now();
     let mut pcm = Vec::new();
+    let mut srtp = SrtpReceiver::new(
+        SrtpSuite::AesCm128HmacSha1_32,
+        &MasterKey::from_bytes(&[1; MASTER_LEN]),
+    );
     // Each datagram: one byte of length (its top bit picks the stranger as sender), then bytes.
     let mut rest = data;
     let mut step = 0u64;
@@ -24,6 +32,7 @@ fuzz_target!(|data: &[u8]| {
         rest = after;
         step += 1;
         let from = if head & 0x80 == 0 { expected } else { other };
+        let _ = srtp.unprotect(datagram);
         let _ = guard.check(start + Duration::from_millis(step * 20), from, datagram);
         if let Ok(packet) = RtpPacket::parse(datagram) {
             match packet.payload_type {

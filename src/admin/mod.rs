@@ -333,7 +333,7 @@ pub fn rtp_drop_metric() -> Metric {
             "hotline_rtp_packets_dropped_total",
             "RTP datagrams dropped: foreign_source (not the SDP's source), probation (a new port \
              on the caller's IP, not yet proven), too_big, rate (beyond rtp.max_packet_rate), \
-             not_rtp.",
+             not_rtp; on SRTP calls srtp_auth (tag does not match) and srtp_replay.",
             MetricKind::Counter,
         ),
         |m, reason| {

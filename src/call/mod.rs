@@ -27,7 +27,7 @@ pub use session::run_inbound;
 
 use std::net::SocketAddr;
 
-use hotline_media::Codec;
+use hotline_media::{Codec, CryptoLine, MasterKey, MediaSecurity, OfferSecurity, SrtpPolicy};
 use hotline_sip::sdp::{self, SessionDescription};
 use hotline_sip::{CallId, EndCause};
 
@@ -54,6 +54,25 @@ pub struct MediaPlan {
     pub remote_rtp: Option<SocketAddr>,
     /// The offer, kept so the answer can mirror it.
     pub offer: Option<SessionDescription>,
+    /// SRTP keys when the call's media is SRTP (SDES); `None`: plain RTP.
+    pub srtp: Option<SrtpKeys>,
+}
+
+/// The two master keys of an SRTP call: the caller's from its offer, ours for our answer.
+#[derive(Debug, Clone)]
+pub struct SrtpKeys {
+    /// What the caller sends is protected with this (its `a=crypto` line).
+    pub theirs: CryptoLine,
+    /// What we send is protected with this; announced in our answer with the caller's tag.
+    pub ours: CryptoLine,
+}
+
+/// What decides an inbound call's media security: `rtp.srtp`, and whether SDES keys may
+/// travel on the INVITE's transport (TLS, or `rtp.srtp_over_plain_sip`).
+#[derive(Debug, Clone, Copy)]
+pub struct SrtpRule {
+    pub policy: SrtpPolicy,
+    pub keys_may_travel: bool,
 }
 
 /// Dialog events the SIP task relays to the call task.
@@ -84,22 +103,56 @@ pub enum DialogEvent {
 /// Default dynamic payload type for telephone-event when we make the offer.
 pub const DTMF_PT: u8 = 101;
 
-/// Decides the media for an INVITE, or the SIP status to refuse it with (488).
-pub fn negotiate_media(offer: Option<&str>, codecs: &[Codec]) -> Result<MediaPlan, u16> {
+/// Decides the media for an INVITE, or the SIP status to refuse it with (488). `fresh_key` is
+/// our master key should the call use SRTP (random, from the caller of this function).
+pub fn negotiate_media(
+    offer: Option<&str>,
+    codecs: &[Codec],
+    rule: SrtpRule,
+    fresh_key: MasterKey,
+) -> Result<MediaPlan, u16> {
     let Some(text) = offer else {
-        // Delayed offer: we offer in the 200 and take our first codec.
+        // Delayed offer: we offer plain RTP in the 200 and take our first codec; a server that
+        // requires SRTP has nothing to offer it with.
+        if rule.policy == SrtpPolicy::Required {
+            return Err(488);
+        }
         return Ok(MediaPlan {
             codec: codecs[0],
             payload_type: codecs[0].payload_type(),
             dtmf_payload_type: Some(DTMF_PT),
             remote_rtp: None,
             offer: None,
+            srtp: None,
         });
     };
     let parsed = SessionDescription::parse(text).map_err(|_| 488u16)?;
-    let mut plan = plan_for(&parsed, codecs).ok_or(488u16)?;
-    plan.offer = Some(parsed);
-    Ok(plan)
+    let supported: Vec<sdp::Codec> = codecs.iter().map(|c| to_sdp_codec(*c)).collect();
+    let negotiated = sdp::negotiate(&parsed, &supported).map_err(|_| 488u16)?;
+    let crypto: Vec<&str> = negotiated.crypto.iter().map(String::as_str).collect();
+    let theirs = hotline_media::sdes::first_usable(&crypto);
+    let security = OfferSecurity {
+        savp: negotiated.savp,
+        usable_keys: theirs.is_some(),
+        keys_may_travel: rule.keys_may_travel,
+    };
+    let srtp = match (hotline_media::decide(rule.policy, security), theirs) {
+        (MediaSecurity::Refuse, _) => return Err(488),
+        (MediaSecurity::Srtp, Some(theirs)) => Some(SrtpKeys {
+            ours: CryptoLine {
+                tag: theirs.tag,
+                suite: theirs.suite,
+                key: fresh_key,
+            },
+            theirs,
+        }),
+        (MediaSecurity::Srtp, None) | (MediaSecurity::Plain, _) => None,
+    };
+    Ok(MediaPlan {
+        srtp,
+        offer: Some(parsed),
+        ..plan_of(negotiated)
+    })
 }
 
 /// The status to refuse an offer with when it asks for RTP outside `rtp.allowed_networks`
@@ -120,22 +173,23 @@ pub fn rtp_guard(
 }
 
 /// The media a caller chose in its answer to our offer (a delayed-offer INVITE's ACK), or `None`
-/// when the answer is unreadable or names none of our codecs.
+/// when the answer is unreadable, names none of our codecs, or is SRTP (we offered plain RTP).
 pub fn media_from_answer(answer: &str, codecs: &[Codec]) -> Option<MediaPlan> {
-    plan_for(&SessionDescription::parse(answer).ok()?, codecs)
+    let supported: Vec<sdp::Codec> = codecs.iter().map(|c| to_sdp_codec(*c)).collect();
+    let negotiated = sdp::negotiate(&SessionDescription::parse(answer).ok()?, &supported).ok()?;
+    (!negotiated.savp).then(|| plan_of(negotiated))
 }
 
-/// The first of our codecs the description names, with its payload types and address.
-fn plan_for(sdp: &SessionDescription, codecs: &[Codec]) -> Option<MediaPlan> {
-    let supported: Vec<sdp::Codec> = codecs.iter().map(|c| to_sdp_codec(*c)).collect();
-    let negotiated = sdp::negotiate(sdp, &supported).ok()?;
-    Some(MediaPlan {
+/// The plain-RTP plan for a negotiated stream: codec, payload types and address.
+fn plan_of(negotiated: sdp::Negotiated) -> MediaPlan {
+    MediaPlan {
         codec: from_sdp_codec(negotiated.codec),
         payload_type: negotiated.payload_type,
         dtmf_payload_type: negotiated.dtmf_payload_type,
         remote_rtp: Some(negotiated.remote_rtp),
         offer: None,
-    })
+        srtp: None,
+    }
 }
 
 /// The SDP we answer with (or offer, for a delayed-offer INVITE).
@@ -148,9 +202,13 @@ pub fn local_sdp(
     match &plan.offer {
         Some(offer) => {
             let supported: Vec<sdp::Codec> = codecs.iter().map(|c| to_sdp_codec(*c)).collect();
-            match sdp::negotiate(offer, &supported) {
-                Ok(n) => sdp::answer_sdp(&n, local_rtp.ip(), local_rtp.port(), session_id),
-                Err(_) => offer_sdp(local_rtp, session_id, codecs),
+            let (ip, port) = (local_rtp.ip(), local_rtp.port());
+            match (sdp::negotiate(offer, &supported), &plan.srtp) {
+                (Ok(n), Some(keys)) => {
+                    sdp::answer_sdp_srtp(&n, ip, port, session_id, &keys.ours.to_value())
+                }
+                (Ok(n), None) => sdp::answer_sdp(&n, ip, port, session_id),
+                (Err(_), _) => offer_sdp(local_rtp, session_id, codecs),
             }
         }
         None => offer_sdp(local_rtp, session_id, codecs),
@@ -219,6 +277,115 @@ pub fn dtmf_from_info(content_type: &str, body: &str) -> Option<char> {
 mod tests {
     use super::*;
 
+    const UDP_OPTIONAL: SrtpRule = SrtpRule {
+        policy: SrtpPolicy::Optional,
+        keys_may_travel: false,
+    };
+
+    fn key() -> MasterKey {
+        MasterKey::from_bytes(&[42; hotline_media::MASTER_LEN])
+    }
+
+    /// An offer with one audio stream of `proto`, and baresip's `a=crypto` line when `keys`.
+    fn offer_with(proto: &str, keys: bool) -> String {
+        let crypto = if keys {
+            "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n"
+        } else {
+            ""
+        };
+        format!(
+            "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+             m=audio 4000 {proto} 0\r\n{crypto}"
+        )
+    }
+
+    #[test]
+    fn an_srtp_offer_over_tls_is_answered_with_our_own_key_under_its_tag() {
+        let tls = SrtpRule {
+            policy: SrtpPolicy::Optional,
+            keys_may_travel: true,
+        };
+        for proto in ["RTP/SAVP", "RTP/AVP"] {
+            let offer = offer_with(proto, true);
+            let plan = negotiate_media(Some(&offer), &[Codec::Pcmu], tls, key()).unwrap();
+            let keys = plan.srtp.as_ref().expect("SRTP");
+            assert_eq!(keys.ours.tag, 1);
+            assert_eq!(keys.ours.key, key());
+            assert_ne!(keys.theirs.key, key());
+            let local = "127.0.0.1:30000".parse().unwrap();
+            let answer = local_sdp(&plan, local, 1, &[Codec::Pcmu]);
+            assert!(
+                answer.contains(&format!("m=audio 30000 {proto} 0")),
+                "{answer}"
+            );
+            assert!(
+                answer.contains(&format!("a=crypto:{}\r\n", keys.ours.to_value())),
+                "{answer}"
+            );
+        }
+    }
+
+    #[test]
+    fn keys_over_plain_sip_are_not_used_and_a_savp_offer_there_is_488() {
+        let codecs = [Codec::Pcmu];
+        let best_effort = offer_with("RTP/AVP", true);
+        let plan = negotiate_media(Some(&best_effort), &codecs, UDP_OPTIONAL, key()).unwrap();
+        assert!(plan.srtp.is_none());
+        let local = "127.0.0.1:30000".parse().unwrap();
+        assert!(!local_sdp(&plan, local, 1, &codecs).contains("crypto"));
+        let savp = offer_with("RTP/SAVP", true);
+        assert_eq!(
+            negotiate_media(Some(&savp), &codecs, UDP_OPTIONAL, key()).unwrap_err(),
+            488
+        );
+        // The operator may allow it.
+        let allowed = SrtpRule {
+            policy: SrtpPolicy::Optional,
+            keys_may_travel: true,
+        };
+        assert!(negotiate_media(Some(&savp), &codecs, allowed, key())
+            .unwrap()
+            .srtp
+            .is_some());
+    }
+
+    #[test]
+    fn srtp_required_refuses_plain_offers_and_delayed_offers() {
+        let required = SrtpRule {
+            policy: SrtpPolicy::Required,
+            keys_may_travel: true,
+        };
+        let codecs = [Codec::Pcmu];
+        let plain = offer_with("RTP/AVP", false);
+        assert_eq!(
+            negotiate_media(Some(&plain), &codecs, required, key()).unwrap_err(),
+            488
+        );
+        assert_eq!(
+            negotiate_media(None, &codecs, required, key()).unwrap_err(),
+            488
+        );
+        let savp = offer_with("RTP/SAVP", true);
+        assert!(negotiate_media(Some(&savp), &codecs, required, key())
+            .unwrap()
+            .srtp
+            .is_some());
+        // Off: a SAVP offer cannot be answered with plain RTP.
+        let off = SrtpRule {
+            policy: SrtpPolicy::Off,
+            keys_may_travel: true,
+        };
+        assert_eq!(
+            negotiate_media(Some(&savp), &codecs, off, key()).unwrap_err(),
+            488
+        );
+        let best_effort = offer_with("RTP/AVP", true);
+        assert!(negotiate_media(Some(&best_effort), &codecs, off, key())
+            .unwrap()
+            .srtp
+            .is_none());
+    }
+
     #[test]
     fn info_dtmf_relay_bodies() {
         assert_eq!(
@@ -237,7 +404,13 @@ mod tests {
     fn no_common_codec_is_488() {
         let offer = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 18\r\na=rtpmap:18 G729/8000\r\n";
         assert_eq!(
-            negotiate_media(Some(offer), &[Codec::Pcmu, Codec::Pcma]).unwrap_err(),
+            negotiate_media(
+                Some(offer),
+                &[Codec::Pcmu, Codec::Pcma],
+                UDP_OPTIONAL,
+                key()
+            )
+            .unwrap_err(),
             488
         );
     }
@@ -245,7 +418,13 @@ mod tests {
     #[test]
     fn pcma_offer_is_taken() {
         let offer = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 8 101\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:101 telephone-event/8000\r\n";
-        let plan = negotiate_media(Some(offer), &[Codec::Pcmu, Codec::Pcma]).unwrap();
+        let plan = negotiate_media(
+            Some(offer),
+            &[Codec::Pcmu, Codec::Pcma],
+            UDP_OPTIONAL,
+            key(),
+        )
+        .unwrap();
         assert_eq!(plan.codec, Codec::Pcma);
         assert_eq!(plan.dtmf_payload_type, Some(101));
         assert_eq!(plan.remote_rtp, Some("127.0.0.1:4000".parse().unwrap()));
@@ -258,11 +437,13 @@ mod tests {
             format!("v=0\r\no=- 1 1 IN IP4 {ip}\r\ns=-\r\nc=IN IP4 {ip}\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n")
         };
         let codecs = [Codec::Pcmu];
-        let outside = negotiate_media(Some(&offer("203.0.113.9")), &codecs).unwrap();
+        let outside =
+            negotiate_media(Some(&offer("203.0.113.9")), &codecs, UDP_OPTIONAL, key()).unwrap();
         assert_eq!(media_refusal(&outside, &rtp), Some(488));
-        let inside = negotiate_media(Some(&offer("127.0.0.1")), &codecs).unwrap();
+        let inside =
+            negotiate_media(Some(&offer("127.0.0.1")), &codecs, UDP_OPTIONAL, key()).unwrap();
         assert_eq!(media_refusal(&inside, &rtp), None);
-        let delayed = negotiate_media(None, &codecs).unwrap();
+        let delayed = negotiate_media(None, &codecs, UDP_OPTIONAL, key()).unwrap();
         assert_eq!(media_refusal(&delayed, &rtp), None);
     }
 }

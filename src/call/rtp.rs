@@ -8,6 +8,10 @@
 //! Nothing plays the caller's audio to a loudspeaker, so there is no playout clock: a packet in
 //! sequence is handed on at once, one that overtook another waits for it, and a missing packet
 //! becomes 20 ms of silence once [`REORDER_DEPTH`] of later audio has arrived.
+//!
+//! On an SRTP call ([`RtpLink::use_srtp`]) every datagram is authenticated and decrypted before
+//! the guard sees it: one that fails (forged, replayed, plain RTP) is dropped and counted as
+//! `srtp_auth` or `srtp_replay`, so it can neither be heard nor move the guard's source.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -16,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use hotline_media::{
     dtmf_packets, pcm_to_f32, Codec, DropReason, DtmfEvent, DtmfReceiver, JitterBuffer,
-    JitterFrame, RtpGuard, RtpPacket, RtpSender, Verdict,
+    JitterFrame, MediaError, RtpGuard, RtpPacket, RtpSender, SrtpReceiver, SrtpSender, Verdict,
 };
 use tokio::net::UdpSocket;
 
@@ -73,6 +77,8 @@ pub struct RtpLink {
     decoded: Vec<i16>,
     dtmf_out: VecDeque<RtpPacket>,
     reorder: JitterBuffer,
+    /// SRTP contexts when the call negotiated SDES keys: (what we send, what we receive).
+    srtp: Option<(SrtpSender, SrtpReceiver)>,
 }
 
 impl RtpLink {
@@ -103,7 +109,25 @@ impl RtpLink {
             decoded: Vec::with_capacity(FRAME),
             dtmf_out: VecDeque::new(),
             reorder: JitterBuffer::new(REORDER_DEPTH, Duration::from_millis(20)),
+            srtp: None,
         })
+    }
+
+    /// Protects the link with SRTP: what we send with our key, what we take with the caller's.
+    pub fn use_srtp(&mut self, keys: &super::SrtpKeys) {
+        self.srtp = Some((
+            SrtpSender::new(keys.ours.suite, &keys.ours.key),
+            SrtpReceiver::new(keys.theirs.suite, &keys.theirs.key),
+        ));
+    }
+
+    /// The packet as it goes on the wire: SRTP-protected on an SRTP call.
+    fn wire(&mut self, packet: &RtpPacket) -> Option<Vec<u8>> {
+        let bytes = packet.to_bytes();
+        match &mut self.srtp {
+            Some((sender, _)) => sender.protect(&bytes).ok(),
+            None => Some(bytes),
+        }
     }
 
     /// Takes the media the caller chose in its answer (delayed offer): codec, payload types, and
@@ -135,7 +159,25 @@ impl RtpLink {
             let Ok((n, source)) = self.socket.recv_from(buf).await else {
                 return Incoming::Ignored;
             };
-            match self.guard.check(Instant::now(), source, &buf[..n]) {
+            let plain;
+            let datagram = match &mut self.srtp {
+                None => &buf[..n],
+                Some((_, receiver)) => match receiver.unprotect(&buf[..n]) {
+                    Ok(packet) => {
+                        plain = packet;
+                        &plain[..]
+                    }
+                    Err(e) => {
+                        RTP_DROPS.add(match e {
+                            MediaError::SrtpReplay { .. } => DropReason::SrtpReplay,
+                            MediaError::SrtpAuthentication { .. } => DropReason::SrtpAuthentication,
+                            _ => DropReason::NotRtp,
+                        });
+                        continue;
+                    }
+                },
+            };
+            match self.guard.check(Instant::now(), source, datagram) {
                 Verdict::Accept(packet) => {
                     self.reorder.push(packet);
                 }
@@ -179,7 +221,9 @@ impl RtpLink {
             return;
         };
         if let Some(packet) = self.dtmf_out.pop_front() {
-            let _ = self.socket.send_to(&packet.to_bytes(), remote).await;
+            if let Some(bytes) = self.wire(&packet) {
+                let _ = self.socket.send_to(&bytes, remote).await;
+            }
             return;
         }
         self.encoded.clear();
@@ -197,7 +241,9 @@ impl RtpLink {
             }
             Frame::Silence => self.sender.audio(self.silence.clone(), FRAME as u32, false),
         };
-        let _ = self.socket.send_to(&packet.to_bytes(), remote).await;
+        if let Some(bytes) = self.wire(&packet) {
+            let _ = self.socket.send_to(&bytes, remote).await;
+        }
     }
 
     /// Queues one RFC 4733 digit; its packets replace audio frames on the next `send_frame` calls,
@@ -314,5 +360,60 @@ mod tests {
         assert_eq!(next_level(&mut link, &mut buf).await, i32::from(g711(1000)));
         assert_eq!(next_level(&mut link, &mut buf).await, i32::from(g711(2000)));
         assert!(RTP_DROPS.get(DropReason::ForeignSource) >= before + 10);
+    }
+
+    #[tokio::test]
+    async fn an_srtp_link_takes_only_authenticated_packets_and_sends_encrypted_ones() {
+        use hotline_media::{CryptoLine, MasterKey, SrtpSuite, MASTER_LEN};
+        let line = |byte| CryptoLine {
+            tag: 1,
+            suite: SrtpSuite::AesCm128HmacSha1_80,
+            key: MasterKey::from_bytes(&[byte; MASTER_LEN]),
+        };
+        let (mut link, caller, mut buf) = link_and_caller().await;
+        let keys = crate::call::SrtpKeys {
+            theirs: line(1),
+            ours: line(2),
+        };
+        link.use_srtp(&keys);
+        let mut caller_srtp = SrtpSender::new(keys.theirs.suite, &keys.theirs.key);
+        let auth_before = RTP_DROPS.get(DropReason::SrtpAuthentication);
+        let replay_before = RTP_DROPS.get(DropReason::SrtpReplay);
+        // Plain RTP and a forged packet first, then the caller's real packet, then a replay.
+        caller.send(&packet(1, 9000)).unwrap();
+        let mut forged = caller_srtp.protect(&packet(1, 1000)).unwrap();
+        let genuine = forged.clone();
+        forged[20] ^= 0xff;
+        caller.send(&forged).unwrap();
+        caller.send(&genuine).unwrap();
+        caller.send(&genuine).unwrap();
+        caller
+            .send(&caller_srtp.protect(&packet(2, 2000)).unwrap())
+            .unwrap();
+        assert_eq!(next_level(&mut link, &mut buf).await, i32::from(g711(1000)));
+        assert_eq!(next_level(&mut link, &mut buf).await, i32::from(g711(2000)));
+        assert!(RTP_DROPS.get(DropReason::SrtpAuthentication) >= auth_before + 2);
+        assert!(RTP_DROPS.get(DropReason::SrtpReplay) > replay_before);
+
+        // What we send opens with our key and not without it.
+        link.send_frame(&Frame::Silence).await;
+        caller
+            .set_read_timeout(Some(std::time::Duration::from_secs(2)))
+            .unwrap();
+        caller.set_nonblocking(false).unwrap();
+        let mut received = [0u8; 2048];
+        let n = caller.recv(&mut received).unwrap();
+        let mut ours = SrtpReceiver::new(keys.ours.suite, &keys.ours.key);
+        let plain = ours.unprotect(&received[..n]).expect("our key opens it");
+        assert_eq!(plain.len(), n - 10);
+        assert!(
+            RtpPacket::parse(&received[..n]).is_ok(),
+            "the header is RTP"
+        );
+        assert_ne!(
+            plain[12..],
+            received[12..n - 10],
+            "the payload is encrypted"
+        );
     }
 }

@@ -133,6 +133,13 @@ pub(super) async fn answer_and_talk(
         plan.payload_type,
         plan.dtmf_payload_type,
     )?;
+    if let Some(keys) = &plan.srtp {
+        link.use_srtp(keys);
+        tracing::info!(
+            "call {id}: media is SRTP ({}, SDES keys)",
+            keys.ours.suite.name()
+        );
+    }
 
     let endpointing = EndpointerConfig {
         start_threshold: config.speech.vad_threshold,

@@ -273,6 +273,17 @@ async fn flush(socket: &UdpSocket, endpoint: &mut Endpoint, connections: &Connec
     }
 }
 
+/// Our SRTP master key for one call, from the operating system (falling back to the OS-seeded
+/// thread generator).
+fn fresh_master_key() -> hotline_media::MasterKey {
+    use rand::TryRngCore;
+    let mut bytes = [0u8; hotline_media::MASTER_LEN];
+    if rand::rngs::OsRng.try_fill_bytes(&mut bytes).is_err() {
+        bytes = rand::random();
+    }
+    hotline_media::MasterKey::from_bytes(&bytes)
+}
+
 async fn dispatch(
     event: Event,
     endpoint: &mut Endpoint,
@@ -289,6 +300,7 @@ async fn dispatch(
             from,
             to,
             offer,
+            transport,
             ..
         } => {
             // The endpoint has already refused sources outside `sip.allowed.call`.
@@ -312,10 +324,23 @@ async fn dispatch(
                 refuse_when_full(endpoint, services, now, &call);
                 return;
             }
-            let media = match call::negotiate_media(offer.as_deref(), &services.config.rtp.codecs) {
+            let rtp = &services.config.rtp;
+            let rule = call::SrtpRule {
+                policy: rtp.srtp,
+                keys_may_travel: transport == Transport::Tls || rtp.srtp_over_plain_sip,
+            };
+            let fresh_key = fresh_master_key();
+            let media = match call::negotiate_media(offer.as_deref(), &rtp.codecs, rule, fresh_key)
+            {
                 Ok(media) => media,
                 Err(status) => {
-                    tracing::info!(%source, status, "call refused: media negotiation failed");
+                    tracing::info!(
+                        %source,
+                        %transport,
+                        status,
+                        srtp = ?rtp.srtp,
+                        "call refused: media negotiation failed (codecs, or SRTP under rtp.srtp)"
+                    );
                     let _ = endpoint.reject(now, &call, status);
                     return;
                 }

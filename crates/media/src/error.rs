@@ -41,4 +41,43 @@ pub enum MediaError {
         /// The rejected character.
         digit: char,
     },
+    /// An SRTP packet whose authentication tag does not match (forged, damaged, or keyed
+    /// with another key).
+    #[error("SRTP packet {sequence} failed authentication")]
+    SrtpAuthentication {
+        /// Its RTP sequence number.
+        sequence: u16,
+    },
+    /// An SRTP packet whose index was already taken, or is older than the replay window.
+    #[error("SRTP packet {sequence} replayed or too old")]
+    SrtpReplay {
+        /// Its RTP sequence number.
+        sequence: u16,
+    },
+    /// An `a=crypto` line we cannot use.
+    #[error("unusable a=crypto line: {defect}")]
+    Sdes {
+        /// What is wrong with it.
+        defect: SdesDefect,
+    },
+}
+
+/// What is wrong with an `a=crypto` attribute (RFC 4568 §9.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum SdesDefect {
+    /// Not `tag suite key-params`.
+    #[error("expected \"TAG SUITE inline:KEY\"")]
+    Shape,
+    /// The tag is not a number of at most 9 digits.
+    #[error("the tag is not a number")]
+    Tag,
+    /// A crypto suite we do not speak.
+    #[error("unsupported crypto suite")]
+    Suite,
+    /// No `inline:` key, or its base64 does not decode to 30 bytes.
+    #[error("the inline key is not 30 bytes of base64")]
+    Key,
+    /// A key lifetime or MKI, or session parameters, which we do not support.
+    #[error("key lifetime, MKI or session parameters are not supported")]
+    Parameters,
 }

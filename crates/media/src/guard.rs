@@ -34,16 +34,22 @@ pub enum DropReason {
     Rate,
     /// Not an RTP packet (too short, wrong version, bad padding).
     NotRtp,
+    /// On an SRTP call: an authentication tag that does not match (forged, damaged, plain RTP).
+    SrtpAuthentication,
+    /// On an SRTP call: an authenticated packet seen before, or older than the replay window.
+    SrtpReplay,
 }
 
 impl DropReason {
     /// Every reason, in the order metrics list them.
-    pub const ALL: [DropReason; 5] = [
+    pub const ALL: [DropReason; 7] = [
         DropReason::ForeignSource,
         DropReason::Probation,
         DropReason::TooBig,
         DropReason::Rate,
         DropReason::NotRtp,
+        DropReason::SrtpAuthentication,
+        DropReason::SrtpReplay,
     ];
 
     /// The metric label value.
@@ -54,6 +60,8 @@ impl DropReason {
             DropReason::TooBig => "too_big",
             DropReason::Rate => "rate",
             DropReason::NotRtp => "not_rtp",
+            DropReason::SrtpAuthentication => "srtp_auth",
+            DropReason::SrtpReplay => "srtp_replay",
         }
     }
 

@@ -13,6 +13,9 @@
 //! - [`level`]: [`rms_dbfs`] and [`estimate_pitch`], loudness and pitch cues.
 //! - [`speech_gate`]: [`SpeechGate`], which windows the VAD model must hear (level over the noise floor).
 //! - [`sample`]: i16 <-> f32 conversions ([`pcm_to_f32`], [`f32_to_pcm`]).
+//! - [`srtp`]: [`SrtpSender`] / [`SrtpReceiver`], RFC 3711 SRTP for one call (AES-CM, HMAC-SHA1).
+//! - [`srtp_keys`]: [`MasterKey`] and the RFC 3711 §4.3 session key derivation.
+//! - [`sdes`]: RFC 4568 `a=crypto` lines ([`CryptoLine`]) and the `rtp.srtp` rule ([`decide`]).
 //! - [`error`]: [`MediaError`], the crate's one error type.
 //!
 //! Receive path: `RtpPacket::parse` → `JitterBuffer` → `Codec::decode` (or `DtmfReceiver`) →
@@ -30,11 +33,14 @@ pub mod pacing;
 pub mod resample;
 pub mod rtp;
 pub mod sample;
+pub mod sdes;
 pub mod speech_gate;
+pub mod srtp;
+pub mod srtp_keys;
 
 pub use dtmf::{dtmf_packets, event_code, DtmfEvent, DtmfReceiver};
 pub use endpointing::{EndpointEvent, Endpointer, EndpointerConfig};
-pub use error::MediaError;
+pub use error::{MediaError, SdesDefect};
 pub use g711::{alaw_decode, alaw_encode, ulaw_decode, ulaw_encode, Codec};
 pub use guard::{DropReason, GuardLimits, RtpGuard, Verdict};
 pub use jitter::{JitterBuffer, JitterFrame, JitterStats, PushOutcome};
@@ -43,4 +49,7 @@ pub use pacing::Pacer;
 pub use resample::Resampler;
 pub use rtp::{RtpPacket, RtpSender};
 pub use sample::{f32_to_pcm, pcm_to_f32, sample_to_f32, sample_to_pcm};
+pub use sdes::{decide, CryptoLine, MediaSecurity, OfferSecurity, SrtpPolicy};
 pub use speech_gate::{GateDecision, SpeechGate, SpeechGateConfig};
+pub use srtp::{SrtpReceiver, SrtpSender, SrtpSuite};
+pub use srtp_keys::{MasterKey, MASTER_LEN};

@@ -133,6 +133,8 @@ pub enum Event {
         request_uri: String,
         /// The SDP offer (taken out of a multipart body if needed), if any.
         offer: Option<String>,
+        /// How the INVITE reached us: SDES keys may only travel over TLS.
+        transport: Transport,
     },
     /// UAC: the callee is ringing (180-189).
     Ringing {

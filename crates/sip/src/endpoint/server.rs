@@ -291,6 +291,7 @@ impl Endpoint {
             to: h.get("To").unwrap_or_default().to_string(),
             request_uri: request.uri.to_string(),
             offer,
+            transport: self.route(source).0,
         });
     }
 

@@ -52,6 +52,25 @@ fn a_call_over_tcp_is_answered_and_ended_on_that_connection() {
 }
 
 #[test]
+fn an_incoming_call_says_which_transport_it_came_over() {
+    let (mut ep, now) = lone_uas();
+    ep.set_stream_listener(Transport::Tls, TCP_LOCAL.parse().unwrap());
+    let extra = "Content-Type: application/sdp\r\n";
+    let invite = request("INVITE", "s1", None, 1, "s1", extra, OFFER);
+    ep.handle_stream_message(now, PEER.parse().unwrap(), Transport::Tls, &invite);
+    let udp_peer: SocketAddr = "192.0.2.77:5060".parse().unwrap();
+    let invite = request("INVITE", "s2", None, 1, "s2", extra, OFFER);
+    ep.handle_datagram(now, udp_peer, &invite);
+    let transports: Vec<Transport> = std::iter::from_fn(|| ep.poll_event())
+        .filter_map(|e| match e {
+            Event::IncomingCall { transport, .. } => Some(transport),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(transports, vec![Transport::Tls, Transport::Udp]);
+}
+
+#[test]
 fn once_the_connection_is_closed_we_fall_back_to_udp() {
     let (mut ep, now) = lone_uas();
     ep.set_stream_listener(Transport::Tls, "10.0.0.2:5061".parse().unwrap());

@@ -6,7 +6,8 @@ use std::fmt;
 use std::net::IpAddr;
 
 pub use negotiate::{
-    answer_sdp, negotiate, negotiate_answer, offer_sdp, Codec, MediaSlot, Negotiated,
+    answer_sdp, answer_sdp_srtp, negotiate, negotiate_answer, offer_sdp, Codec, MediaSlot,
+    Negotiated,
 };
 
 use crate::{SdpDefect, SipError};

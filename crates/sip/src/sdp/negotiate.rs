@@ -1,4 +1,6 @@
-//! Offer/answer for our one audio stream (RFC 3264): PCMU, PCMA and telephone-event (RFC 4733).
+//! Offer/answer for our one audio stream (RFC 3264): PCMU, PCMA and telephone-event (RFC 4733),
+//! over RTP/AVP or, when an offer asks for it, RTP/SAVP with SDES `a=crypto` lines (RFC 4568;
+//! the keys themselves are read and made by the media crate).
 
 use std::fmt::Write as _;
 use std::net::{IpAddr, SocketAddr};
@@ -85,18 +87,29 @@ pub struct Negotiated {
     pub direction: Direction,
     /// The offer's m= lines, so the answer can reject the others with port 0.
     pub offer_media: Vec<MediaSlot>,
+    /// The chosen stream's profile is RTP/SAVP or RTP/SAVPF: its sender takes only SRTP.
+    pub savp: bool,
+    /// The chosen stream's `a=crypto` values (RFC 4568), in the offerer's order.
+    pub crypto: Vec<String>,
 }
 
 fn is_rtp_avp(proto: &str) -> bool {
     proto.eq_ignore_ascii_case("RTP/AVP") || proto.eq_ignore_ascii_case("RTP/AVPF")
 }
 
+/// RTP/SAVP or RTP/SAVPF (RFC 3711 §12, RFC 5124).
+fn is_rtp_savp(proto: &str) -> bool {
+    proto.eq_ignore_ascii_case("RTP/SAVP") || proto.eq_ignore_ascii_case("RTP/SAVPF")
+}
+
 fn pick(
     sdp: &SessionDescription,
+    secure_allowed: bool,
     accept: impl Fn(Codec) -> bool,
 ) -> Result<(usize, Codec, u8), SipError> {
     for (index, m) in sdp.media.iter().enumerate() {
-        if m.media != "audio" || m.port == 0 || !is_rtp_avp(&m.proto) {
+        let profile_ok = is_rtp_avp(&m.proto) || (secure_allowed && is_rtp_savp(&m.proto));
+        if m.media != "audio" || m.port == 0 || !profile_ok {
             continue;
         }
         for format in &m.formats {
@@ -166,14 +179,23 @@ fn build(
                 chosen: i == index,
             })
             .collect(),
+        savp: is_rtp_savp(&m.proto),
+        crypto: m
+            .attributes
+            .iter()
+            .filter(|a| a.name == "crypto")
+            .filter_map(|a| a.value.clone())
+            .collect(),
     })
 }
 
-/// Answers an offer: the first audio codec in the offerer's order that is in `supported`;
-/// telephone-event/8000 is accepted with the offerer's payload type. No common codec (or no
-/// audio stream) gives [`SipError::NoCommonCodec`], whose status is 488.
+/// Answers an offer: the first audio codec in the offerer's order that is in `supported`, on an
+/// RTP/AVP(F) or RTP/SAVP(F) stream (whether SRTP is acceptable is the caller's decision, from
+/// [`Negotiated::savp`] and [`Negotiated::crypto`]); telephone-event/8000 is accepted with the
+/// offerer's payload type. No common codec (or no audio stream) gives
+/// [`SipError::NoCommonCodec`], whose status is 488.
 pub fn negotiate(offer: &SessionDescription, supported: &[Codec]) -> Result<Negotiated, SipError> {
-    let (index, codec, pt) = pick(offer, |c| supported.contains(&c))?;
+    let (index, codec, pt) = pick(offer, true, |c| supported.contains(&c))?;
     build(offer, index, codec, pt)
 }
 
@@ -184,7 +206,8 @@ pub fn negotiate_answer(
     offered: &[Codec],
     dtmf_offered: bool,
 ) -> Result<Negotiated, SipError> {
-    let (index, codec, pt) = pick(answer, |c| offered.contains(&c))?;
+    // We only ever offer RTP/AVP, so a secure answer is not an answer to our offer.
+    let (index, codec, pt) = pick(answer, false, |c| offered.contains(&c))?;
     let mut negotiated = build(answer, index, codec, pt)?;
     if !dtmf_offered {
         negotiated.dtmf_payload_type = None;
@@ -207,6 +230,18 @@ fn session_header(out: &mut String, ip: IpAddr, session_id: u64) {
     );
 }
 
+/// Our stream's profile and, with SRTP, our `a=crypto` value.
+#[derive(Clone, Copy)]
+struct Security<'a> {
+    savp: bool,
+    crypto: Option<&'a str>,
+}
+
+const PLAIN: Security<'static> = Security {
+    savp: false,
+    crypto: None,
+};
+
 fn audio_section(
     out: &mut String,
     port: u16,
@@ -214,10 +249,15 @@ fn audio_section(
     dtmf: Option<u8>,
     ptime: u32,
     dir: Direction,
+    security: Security,
 ) {
     let mut formats: Vec<String> = codecs.iter().map(|(_, pt)| pt.to_string()).collect();
     formats.extend(dtmf.map(|pt| pt.to_string()));
-    let _ = write!(out, "m=audio {port} RTP/AVP {}\r\n", formats.join(" "));
+    let proto = if security.savp { "RTP/SAVP" } else { "RTP/AVP" };
+    let _ = write!(out, "m=audio {port} {proto} {}\r\n", formats.join(" "));
+    if let Some(crypto) = security.crypto {
+        let _ = write!(out, "a=crypto:{crypto}\r\n");
+    }
     for (codec, pt) in codecs {
         let _ = write!(out, "a=rtpmap:{pt} {}/8000\r\n", codec.encoding_name());
     }
@@ -231,12 +271,38 @@ fn audio_section(
 }
 
 /// Builds the SDP answer for `negotiated`: our audio stream at `local_ip:local_rtp_port`,
-/// every other offered stream rejected with port 0.
+/// every other offered stream rejected with port 0. Plain RTP/AVP, whatever the offer's profile.
 pub fn answer_sdp(
     negotiated: &Negotiated,
     local_ip: IpAddr,
     local_rtp_port: u16,
     session_id: u64,
+) -> String {
+    answer_with(negotiated, local_ip, local_rtp_port, session_id, PLAIN)
+}
+
+/// [`answer_sdp`] for SRTP: the offer's profile (RTP/SAVP, or RTP/AVP for an offer that put
+/// keys on a plain profile) and our `a=crypto` value, `crypto` (`TAG SUITE inline:KEY`).
+pub fn answer_sdp_srtp(
+    negotiated: &Negotiated,
+    local_ip: IpAddr,
+    local_rtp_port: u16,
+    session_id: u64,
+    crypto: &str,
+) -> String {
+    let security = Security {
+        savp: negotiated.savp,
+        crypto: Some(crypto),
+    };
+    answer_with(negotiated, local_ip, local_rtp_port, session_id, security)
+}
+
+fn answer_with(
+    negotiated: &Negotiated,
+    local_ip: IpAddr,
+    local_rtp_port: u16,
+    session_id: u64,
+    security: Security,
 ) -> String {
     let mut out = String::new();
     session_header(&mut out, local_ip, session_id);
@@ -248,6 +314,7 @@ pub fn answer_sdp(
             negotiated.dtmf_payload_type,
             negotiated.ptime_ms,
             negotiated.direction,
+            security,
         )
     };
     if !negotiated.offer_media.iter().any(|s| s.chosen) {
@@ -277,7 +344,15 @@ pub fn offer_sdp(
     let mut out = String::new();
     session_header(&mut out, local_ip, session_id);
     let codecs: Vec<(Codec, u8)> = codecs.iter().map(|c| (*c, c.payload_type())).collect();
-    audio_section(&mut out, port, &codecs, dtmf_pt, 20, Direction::SendRecv);
+    audio_section(
+        &mut out,
+        port,
+        &codecs,
+        dtmf_pt,
+        20,
+        Direction::SendRecv,
+        PLAIN,
+    );
     out
 }
 
@@ -341,6 +416,46 @@ mod tests {
         let n = negotiate(&parsed, &[Codec::Pcma]).unwrap();
         assert_eq!((n.codec, n.dtmf_payload_type), (Codec::Pcma, Some(101)));
         assert_eq!(n.remote_rtp, "10.0.0.2:40000".parse().unwrap());
+    }
+
+    #[test]
+    fn a_savp_offer_is_negotiated_with_its_crypto_lines_and_answered_with_ours() {
+        let text = OFFER
+            .replace("RTP/AVP 8 0 101", "RTP/SAVP 8 0 101")
+            .replace(
+                "a=sendrecv\r\n",
+                "a=sendrecv\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:KEY1\r\n\
+             a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:KEY2\r\n",
+            );
+        let offer = SessionDescription::parse(&text).unwrap();
+        let n = negotiate(&offer, &BOTH).unwrap();
+        assert!(n.savp);
+        assert_eq!(
+            n.crypto,
+            vec![
+                "1 AES_CM_128_HMAC_SHA1_80 inline:KEY1",
+                "2 AES_CM_128_HMAC_SHA1_32 inline:KEY2"
+            ]
+        );
+        let ip = "203.0.113.1".parse().unwrap();
+        let answer = answer_sdp_srtp(&n, ip, 30000, 1, "1 AES_CM_128_HMAC_SHA1_80 inline:OURS");
+        let parsed = SessionDescription::parse(&answer).unwrap();
+        assert_eq!(parsed.media[0].proto, "RTP/SAVP");
+        assert_eq!(
+            parsed.media[0]
+                .attribute("crypto")
+                .unwrap()
+                .value
+                .as_deref(),
+            Some("1 AES_CM_128_HMAC_SHA1_80 inline:OURS")
+        );
+        // A plain answer carries no key.
+        assert!(!answer_sdp(&n, ip, 30000, 1).contains("crypto"));
+        // We never offer SAVP, so a SAVP answer to our offer is no answer.
+        assert_eq!(
+            negotiate_answer(&parsed, &BOTH, true),
+            Err(SipError::NoCommonCodec)
+        );
     }
 
     #[test]
