@@ -169,6 +169,7 @@ impl Requests {
     }
 
     /// A request is out that the flow waits for.
+    #[cfg(test)]
     pub fn waiting(&self) -> bool {
         self.http.is_some() || self.ticket.is_some()
     }
