@@ -1,20 +1,27 @@
 //! Carrying out what the flow asks for: speech, listening, hang-up and transfer, and the actions
-//! that talk to the world (the business's API, tickets, caller memory, voicemail), answering the
-//! engine when it waits for a result.
+//! that talk to the world (the business's API, tickets, caller memory, voicemail). Requests and
+//! tickets go through the requests core (`core::requests`), which decides what the engine is
+//! given and when; this file does their IO.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use hotline_flow::{Action, CallerInput};
 
+use super::core::journal::JournalInput;
+use super::core::requests::{RequestId, RequestOutput};
 use super::task::{AfterSpeech, CallTask, Internal};
 use super::turn::Turn;
 use super::voicemail::{beep, Voicemail};
 use crate::store::unix_ms;
 
+/// How much longer than the flow's timeout the HTTP client waits for an answer.
+const TRANSPORT_GRACE: Duration = Duration::from_secs(2);
+
 impl CallTask {
     /// Carries out what the flow asked for, in order; results the engine waits for (tickets) are
-    /// fed back at once, slow ones (HTTP) come back through the task's internal channel.
+    /// fed back at once, slow ones (HTTP) come back through the task's internal channel or the
+    /// requests core's timeout.
     pub(super) async fn apply(&mut self, actions: Vec<Action>, now: Instant) {
         let mut queue: VecDeque<Action> = actions.into();
         let mut text = String::new();
@@ -51,15 +58,9 @@ impl CallTask {
                     }
                 }
                 Action::Http(request) => {
-                    self.trace(format!("http {} {}", request.method.as_str(), request.url));
-                    let client = self.services.http.clone();
-                    let internal = self.internal.clone();
-                    tokio::spawn(async move {
-                        let sent = Instant::now();
-                        let input = super::business_api::call(&client, &request).await;
-                        let took = sent.elapsed();
-                        let _ = internal.send(Internal::Http { input, took });
-                    });
+                    let outputs = self.requests.http(request, now);
+                    let more = self.run_requests(outputs).await;
+                    queue.extend(more);
                 }
                 Action::Ticket { summary, fields } => {
                     // Tickets keep sensitive slot values masked.
@@ -68,20 +69,8 @@ impl CallTask {
                         .into_iter()
                         .map(|(name, value)| (name, self.conversation.redact(&value)))
                         .collect();
-                    let id = match self
-                        .services
-                        .store
-                        .create_ticket(&self.id, &summary, &fields, unix_ms())
-                        .await
-                    {
-                        Ok(id) => id,
-                        Err(e) => {
-                            tracing::error!("call {}: cannot create ticket: {e}", self.id);
-                            String::new()
-                        }
-                    };
-                    self.trace(format!("ticket {id}: {summary}"));
-                    let more = self.converse(CallerInput::TicketCreated { id }).await;
+                    let outputs = self.requests.ticket(summary, fields);
+                    let more = self.run_requests(outputs).await;
                     queue.extend(more);
                 }
                 Action::Remember { key, value } => {
@@ -145,16 +134,89 @@ impl CallTask {
         }
     }
 
-    /// The business API's answer, traced with how long it took, for the engine.
-    pub(super) async fn on_http_answer(&mut self, input: CallerInput, took: Duration) {
-        if let CallerInput::HttpResult { status, .. } = &input {
-            let outcome = match status {
-                Some(code) => format!("answered {code}"),
-                None => "failed".to_string(),
-            };
-            self.trace(format!("http {outcome} after {} ms", took.as_millis()));
+    /// Carries out what the requests core decided, in order: sends the request (the answer comes
+    /// back through the task's internal channel), writes the ticket and feeds its id back, journals
+    /// a late answer. Returns what the flow did with the inputs it was given.
+    pub(super) async fn run_requests(&mut self, outputs: Vec<RequestOutput>) -> Vec<Action> {
+        let mut work: VecDeque<RequestOutput> = outputs.into();
+        let mut actions = Vec::new();
+        while let Some(output) = work.pop_front() {
+            match output {
+                RequestOutput::Trace(line) => self.trace(line),
+                RequestOutput::SendHttp { id, mut request } => {
+                    // The core's timer is the flow's timeout; the transport waits a little
+                    // longer, so an answer just past it is still seen and journaled as late.
+                    request.timeout += TRANSPORT_GRACE;
+                    let client = self.services.http.clone();
+                    let internal = self.internal.clone();
+                    tokio::spawn(async move {
+                        let input = super::business_api::call(&client, &request).await;
+                        let _ = internal.send(Internal::Http { id, input });
+                    });
+                }
+                RequestOutput::CreateTicket {
+                    id,
+                    summary,
+                    fields,
+                } => {
+                    let ticket = match self
+                        .services
+                        .store
+                        .create_ticket(&self.id, &summary, &fields, unix_ms())
+                        .await
+                    {
+                        Ok(ticket) => Some(ticket),
+                        Err(e) => {
+                            tracing::error!("call {}: cannot create ticket: {e}", self.id);
+                            None
+                        }
+                    };
+                    work.extend(self.requests.ticket_created(id, ticket));
+                }
+                RequestOutput::ToFlow(input) => actions.extend(self.converse(input).await),
+                RequestOutput::Late { status, after } => {
+                    tracing::info!(
+                        "call {}: the API answered {} after {} ms, past the flow's timeout: not given to the flow",
+                        self.id,
+                        status.map_or("nothing".to_string(), |s| s.to_string()),
+                        after.as_millis()
+                    );
+                    let late = JournalInput::HttpLate {
+                        status,
+                        after_ms: after.as_millis() as u64,
+                    };
+                    self.journal_lines(late, self.started.elapsed(), Vec::new())
+                        .await;
+                }
+            }
         }
-        self.on_runtime_answer(input).await;
+        actions
+    }
+
+    /// The business API's answer to request `id`, for the requests core and then the flow.
+    pub(super) async fn on_http_answer(&mut self, id: RequestId, input: CallerInput, now: Instant) {
+        let CallerInput::HttpResult { status, body } = input else {
+            return;
+        };
+        let outputs = self.requests.http_answered(id, status, body, now);
+        self.run_request_outputs(outputs, now).await;
+    }
+
+    /// The flow's `http` timeout passed: the flow takes its failure branch.
+    pub(super) async fn on_requests_timeout(&mut self, now: Instant) {
+        let outputs = self.requests.handle_timeout(now);
+        self.run_request_outputs(outputs, now).await;
+    }
+
+    /// Runs the core's outputs and, when the flow was given an input, carries out its answer.
+    async fn run_request_outputs(&mut self, outputs: Vec<RequestOutput>, now: Instant) {
+        let to_flow = outputs
+            .iter()
+            .any(|o| matches!(o, RequestOutput::ToFlow(_)));
+        let actions = self.run_requests(outputs).await;
+        if to_flow {
+            self.apply(actions, now).await;
+        }
     }
 
     /// An answer from the world (an HTTP result, a recorded voicemail) for the engine. When it

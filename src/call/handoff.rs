@@ -11,6 +11,7 @@ use hotline_acd::{Enqueued, QueueMessages, TransferMode};
 
 use super::agent_leg::{self, LegCommand, LegHandle, LegRequest, LegUpdate};
 use super::core::handoff::{HandoffCore, HandoffOutput, Joined, LegStatus, Route, Stage};
+use super::core::journal::{handoff_decisions, JournalInput};
 use super::hold::HoldMusic;
 use super::recording::StereoRecorder;
 use super::task::{AfterSpeech, CallTask};
@@ -338,23 +339,34 @@ impl CallTask {
             // A leg this call already gave up on (its agent was logged out while ringing).
             return;
         }
-        let status = match update {
+        let (status, said) = match update {
             LegUpdate::Audio(pcm) => {
                 h.from_agent.push(&pcm);
                 h.from_agent.trim_to(1600);
                 self.record_bridge(Side::Agent, &pcm);
                 return;
             }
-            LegUpdate::Answered => LegStatus::Answered,
-            LegUpdate::Bridged => LegStatus::Bridged,
-            LegUpdate::NotAnswered(why) => LegStatus::NotAnswered(why),
-            LegUpdate::Ended(cause) => LegStatus::Ended(cause),
+            LegUpdate::Answered => (LegStatus::Answered, "answered".to_string()),
+            LegUpdate::Bridged => (LegStatus::Bridged, "bridged".to_string()),
+            LegUpdate::NotAnswered(why) => {
+                let said = format!("no answer: {why}");
+                (LegStatus::NotAnswered(why), said)
+            }
+            LegUpdate::Ended(cause) => {
+                let said = format!("ended: {cause}");
+                (LegStatus::Ended(cause), said)
+            }
         };
         let outputs = h.core.leg_update(agent, status);
         if h.core.agent().is_none() {
             // The leg ended by itself: nothing to hang up.
             h.leg = None;
         }
+        let input = JournalInput::AgentLeg {
+            agent: agent.to_string(),
+            status: said,
+        };
+        self.journal_handoff(input, &outputs).await;
         self.run_handoff(outputs).await;
     }
 
@@ -365,6 +377,8 @@ impl CallTask {
             .core()
             .map(|c| c.refer_answered(status, now))
             .unwrap_or_default();
+        self.journal_handoff(JournalInput::ReferAnswered { status }, &outputs)
+            .await;
         self.run_handoff(outputs).await;
     }
 
@@ -374,6 +388,8 @@ impl CallTask {
             .core()
             .map(|c| c.refer_progress(status, terminated))
             .unwrap_or_default();
+        let input = JournalInput::ReferProgress { status, terminated };
+        self.journal_handoff(input, &outputs).await;
         self.run_handoff(outputs).await;
     }
 
@@ -388,7 +404,21 @@ impl CallTask {
             .core()
             .map(|c| c.handle_timeout(now))
             .unwrap_or_default();
+        if !outputs.is_empty() {
+            self.journal_handoff(JournalInput::HandoffTimeout, &outputs)
+                .await;
+        }
         self.run_handoff(outputs).await;
+    }
+
+    /// A handoff input goes into the call's journal with what the handoff core did about it.
+    async fn journal_handoff(&mut self, input: JournalInput, outputs: &[HandoffOutput]) {
+        if self.handoff.is_none() {
+            return;
+        }
+        let at = self.started.elapsed();
+        self.journal_lines(input, at, handoff_decisions(outputs))
+            .await;
     }
 
     /// The caller's side ended: release the agent and the queue place.

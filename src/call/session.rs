@@ -15,6 +15,7 @@ use hotline_media::{EndpointerConfig, Pacer};
 use tokio::sync::mpsc;
 
 use super::core::journal::JournalInput;
+use super::core::requests::Requests;
 use super::core::turn_taking::{TurnTaker, TurnTakingConfig};
 use super::rtp::Incoming;
 use super::task::{AfterSpeech, CallTask, Internal, Speech};
@@ -216,6 +217,7 @@ pub(super) async fn answer_and_talk(
             barge_in: settings.barge_in,
             holding_after: config.speech.holding_after,
         }),
+        requests: Requests::new(),
         asr_jobs: HashMap::new(),
         journal_seq: 0,
         turn: None,
@@ -253,6 +255,7 @@ pub(super) async fn answer_and_talk(
     loop {
         let turn_timer = task.listen.poll_timeout();
         let handoff_timer = task.handoff_timeout();
+        let requests_timer = task.requests.poll_timeout();
         let inactivity_deadline = last_rtp + inactivity;
         tokio::select! {
             incoming = link.recv(&mut buf) => {
@@ -310,13 +313,14 @@ pub(super) async fn answer_and_talk(
             }
             Some(message) = internal.recv() => match message {
                 Internal::Asr { job, result } => task.on_asr(job, result).await,
-                Internal::Http { input, took } => task.on_http_answer(input, took).await,
+                Internal::Http { id, input } => task.on_http_answer(id, input, Instant::now()).await,
                 Internal::Queue(event) => task.on_queue_event(event).await,
                 Internal::Leg { agent, update } => task.on_leg_update(&agent, update).await,
             },
             Some(chunk) = next_chunk(&mut task.speech) => task.on_tts(chunk),
             _ = sleep_opt(turn_timer) => task.on_turn_timeout(Instant::now()).await,
             _ = sleep_opt(handoff_timer) => task.on_handoff_timeout(Instant::now()).await,
+            _ = sleep_opt(requests_timer) => task.on_requests_timeout(Instant::now()).await,
             _ = tokio::time::sleep_until(inactivity_deadline.into()), if confirmed => {
                 tracing::warn!("call {}: no RTP for {:?}, hanging up", task.id, inactivity);
                 task.stop_speaking();
@@ -353,6 +357,8 @@ pub(super) async fn answer_and_talk(
                         tracing::warn!("call {}: the caller hung up while {unheard} turn(s) were still being transcribed", task.id);
                     }
                     task.run_turn_outputs(outputs).await;
+                    let abandoned = task.requests.caller_hung_up();
+                    let _ = task.run_requests(abandoned).await;
                     task.flush_turn().await;
                     let _ = task.converse(CallerInput::Hangup).await;
                     return Ok(task.hanging_up.clone().unwrap_or(cause));

@@ -13,6 +13,7 @@ use hotline_sip::CallId;
 use tokio::sync::mpsc;
 
 use super::core::journal::{decisions, JournalEntry, JournalInput};
+use super::core::requests::{RequestId, Requests};
 use super::core::turn_taking::{CallState, HeardTurn, JobId, TurnEnd, TurnOutput, TurnTaker};
 use super::turn::{ms, Turn};
 use super::voicemail::Voicemail;
@@ -27,11 +28,8 @@ pub(super) enum Internal {
         job: JobId,
         result: Result<AsrResult, String>,
     },
-    /// The business API's answer to the engine's `http` action, and how long it took.
-    Http {
-        input: CallerInput,
-        took: std::time::Duration,
-    },
+    /// The business API's answer to the request the requests core asked for.
+    Http { id: RequestId, input: CallerInput },
     /// The contact center's news for a queued caller.
     Queue(crate::center::QueueEvent),
     /// News from the leg ringing or bridged to this agent.
@@ -74,6 +72,8 @@ pub(super) struct CallTask {
     pub(super) after_speech: AfterSpeech,
     /// Turn-taking: which utterances become turns, and when.
     pub(super) listen: TurnTaker,
+    /// The flow's requests to the world (`http`, `ticket`) and their timeouts.
+    pub(super) requests: Requests,
     /// Cancel flags of the transcriptions in flight.
     pub(super) asr_jobs: HashMap<JobId, Arc<AtomicBool>>,
     /// Entries written to the call's journal so far.
@@ -381,15 +381,26 @@ impl CallTask {
         at: Duration,
         actions: &[hotline_flow::Action],
     ) {
+        // Values of sensitive slots are masked in what the flow said and did.
+        let lines = decisions(actions)
+            .iter()
+            .map(|line| self.conversation.redact(line))
+            .collect();
+        self.journal_lines(input, at, lines).await;
+    }
+
+    /// Writes an input and the decisions it led to (as journal lines) to the call's journal.
+    pub(super) async fn journal_lines(
+        &mut self,
+        input: JournalInput,
+        at: Duration,
+        decisions: Vec<String>,
+    ) {
         self.journal_seq += 1;
         let entry = JournalEntry {
             at_ms: at.as_millis() as u64,
             input,
-            // Values of sensitive slots are masked in what the flow said and did.
-            decisions: decisions(actions)
-                .iter()
-                .map(|line| self.conversation.redact(line))
-                .collect(),
+            decisions,
         };
         if let Err(e) = self
             .services

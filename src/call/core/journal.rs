@@ -7,6 +7,8 @@ use std::time::Duration;
 use hotline_flow::{Action, CallerInput};
 use serde::{Deserialize, Serialize};
 
+use super::handoff::HandoffOutput;
+
 /// What the flow was given, in a form that survives the store.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -52,6 +54,30 @@ pub enum JournalInput {
         #[serde(default)]
         pending: bool,
     },
+    /// The business API answered after the flow's timeout: the flow had already taken its failure
+    /// branch, so the answer was kept here and not given to it (not replayed).
+    HttpLate {
+        status: Option<u16>,
+        after_ms: u64,
+    },
+    /// News from the agent's leg during a handoff: `answered`, `bridged`, `no answer: WHY` or
+    /// `ended: WHY`. Handoff entries keep what the handoff core did; replay shows them as they
+    /// were (the flow had already handed the call over).
+    AgentLeg {
+        agent: String,
+        status: String,
+    },
+    /// The far end's answer to the REFER.
+    ReferAnswered {
+        status: u16,
+    },
+    /// A NOTIFY about the referred call (its sipfrag status, if any).
+    ReferProgress {
+        status: Option<u16>,
+        terminated: bool,
+    },
+    /// The handoff's timer fired: the agent's ring deadline or the wait for the REFER's NOTIFY.
+    HandoffTimeout,
     /// An input this version of the journal has no field for (kept for the reader, not replayed).
     Other {
         what: String,
@@ -109,7 +135,13 @@ impl JournalInput {
     /// The engine input this entry stands for; `None` for the start of the call.
     pub fn to_caller_input(&self) -> Option<CallerInput> {
         Some(match self {
-            JournalInput::Start { .. } | JournalInput::Other { .. } => return None,
+            JournalInput::Start { .. }
+            | JournalInput::Other { .. }
+            | JournalInput::HttpLate { .. } => return None,
+            JournalInput::AgentLeg { .. }
+            | JournalInput::ReferAnswered { .. }
+            | JournalInput::ReferProgress { .. }
+            | JournalInput::HandoffTimeout => return None,
             JournalInput::Speech {
                 text,
                 confidence,
@@ -176,9 +208,59 @@ impl JournalInput {
                 format!("caller answered [sensitive] (kept as {v:?})")
             }
             JournalInput::Withheld { value: None, .. } => "caller answered [sensitive]".to_string(),
+            JournalInput::HttpLate { status, after_ms } => format!(
+                "the API answered {} after {after_ms} ms, past the flow's timeout (not given to the flow)",
+                status.map_or("nothing".to_string(), |s| s.to_string())
+            ),
+            JournalInput::AgentLeg { agent, status } => format!("agent {agent}: {status}"),
+            JournalInput::ReferAnswered { status } => format!("the REFER was answered {status}"),
+            JournalInput::ReferProgress { status, terminated } => format!(
+                "the referred call reached {}{}",
+                status.map_or("an unknown status".to_string(), |s| s.to_string()),
+                if *terminated { " (final)" } else { "" }
+            ),
+            JournalInput::HandoffTimeout => "the handoff's timer fired".to_string(),
             JournalInput::Other { what } => format!("not replayed: {what}"),
         }
     }
+
+    /// A handoff input: kept with what the handoff core did, shown as it was on replay.
+    pub fn is_handoff(&self) -> bool {
+        matches!(
+            self,
+            JournalInput::AgentLeg { .. }
+                | JournalInput::ReferAnswered { .. }
+                | JournalInput::ReferProgress { .. }
+                | JournalInput::HandoffTimeout
+        )
+    }
+}
+
+/// What the handoff core decided, as journal lines (IO details such as announcements' wording
+/// are left to the record).
+pub fn handoff_decisions(outputs: &[HandoffOutput]) -> Vec<String> {
+    outputs
+        .iter()
+        .filter_map(|output| {
+            Some(match output {
+                HandoffOutput::Trace(_) | HandoffOutput::StoreTurn => return None,
+                HandoffOutput::SendRefer { target } => format!("refer to {target}"),
+                HandoffOutput::JoinQueue { queue } => format!("join queue {queue}"),
+                HandoffOutput::Announce { position, .. } => format!("announce position {position}"),
+                HandoffOutput::RingAgent { agent } => format!("ring agent {agent}"),
+                HandoffOutput::CancelRing { agent } => format!("stop ringing agent {agent}"),
+                HandoffOutput::EndLeg => "end the agent's leg".to_string(),
+                HandoffOutput::AgentNoAnswer { agent } => format!("agent {agent} did not answer"),
+                HandoffOutput::AgentAnswered { agent } => format!("agent {agent} took the call"),
+                HandoffOutput::LeftQueue => "leave the queue".to_string(),
+                HandoffOutput::SaveRecording => "save the bridge recording".to_string(),
+                HandoffOutput::Voicemail => "offer voicemail".to_string(),
+                HandoffOutput::NoAgent { cause } => format!("no agent: hang up ({cause})"),
+                HandoffOutput::Callback { queue, .. } => format!("callback from {queue}"),
+                HandoffOutput::EndCall { cause } => format!("end the call ({cause})"),
+            })
+        })
+        .collect()
 }
 
 /// The flow's decisions as lines that compare exactly across runs: what was said, where the flow

@@ -16,6 +16,8 @@ pub struct ReplayStep {
     pub input: String,
     pub recorded: Vec<String>,
     pub replayed: Vec<String>,
+    /// False for a handoff input: its decisions are shown as they were, not run again.
+    pub rerun: bool,
 }
 
 impl ReplayStep {
@@ -29,6 +31,17 @@ pub fn replay(conversation: &mut Conversation, journal: &[JournalEntry]) -> Vec<
     let mut steps = Vec::new();
     for entry in journal {
         let now = Duration::from_millis(entry.at_ms);
+        if entry.input.is_handoff() {
+            // The flow had handed the call over: what the handoff did is shown as it was.
+            steps.push(ReplayStep {
+                at_ms: entry.at_ms,
+                input: entry.input.describe(),
+                recorded: entry.decisions.clone(),
+                replayed: entry.decisions.clone(),
+                rerun: false,
+            });
+            continue;
+        }
         let actions = match (&entry.input, entry.input.to_caller_input()) {
             (JournalInput::Start { .. }, _) => conversation.start(now),
             (_, Some(input)) => conversation.handle(input, now),
@@ -39,6 +52,7 @@ pub fn replay(conversation: &mut Conversation, journal: &[JournalEntry]) -> Vec<
             input: entry.input.describe(),
             recorded: entry.decisions.clone(),
             replayed: decisions(&actions),
+            rerun: true,
         });
     }
     steps
@@ -49,14 +63,22 @@ pub fn replay(conversation: &mut Conversation, journal: &[JournalEntry]) -> Vec<
 pub fn render(steps: &[ReplayStep]) -> String {
     let mut out = String::new();
     for step in steps {
-        let mark = if step.matches() { "=" } else { "≠" };
+        let mark = match (step.rerun, step.matches()) {
+            (false, _) => "·",
+            (true, true) => "=",
+            (true, false) => "≠",
+        };
         let _ = writeln!(
             out,
             "{mark} {:>7.1} s  {}",
             step.at_ms as f64 / 1000.0,
             step.input
         );
-        if step.matches() {
+        if !step.rerun {
+            for line in &step.recorded {
+                let _ = writeln!(out, "    as then   {line}");
+            }
+        } else if step.matches() {
             for line in &step.replayed {
                 let _ = writeln!(out, "              {line}");
             }
@@ -138,7 +160,13 @@ pub fn to_test_script(journal: &[JournalEntry], flow_path: &str, call_id: &str) 
     let mut any = false;
     for entry in journal {
         let input = match &entry.input {
-            JournalInput::Start { .. } | JournalInput::Other { .. } => continue,
+            JournalInput::Start { .. }
+            | JournalInput::Other { .. }
+            | JournalInput::HttpLate { .. }
+            | JournalInput::AgentLeg { .. }
+            | JournalInput::ReferAnswered { .. }
+            | JournalInput::ReferProgress { .. }
+            | JournalInput::HandoffTimeout => continue,
             JournalInput::Speech { text, anger, .. } => {
                 let mut s = format!("  - caller: {}\n", yaml_str(text));
                 if let Some(a) = anger {
@@ -286,6 +314,7 @@ mod tests {
             input: "call answered".into(),
             recorded: vec!["say \"Hi\"".into()],
             replayed: vec!["say \"Hi\"".into()],
+            rerun: true,
         };
         let changed = ReplayStep {
             replayed: vec!["say \"Hello\"".into()],
