@@ -35,10 +35,7 @@ scenarios:
     let rtp = free_udp_ports(40);
     let config = dir.write(
         "hotline.yaml",
-        &format!(
-            "rtp:\n  port_min: {rtp}\n  port_max: {}\n",
-            rtp + 39
-        ),
+        &format!("rtp:\n  port_min: {rtp}\n  port_max: {}\n", rtp + 39),
     );
     let out = run_ok(
         Command::new(env!("CARGO_BIN_EXE_hotline"))
@@ -52,7 +49,10 @@ scenarios:
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("2 scenarios x 1 voices"), "{text}");
     assert!(text.contains("hours (en-us): 1/1 turns right"), "{text}");
-    assert!(text.contains("wrong on purpose (en-us): 0/1 turns right"), "{text}");
+    assert!(
+        text.contains("wrong on purpose (en-us): 0/1 turns right"),
+        "{text}"
+    );
     assert!(
         text.contains("intent opening_hours, expected prices"),
         "the wrong turn names what the flow matched: {text}"

@@ -222,6 +222,7 @@ fn the_caller_speaking_while_a_request_is_out_is_still_a_turn() {
         no_speech_probability: 0.0,
         elapsed: ms(300),
         queued: Duration::ZERO,
+        second_pass: false,
     };
     let out = turns.transcript(job, Ok(heard));
     let turn = out
