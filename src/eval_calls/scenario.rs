@@ -111,10 +111,12 @@ fn check(want: &Expected, record: &TurnRecord) -> Vec<String> {
         .trace
         .as_deref()
         .map_or(Vec::new(), |t| t.lines().collect());
-    let faq = trace.iter().find_map(|l| {
-        l.strip_prefix("faq ")
-            .and_then(|r| r.split_whitespace().next())
-    });
+    // `faq ENTRY (0.52)`, or `faq no answer (0.10)` when nothing was close enough.
+    let faq = trace
+        .iter()
+        .filter_map(|l| l.strip_prefix("faq "))
+        .find(|r| !r.starts_with("no answer"))
+        .and_then(|r| r.split_whitespace().next());
     let intent = record.intent.as_deref();
     let mut failures = Vec::new();
     if let Some(wanted) = &want.intent {
@@ -254,6 +256,29 @@ mod tests {
         assert_eq!(
             verdicts[2].failures,
             ["not handed over, expected \"caller upset\""]
+        );
+    }
+
+    #[test]
+    fn an_faq_lookup_that_found_nothing_is_no_answer() {
+        let want = expect("- {say: What's the weather like?, no_answer: true}\n");
+        let records = [record(
+            1,
+            Some("What's the winner like?"),
+            None,
+            &["faq no answer (0.10)"],
+        )];
+        assert!(score(&want, &records)[0].right());
+        let want = expect("- {say: Can I bring my daughter?, faq: children}\n");
+        let records = [record(
+            1,
+            Some("Can I drink my daughter?"),
+            None,
+            &["faq no answer (0.20)"],
+        )];
+        assert_eq!(
+            score(&want, &records)[0].failures,
+            ["FAQ answer none, expected children"]
         );
     }
 
