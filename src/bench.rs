@@ -550,6 +550,7 @@ async fn measure(
                 codec: hotline_media::Codec::Pcmu,
                 gap: Duration::from_millis(900),
                 max_duration: Duration::from_secs(180),
+                reply_timeout: dial::REPLY_TIMEOUT,
             }));
             asked += n;
         }

@@ -182,6 +182,7 @@ async fn level(
             codec: hotline_media::Codec::Pcmu,
             gap: caller.gap,
             max_duration: Duration::from_secs(300),
+            reply_timeout: dial::REPLY_TIMEOUT,
         };
         let at = started + caller.start;
         dials.spawn(async move {

@@ -343,16 +343,30 @@ enum FlowAction {
 
 /// A failure is a message for a person: its causes on one line, exit code 1, never a backtrace
 /// (`RUST_BACKTRACE` is for panics).
-fn main() -> std::process::ExitCode {
-    match start() {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+fn main() {
+    let code = match start() {
+        Ok(()) => 0,
         Err(e) => {
             use std::io::Write;
             let _ = std::io::stdout().flush();
             eprintln!("{}", error::for_a_person(&e));
-            std::process::ExitCode::FAILURE
+            1
         }
-    }
+    };
+    exit_now(code)
+}
+
+/// Leaves without running C++ static destructors. whisper.cpp (ggml) and onnxruntime keep
+/// worker threads and global state of their own; destroying that state while a worker thread
+/// is still inside a decode (a call's last transcription, cancelled by the shutdown) crashed the
+/// process with SIGSEGV after its work was done. Everything the command writes (the store's
+/// transactions, files, stdout) is finished or flushed before this point.
+fn exit_now(code: i32) -> ! {
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    // SAFETY: `_exit` only ends the process; no Rust state is used after it.
+    unsafe { libc::_exit(code) }
 }
 
 fn start() -> anyhow::Result<()> {
@@ -427,6 +441,7 @@ async fn run(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<()> {
                 codec,
                 gap: parse_duration_arg(&gap, "--gap")?,
                 max_duration: parse_duration_arg(&max_duration, "--max-duration")?,
+                reply_timeout: dial::REPLY_TIMEOUT,
             };
             let report = dial::dial(options).await?;
             print_dial_report(&report);

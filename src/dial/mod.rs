@@ -23,7 +23,12 @@ pub struct DialOptions {
     pub codec: Codec,
     pub gap: Duration,
     pub max_duration: Duration,
+    /// How long the caller waits for the bot's answer (and for the greeting) before going on.
+    pub reply_timeout: Duration,
 }
+
+/// How long a scripted caller waits for an answer by default: a person would not wait longer.
+pub const REPLY_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// How the call went.
 #[derive(Debug)]
@@ -173,7 +178,8 @@ pub async fn dial(options: DialOptions) -> Result<DialReport, HotlineError> {
     };
     let mut rtp_socket = Some(rtp_socket);
     let mut link: Option<RtpLink> = None;
-    let mut script = Script::new(options.steps, options.gap);
+    let mut script =
+        Script::new(options.steps, options.gap).with_reply_timeout(options.reply_timeout);
     let mut heard: Vec<i16> = Vec::new();
     let mut heard_frame: Vec<i16> = Vec::with_capacity(FRAME);
     let mut pacer = Pacer::new(Instant::now(), Duration::from_millis(20));

@@ -75,6 +75,13 @@ impl Script {
         }
     }
 
+    /// Waits up to `timeout` for the greeting and for each answer (20 s unless told).
+    pub fn with_reply_timeout(mut self, timeout: Duration) -> Script {
+        self.first_prompt_timeout = timeout;
+        self.reply_timeout = timeout;
+        self
+    }
+
     pub fn timings(&self) -> &[TurnTiming] {
         &self.timings
     }

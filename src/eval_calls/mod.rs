@@ -104,6 +104,9 @@ pub async fn run(options: EvalOptions, base: Config) -> anyhow::Result<()> {
                 codec: hotline_media::Codec::Pcmu,
                 gap: Duration::from_millis(800),
                 max_duration: Duration::from_secs(180),
+                // Understanding is scored, not speed: on a loaded machine an answer may take
+                // far longer than a person would wait, and hanging up would lose the turn.
+                reply_timeout: Duration::from_secs(90),
             });
         }
     }
