@@ -4,8 +4,8 @@
 //! `guard` (sessions and tokens, roles, CSRF); the console's pages are in `console`.
 
 pub mod agents;
-pub mod answers;
 pub mod analytics;
+pub mod answers;
 pub mod campaigns;
 pub mod console;
 pub mod do_not_call;

@@ -268,7 +268,13 @@ mod tests {
         }
         assert!(untyped.is_empty(), "answers without a schema: {untyped:#?}");
         let schemas = &doc["components"]["schemas"];
-        for name in ["CallRecord", "CallDetail", "AgentJson", "InspectionRow", "FlowOpened"] {
+        for name in [
+            "CallRecord",
+            "CallDetail",
+            "AgentJson",
+            "InspectionRow",
+            "FlowOpened",
+        ] {
             assert!(schemas.get(name).is_some(), "no {name} schema");
         }
         let call = &schemas["CallRecord"];
