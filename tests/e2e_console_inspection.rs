@@ -1,6 +1,7 @@
 //! Quality inspection end to end: the real server with a rules file that asks for a company name
 //! the shop flow's greeting lacks, a real SIP call (`hotline dial`), and a real headless Chromium
-//! where a supervisor finds the call on `/console/inspection` with the rule fired, marks it
+//! where a supervisor follows the menu to `/console/inspection` (every page's menu lists every
+//! page), finds the call there with the rule fired, marks it
 //! reviewed with a note and still sees it reviewed after a reload; an agent gets 403. Then
 //! `hotline calls inspect` scores the call again, and refuses a broken rules file at its line.
 
@@ -73,6 +74,24 @@ fn a_supervisor_finds_a_flagged_call_and_marks_it_reviewed() {
 
     let browser = Browser::start(&dir);
     log_in(&browser, &base, "sue", SUPERVISOR_PASSWORD);
+    // The live page's menu leads to the inspection page, and every page's menu lists every page.
+    browser.click(r#"header nav a[href="/console/inspection"]"#);
+    browser.wait_for_url("/console/inspection");
+    let pages = [
+        "/console",
+        "/console/history",
+        "/console/analytics",
+        "/console/flows",
+        "/console/inspection",
+    ];
+    let call_page = format!("/console/calls/{call}");
+    for page in pages.iter().copied().chain([call_page.as_str()]) {
+        browser.open(&format!("{base}{page}"));
+        let menu = browser.run_async(
+            "return Array.from(document.querySelectorAll('header nav a')).map(a => a.getAttribute('href'));",
+        );
+        assert_eq!(menu, serde_json::json!(pages), "the menu of {page}");
+    }
     let row = open_until_listed(&browser, &base, &call);
     // The shop greets with "Hello, and welcome to Northwind Shop": no Acme, but a welcome.
     let fired = browser.text_content(&format!(

@@ -1,8 +1,9 @@
 //! The admin API against its own OpenAPI document: the real server (after one real call, so the
 //! call routes have something to answer), `/api/openapi.json` read with the admin token, then
 //! schemathesis (installed by scripts/setup.sh) sending generated requests to every route but
-//! those that place calls, publish flows or never end, and checking that no answer is a server
-//! error and that every status, content type and body is the one the document declares.
+//! those that place calls, publish flows or never end (the call routes with the real call's id),
+//! and checking that no answer is a server error and that every status, content type and body
+//! matches the document's response schemas.
 
 mod support;
 
@@ -93,8 +94,29 @@ fn the_admin_api_answers_as_its_openapi_document_says() {
         );
     }
 
+    // The call routes get the real call's id, so their 200 answers (the call, its review) are
+    // checked against the document too, not only their 404s.
+    let call = server.newest_call();
+    let config = dir.write(
+        "schemathesis.toml",
+        &format!(
+            "[[operations]]\ninclude-path-regex = \"^/api/calls/\\\\{{id\\\\}}\"\n\
+             parameters = {{ \"path.id\" = \"{call}\" }}\n"
+        ),
+    );
+
+    // Answers are described, not bare objects: a client generator gets the call's fields.
+    assert_eq!(
+        doc["paths"]["/api/calls/{id}"]["get"]["responses"]["200"]["content"]["application/json"]
+            ["schema"]["$ref"],
+        "#/components/schemas/CallDetail"
+    );
+    assert!(doc["components"]["schemas"]["CallRecord"]["properties"]["caller"].is_object());
+
     let mut command = Command::new(&schemathesis);
     command
+        .arg("--config-file")
+        .arg(&config)
         .arg("run")
         .arg(format!("http://{}/api/openapi.json", server.admin))
         .args(["--checks", CHECKS])

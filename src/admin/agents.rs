@@ -31,7 +31,7 @@ pub fn router(center: Arc<Center>, store: Store) -> Router {
 }
 
 #[utoipa::path(get, path = "/api/agents", tag = "agents",
-    responses((status = 200, description = "The agents, their states and figures", body = Vec<Object>)))]
+    responses((status = 200, description = "The agents, their states and figures", body = Vec<AgentJson>)))]
 async fn list(State(agents): State<Agents>) -> Json<Vec<AgentJson>> {
     Json(agents.center.agents_json())
 }
@@ -52,7 +52,7 @@ struct StateChange {
 #[utoipa::path(post, path = "/api/agents/{id}/state", tag = "agents",
     params(("id" = String, Path, description = "The agent's id")), request_body = StateChange,
     responses(
-        (status = 200, description = "The agent in its new state", body = Object),
+        (status = 200, description = "The agent in its new state", body = AgentJson),
         (status = 400, description = "Not a state", body = super::openapi::ErrorBody),
         (status = 404, description = "No such agent", body = super::openapi::ErrorBody),
         (status = 409, description = "The change is not possible now", body = super::openapi::ErrorBody)))]

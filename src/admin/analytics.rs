@@ -56,11 +56,27 @@ fn given(value: &Option<String>) -> Option<&str> {
 }
 
 /// A group of unanswered questions: its best wording, how often it was asked, other wordings.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 struct Gap {
     question: String,
     count: usize,
     wordings: Vec<String>,
+}
+
+/// `GET /api/analytics` as JSON: the figures, the range they cover and the unanswered questions
+/// grouped by meaning (the handler adds these to the figures; this names the shape for the
+/// OpenAPI document).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[allow(dead_code)]
+struct AnalyticsAnswer {
+    #[serde(flatten)]
+    figures: analytics::figures::Analytics,
+    /// Unix time in milliseconds.
+    from: i64,
+    to: i64,
+    flow: Option<String>,
+    bucket: Bucket,
+    unanswered: Vec<Gap>,
 }
 
 /// Groups by meaning with the sentence encoder (as `hotline faq gaps`), or by identical
@@ -119,7 +135,7 @@ async fn group_gaps(
     params(AnalyticsQuery),
     responses(
         (status = 200, description = "The figures of the time range (one chart's numbers as CSV with format=csv&chart=NAME)", content(
-            (Object = "application/json"),
+            (AnalyticsAnswer = "application/json"),
             (String = "text/csv"))),
         (status = 400, description = "A query value is not valid", body = super::openapi::ErrorBody)))]
 async fn analytics(

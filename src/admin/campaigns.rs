@@ -38,7 +38,7 @@ pub fn router(control: Control, store: Store, dir: PathBuf) -> Router {
 
 #[utoipa::path(post, path = "/api/campaigns/{name}/{action}", tag = "campaigns",
     params(("name" = String, Path, description = "The campaign's name"), ("action" = String, Path, description = "start, pause, resume or stop")),
-    responses((status = 200, description = "What the campaign runner did", body = Object),
+    responses((status = 200, description = "What the campaign runner did", body = super::answers::CampaignAction),
         (status = 400, description = "Not an action", body = super::openapi::ErrorBody),
         (status = 404, description = "No such campaign", body = super::openapi::ErrorBody),
         (status = 409, description = "Not possible in the campaign's state", body = super::openapi::ErrorBody),
@@ -69,7 +69,7 @@ async fn act(
 
 #[utoipa::path(get, path = "/api/campaigns/{name}", tag = "campaigns",
     params(("name" = String, Path, description = "The campaign's name")),
-    responses((status = 200, description = "The campaign's state and counts", body = Object),
+    responses((status = 200, description = "The campaign's state and counts", body = super::answers::CampaignStatus),
         (status = 404, description = "No such campaign", body = super::openapi::ErrorBody)))]
 async fn status(
     State(s): State<CampaignsState>,

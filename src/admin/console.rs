@@ -24,6 +24,8 @@ const CONSOLE_JS: &str = include_str!("console.js");
 const CONSOLE_CSS: &str = include_str!("console.css");
 const CALL_HTML: &str = include_str!("call.html");
 const CALL_JS: &str = include_str!("call.js");
+/// The menu and the viewer's name and log-out button, the same on every console page.
+const MENU_HTML: &str = include_str!("menu.html");
 
 /// Pages may load scripts and styles from this server only, and may not be framed elsewhere.
 const CSP: &str = "default-src 'self'; frame-ancestors 'none'; form-action 'self'";
@@ -278,6 +280,7 @@ async fn console(State(s): State<AdminState>, Extension(caller): Extension<Calle
     };
     let ended: Vec<&CallRecord> = calls.iter().filter(|c| c.ended_at.is_some()).collect();
     let html = CONSOLE_HTML
+        .replace("{{menu}}", MENU_HTML)
         .replace("{{csrf}}", &escape(&csrf_token))
         .replace("{{user}}", &escape(&who.name))
         .replace("{{role}}", who.role.as_str())
@@ -293,7 +296,8 @@ async fn call_page(Extension(caller): Extension<Caller>, Path(id): Path<String>)
 }
 
 /// A console page whose script does the rest, for the viewer (or the login page, or 403): the
-/// template's `{{csrf}}`, `{{user}}` and `{{role}}` filled in, then the page's own by `fill`.
+/// template's `{{menu}}` (the same on every page), `{{csrf}}`, `{{user}}` and `{{role}}` filled
+/// in, then the page's own by `fill`.
 pub fn console_page(
     caller: Caller,
     template: &str,
@@ -304,6 +308,7 @@ pub fn console_page(
         Err(refused) => return refused.into_response(),
     };
     let html = template
+        .replace("{{menu}}", MENU_HTML)
         .replace("{{csrf}}", &escape(&csrf_token))
         .replace("{{user}}", &escape(&who.name))
         .replace("{{role}}", who.role.as_str());
@@ -362,7 +367,7 @@ struct Limit {
 /// `GET /api/calls?limit=N`: the newest calls (at most 500), in progress or not.
 #[utoipa::path(get, path = "/api/calls", tag = "calls",
     params(("limit" = Option<i64>, Query, description = "How many (1 to 500, default 50)")),
-    responses((status = 200, description = "The newest calls, in progress or not", body = Vec<Object>)))]
+    responses((status = 200, description = "The newest calls, in progress or not", body = Vec<crate::store::CallRecord>)))]
 async fn calls(
     State(s): State<AdminState>,
     Query(q): Query<Limit>,
@@ -374,7 +379,7 @@ async fn calls(
 /// `GET /api/audit?limit=N` (admin): the newest audit entries.
 #[utoipa::path(get, path = "/api/audit", tag = "audit",
     params(("limit" = Option<i64>, Query, description = "How many (1 to 5000, default 200)")),
-    responses((status = 200, description = "The newest audit entries (admin only)", body = Vec<Object>)))]
+    responses((status = 200, description = "The newest audit entries (admin only)", body = Vec<crate::store::AuditEntry>)))]
 async fn audit_list(
     State(s): State<AdminState>,
     Query(q): Query<Limit>,

@@ -50,14 +50,14 @@ fn e164(text: &str, country: Option<&str>) -> Result<String, ApiError> {
 }
 
 #[utoipa::path(get, path = "/api/do-not-call", tag = "do-not-call",
-    responses((status = 200, description = "Every number on the global list", body = Object)))]
+    responses((status = 200, description = "Every number on the global list", body = super::answers::DncNumbers)))]
 async fn list(State(store): State<Store>) -> Result<Json<Value>, ApiError> {
     Ok(Json(json!({ "numbers": store.dnc_list().await? })))
 }
 
 #[utoipa::path(post, path = "/api/do-not-call", tag = "do-not-call",
     request_body = AddBody,
-    responses((status = 201, description = "Added", body = Object), (status = 200, description = "Already on the list", body = Object), (status = 422, description = "Not a phone number", body = super::openapi::ErrorBody)))]
+    responses((status = 201, description = "Added", body = super::answers::DncAdded), (status = 200, description = "Already on the list", body = super::answers::DncAdded), (status = 422, description = "Not a phone number", body = super::openapi::ErrorBody)))]
 async fn add(
     State(store): State<Store>,
     Json(body): Json<AddBody>,
@@ -81,7 +81,7 @@ async fn add(
 
 #[utoipa::path(delete, path = "/api/do-not-call/{number}", tag = "do-not-call",
     params(("number" = String, Path, description = "The number, in E.164 (+ and digits)", pattern = r"^\+[1-9][0-9]{6,14}$", example = "+14155550123")),
-    responses((status = 200, description = "Removed", body = Object), (status = 422, description = "Not a phone number", body = super::openapi::ErrorBody),
+    responses((status = 200, description = "Removed", body = super::answers::DncRemoved), (status = 422, description = "Not a phone number", body = super::openapi::ErrorBody),
         (status = 404, description = "Not on the list", body = super::openapi::ErrorBody)))]
 async fn remove(
     State(store): State<Store>,
@@ -98,7 +98,7 @@ async fn remove(
 
 #[utoipa::path(get, path = "/api/campaigns/{name}/do-not-call", tag = "do-not-call",
     params(("name" = String, Path, description = "The campaign's name")),
-    responses((status = 200, description = "Every number on the campaign's list", body = Object)))]
+    responses((status = 200, description = "Every number on the campaign's list", body = super::answers::CampaignDncNumbers)))]
 async fn campaign_list(
     State(store): State<Store>,
     Path(name): Path<String>,
@@ -109,7 +109,7 @@ async fn campaign_list(
 
 #[utoipa::path(post, path = "/api/campaigns/{name}/do-not-call", tag = "do-not-call",
     params(("name" = String, Path, description = "The campaign's name")), request_body = AddBody,
-    responses((status = 201, description = "Added", body = Object), (status = 200, description = "Already on the list", body = Object), (status = 422, description = "Not a phone number", body = super::openapi::ErrorBody)))]
+    responses((status = 201, description = "Added", body = super::answers::DncAdded), (status = 200, description = "Already on the list", body = super::answers::DncAdded), (status = 422, description = "Not a phone number", body = super::openapi::ErrorBody)))]
 async fn campaign_add(
     State(store): State<Store>,
     Path(name): Path<String>,
@@ -140,7 +140,7 @@ async fn campaign_add(
 
 #[utoipa::path(delete, path = "/api/campaigns/{name}/do-not-call/{number}", tag = "do-not-call",
     params(("name" = String, Path, description = "The campaign's name"), ("number" = String, Path, description = "The number, in E.164 (+ and digits)", pattern = r"^\+[1-9][0-9]{6,14}$", example = "+14155550123")),
-    responses((status = 200, description = "Removed", body = Object), (status = 422, description = "Not a phone number", body = super::openapi::ErrorBody),
+    responses((status = 200, description = "Removed", body = super::answers::DncRemoved), (status = 422, description = "Not a phone number", body = super::openapi::ErrorBody),
         (status = 404, description = "Not on the list", body = super::openapi::ErrorBody)))]
 async fn campaign_remove(
     State(store): State<Store>,

@@ -9,7 +9,7 @@ use serde::Serialize;
 pub const MAX_CELLS: usize = 4_000_000;
 
 /// What happened to a line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Change {
     Same,
@@ -18,7 +18,7 @@ pub enum Change {
 }
 
 /// One line of the diff; `old`/`new` are 1-based line numbers in the live text and the draft.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct DiffLine {
     pub change: Change,
     pub old: Option<usize>,

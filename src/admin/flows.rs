@@ -153,7 +153,7 @@ fn version_of(source: &str, name: &str) -> String {
 
 /// `GET /api/flows`: the flow files of the flows directory, the served one marked.
 #[utoipa::path(get, path = "/api/flows", tag = "flows",
-    responses((status = 200, description = "The flow files, the served one marked", body = Vec<Object>)))]
+    responses((status = 200, description = "The flow files, the served one marked", body = Vec<super::answers::FlowFile>)))]
 async fn list(State(s): State<AdminState>) -> Result<Json<Value>, ApiError> {
     let dir = flows_dir(&s);
     let entries = std::fs::read_dir(&dir).map_err(|e| io_error("list", &dir, e))?;
@@ -174,7 +174,7 @@ async fn list(State(s): State<AdminState>) -> Result<Json<Value>, ApiError> {
 /// `GET /api/flows/{name}`: the file's text as it is on disk (what the server serves).
 #[utoipa::path(get, path = "/api/flows/{name}", tag = "flows",
     params(("name" = String, Path, description = "A flow file in the flows directory", pattern = r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*\.ya?ml$", example = "shop.yaml")),
-    responses((status = 200, description = "The file's text and the loader's findings", body = Object), (status = 400, description = "Not a flow file name", body = super::openapi::ErrorBody), (status = 404, description = "No such flow file", body = super::openapi::ErrorBody)))]
+    responses((status = 200, description = "The file's text and the loader's findings", body = super::answers::FlowOpened), (status = 400, description = "Not a flow file name", body = super::openapi::ErrorBody), (status = 404, description = "No such flow file", body = super::openapi::ErrorBody)))]
 async fn open(
     State(s): State<AdminState>,
     Path(name): Path<String>,
@@ -201,7 +201,7 @@ struct Draft {
 /// `POST /api/flows/{name}/check {"source": ...}`: the loader's errors and warnings.
 #[utoipa::path(post, path = "/api/flows/{name}/check", tag = "flows",
     params(("name" = String, Path, description = "A flow file in the flows directory", pattern = r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*\.ya?ml$", example = "shop.yaml")), request_body = Draft,
-    responses((status = 200, description = "The loader's errors and warnings on the draft", body = Object), (status = 400, description = "Not a flow file name", body = super::openapi::ErrorBody), (status = 404, description = "No such flow file", body = super::openapi::ErrorBody)))]
+    responses((status = 200, description = "The loader's errors and warnings on the draft", body = super::answers::FlowChecked), (status = 400, description = "Not a flow file name", body = super::openapi::ErrorBody), (status = 404, description = "No such flow file", body = super::openapi::ErrorBody)))]
 async fn check(
     State(s): State<AdminState>,
     Path(name): Path<String>,
@@ -215,7 +215,7 @@ async fn check(
 /// `POST /api/flows/{name}/diff {"source": ...}`: the draft against the file on disk.
 #[utoipa::path(post, path = "/api/flows/{name}/diff", tag = "flows",
     params(("name" = String, Path, description = "A flow file in the flows directory", pattern = r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*\.ya?ml$", example = "shop.yaml")), request_body = Draft,
-    responses((status = 200, description = "The draft against the file on disk, line by line", body = Object), (status = 400, description = "Not a flow file name", body = super::openapi::ErrorBody), (status = 404, description = "No such flow file", body = super::openapi::ErrorBody)))]
+    responses((status = 200, description = "The draft against the file on disk, line by line", body = super::answers::FlowDiff), (status = 400, description = "Not a flow file name", body = super::openapi::ErrorBody), (status = 404, description = "No such flow file", body = super::openapi::ErrorBody)))]
 async fn diff(
     State(s): State<AdminState>,
     Path(name): Path<String>,
@@ -308,8 +308,8 @@ fn refused(problems: Vec<Value>, what: &str) -> Response {
 /// loader finds an error; else written, recorded and audited.
 #[utoipa::path(post, path = "/api/flows/{name}/publish", tag = "flows",
     params(("name" = String, Path, description = "A flow file in the flows directory", pattern = r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*\.ya?ml$", example = "shop.yaml")), request_body = Draft,
-    responses((status = 200, description = "Published: the new version", body = Object), (status = 400, description = "Not a flow file name", body = super::openapi::ErrorBody), (status = 404, description = "No such flow file", body = super::openapi::ErrorBody),
-        (status = 422, description = "The draft has errors; nothing was published", body = Object)))]
+    responses((status = 200, description = "Published: the new version", body = super::answers::FlowPublished), (status = 400, description = "Not a flow file name", body = super::openapi::ErrorBody), (status = 404, description = "No such flow file", body = super::openapi::ErrorBody),
+        (status = 422, description = "The draft has errors; nothing was published", body = super::answers::FlowRefused)))]
 async fn publish(
     State(s): State<AdminState>,
     caller: Option<Extension<Caller>>,
@@ -344,7 +344,7 @@ fn short(version: &str) -> &str {
 /// `GET /api/flows/{name}/versions`: what was published, newest first, with who and when.
 #[utoipa::path(get, path = "/api/flows/{name}/versions", tag = "flows",
     params(("name" = String, Path, description = "A flow file in the flows directory", pattern = r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*\.ya?ml$", example = "shop.yaml")),
-    responses((status = 200, description = "What was published, newest first", body = Vec<Object>), (status = 400, description = "Not a flow file name", body = super::openapi::ErrorBody)))]
+    responses((status = 200, description = "What was published, newest first", body = Vec<crate::store::FlowPublication>), (status = 400, description = "Not a flow file name", body = super::openapi::ErrorBody)))]
 async fn versions(
     State(s): State<AdminState>,
     Path(name): Path<String>,
@@ -356,7 +356,7 @@ async fn versions(
 /// `GET /api/flows/{name}/versions/{id}`: one published version with its text.
 #[utoipa::path(get, path = "/api/flows/{name}/versions/{id}", tag = "flows",
     params(("name" = String, Path, description = "A flow file in the flows directory", pattern = r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*\.ya?ml$", example = "shop.yaml"), ("id" = i64, Path, description = "The version's id", minimum = 1, example = 1)),
-    responses((status = 200, description = "One published version with its text", body = Object), (status = 400, description = "Not a flow file name", body = super::openapi::ErrorBody),
+    responses((status = 200, description = "One published version with its text", body = super::answers::FlowVersion), (status = 400, description = "Not a flow file name", body = super::openapi::ErrorBody),
         (status = 404, description = "No such version", body = super::openapi::ErrorBody)))]
 async fn version(
     State(s): State<AdminState>,
@@ -381,9 +381,9 @@ struct Rollback {
 /// today's loader first), recorded as a rollback and audited.
 #[utoipa::path(post, path = "/api/flows/{name}/rollback", tag = "flows",
     params(("name" = String, Path, description = "A flow file in the flows directory", pattern = r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*\.ya?ml$", example = "shop.yaml")), request_body = Rollback,
-    responses((status = 200, description = "Version id published again", body = Object), (status = 400, description = "Not a flow file name", body = super::openapi::ErrorBody),
+    responses((status = 200, description = "Version id published again", body = super::answers::FlowPublished), (status = 400, description = "Not a flow file name", body = super::openapi::ErrorBody),
         (status = 404, description = "No such flow file or version", body = super::openapi::ErrorBody),
-        (status = 422, description = "That version no longer loads; nothing was published", body = Object)))]
+        (status = 422, description = "That version no longer loads; nothing was published", body = super::answers::FlowRefused)))]
 async fn rollback(
     State(s): State<AdminState>,
     caller: Option<Extension<Caller>>,

@@ -107,7 +107,7 @@ pub fn parse_query(q: &SearchQuery) -> Result<(CallFilter, i64, i64), HotlineErr
     params(SearchQuery),
     responses(
         (status = 200, description = "Matching calls, newest first (CSV with format=csv)", content(
-            (Vec<Object> = "application/json"),
+            (Vec<crate::store::CallSummary> = "application/json"),
             (String = "text/csv"))),
         (status = 400, description = "A query value is not valid", body = super::openapi::ErrorBody)))]
 async fn search(State(s): State<AdminState>, Query(q): Query<SearchQuery>) -> Response {

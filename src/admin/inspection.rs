@@ -79,7 +79,7 @@ fn parse_list(q: &ListQuery) -> Result<(Option<bool>, i64), ApiError> {
 #[utoipa::path(get, path = "/api/inspections", tag = "calls",
     params(ListQuery),
     responses(
-        (status = 200, description = "Inspected calls, lowest score first", body = Vec<Object>),
+        (status = 200, description = "Inspected calls, lowest score first", body = Vec<crate::store::InspectionRow>),
         (status = 400, description = "A query value is not valid", body = super::openapi::ErrorBody)))]
 async fn list(
     State(s): State<AdminState>,
@@ -100,7 +100,7 @@ pub struct Review {
     params(("id" = String, Path, description = "The call's id")),
     request_body = Review,
     responses(
-        (status = 200, description = "Marked reviewed", body = Object),
+        (status = 200, description = "Marked reviewed", body = super::answers::Reviewed),
         (status = 400, description = "The note is too long", body = super::openapi::ErrorBody),
         (status = 404, description = "No inspected call with that id", body = super::openapi::ErrorBody)))]
 async fn review(

@@ -5,6 +5,7 @@
 
 pub mod agents;
 pub mod analytics;
+pub mod answers;
 pub mod campaigns;
 pub mod console;
 pub mod do_not_call;
@@ -179,7 +180,7 @@ async fn health(State(s): State<AdminState>) -> Json<Value> {
 #[utoipa::path(get, path = "/api/calls/{id}", tag = "calls",
     params(("id" = String, Path, description = "The call's id")),
     responses(
-        (status = 200, description = "The call, its turns, the flow path, tickets and recordings", body = Object),
+        (status = 200, description = "The call, its turns, the flow path, tickets and recordings", body = answers::CallDetail),
         (status = 404, description = "No such call", body = openapi::ErrorBody)))]
 async fn call(
     State(s): State<AdminState>,
@@ -229,7 +230,7 @@ pub fn flow_path(turns: &[crate::store::TurnRecord]) -> Vec<String> {
 #[utoipa::path(get, path = "/api/tickets/{id}", tag = "tickets",
     params(("id" = String, Path, description = "The ticket's id")),
     responses(
-        (status = 200, description = "The ticket with the conversation so far", body = Object),
+        (status = 200, description = "The ticket with the conversation so far", body = crate::store::StoredTicket),
         (status = 404, description = "No such ticket", body = openapi::ErrorBody)))]
 async fn ticket(
     State(s): State<AdminState>,
@@ -243,7 +244,7 @@ async fn ticket(
 
 /// Callers waiting to be called back (pending jobs), oldest first.
 #[utoipa::path(get, path = "/api/callbacks", tag = "queues",
-    responses((status = 200, description = "Pending callback requests, oldest first", body = Vec<Object>)))]
+    responses((status = 200, description = "Pending callback requests, oldest first", body = Vec<crate::store::CallbackRecord>)))]
 async fn callbacks(
     State(s): State<AdminState>,
 ) -> Result<Json<Vec<crate::store::CallbackRecord>>, ApiError> {
@@ -253,7 +254,7 @@ async fn callbacks(
 /// An agent's last 100 state changes, newest first.
 #[utoipa::path(get, path = "/api/agents/{id}/history", tag = "agents",
     params(("id" = String, Path, description = "The agent's id")),
-    responses((status = 200, description = "The agent's last 100 state changes, newest first", body = Vec<Object>)))]
+    responses((status = 200, description = "The agent's last 100 state changes, newest first", body = Vec<crate::store::AgentEvent>)))]
 async fn agent_history(
     State(s): State<AdminState>,
     Path(id): Path<String>,
@@ -278,7 +279,7 @@ pub fn queue_json(m: &QueueMetrics) -> Value {
 }
 
 #[utoipa::path(get, path = "/api/queues", tag = "queues",
-    responses((status = 200, description = "Each queue's figures and callers waiting now", body = Vec<Object>)))]
+    responses((status = 200, description = "Each queue's figures and callers waiting now", body = Vec<answers::QueueView>)))]
 async fn queues(State(s): State<AdminState>) -> Result<Json<Value>, ApiError> {
     let metrics = s
         .store

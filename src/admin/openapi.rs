@@ -238,6 +238,53 @@ mod tests {
         assert!(extra.is_empty(), "documented but not routed: {extra:?}");
     }
 
+    /// Whether `schema` is a named component, an array of one, or a choice naming them: what a
+    /// client generator turns into a type (a bare `object` it cannot).
+    fn names_a_type(schema: &serde_json::Value) -> bool {
+        schema.get("$ref").is_some()
+            || schema.get("items").is_some_and(names_a_type)
+            || schema
+                .get("oneOf")
+                .and_then(|o| o.as_array())
+                .is_some_and(|all| all.iter().all(names_a_type))
+    }
+
+    #[test]
+    fn every_json_answer_has_a_named_schema() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let mut untyped = Vec::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            if path == "/api/openapi.json" {
+                continue; // the document itself: any OpenAPI 3 document
+            }
+            for (method, operation) in item.as_object().unwrap() {
+                for (status, response) in operation["responses"].as_object().unwrap() {
+                    let json = &response["content"]["application/json"]["schema"];
+                    if !json.is_null() && !names_a_type(json) {
+                        untyped.push(format!("{method} {path} {status}: {json}"));
+                    }
+                }
+            }
+        }
+        assert!(untyped.is_empty(), "answers without a schema: {untyped:#?}");
+        let schemas = &doc["components"]["schemas"];
+        for name in [
+            "CallRecord",
+            "CallDetail",
+            "AgentJson",
+            "InspectionRow",
+            "FlowOpened",
+        ] {
+            assert!(schemas.get(name).is_some(), "no {name} schema");
+        }
+        let call = &schemas["CallRecord"];
+        assert_eq!(call["properties"]["started_at"]["type"], "integer");
+        assert!(call["required"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("id")));
+    }
+
     #[test]
     fn the_document_names_both_ways_in_and_the_error_shape() {
         let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();

@@ -28,7 +28,7 @@ pub struct Inputs<'a> {
 }
 
 /// Calls by outcome (see `store::OUTCOMES`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct OutcomeCounts {
     pub calls: u64,
     pub contained: u64,
@@ -52,7 +52,7 @@ impl OutcomeCounts {
 }
 
 /// Calls that started in one bucket, by outcome.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct BucketCounts {
     /// Unix ms.
     pub start: i64,
@@ -62,7 +62,7 @@ pub struct BucketCounts {
 }
 
 /// The whole range's outcomes.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Outcomes {
     #[serde(flatten)]
     pub counts: OutcomeCounts,
@@ -73,14 +73,14 @@ pub struct Outcomes {
 }
 
 /// A name and how often it came up.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Count {
     pub name: String,
     pub count: u64,
 }
 
 /// An intent: turns that took its route, and calls with at least one such turn.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct IntentCount {
     pub intent: String,
     pub turns: u64,
@@ -88,7 +88,7 @@ pub struct IntentCount {
 }
 
 /// One node where the caller's input arrived: how many inputs reached it and how many failed.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct NodeFunnel {
     pub node: String,
     /// Turns whose input (speech, keys or silence) arrived at this node.
@@ -104,7 +104,7 @@ pub struct NodeFunnel {
 }
 
 /// One bin of the callers' highest anger per call.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct AngerBin {
     pub from: f64,
     pub to: f64,
@@ -112,7 +112,7 @@ pub struct AngerBin {
 }
 
 /// Voice-to-voice latency over the turns that measured it (nearest-rank percentiles).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Latency {
     pub turns: u64,
     pub p50_ms: Option<i64>,
@@ -120,7 +120,7 @@ pub struct Latency {
 }
 
 /// One queue's figures for the calls of the range, as `/api/queues` defines them.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct QueueFigures {
     pub queue: String,
     pub entered: u64,
@@ -136,7 +136,7 @@ pub struct QueueFigures {
 }
 
 /// Everything the analytics page draws.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Analytics {
     pub buckets: Vec<BucketCounts>,
     pub outcomes: Outcomes,

@@ -9,7 +9,7 @@ use hotline_dialer::{AttemptRecord, ContactStatus, Dialer, Outcome, Settled, E16
 use crate::store::AttemptRow;
 
 /// The counts `hotline campaigns status` prints.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Status {
     /// Attempts placed (every row).
     pub attempted: usize,

@@ -20,7 +20,7 @@ pub enum AgentCommand {
 }
 
 /// One agent as the API and `hotline agents list` show it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AgentJson {
     pub id: String,
     pub name: String,

@@ -9,7 +9,7 @@ use super::Store;
 use crate::error::HotlineError;
 
 /// One number on the global list.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct DncRow {
     /// E.164.
     pub number: String,

@@ -8,7 +8,7 @@ use super::Store;
 use crate::error::HotlineError;
 
 /// One published version of a flow file.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct FlowPublication {
     pub id: i64,
     /// The file's name in the flows directory (`shop.yaml`).

@@ -19,7 +19,7 @@ pub struct HandoffTicket {
 }
 
 /// Any ticket as stored (flow tickets have no queue, reason or context).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct StoredTicket {
     pub id: String,
     pub call_id: String,
@@ -27,9 +27,12 @@ pub struct StoredTicket {
     pub kind: String,
     pub created_at: i64,
     pub summary: String,
+    /// `[name, value]` pairs, in the order the flow set them.
+    #[schema(value_type = Vec<Vec<String>>)]
     pub fields: Vec<(String, String)>,
     pub queue: Option<String>,
     pub reason: Option<String>,
+    #[schema(value_type = Option<Object>)]
     pub context: Option<Value>,
 }
 

@@ -8,7 +8,7 @@ use super::{CallRecord, Store};
 use crate::error::HotlineError;
 
 /// One inspected call as the console lists it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct InspectionRow {
     pub call_id: String,
     pub caller: String,
@@ -17,6 +17,7 @@ pub struct InspectionRow {
     pub inspected_at: i64,
     pub score: i64,
     /// The rules that fired: a JSON array of {rule, description, weight, turn, evidence}.
+    #[schema(value_type = Vec<Object>)]
     pub fired: serde_json::Value,
     pub reviewed_by: Option<String>,
     pub reviewed_at: Option<i64>,

@@ -25,8 +25,8 @@ mod users;
 pub use callback_jobs::CallbackJob;
 pub use campaigns::AttemptRow;
 pub use do_not_call::DncRow;
-pub use flow_publications::NewPublication;
-pub use handoff::{summary_header, HandoffTicket};
+pub use flow_publications::{FlowPublication, NewPublication};
+pub use handoff::{summary_header, HandoffTicket, StoredTicket};
 pub use inspections::InspectionRow;
 pub use live::CallEvent;
 pub use metrics::{AgentMetrics, QueueMetrics};
@@ -46,7 +46,7 @@ use sqlx::{Row, SqlitePool};
 use crate::error::HotlineError;
 
 /// One call detail record.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct CallRecord {
     pub id: String,
     pub sip_call_id: String,
@@ -77,7 +77,7 @@ pub struct TicketRecord {
 }
 
 /// One exchange: what the caller said or pressed, and what the bot answered, with its timings.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct TurnRecord {
     pub call_id: String,
     pub seq: i64,

@@ -7,7 +7,7 @@ use super::Store;
 use crate::error::HotlineError;
 
 /// One agent state change (`available`, `paused`, `logged_out`, ...).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct AgentEvent {
     pub agent: String,
     pub state: String,
@@ -16,7 +16,7 @@ pub struct AgentEvent {
 }
 
 /// A caller who asked to be called back instead of waiting.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct CallbackRecord {
     pub id: i64,
     pub call_id: String,

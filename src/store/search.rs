@@ -55,7 +55,7 @@ pub struct CallFilter {
 }
 
 /// One call as the history lists it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct CallSummary {
     pub id: String,
     pub caller: String,

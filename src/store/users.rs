@@ -33,7 +33,7 @@ pub struct SessionRow {
 }
 
 /// One line of the audit log.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct AuditEntry {
     pub at: i64,
     pub actor: String,
