@@ -16,6 +16,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use support::baresip::{enter_private_network, LOG_ESTABLISHED};
+use support::sipp::SippCall;
 use support::{audio, run, run_ok, workspace_root, Server, ServerOptions, TempDir};
 
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -505,4 +506,53 @@ fn baresip_calls_over_tcp_and_over_tls_and_hears_the_answer() {
         1,
         "{log}"
     );
+}
+
+/// `rtp.srtp: required`: SIPp offers plain RTP (RTP/AVP, no keys) over UDP and over TCP, and
+/// gets 488 Not Acceptable Here with a Warning that says SRTP is required (the scenario checks
+/// it); the 488 over TCP reaches SIPp on its own connection; the server's log says why.
+#[test]
+fn a_plain_rtp_offer_is_refused_with_488_and_a_warning_when_srtp_is_required() {
+    let _guard = support::serial(&SERIAL);
+    enter_private_network();
+    let dir = TempDir::new("transport-srtp-required");
+    let mut options = ServerOptions::new(20_200);
+    options.rtp.push(("srtp".into(), "required".into()));
+    options
+        .sip
+        .push(("tcp".into(), format!("{{listen: \"{TCP}\"}}")));
+    let server = Server::start(&dir, &options);
+
+    let tcp: SocketAddr = TCP.parse().unwrap();
+    for (label, target, extra) in [
+        ("srtp-required-udp", server.sip, Vec::new()),
+        (
+            "srtp-required-tcp",
+            tcp,
+            vec!["-t".to_string(), "t1".into()],
+        ),
+    ] {
+        let mut call = SippCall::new("invite_plain_srtp_required.xml", target, label);
+        call.timeout = Duration::from_secs(20);
+        call.extra_args = extra;
+        let outcome = call.run(&dir);
+        outcome.assert_success(&format!(
+            "{label}: plain RTP offer -> 488 with Warning 302, ACK\nserver log:\n{}",
+            server.log_text()
+        ));
+        let messages = outcome.messages();
+        assert!(
+            !messages.contains("SIP/2.0 200 OK"),
+            "{label}: no call may be answered with plain RTP\n{}",
+            outcome.report()
+        );
+    }
+    let log = server.log_text();
+    assert_eq!(
+        log.matches("call refused: SRTP is required here").count(),
+        2,
+        "the log says why, once per call\n{log}"
+    );
+    assert!(log.contains("srtp-required"), "{log}");
+    assert!(!log.contains("panicked"), "{log}");
 }

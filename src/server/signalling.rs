@@ -333,15 +333,18 @@ async fn dispatch(
             let media = match call::negotiate_media(offer.as_deref(), &rtp.codecs, rule, fresh_key)
             {
                 Ok(media) => media,
-                Err(status) => {
+                Err(refusal) => {
                     tracing::info!(
                         %source,
                         %transport,
-                        status,
+                        call_id = %call.0,
+                        status = refusal.status(),
+                        reason = refusal.name(),
                         srtp = ?rtp.srtp,
-                        "call refused: media negotiation failed (codecs, or SRTP under rtp.srtp)"
+                        "call refused: {refusal}"
                     );
-                    let _ = endpoint.reject(now, &call, status);
+                    let warning = refusal.warning();
+                    let _ = endpoint.reject_with_warning(now, &call, refusal.status(), &warning);
                     return;
                 }
             };

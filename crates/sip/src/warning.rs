@@ -29,6 +29,28 @@ impl Warning {
         })
     }
 
+    /// `302 Incompatible transport protocol`, with `text` saying which one we take.
+    pub fn incompatible_transport(text: impl Into<String>) -> Warning {
+        Warning::known(Warning::INCOMPATIBLE_TRANSPORT, text)
+    }
+
+    /// `305 Incompatible media format`, with `text` saying which formats we take.
+    pub fn incompatible_media_format(text: impl Into<String>) -> Warning {
+        Warning::known(Warning::INCOMPATIBLE_MEDIA_FORMAT, text)
+    }
+
+    /// `399 Miscellaneous warning`.
+    pub fn miscellaneous(text: impl Into<String>) -> Warning {
+        Warning::known(Warning::MISCELLANEOUS, text)
+    }
+
+    fn known(code: u16, text: impl Into<String>) -> Warning {
+        Warning {
+            code,
+            text: text.into(),
+        }
+    }
+
     /// The warn-code.
     pub fn code(&self) -> u16 {
         self.code
