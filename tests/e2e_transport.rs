@@ -556,3 +556,53 @@ fn a_plain_rtp_offer_is_refused_with_488_and_a_warning_when_srtp_is_required() {
     assert!(log.contains("srtp-required"), "{log}");
     assert!(!log.contains("panicked"), "{log}");
 }
+
+/// A TCP connection carrying a flood is closed when its source is blocked (`sip.flood`), and
+/// another source's connection is still answered on that connection.
+#[test]
+fn a_tcp_connection_carrying_a_flood_is_closed() {
+    let _guard = support::serial(&SERIAL);
+    enter_private_network();
+    let dir = TempDir::new("transport-tcp-flood");
+    let mut options = ServerOptions::new(20_300);
+    options
+        .sip
+        .push(("tcp".into(), format!("{{listen: \"{TCP}\"}}")));
+    options.sip.push((
+        "flood".into(),
+        "{requests: 20, interval: 2s, block_for: 30s}".into(),
+    ));
+    let server = Server::start(&dir, &options);
+
+    let mut flooder = connect_from("127.0.0.4");
+    let local = flooder.local_addr().unwrap();
+    let burst: String = (0..60)
+        .map(|i| options_request(&format!("flood{i}"), local))
+        .collect();
+    flooder.write_all(burst.as_bytes()).unwrap();
+    let (answers, closed) = read_until(&mut flooder, Duration::from_secs(10), |_| false);
+    assert!(
+        closed,
+        "the flooding connection stayed open\nserver log:\n{}",
+        server.log_text()
+    );
+    let answered = answers.matches("SIP/2.0 200 OK").count();
+    assert!(
+        (1..=20).contains(&answered),
+        "up to the limit answered, then nothing: {answered}"
+    );
+
+    let mut customer = connect_from("127.0.0.5");
+    let local = customer.local_addr().unwrap();
+    customer
+        .write_all(options_request("calm1", local).as_bytes())
+        .unwrap();
+    let (reply, _) = read_until(&mut customer, Duration::from_secs(10), |t| {
+        t.contains("\r\n\r\n")
+    });
+    assert!(reply.starts_with("SIP/2.0 200 OK\r\n"), "{reply:?}");
+    assert!(reply.contains("Call-ID: calm1"), "{reply:?}");
+    let log = server.log_text();
+    assert!(log.contains("SIP flood: source blocked"), "{log}");
+    assert!(!log.contains("panicked"), "{log}");
+}

@@ -168,6 +168,10 @@ pub async fn run_signalling(
         }
         flush(&socket, &mut endpoint, &connections).await;
         while let Some(event) = endpoint.poll_event() {
+            if let Event::Flood(report) = &event {
+                // Its TCP and TLS connections are closed: dropping the writer ends their task.
+                connections.retain(|peer, _| peer.ip() != report.source);
+            }
             dispatch(
                 event,
                 &mut endpoint,
