@@ -1,7 +1,9 @@
 //! SIP over TCP and TLS against the real server: a real baresip calls the bot over each and
 //! hears the flow's answer; raw TCP clients check framing (split and coalesced messages,
 //! keep-alive pings, 400/413 refusals), the connection limits (per source and in all), the
-//! idle and slow-loris timeouts; a missing certificate stops `serve` with a clear sentence.
+//! idle and slow-loris timeouts, and that a connection carrying a flood is closed; a missing
+//! certificate stops `serve` with a clear sentence; under `rtp.srtp: required` SIPp's plain RTP
+//! offer (over UDP and TCP) gets 488 with a Warning saying why.
 //!
 //! Every test runs in a private network namespace (only `lo`), so fixed ports are free and
 //! 127.0.0.2 and 127.0.0.3 are other sources on the same machine.
