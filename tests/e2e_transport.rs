@@ -1,7 +1,9 @@
 //! SIP over TCP and TLS against the real server: a real baresip calls the bot over each and
 //! hears the flow's answer; raw TCP clients check framing (split and coalesced messages,
 //! keep-alive pings, 400/413 refusals), the connection limits (per source and in all), the
-//! idle and slow-loris timeouts; a missing certificate stops `serve` with a clear sentence.
+//! idle and slow-loris timeouts, and that a connection carrying a flood is closed; a missing
+//! certificate stops `serve` with a clear sentence; under `rtp.srtp: required` SIPp's plain RTP
+//! offer (over UDP and TCP) gets 488 with a Warning saying why.
 //!
 //! Every test runs in a private network namespace (only `lo`), so fixed ports are free and
 //! 127.0.0.2 and 127.0.0.3 are other sources on the same machine.
@@ -16,6 +18,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use support::baresip::{enter_private_network, LOG_ESTABLISHED};
+use support::sipp::SippCall;
 use support::{audio, run, run_ok, workspace_root, Server, ServerOptions, TempDir};
 
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -505,4 +508,103 @@ fn baresip_calls_over_tcp_and_over_tls_and_hears_the_answer() {
         1,
         "{log}"
     );
+}
+
+/// `rtp.srtp: required`: SIPp offers plain RTP (RTP/AVP, no keys) over UDP and over TCP, and
+/// gets 488 Not Acceptable Here with a Warning that says SRTP is required (the scenario checks
+/// it); the 488 over TCP reaches SIPp on its own connection; the server's log says why.
+#[test]
+fn a_plain_rtp_offer_is_refused_with_488_and_a_warning_when_srtp_is_required() {
+    let _guard = support::serial(&SERIAL);
+    enter_private_network();
+    let dir = TempDir::new("transport-srtp-required");
+    let mut options = ServerOptions::new(20_200);
+    options.rtp.push(("srtp".into(), "required".into()));
+    options
+        .sip
+        .push(("tcp".into(), format!("{{listen: \"{TCP}\"}}")));
+    let server = Server::start(&dir, &options);
+
+    let tcp: SocketAddr = TCP.parse().unwrap();
+    for (label, target, extra) in [
+        ("srtp-required-udp", server.sip, Vec::new()),
+        (
+            "srtp-required-tcp",
+            tcp,
+            vec!["-t".to_string(), "t1".into()],
+        ),
+    ] {
+        let mut call = SippCall::new("invite_plain_srtp_required.xml", target, label);
+        call.timeout = Duration::from_secs(20);
+        call.extra_args = extra;
+        let outcome = call.run(&dir);
+        outcome.assert_success(&format!(
+            "{label}: plain RTP offer -> 488 with Warning 302, ACK\nserver log:\n{}",
+            server.log_text()
+        ));
+        let messages = outcome.messages();
+        assert!(
+            !messages.contains("SIP/2.0 200 OK"),
+            "{label}: no call may be answered with plain RTP\n{}",
+            outcome.report()
+        );
+    }
+    let log = server.log_text();
+    assert_eq!(
+        log.matches("call refused: SRTP is required here").count(),
+        2,
+        "the log says why, once per call\n{log}"
+    );
+    assert!(log.contains("srtp-required"), "{log}");
+    assert!(!log.contains("panicked"), "{log}");
+}
+
+/// A TCP connection carrying a flood is closed when its source is blocked (`sip.flood`), and
+/// another source's connection is still answered on that connection.
+#[test]
+fn a_tcp_connection_carrying_a_flood_is_closed() {
+    let _guard = support::serial(&SERIAL);
+    enter_private_network();
+    let dir = TempDir::new("transport-tcp-flood");
+    let mut options = ServerOptions::new(20_300);
+    options
+        .sip
+        .push(("tcp".into(), format!("{{listen: \"{TCP}\"}}")));
+    options.sip.push((
+        "flood".into(),
+        "{requests: 20, interval: 2s, block_for: 30s}".into(),
+    ));
+    let server = Server::start(&dir, &options);
+
+    let mut flooder = connect_from("127.0.0.4");
+    let local = flooder.local_addr().unwrap();
+    let burst: String = (0..60)
+        .map(|i| options_request(&format!("flood{i}"), local))
+        .collect();
+    flooder.write_all(burst.as_bytes()).unwrap();
+    let (answers, closed) = read_until(&mut flooder, Duration::from_secs(10), |_| false);
+    assert!(
+        closed,
+        "the flooding connection stayed open\nserver log:\n{}",
+        server.log_text()
+    );
+    let answered = answers.matches("SIP/2.0 200 OK").count();
+    assert!(
+        (1..=20).contains(&answered),
+        "up to the limit answered, then nothing: {answered}"
+    );
+
+    let mut customer = connect_from("127.0.0.5");
+    let local = customer.local_addr().unwrap();
+    customer
+        .write_all(options_request("calm1", local).as_bytes())
+        .unwrap();
+    let (reply, _) = read_until(&mut customer, Duration::from_secs(10), |t| {
+        t.contains("\r\n\r\n")
+    });
+    assert!(reply.starts_with("SIP/2.0 200 OK\r\n"), "{reply:?}");
+    assert!(reply.contains("Call-ID: calm1"), "{reply:?}");
+    let log = server.log_text();
+    assert!(log.contains("SIP flood: source blocked"), "{log}");
+    assert!(!log.contains("panicked"), "{log}");
 }

@@ -8,6 +8,7 @@ pub mod core;
 mod flow_actions;
 mod handoff;
 mod hold;
+mod media_refusal;
 mod outbound;
 mod playout;
 mod recording;
@@ -20,6 +21,7 @@ mod voicemail;
 
 pub use callback_dialer::run_callbacks;
 pub use hold::generated_music;
+pub use media_refusal::MediaRefusal;
 pub use outbound::{run_outbound, AnsweredCall};
 pub use playout::{Frame, Playout, FRAME};
 pub use rtp::RtpLink;
@@ -103,19 +105,19 @@ pub enum DialogEvent {
 /// Default dynamic payload type for telephone-event when we make the offer.
 pub const DTMF_PT: u8 = 101;
 
-/// Decides the media for an INVITE, or the SIP status to refuse it with (488). `fresh_key` is
+/// Decides the media for an INVITE, or why it is refused (488 with a Warning). `fresh_key` is
 /// our master key should the call use SRTP (random, from the caller of this function).
 pub fn negotiate_media(
     offer: Option<&str>,
     codecs: &[Codec],
     rule: SrtpRule,
     fresh_key: MasterKey,
-) -> Result<MediaPlan, u16> {
+) -> Result<MediaPlan, MediaRefusal> {
     let Some(text) = offer else {
         // Delayed offer: we offer plain RTP in the 200 and take our first codec; a server that
         // requires SRTP has nothing to offer it with.
         if rule.policy == SrtpPolicy::Required {
-            return Err(488);
+            return Err(MediaRefusal::SrtpRequiredWithoutOffer);
         }
         return Ok(MediaPlan {
             codec: codecs[0],
@@ -126,9 +128,12 @@ pub fn negotiate_media(
             srtp: None,
         });
     };
-    let parsed = SessionDescription::parse(text).map_err(|_| 488u16)?;
+    let parsed = SessionDescription::parse(text).map_err(|_| MediaRefusal::UnreadableSdp)?;
     let supported: Vec<sdp::Codec> = codecs.iter().map(|c| to_sdp_codec(*c)).collect();
-    let negotiated = sdp::negotiate(&parsed, &supported).map_err(|_| 488u16)?;
+    let negotiated = sdp::negotiate(&parsed, &supported).map_err(|e| match e {
+        hotline_sip::SipError::NoCommonCodec => MediaRefusal::NoCommonCodec,
+        _ => MediaRefusal::UnreadableSdp,
+    })?;
     let crypto: Vec<&str> = negotiated.crypto.iter().map(String::as_str).collect();
     let theirs = hotline_media::sdes::first_usable(&crypto);
     let security = OfferSecurity {
@@ -137,7 +142,7 @@ pub fn negotiate_media(
         keys_may_travel: rule.keys_may_travel,
     };
     let srtp = match (hotline_media::decide(rule.policy, security), theirs) {
-        (MediaSecurity::Refuse, _) => return Err(488),
+        (MediaSecurity::Refuse, _) => return Err(MediaRefusal::of_security(rule.policy, security)),
         (MediaSecurity::Srtp, Some(theirs)) => Some(SrtpKeys {
             ours: CryptoLine {
                 tag: theirs.tag,
@@ -336,7 +341,7 @@ mod tests {
         let savp = offer_with("RTP/SAVP", true);
         assert_eq!(
             negotiate_media(Some(&savp), &codecs, UDP_OPTIONAL, key()).unwrap_err(),
-            488
+            MediaRefusal::KeysNeedTls
         );
         // The operator may allow it.
         let allowed = SrtpRule {
@@ -359,11 +364,11 @@ mod tests {
         let plain = offer_with("RTP/AVP", false);
         assert_eq!(
             negotiate_media(Some(&plain), &codecs, required, key()).unwrap_err(),
-            488
+            MediaRefusal::SrtpRequired
         );
         assert_eq!(
             negotiate_media(None, &codecs, required, key()).unwrap_err(),
-            488
+            MediaRefusal::SrtpRequiredWithoutOffer
         );
         let savp = offer_with("RTP/SAVP", true);
         assert!(negotiate_media(Some(&savp), &codecs, required, key())
@@ -377,7 +382,7 @@ mod tests {
         };
         assert_eq!(
             negotiate_media(Some(&savp), &codecs, off, key()).unwrap_err(),
-            488
+            MediaRefusal::SrtpOff
         );
         let best_effort = offer_with("RTP/AVP", true);
         assert!(negotiate_media(Some(&best_effort), &codecs, off, key())
@@ -411,7 +416,7 @@ mod tests {
                 key()
             )
             .unwrap_err(),
-            488
+            MediaRefusal::NoCommonCodec
         );
     }
 

@@ -4,7 +4,8 @@
 //! `sip.allowed` list and connections beyond `sip.connections.max` / `max_per_ip` are closed at
 //! accept; a TLS handshake gets `handshake_timeout`; a begun message must be complete within
 //! `MESSAGE_TIMEOUT` (slow-loris) and a connection with no message for `idle_timeout` is
-//! closed. Refusals are logged once per source and interval.
+//! closed; a source blocked by `sip.flood` has its connections closed when the block is
+//! reported. Refusals are logged once per source and interval.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
@@ -255,7 +256,11 @@ async fn serve<S: AsyncRead + AsyncWrite>(
                     }
                 }
             }
-            Some(bytes) = outgoing.recv() => {
+            outgoing = outgoing.recv() => {
+                // The SIP task lets go of a flooding source's connections (and of all when it stops).
+                let Some(bytes) = outgoing else {
+                    break "let go by the SIP task (a sip.flood block, or the server stopping)";
+                };
                 if write_half.write_all(&bytes).await.is_err() {
                     break "write error";
                 }

@@ -168,6 +168,10 @@ pub async fn run_signalling(
         }
         flush(&socket, &mut endpoint, &connections).await;
         while let Some(event) = endpoint.poll_event() {
+            if let Event::Flood(report) = &event {
+                // Its TCP and TLS connections are closed: dropping the writer ends their task.
+                connections.retain(|peer, _| peer.ip() != report.source);
+            }
             dispatch(
                 event,
                 &mut endpoint,
@@ -333,15 +337,18 @@ async fn dispatch(
             let media = match call::negotiate_media(offer.as_deref(), &rtp.codecs, rule, fresh_key)
             {
                 Ok(media) => media,
-                Err(status) => {
+                Err(refusal) => {
                     tracing::info!(
                         %source,
                         %transport,
-                        status,
+                        call_id = %call.0,
+                        status = refusal.status(),
+                        reason = refusal.name(),
                         srtp = ?rtp.srtp,
-                        "call refused: media negotiation failed (codecs, or SRTP under rtp.srtp)"
+                        "call refused: {refusal}"
                     );
-                    let _ = endpoint.reject(now, &call, status);
+                    let warning = refusal.warning();
+                    let _ = endpoint.reject_with_warning(now, &call, refusal.status(), &warning);
                     return;
                 }
             };

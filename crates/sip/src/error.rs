@@ -133,6 +133,12 @@ pub enum SipError {
         /// The refused operation ("answer", "ringing", ...).
         operation: &'static str,
     },
+    /// A Warning code is not a three-digit 3xx warn-code (RFC 3261 §20.43).
+    #[error("warning code {code} is not a 3xx warn-code")]
+    InvalidWarning {
+        /// The refused code.
+        code: u16,
+    },
     /// A status code passed to `reject` is not a final non-2xx code (300..=699).
     #[error("status {status} is not a final error status")]
     InvalidStatus {
@@ -162,6 +168,7 @@ impl SipError {
             SipError::UnknownCall { .. } => 481,
             SipError::CallState { .. } => 500,
             SipError::InvalidStatus { .. }
+            | SipError::InvalidWarning { .. }
             | SipError::InvalidUri { .. }
             | SipError::InvalidHeader { .. } => 500,
         }

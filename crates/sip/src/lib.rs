@@ -49,7 +49,10 @@
 //!   Accept (406); OPTIONS gets 200 with Allow/Accept/Supported (§11.2) whatever its Accept says.
 //! - RFC 3261 §17 transactions over UDP: INVITE server (100 Trying at once, Timer G/H/I),
 //!   non-INVITE server (Timer J), INVITE client (Timer A/B/D), non-INVITE client (Timer E/F),
-//!   RFC 2543 transaction matching when the branch lacks the magic cookie (§17.2.3).
+//!   RFC 2543 transaction matching when the branch lacks the magic cookie (§17.2.3). Over a
+//!   TCP or TLS connection Timers A, E and G do not run and Timers D, I and J are zero; Timers
+//!   B, F and H still bound each wait, and the UAS core still retransmits its 2xx until the
+//!   ACK (§13.3.1.4 asks it whatever the transport). Timer K is zero on every transport.
 //! - RFC 3261 §12-§15 dialogs: To-tag generation, remote target from Contact, CSeq ordering
 //!   (500 for an out-of-order in-dialog request), 2xx retransmission by the UAS core at T1
 //!   doubling up to T2 until ACK (§13.3.1.4), BYE after 64*T1 without ACK, ACK for 2xx as a
@@ -93,8 +96,7 @@
 //!
 //! # Simplifications
 //! - We never open a connection: a stream peer is reached only while its own connection is
-//!   up; everything else goes over UDP. Timers retransmit over streams as over UDP (harmless,
-//!   duplicates are absorbed). No DNS (RFC 3263), no route sets: every in-dialog request we send goes to the
+//!   up; everything else goes over UDP. No DNS (RFC 3263), no route sets: every in-dialog request we send goes to the
 //!   address the dialog's first request came from (UAS) or was sent to (UAC).
 //! - A re-INVITE or UPDATE in an established dialog is answered 200 with the SDP we sent last
 //!   (session refresh, hold); no renegotiation. PRACK and INFO get 200; INFO is reported.
@@ -130,6 +132,7 @@ pub mod sdp;
 mod stream;
 mod uri;
 mod via;
+mod warning;
 
 pub use access::{AccessPolicy, RequestClass};
 pub use digest::{ha1, AccountSecret, Algorithm as DigestAlgorithm};
@@ -154,6 +157,7 @@ pub use sdp::{
 pub use stream::{Frame, StreamDefect, StreamFramer, StreamRefusal, Transport};
 pub use uri::Uri;
 pub use via::{Via, MAGIC_COOKIE};
+pub use warning::Warning;
 
 /// A SIP Call-ID, which names a call in the [`Endpoint`] API.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

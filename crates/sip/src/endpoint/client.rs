@@ -251,6 +251,8 @@ impl Endpoint {
         let payload = request.to_bytes();
         self.transmit(destination, payload.clone());
         let t1 = self.config.t1;
+        // Timers A and E over UDP only; Timers B and F bound the wait on every transport.
+        let retransmit = (!self.reliable(destination)).then_some((now + t1, t1));
         self.clients.insert(
             key,
             ClientTx {
@@ -259,7 +261,7 @@ impl Endpoint {
                 request,
                 payload,
                 destination,
-                retransmit: Some((now + t1, t1)),
+                retransmit,
                 timeout_at: Some(now + self.t1x64()),
                 expire_at: None,
                 ack: None,
@@ -397,6 +399,9 @@ impl Endpoint {
     }
 
     fn on_invite_failure(&mut self, now: Instant, key: &str, call: &CallId, response: &Response) {
+        // Timer D: 32 s to answer retransmitted final responses over UDP, zero over TCP or TLS.
+        let reliable = (self.clients.get(key)).is_some_and(|tx| self.reliable(tx.destination));
+        let timer_d = std::time::Duration::from_secs(if reliable { 0 } else { 32 });
         let Some(tx) = self.clients.get_mut(key) else {
             return;
         };
@@ -408,7 +413,7 @@ impl Endpoint {
         tx.ack = Some(ack.clone());
         tx.retransmit = None;
         tx.timeout_at = None;
-        tx.expire_at = Some(now + std::time::Duration::from_secs(32)); // Timer D
+        tx.expire_at = Some(now + timer_d); // Timer D
         let dest = tx.destination;
         self.transmit(dest, ack);
         if matches!(response.status, 401 | 407) && self.answer_challenge(now, key, call, response) {

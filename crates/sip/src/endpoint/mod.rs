@@ -19,6 +19,8 @@ mod refer_tests;
 #[cfg(test)]
 mod registrar_tests;
 #[cfg(test)]
+mod reliable_tests;
+#[cfg(test)]
 mod safety_tests;
 #[cfg(test)]
 mod stream_tests;
@@ -400,6 +402,13 @@ impl Endpoint {
         (transport, local.unwrap_or(self.config.local_addr))
     }
 
+    /// Whether what we send `peer` goes on its TCP or TLS connection. Then the transaction layer
+    /// retransmits nothing (Timers A, E and G are for unreliable transports only) and Timers D,
+    /// I, J and K are zero (RFC 3261 §17.1.1.2, §17.1.2.2, §17.2.1, §17.2.2).
+    fn reliable(&self, peer: SocketAddr) -> bool {
+        self.route(peer).0.is_stream()
+    }
+
     /// Our Contact for a dialog with `peer`: over a stream it names that transport, so the
     /// peer's in-dialog requests come back on TCP or TLS.
     fn contact_for(&self, peer: SocketAddr) -> String {
@@ -497,6 +506,20 @@ impl Endpoint {
     ) -> Result<(), SipError> {
         let seconds = retry_after.as_secs().max(1);
         self.reject_with(now, call, 503, Some(("Retry-After", seconds.to_string())))
+    }
+
+    /// UAS: refuse an incoming call with a final status (300..=699) and a `Warning` header
+    /// saying why (RFC 3261 §20.43), e.g. 488 with 302 when the offer's media profile is not
+    /// one we take.
+    pub fn reject_with_warning(
+        &mut self,
+        now: Instant,
+        call: &CallId,
+        status: u16,
+        warning: &crate::Warning,
+    ) -> Result<(), SipError> {
+        let agent = self.route(self.call(call)?.peer).1.to_string();
+        self.reject_with(now, call, status, Some(("Warning", warning.value(&agent))))
     }
 
     fn reject_with(

@@ -2,7 +2,7 @@
 //! new INVITEs, ACK and CANCEL matching, and requests inside dialogs.
 
 use std::net::SocketAddr;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::build::{self, response_to, response_vias};
 use super::client::same_address;
@@ -298,13 +298,19 @@ impl Endpoint {
     /// ACK: absorbed by an INVITE transaction we failed, or confirms a 2xx we sent.
     fn on_ack(&mut self, now: Instant, request: &Request, top: &Via) {
         let key = transaction_key(request, top, true);
-        let t4 = std::time::Duration::from_secs(5);
+        // Timer I: T4 to absorb retransmitted ACKs over UDP, zero over TCP or TLS.
+        let reliable = (self.servers.get(&key)).is_some_and(|tx| self.reliable(tx.destination));
+        let timer_i = if reliable {
+            Duration::ZERO
+        } else {
+            Duration::from_secs(5)
+        };
         if let Some(tx) = self.servers.get_mut(&key) {
             if tx.final_status().is_some_and(|s| s >= 300) {
                 tx.acked = true;
                 tx.retransmit = None;
                 tx.give_up_at = None;
-                tx.expire_at = Some(now + t4); // Timer I
+                tx.expire_at = Some(now + timer_i); // Timer I
                 return;
             }
         }
@@ -463,6 +469,8 @@ impl Endpoint {
         let Some((payload, destination)) = self.reply(now, key, 200, extra, body) else {
             return;
         };
+        // The UAS core retransmits its 2xx until the ACK over every transport, TCP and TLS
+        // included (RFC 3261 §13.3.1.4: a later hop towards the caller may be UDP).
         let t1 = self.config.t1;
         let deadline = now + self.t1x64();
         let Some(c) = self.calls.get_mut(&call.0) else {
@@ -507,6 +515,9 @@ impl Endpoint {
         body: Option<(&str, Vec<u8>)>,
     ) -> Option<(Vec<u8>, SocketAddr)> {
         let (t1, t1x64) = (self.config.t1, self.t1x64());
+        let reliable = self.reliable(self.servers.get(key)?.destination);
+        // Timer J: 64*T1 to absorb retransmitted requests over UDP, zero over TCP or TLS.
+        let timer_j = if reliable { Duration::ZERO } else { t1x64 };
         let tx = self.servers.get_mut(key)?;
         let tag = (status > 100).then_some(tx.to_tag.as_str());
         let mut response = response_to(
@@ -528,13 +539,15 @@ impl Endpoint {
         let invite = tx.request.method == Method::Invite;
         match status {
             100..=199 => {}
+            // Accepted: absorb retransmitted INVITEs for 64*T1 on any transport (RFC 6026).
             200..=299 if invite => tx.expire_at = Some(now + t1x64),
             _ if invite => {
-                tx.retransmit = Some((now + t1, t1)); // Timer G
+                // Timer G over UDP only: TCP and TLS deliver the response themselves.
+                tx.retransmit = (!reliable).then_some((now + t1, t1));
                 tx.give_up_at = Some(now + t1x64); // Timer H
                 tx.expire_at = None;
             }
-            _ => tx.expire_at = Some(now + t1x64), // Timer J
+            _ => tx.expire_at = Some(now + timer_j), // Timer J
         }
         let destination = tx.destination;
         self.transmit(destination, payload.clone());

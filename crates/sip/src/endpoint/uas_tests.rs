@@ -312,3 +312,24 @@ fn options_with_accept_text_plain_gets_200_with_capabilities() {
         assert!(reply.contains(header), "{header} missing in {reply}");
     }
 }
+
+#[test]
+fn a_refusal_can_say_why_in_a_warning_header() {
+    let (mut ep, now) = lone_uas();
+    let peer = PEER.parse().unwrap();
+    let extra = "Content-Type: application/sdp\r\n";
+    ep.handle_datagram(
+        now,
+        peer,
+        &request("INVITE", "w1", None, 1, "w1", extra, OFFER),
+    );
+    let warning = crate::Warning::new(302, "SRTP required").unwrap();
+    ep.reject_with_warning(now, &CallId("w1".into()), 488, &warning)
+        .unwrap();
+    let refusal = responses(&mut ep).pop().unwrap();
+    assert_eq!(refusal.status, 488);
+    assert_eq!(
+        refusal.headers.get("Warning"),
+        Some("302 10.0.0.2:5060 \"SRTP required\"")
+    );
+}
