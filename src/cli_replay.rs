@@ -62,8 +62,7 @@ pub async fn replay_call(
             (source, format!("flow version {version}"))
         }
     };
-    let active = active_flow(&source, &file, crate::cli_flow::encoder().as_ref())
-        .map_err(|report| anyhow::anyhow!("{file} has errors:\n{report}"))?;
+    let active = active_flow(&source, &file, crate::cli_flow::encoder().as_ref())?;
     let (memory, today) = call_context(&journal);
     let mut conversation = Conversation::new(Arc::clone(&active.flow), Arc::clone(&active.matcher))
         .with_caller_memory(memory);

@@ -9,6 +9,7 @@ mod flow_actions;
 mod handoff;
 mod hold;
 mod outbound;
+pub(crate) mod placing;
 mod playout;
 mod recording;
 pub mod rtp;
