@@ -127,6 +127,12 @@ pub enum HotlineError {
     /// The SIP layer refused to send an INVITE (for example a target URI it cannot parse).
     #[error(transparent)]
     Invite(#[from] hotline_sip::SipError),
+    /// A webhook POST that got no answer (connection refused, timeout).
+    #[error("{source}")]
+    WebhookUnreachable { source: reqwest::Error },
+    /// A webhook POST answered with a status other than 2xx.
+    #[error("HTTP {status}")]
+    WebhookRefused { status: reqwest::StatusCode },
     #[error("{what}: {value:?} is not valid; expected {expected}")]
     BadValue {
         what: &'static str,
