@@ -157,7 +157,7 @@ fn check(
         );
     }
 
-    let trunks = crate::campaign::load::load_trunks(trunks_file).map_err(|e| anyhow::anyhow!(e))?;
+    let trunks = crate::campaign::load::load_trunks(trunks_file)?;
     let Some(trunk) = trunks.iter().find(|t| t.name == campaign.trunk) else {
         bail!(
             "the campaign's trunk `{}` is not in {} (trunks there: {})",

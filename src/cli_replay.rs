@@ -62,8 +62,14 @@ pub async fn replay_call(
             (source, format!("flow version {version}"))
         }
     };
-    let active = active_flow(&source, &file, crate::cli_flow::encoder().as_ref())
-        .map_err(|report| anyhow::anyhow!("{file} has errors:\n{report}"))?;
+    let active =
+        active_flow(&source, &file, crate::cli_flow::encoder().as_ref()).map_err(|e| match e {
+            // `file` may be "flow version X": said as before, without a second "flow".
+            crate::error::HotlineError::Flow { report, .. } => {
+                anyhow::anyhow!("{file} has errors:\n{report}")
+            }
+            other => other.into(),
+        })?;
     let (memory, today) = call_context(&journal);
     let mut conversation = Conversation::new(Arc::clone(&active.flow), Arc::clone(&active.matcher))
         .with_caller_memory(memory);

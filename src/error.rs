@@ -97,6 +97,42 @@ pub enum HotlineError {
     },
     #[error("the sound card stopped: {reason}")]
     SoundCard { reason: String },
+    /// A file a campaign or a queue's callbacks need cannot be read.
+    #[error("cannot read the {what} {}: {source}", path.display())]
+    Unreadable {
+        what: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// A campaign file, contact list or dialer event the dialer refused (file:line:column).
+    #[error(transparent)]
+    Campaign(#[from] hotline_dialer::DialerError),
+    #[error("the campaign has no contact to call ({skipped} rows of its list skipped): `hotline campaigns check {}` says why", file.display())]
+    CampaignNoContacts { file: PathBuf, skipped: usize },
+    #[error("the flow {} offers no opt-out: every campaign flow must let the contact press 9 or say stop (see `hotline campaigns check`)", flow.display())]
+    CampaignNoOptOut { flow: PathBuf },
+    #[error("trunk `{trunk}` is not in {}", file.display())]
+    TrunkUnknown { trunk: String, file: PathBuf },
+    #[error("trunk `{trunk}` has no IP address: {host}")]
+    TrunkAddress { trunk: String, host: String },
+    #[error("the {what} of trunk `{trunk}` names an environment variable that is not set")]
+    TrunkSecretUnset { trunk: String, what: &'static str },
+    /// The intents or FAQ of a flow cannot be indexed with the sentence encoder.
+    #[error("{file}: cannot {what}: {source}")]
+    FlowIndex {
+        file: String,
+        what: &'static str,
+        source: hotline_nlu::NluError,
+    },
+    /// The SIP layer refused to send an INVITE (for example a target URI it cannot parse).
+    #[error(transparent)]
+    Invite(#[from] hotline_sip::SipError),
+    /// A webhook POST that got no answer (connection refused, timeout).
+    #[error("{source}")]
+    WebhookUnreachable { source: reqwest::Error },
+    /// A webhook POST answered with a status other than 2xx.
+    #[error("HTTP {status}")]
+    WebhookRefused { status: reqwest::StatusCode },
     #[error("{what}: {value:?} is not valid; expected {expected}")]
     BadValue {
         what: &'static str,

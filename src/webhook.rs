@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use crate::config::WebhookConfig;
+use crate::error::HotlineError;
 use crate::store::{unix_ms, OutboxRow, Store};
 
 /// The longest wait between two attempts.
@@ -62,7 +63,7 @@ async fn deliver_due(
     store: &Store,
     http: &reqwest::Client,
     settings: &WebhookConfig,
-) -> Result<(), crate::error::HotlineError> {
+) -> Result<(), HotlineError> {
     loop {
         let due = store.due_webhooks(unix_ms(), 20).await?;
         if due.is_empty() {
@@ -75,6 +76,7 @@ async fn deliver_due(
                     tracing::info!("webhook {} delivered to {}", row.id, row.url);
                 }
                 Err(error) => {
+                    let error = error.to_string();
                     let attempts = row.attempts as u32 + 1;
                     if attempts >= settings.max_attempts {
                         tracing::error!(
@@ -101,7 +103,11 @@ async fn deliver_due(
     }
 }
 
-async fn post(http: &reqwest::Client, row: &OutboxRow, secret: Option<&str>) -> Result<(), String> {
+async fn post(
+    http: &reqwest::Client,
+    row: &OutboxRow,
+    secret: Option<&str>,
+) -> Result<(), HotlineError> {
     let mut request = http
         .post(&row.url)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
@@ -115,12 +121,12 @@ async fn post(http: &reqwest::Client, row: &OutboxRow, secret: Option<&str>) -> 
         .body(row.body.clone())
         .send()
         .await
-        .map_err(|e| format!("{e}"))?;
+        .map_err(|source| HotlineError::WebhookUnreachable { source })?;
     let status = response.status();
     if status.is_success() {
         Ok(())
     } else {
-        Err(format!("HTTP {status}"))
+        Err(HotlineError::WebhookRefused { status })
     }
 }
 

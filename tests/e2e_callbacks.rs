@@ -18,7 +18,8 @@ use support::baresip::{
     enter_private_network, Baresip, LOG_ANSWERING, LOG_REGISTERED, LOG_TERMINATED,
 };
 use support::sipp::SippCall;
-use support::{free_udp_port, run, workspace_root, Server, ServerOptions, TempDir};
+use support::sipp::SippOutcome;
+use support::{free_udp_port, run, transcribe, workspace_root, Server, ServerOptions, TempDir};
 
 static SERIAL: Mutex<()> = Mutex::new(());
 
@@ -57,12 +58,47 @@ fn callbacks(server: &Server, all: bool) -> String {
     text
 }
 
-fn transcribe(wav: &std::path::Path) -> String {
-    let out = run(Command::new(env!("CARGO_BIN_EXE_hotline"))
-        .current_dir(workspace_root())
-        .arg("transcribe")
-        .arg(wav));
-    String::from_utf8_lossy(&out.stdout).to_lowercase()
+/// Waits up to 20 s for `hotline queues callbacks` (`--all` when `all`) to show `until`; returns
+/// the listing and the caller's line in it.
+fn wait_for_job(server: &Server, all: bool, until: &str) -> (String, String) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let jobs = loop {
+        let jobs = callbacks(server, all);
+        if jobs.contains(until) || Instant::now() > deadline {
+            break jobs;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    let line = jobs
+        .lines()
+        .find(|l| l.contains("sipp"))
+        .unwrap_or_else(|| panic!("no job for the caller:\n{jobs}"))
+        .to_string();
+    (jobs, line)
+}
+
+/// Runs the SIPp `scenario` as the customer behind the trunk at `trunk_port`, frees the agent
+/// once it is listening, and returns how the customer's side went.
+fn customer_behind_trunk(
+    dir: &TempDir,
+    server: &Server,
+    trunk_port: u16,
+    scenario: &str,
+    label: &str,
+    timeout: Duration,
+) -> SippOutcome {
+    std::thread::scope(|scope| {
+        let trunk = scope.spawn(|| {
+            let mut uas = SippCall::new(scenario, server.sip, label);
+            uas.sip_port = Some(trunk_port);
+            uas.timeout = timeout;
+            uas.run(dir)
+        });
+        // Give SIPp a moment to bind its port, then free the agent.
+        std::thread::sleep(Duration::from_millis(800));
+        agents(server, &["available", "agent1"]);
+        trunk.join().expect("SIPp thread")
+    })
 }
 
 /// A server whose queue `support` places callbacks through a trunk at `trunk_port`, its one
@@ -168,29 +204,20 @@ fn a_callback_left_in_the_queue_rings_the_free_agent_then_calls_the_customer_and
     let trunk_port = free_udp_port();
     let (server, alice) = server_with_a_pending_callback(&dir, trunk_port, 21_000);
 
-    std::thread::scope(|scope| {
-        let trunk = scope.spawn(|| {
-            let mut uas = SippCall::new(
-                "trunk_callback_uas.xml",
-                server.sip,
-                "e2e-callback-customer",
-            );
-            uas.sip_port = Some(trunk_port);
-            uas.timeout = Duration::from_secs(90);
-            uas.run(&dir)
-        });
-        // Give SIPp a moment to bind its port, then free the agent.
-        std::thread::sleep(Duration::from_millis(800));
-        agents(&server, &["available", "agent1"]);
-        let outcome = trunk.join().expect("SIPp thread");
-        outcome
-            .assert_success("the customer was called through the trunk, answered, spoke, hung up");
-        let invite = outcome.messages();
-        assert!(
-            invite.contains("INVITE sip:sipp@127.0.0.1"),
-            "the customer's number is not the INVITE's:\n{invite}"
-        );
-    });
+    let outcome = customer_behind_trunk(
+        &dir,
+        &server,
+        trunk_port,
+        "trunk_callback_uas.xml",
+        "e2e-callback-customer",
+        Duration::from_secs(90),
+    );
+    outcome.assert_success("the customer was called through the trunk, answered, spoke, hung up");
+    let invite = outcome.messages();
+    assert!(
+        invite.contains("INVITE sip:sipp@127.0.0.1"),
+        "the customer's number is not the INVITE's:\n{invite}"
+    );
 
     assert!(
         alice.wait_for_log(LOG_TERMINATED, Duration::from_secs(15)),
@@ -201,18 +228,7 @@ fn a_callback_left_in_the_queue_rings_the_free_agent_then_calls_the_customer_and
     // sndfile closes its recordings as the call is torn down.
     std::thread::sleep(Duration::from_millis(500));
 
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let jobs = loop {
-        let jobs = callbacks(&server, true);
-        if jobs.contains(" done ") || Instant::now() > deadline {
-            break jobs;
-        }
-        std::thread::sleep(Duration::from_millis(500));
-    };
-    let line = jobs
-        .lines()
-        .find(|l| l.contains("sipp"))
-        .unwrap_or_else(|| panic!("no job for the caller:\n{jobs}"));
+    let (jobs, line) = wait_for_job(&server, true, " done ");
     assert!(
         line.contains(" done "),
         "{jobs}\n--- server ---\n{}",
@@ -261,38 +277,22 @@ fn a_busy_customer_is_tried_again_after_the_queues_delay_and_the_job_waits() {
     let trunk_port = free_udp_port();
     let (server, alice) = server_with_a_pending_callback(&dir, trunk_port, 21_200);
 
-    std::thread::scope(|scope| {
-        let trunk = scope.spawn(|| {
-            let mut uas = SippCall::new("trunk_busy_uas.xml", server.sip, "e2e-callback-busy");
-            uas.sip_port = Some(trunk_port);
-            uas.timeout = Duration::from_secs(60);
-            uas.run(&dir)
-        });
-        std::thread::sleep(Duration::from_millis(800));
-        agents(&server, &["available", "agent1"]);
-        trunk
-            .join()
-            .expect("SIPp thread")
-            .assert_success("the customer's line answered 486 Busy Here");
-    });
+    customer_behind_trunk(
+        &dir,
+        &server,
+        trunk_port,
+        "trunk_busy_uas.xml",
+        "e2e-callback-busy",
+        Duration::from_secs(60),
+    )
+    .assert_success("the customer's line answered 486 Busy Here");
     // The agent answered first (agent first), and was hung up when the line was busy.
     assert!(
         alice.wait_for_log(LOG_TERMINATED, Duration::from_secs(15)),
         "the agent's call did not end after the busy line:\n{}",
         alice.log_text()
     );
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let jobs = loop {
-        let jobs = callbacks(&server, false);
-        if jobs.contains("busy") || Instant::now() > deadline {
-            break jobs;
-        }
-        std::thread::sleep(Duration::from_millis(500));
-    };
-    let line = jobs
-        .lines()
-        .find(|l| l.contains("sipp"))
-        .unwrap_or_else(|| panic!("no job for the caller:\n{jobs}"));
+    let (jobs, line) = wait_for_job(&server, false, "busy");
     assert!(
         line.contains(" pending "),
         "{jobs}\n--- server ---\n{}",

@@ -17,7 +17,7 @@ use support::audio::{timeline_wav, Segment};
 use support::baresip::{
     enter_private_network, Baresip, LOG_ANSWERING, LOG_REGISTERED, LOG_TERMINATED,
 };
-use support::{free_udp_port, run, workspace_root, Server, ServerOptions, TempDir};
+use support::{free_udp_port, run, transcribe, workspace_root, Server, ServerOptions, TempDir};
 
 static SERIAL: Mutex<()> = Mutex::new(());
 
@@ -66,14 +66,6 @@ fn agent_speech(dir: &TempDir, name: &str, line: &str) -> std::path::PathBuf {
         name,
         &[secs(6), say(line), secs(6), say(line), secs(6), say(line)],
     )
-}
-
-fn transcribe(wav: &std::path::Path) -> String {
-    let out = run(Command::new(env!("CARGO_BIN_EXE_hotline"))
-        .current_dir(workspace_root())
-        .arg("transcribe")
-        .arg(wav));
-    String::from_utf8_lossy(&out.stdout).to_lowercase()
 }
 
 fn register(

@@ -77,7 +77,7 @@ async fn status(
 ) -> Result<Json<Value>, ApiError> {
     let (state, counts) = control_status(&s.store, &s.dir, &name)
         .await
-        .map_err(ApiError::not_found)?;
+        .map_err(|e| ApiError::not_found(e.to_string()))?;
     Ok(Json(
         json!({ "campaign": name, "state": state, "status": counts }),
     ))

@@ -16,7 +16,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::rtp::Incoming;
 use super::task::Internal;
-use super::{media_from_answer, DialogEvent, Playout, RtpLink, DTMF_PT};
+use super::{media_from_answer, DialogEvent, Playout, RtpLink};
 use crate::pools::{TtsChunk, TtsJob};
 use crate::server::{Services, SipCommand};
 
@@ -103,26 +103,7 @@ async fn run(
         });
     };
     let config = &services.config;
-    let socket = services.bind_rtp()?;
-    let local = socket
-        .local_addr()
-        .map_err(|source| crate::error::HotlineError::Socket {
-            addr: "rtp".into(),
-            source,
-        })?;
-    let codecs: Vec<_> = config
-        .rtp
-        .codecs
-        .iter()
-        .map(|c| super::to_sdp_codec(*c))
-        .collect();
-    let offer = hotline_sip::sdp::offer_sdp(
-        local.ip(),
-        local.port(),
-        &codecs,
-        DTMF_PT,
-        rand::random::<u32>() as u64,
-    );
+    let super::placing::Offer { socket, sdp: offer } = super::placing::rtp_offer(&services)?;
     let (events_tx, mut events) = mpsc::unbounded_channel();
     let (placed_tx, placed) = oneshot::channel();
     let _ = sip.send(SipCommand::Invite {

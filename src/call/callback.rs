@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use hotline_acd::{CallbackOutcome, Enqueued};
+use hotline_acd::{CallbackOutcome, Enqueued, PlacingStage};
 use hotline_dialer::{outcome_of_final, Outcome};
 use hotline_media::Pacer;
 use hotline_sip::{CallId, OutgoingCall};
@@ -17,7 +17,7 @@ use super::agent_leg::{self, LegCommand, LegHandle, LegRequest, LegUpdate};
 use super::recording::StereoRecorder;
 use super::rtp::Incoming;
 use super::task::Internal;
-use super::{media_from_answer, DialogEvent, Playout, RtpLink, DTMF_PT};
+use super::{media_from_answer, DialogEvent, Playout, RtpLink};
 use crate::center::QueueEvent;
 use crate::server::{Services, SipCommand};
 use crate::store::{unix_ms, CallRecord, CallbackJob};
@@ -33,7 +33,8 @@ pub struct CallbackRoute {
 }
 
 /// How placing a job ended: the outcome and the call record of a customer who answered; `None`
-/// when the server is stopping (the job's lease runs out and it is placed again after restart).
+/// when the server is stopping (a job whose customer was not dialled yet is released by the
+/// stop; one already dialled keeps its lease and is placed again after it runs out).
 pub type Placed = Option<(CallbackOutcome, Option<String>)>;
 
 /// How long the job may wait in its queue for an agent to take it before it is put back.
@@ -45,6 +46,7 @@ pub async fn place(
     sip: mpsc::UnboundedSender<SipCommand>,
     job: CallbackJob,
     route: CallbackRoute,
+    stage: &PlacingStage,
     renew: impl Fn(),
 ) -> Placed {
     let center = services.center.clone()?;
@@ -127,7 +129,12 @@ pub async fn place(
     };
     let leg = leg?;
     // 2. The customer, while the agent listens to the line.
-    let placed = call_customer(&services, &sip, &job, &route, &mut internal, &renew).await;
+    // A stop that released the job between the agent's answer and now wins: no customer call.
+    let placed = if stage.dial() {
+        call_customer(&services, &sip, &job, &route, &mut internal, &renew).await
+    } else {
+        Customer::Stopping
+    };
     let result = match placed {
         Customer::Answered(call) => {
             let cause = bridge(
@@ -210,6 +217,7 @@ fn not_reached(outcome: Outcome) -> CallbackOutcome {
     match outcome {
         Outcome::Busy => CallbackOutcome::Busy,
         Outcome::NoAnswer => CallbackOutcome::NoAnswer,
+        Outcome::InvalidNumber => CallbackOutcome::InvalidNumber,
         _ => CallbackOutcome::Failed,
     }
 }
@@ -226,29 +234,13 @@ async fn call_customer(
 ) -> Customer {
     let config = &services.config;
     let started_at = unix_ms();
-    let socket = match services.bind_rtp() {
-        Ok(s) => s,
+    let super::placing::Offer { socket, sdp: offer } = match super::placing::rtp_offer(services) {
+        Ok(offer) => offer,
         Err(e) => {
             tracing::error!("callback {}: {e}", job.id);
             return Customer::NotReached(CallbackOutcome::Failed);
         }
     };
-    let Ok(local) = socket.local_addr() else {
-        return Customer::NotReached(CallbackOutcome::Failed);
-    };
-    let codecs: Vec<_> = config
-        .rtp
-        .codecs
-        .iter()
-        .map(|c| super::to_sdp_codec(*c))
-        .collect();
-    let offer = hotline_sip::sdp::offer_sdp(
-        local.ip(),
-        local.port(),
-        &codecs,
-        DTMF_PT,
-        rand::random::<u32>() as u64,
-    );
     let from_uri = format!("sip:{}@{}", route.caller_id, config.rtp.address);
     let target_uri = format!("sip:{}@{}", job.number, route.trunk);
     let (events_tx, mut events) = mpsc::unbounded_channel();

@@ -2,18 +2,22 @@
 //! queue with a `callback_trunk`, when one of its agents is free, the oldest due job (the pure
 //! choice of `hotline_acd::next_due`) is leased in the store and placed agent first
 //! (`callback.rs`); its outcome is settled by the queue's policy (`hotline_acd::settle`).
-//! One job at a time per queue. A job whose placer died is taken again when its lease expires.
+//! One job at a time per queue. Before anything is rung, the number is screened
+//! (`hotline_acd::screen`): an undialable number or one on the global do-not-call list ends the
+//! job at once. On a clean stop, jobs whose customer was not dialled yet are released for the
+//! next start; a job whose placer died is taken again when its lease expires.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use hotline_acd::{settle, CallbackOutcome, QueueSpec};
+use hotline_acd::{settle, CallbackOutcome, PlacingStage, QueueSpec};
 use tokio::sync::mpsc;
 
 use super::callback::{self, CallbackRoute};
+use crate::error::HotlineError;
 use crate::server::{Services, SipCommand};
-use crate::store::unix_ms;
+use crate::store::{unix_ms, CallbackJob};
 
 /// How long a lease holds without renewal (renewed every 20 s while the job is placed).
 pub const LEASE: Duration = Duration::from_secs(60);
@@ -38,8 +42,10 @@ pub async fn run_callbacks(
     if queues.is_empty() {
         return;
     }
-    let (done_tx, mut done) = mpsc::unbounded_channel::<String>();
+    let (done_tx, mut done) = mpsc::unbounded_channel::<(String, i64)>();
     let mut busy: HashSet<String> = HashSet::new();
+    // The jobs this server leased and is placing, for the stop to hand back the undialled ones.
+    let mut placing: HashMap<i64, Arc<PlacingStage>> = HashMap::new();
     // The last trunk problem told per queue, so a broken trunk is logged once, not every second.
     let mut told: HashMap<String, String> = HashMap::new();
     loop {
@@ -68,6 +74,7 @@ pub async fn run_callbacks(
                     route
                 }
                 Err(e) => {
+                    let e = e.to_string();
                     if told.get(&queue.name) != Some(&e) {
                         tracing::error!("callbacks of queue {} cannot be placed: {e}", queue.name);
                         told.insert(queue.name.clone(), e);
@@ -84,7 +91,32 @@ pub async fn run_callbacks(
                     continue;
                 }
             }
+            match screened(&services, &job).await {
+                Ok(None) => {}
+                Ok(Some(refused)) => {
+                    tracing::info!(
+                        "callback {} of queue {}: {} is not called ({})",
+                        job.id,
+                        queue.name,
+                        job.number,
+                        refused.name()
+                    );
+                    let policy = queue.callback_policy;
+                    record(&services, job.id, job.attempts, refused, None, policy).await;
+                    continue;
+                }
+                Err(e) => {
+                    // As campaigns do: when the list cannot be read, the number is not called.
+                    tracing::error!("callback {}: cannot read the do-not-call list: {e}", job.id);
+                    if let Err(e) = services.store.release_callback(job.id, unix_ms()).await {
+                        tracing::error!("callback {}: cannot release it: {e}", job.id);
+                    }
+                    continue;
+                }
+            }
             busy.insert(queue.name.clone());
+            let stage = Arc::new(PlacingStage::new());
+            placing.insert(job.id, Arc::clone(&stage));
             tracing::info!(
                 "callback {} of queue {}: an agent is free, placing it (attempt {})",
                 job.id,
@@ -106,17 +138,24 @@ pub async fn run_callbacks(
                         }
                     });
                 };
-                let placed = callback::place(Arc::clone(&services), sip, job, route, renew).await;
+                let placed =
+                    callback::place(Arc::clone(&services), sip, job, route, &stage, renew).await;
                 if let Some((outcome, call_id)) = placed {
                     record(&services, id, attempts, outcome, call_id.as_deref(), policy).await;
                 }
-                let _ = done_tx.send(name);
+                let _ = done_tx.send((name, id));
             });
         }
         tokio::select! {
             _ = tokio::time::sleep(LOOK_EVERY) => {}
-            Some(queue) = done.recv() => { busy.remove(&queue); }
-            _ = shutdown.changed() => return,
+            Some((queue, id)) = done.recv() => {
+                busy.remove(&queue);
+                placing.remove(&id);
+            }
+            _ = shutdown.changed() => {
+                release_undialled(&services, &placing).await;
+                return;
+            }
         }
     }
 }
@@ -146,8 +185,39 @@ async fn record(
     }
 }
 
+/// Why the job's number must not be dialled (`None`: dial it). The global do-not-call list holds
+/// E.164 numbers: a number that normalises is looked up in that form, any other as it is.
+async fn screened(
+    services: &Services,
+    job: &CallbackJob,
+) -> Result<Option<CallbackOutcome>, HotlineError> {
+    let listed = hotline_acd::dialable(&job.number) && {
+        let number = hotline_dialer::normalise(&job.number, None)
+            .map(|n| n.to_string())
+            .unwrap_or_else(|_| job.number.clone());
+        services.store.dnc_listed(&number).await?
+    };
+    Ok(hotline_acd::screen(&job.number, listed))
+}
+
+/// On a clean stop: the jobs whose customer was not dialled go back to pending, due at once.
+async fn release_undialled(services: &Services, placing: &HashMap<i64, Arc<PlacingStage>>) {
+    for (id, stage) in placing {
+        if !stage.release() {
+            continue;
+        }
+        match services.store.release_callback(*id, unix_ms()).await {
+            Ok(true) => tracing::info!(
+                "callback {id}: not dialled before the stop; released for the next start"
+            ),
+            Ok(false) => {}
+            Err(e) => tracing::error!("callback {id}: cannot release it at the stop: {e}"),
+        }
+    }
+}
+
 /// The queue's trunk, read again for each job (an edit of the trunks file applies to the next).
-fn route(services: &Services, queue: &QueueSpec) -> Result<CallbackRoute, String> {
+fn route(services: &Services, queue: &QueueSpec) -> Result<CallbackRoute, HotlineError> {
     let name = queue.callback_trunk.as_deref().unwrap_or_default();
     let (trunk, destination, credentials) =
         crate::campaign::load::trunk_route(name, &services.config.campaigns.trunks)?;

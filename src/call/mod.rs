@@ -10,6 +10,7 @@ mod handoff;
 mod hold;
 mod media_refusal;
 mod outbound;
+pub(crate) mod placing;
 mod playout;
 mod recording;
 pub mod rtp;

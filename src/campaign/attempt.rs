@@ -11,7 +11,7 @@ use hotline_sip::{CallId, OutgoingCall};
 use tokio::sync::{mpsc, oneshot};
 
 use super::machine::{self, Detected, MachineCheck};
-use crate::call::{media_from_answer, AnsweredCall, CallSetup, DialogEvent, DTMF_PT};
+use crate::call::{media_from_answer, AnsweredCall, CallSetup, DialogEvent};
 use crate::server::{ActiveFlow, Services, SipCommand};
 
 /// Everything one attempt needs.
@@ -86,26 +86,8 @@ async fn run(
 ) -> Result<AttemptEnd, crate::error::HotlineError> {
     let config = &services.config;
     let started_at = crate::store::unix_ms();
-    let socket = services.bind_rtp()?;
-    let local = socket
-        .local_addr()
-        .map_err(|source| crate::error::HotlineError::Socket {
-            addr: "rtp".into(),
-            source,
-        })?;
-    let codecs: Vec<_> = config
-        .rtp
-        .codecs
-        .iter()
-        .map(|c| crate::call::to_sdp_codec(*c))
-        .collect();
-    let offer = hotline_sip::sdp::offer_sdp(
-        local.ip(),
-        local.port(),
-        &codecs,
-        DTMF_PT,
-        rand::random::<u32>() as u64,
-    );
+    let crate::call::placing::Offer { socket, sdp: offer } =
+        crate::call::placing::rtp_offer(services)?;
     let host = config.rtp.address;
     let from_uri = format!("sip:{}@{host}", request.caller_id);
     let (events_tx, mut events) = mpsc::unbounded_channel();

@@ -10,6 +10,7 @@ use hotline_dialer::{
     Trunk,
 };
 
+use crate::error::HotlineError;
 use crate::server::ActiveFlow;
 
 /// A campaign ready to run.
@@ -57,20 +58,24 @@ pub fn beside(folder: &Path, relative: &Path) -> PathBuf {
     out
 }
 
-fn read(path: &Path, what: &str) -> Result<String, String> {
-    std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read the {what} {}: {e}", path.display()))
+fn read(path: &Path, what: &'static str) -> Result<String, HotlineError> {
+    std::fs::read_to_string(path).map_err(|source| HotlineError::Unreadable {
+        what,
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// The trunks in `file`; a missing file is no trunks.
-pub fn load_trunks(file: &Path) -> Result<Vec<Trunk>, String> {
+pub fn load_trunks(file: &Path) -> Result<Vec<Trunk>, HotlineError> {
     match std::fs::read_to_string(file) {
-        Ok(text) => parse_trunks(&text, file).map_err(|e| e.to_string()),
+        Ok(text) => Ok(parse_trunks(&text, file)?),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-        Err(e) => Err(format!(
-            "cannot read the trunks file {}: {e}",
-            file.display()
-        )),
+        Err(source) => Err(HotlineError::Unreadable {
+            what: "trunks file",
+            path: file.to_path_buf(),
+            source,
+        }),
     }
 }
 
@@ -86,9 +91,8 @@ pub struct Plan {
 }
 
 /// Reads the campaign file, its contact list and do-not-call lists.
-pub fn load_plan(file: &Path) -> Result<Plan, String> {
-    let campaign =
-        parse_campaign(&read(file, "campaign file")?, file).map_err(|e| e.to_string())?;
+pub fn load_plan(file: &Path) -> Result<Plan, HotlineError> {
+    let campaign = parse_campaign(&read(file, "campaign file")?, file)?;
     let folder = file.parent().unwrap_or(Path::new("."));
     let flow_file = beside(folder, &campaign.flow);
     let contacts_file = beside(folder, &campaign.contacts.file);
@@ -96,8 +100,7 @@ pub fn load_plan(file: &Path) -> Result<Plan, String> {
         &read(&contacts_file, "contact list")?,
         &contacts_file,
         &campaign,
-    )
-    .map_err(|e| e.to_string())?;
+    )?;
     let mut dnc = DoNotCall::default();
     for list in &campaign.do_not_call {
         let path = beside(folder, list);
@@ -120,28 +123,28 @@ pub type TrunkRoute = (Trunk, std::net::SocketAddr, Option<(String, String)>);
 
 /// Trunk `name` of `trunks_file`, where its INVITEs go, and its credentials with
 /// `{env.NAME}` resolved (campaigns and queue callbacks leave through it).
-pub fn trunk_route(name: &str, trunks_file: &Path) -> Result<TrunkRoute, String> {
+pub fn trunk_route(name: &str, trunks_file: &Path) -> Result<TrunkRoute, HotlineError> {
     let trunks = load_trunks(trunks_file)?;
     let Some(trunk) = trunks.into_iter().find(|t| t.name == name) else {
-        return Err(format!(
-            "trunk `{name}` is not in {}",
-            trunks_file.display()
-        ));
+        return Err(HotlineError::TrunkUnknown {
+            trunk: name.to_string(),
+            file: trunks_file.to_path_buf(),
+        });
     };
     let host = trunk.host.trim_start_matches('[').trim_end_matches(']');
     let destination = std::net::SocketAddr::new(
-        host.parse()
-            .map_err(|_| format!("trunk `{}` has no IP address: {}", trunk.name, trunk.host))?,
+        host.parse().map_err(|_| HotlineError::TrunkAddress {
+            trunk: trunk.name.clone(),
+            host: trunk.host.clone(),
+        })?,
         trunk.port,
     );
     let env = |name: &str| std::env::var(name).ok();
     let credentials = match (&trunk.username, &trunk.password) {
         (Some(user), Some(password)) => {
-            let missing = |what: &str| {
-                format!(
-                    "the {what} of trunk `{}` names an environment variable that is not set",
-                    trunk.name
-                )
+            let missing = |what: &'static str| HotlineError::TrunkSecretUnset {
+                trunk: trunk.name.clone(),
+                what,
             };
             Some((
                 user.resolve(env).ok_or_else(|| missing("username"))?,
@@ -158,7 +161,7 @@ pub fn load_campaign(
     file: &Path,
     trunks_file: &Path,
     encoder: Option<&Arc<hotline_nlu::SentenceEncoder>>,
-) -> Result<Loaded, String> {
+) -> Result<Loaded, HotlineError> {
     let Plan {
         campaign,
         flow_file,
@@ -167,21 +170,15 @@ pub fn load_campaign(
         dnc,
     } = load_plan(file)?;
     if contacts.is_empty() {
-        return Err(format!(
-            "the campaign has no contact to call ({skipped} rows of its list skipped): \
-             `hotline campaigns check {}` says why",
-            file.display()
-        ));
+        return Err(HotlineError::CampaignNoContacts {
+            file: file.to_path_buf(),
+            skipped,
+        });
     }
     let flow_text = read(&flow_file, "flow")?;
-    let flow = crate::server::active_flow(&flow_text, &flow_file.display().to_string(), encoder)
-        .map_err(|report| format!("the campaign's flow has errors:\n{report}"))?;
+    let flow = crate::server::active_flow(&flow_text, &flow_file.display().to_string(), encoder)?;
     if !find_opt_out(&flow.flow).is_offered() {
-        return Err(format!(
-            "the flow {} offers no opt-out: every campaign flow must let the contact press 9 or \
-             say stop (see `hotline campaigns check`)",
-            flow_file.display()
-        ));
+        return Err(HotlineError::CampaignNoOptOut { flow: flow_file });
     }
     let (trunk, destination, credentials) = trunk_route(&campaign.trunk, trunks_file)?;
     let caller_id =

@@ -130,7 +130,7 @@ pub async fn run(
             &services.config.campaigns.trunks,
             Some(&services.encoder),
         )
-        .map_err(Refused::Invalid)?;
+        .map_err(|e| Refused::Invalid(e.to_string()))?;
         if loaded.campaign.name != name {
             return Err(Refused::Invalid(format!(
                 "{} names the campaign `{}`, not `{name}`",
@@ -288,18 +288,15 @@ pub async fn control_status(
     store: &crate::store::Store,
     dir: &std::path::Path,
     name: &str,
-) -> Result<(String, report::Status), String> {
-    let runs = store.campaign_runs().await.map_err(|e| e.to_string())?;
+) -> Result<(String, report::Status), crate::error::HotlineError> {
+    let runs = store.campaign_runs().await?;
     let run = runs.into_iter().find(|r| r.campaign == name);
     let file = run
         .as_ref()
         .map(|r| PathBuf::from(&r.file))
         .unwrap_or_else(|| load::campaign_path(dir, name));
     let plan = load::load_plan(&file)?;
-    let rows = store
-        .campaign_attempts(&plan.campaign.name)
-        .await
-        .map_err(|e| e.to_string())?;
+    let rows = store.campaign_attempts(&plan.campaign.name).await?;
     let numbers: Vec<hotline_dialer::E164> =
         plan.contacts.iter().map(|c| c.number.clone()).collect();
     let known: HashMap<String, hotline_dialer::E164> = numbers
@@ -313,11 +310,8 @@ pub async fn control_status(
         .collect();
     let records = report::attempt_records(&ended, |n| known.get(n).cloned());
     let mut dnc = plan.dnc;
-    let global = store.dnc_list().await.map_err(|e| e.to_string())?;
-    let own = store
-        .campaign_dnc_list(&plan.campaign.name)
-        .await
-        .map_err(|e| e.to_string())?;
+    let global = store.dnc_list().await?;
+    let own = store.campaign_dnc_list(&plan.campaign.name).await?;
     for row in global.iter().chain(&own) {
         if let Some(number) = known.get(&row.number) {
             dnc.add(number.clone());
@@ -329,8 +323,7 @@ pub async fn control_status(
         dnc,
         &records,
         chrono::Utc::now(),
-    )
-    .map_err(|e| e.to_string())?;
+    )?;
     let state = run
         .map(|r| r.state)
         .unwrap_or_else(|| "never started".into());

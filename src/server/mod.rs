@@ -169,8 +169,7 @@ pub fn load_flow_file(
         path: path.to_path_buf(),
         source,
     })?;
-    let file = path.display().to_string();
-    active_flow(&source, &file, encoder).map_err(|report| HotlineError::Flow { file, report })
+    active_flow(&source, &path.display().to_string(), encoder)
 }
 
 /// Says so when a flow asks for a voice or language this server does not have: the call is then
@@ -206,14 +205,22 @@ pub fn active_flow(
     source: &str,
     file: &str,
     encoder: Option<&Arc<SentenceEncoder>>,
-) -> Result<ActiveFlow, String> {
-    let flow = hotline_flow::load_flow(source, file).map_err(|diags| {
-        diags
+) -> Result<ActiveFlow, HotlineError> {
+    let flow = hotline_flow::load_flow(source, file).map_err(|diags| HotlineError::Flow {
+        file: file.to_string(),
+        report: diags
             .iter()
             .map(|d| d.to_string())
             .collect::<Vec<_>>()
-            .join("\n")
+            .join("\n"),
     })?;
+    let index = |what: &'static str| {
+        move |source| HotlineError::FlowIndex {
+            file: file.to_string(),
+            what,
+            source,
+        }
+    };
     let flow = Arc::new(flow);
     let (matcher, faq): (
         Arc<dyn IntentMatcher + Send + Sync>,
@@ -222,12 +229,12 @@ pub fn active_flow(
         Some(encoder) => (
             Arc::new(
                 hotline_nlu::EmbeddingMatcher::new(&flow, Arc::clone(encoder))
-                    .map_err(|e| format!("{file}: cannot embed the intents' examples: {e}"))?
+                    .map_err(index("embed the intents' examples"))?
                     .with_keyword_floor(KEYWORD_FLOOR),
             ),
             Some(Arc::new(
                 hotline_nlu::HybridFaq::new(&flow, Arc::clone(encoder))
-                    .map_err(|e| format!("{file}: cannot index the FAQ entries: {e}"))?,
+                    .map_err(index("index the FAQ entries"))?,
             )),
         ),
         None => (Arc::new(KeywordMatcher::new(&flow)), None),
@@ -276,12 +283,7 @@ pub async fn run(
             source,
         })?;
     let flow_name = config.flow_file.display().to_string();
-    let flow = active_flow(&flow_source, &flow_name, Some(&encoder)).map_err(|report| {
-        HotlineError::Flow {
-            file: flow_name.clone(),
-            report,
-        }
-    })?;
+    let flow = active_flow(&flow_source, &flow_name, Some(&encoder))?;
     warn_about_settings(&flow.flow, &config);
     let store = Store::open(&config.database)
         .await?
@@ -556,10 +558,15 @@ pub async fn run(
         campaign_requests,
         shutdown.clone(),
     ));
-    tokio::spawn(crate::call::run_callbacks(
+    let callbacks = tokio::spawn(crate::call::run_callbacks(
         Arc::clone(&services),
         sip_tx.clone(),
         shutdown.clone(),
     ));
-    signalling::run_signalling(socket, services, (sip_tx, sip_rx), shutdown, streams).await
+    let served =
+        signalling::run_signalling(socket, services, (sip_tx, sip_rx), shutdown, streams).await;
+    // The callback placer hands back, on the stop, the jobs it leased but did not dial: wait
+    // for those writes (bounded, so a stuck database cannot hold the exit).
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), callbacks).await;
+    served
 }

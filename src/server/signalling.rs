@@ -36,7 +36,7 @@ pub enum SipCommand {
     Invite {
         call: hotline_sip::OutgoingCall,
         events: mpsc::UnboundedSender<DialogEvent>,
-        placed: tokio::sync::oneshot::Sender<Result<CallId, String>>,
+        placed: tokio::sync::oneshot::Sender<Result<CallId, HotlineError>>,
     },
     /// Blind transfer: ask the peer of this dialog to call `target` (REFER).
     Refer(CallId, String),
@@ -129,7 +129,7 @@ pub async fn run_signalling(
                     SipCommand::Gone(call) => { calls.remove(call); Ok(()) }
                 };
                 if let SipCommand::Invite { call, events, placed } = command {
-                    let result = endpoint.invite(now, call).map_err(|e| e.to_string());
+                    let result = endpoint.invite(now, call).map_err(HotlineError::from);
                     if let Ok(id) = &result {
                         calls.insert(id.clone(), events);
                     }

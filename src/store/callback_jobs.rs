@@ -29,6 +29,18 @@ pub struct CallbackJob {
 }
 
 impl CallbackJob {
+    /// The request as `/api/callbacks` lists it (without the placing details).
+    pub fn record(self) -> super::CallbackRecord {
+        super::CallbackRecord {
+            id: self.id,
+            call_id: self.call_id,
+            queue: self.queue,
+            number: self.number,
+            requested_at: self.requested_at,
+            status: self.status,
+        }
+    }
+
     /// What the pure decision needs; `None` for a status this build does not know.
     pub fn view(&self) -> Option<JobView> {
         Some(JobView {
@@ -43,7 +55,8 @@ impl CallbackJob {
     }
 }
 
-fn job(r: &sqlx::sqlite::SqliteRow) -> Result<CallbackJob, sqlx::Error> {
+/// One row of `callbacks` (`SELECT *`) as a job.
+pub(super) fn job(r: &sqlx::sqlite::SqliteRow) -> Result<CallbackJob, sqlx::Error> {
     Ok(CallbackJob {
         id: r.try_get("id")?,
         call_id: r.try_get("call_id")?,
@@ -109,6 +122,21 @@ impl Store {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    /// Hands back a job this placer leased but did not dial (a clean stop): pending and due at
+    /// `now`, its lease cleared, so the next start takes it at once. False when the job is no
+    /// longer placed (settled meanwhile).
+    pub async fn release_callback(&self, id: i64, now: i64) -> Result<bool, HotlineError> {
+        let done = sqlx::query(
+            "UPDATE callbacks SET status = 'pending', lease_until = NULL, next_try_at = ?1, \
+             updated_at = ?1 WHERE id = ?2 AND status = 'placed'",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// The agent the job is reserved for (the one ringing or talking).
@@ -178,14 +206,47 @@ mod tests {
         assert_eq!(jobs[0].view().unwrap().state, JobState::Placed);
     }
 
-    #[tokio::test]
-    async fn outcomes_are_stored_and_a_retry_waits_for_its_time() {
-        let store = Store::open(&temp_db("callback-settle")).await.unwrap();
+    /// A store with one job of queue `support`, leased at 1 s until 61 s.
+    async fn leased_job(label: &str) -> (Store, i64) {
+        let store = Store::open(&temp_db(label)).await.unwrap();
         let id = store
             .add_callback("c1", "support", "+4930123", 100)
             .await
             .unwrap();
         assert!(store.lease_callback(id, 1_000, 61_000).await.unwrap());
+        (store, id)
+    }
+
+    #[tokio::test]
+    async fn a_released_job_is_taken_again_at_once_without_waiting_for_its_lease() {
+        let (store, id) = leased_job("callback-release").await;
+        assert!(store.release_callback(id, 2_000).await.unwrap());
+        let jobs = store.callback_jobs(Some("support"), false).await.unwrap();
+        assert_eq!(jobs[0].status, "pending");
+        assert_eq!(jobs[0].lease_until, None);
+        assert_eq!(jobs[0].attempts, 0, "a release uses no attempt");
+        // The next start, long before the old lease would have expired.
+        assert!(store.lease_callback(id, 3_000, 63_000).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn a_listed_number_settles_the_job_failed_and_it_is_never_due_again() {
+        let (store, id) = leased_job("callback-dnc").await;
+        let refused = settle(0, CallbackOutcome::DoNotCall, POLICY, 2_000);
+        store
+            .settle_callback(id, refused, "do-not-call", None, 2_000)
+            .await
+            .unwrap();
+        assert!(!store.release_callback(id, 2_500).await.unwrap(), "settled");
+        assert!(!store.lease_callback(id, 999_000, 1_059_000).await.unwrap());
+        let all = store.callback_jobs(None, true).await.unwrap();
+        assert_eq!(all[0].status, "failed");
+        assert_eq!(all[0].last_outcome.as_deref(), Some("do-not-call"));
+    }
+
+    #[tokio::test]
+    async fn outcomes_are_stored_and_a_retry_waits_for_its_time() {
+        let (store, id) = leased_job("callback-settle").await;
         let busy = settle(0, CallbackOutcome::Busy, POLICY, 2_000);
         store
             .settle_callback(id, busy, "busy", None, 2_000)

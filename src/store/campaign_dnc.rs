@@ -53,16 +53,10 @@ impl Store {
         .bind(campaign)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(DncRow {
-                    number: r.try_get("number")?,
-                    added_at: r.try_get("added_at")?,
-                    reason: r.try_get("reason")?,
-                    source: r.try_get("source")?,
-                })
-            })
-            .collect()
+        Ok(rows
+            .iter()
+            .map(DncRow::from_row)
+            .collect::<Result<_, _>>()?)
     }
 
     /// Every campaign's list as (campaign, number) pairs, for `campaigns check`.
@@ -97,14 +91,7 @@ mod tests {
     use super::*;
     use crate::store::temp_db;
 
-    fn row(number: &str, source: &str) -> DncRow {
-        DncRow {
-            number: number.into(),
-            added_at: 5,
-            reason: "asked".into(),
-            source: source.into(),
-        }
-    }
+    use crate::store::do_not_call::asked_row as row;
 
     #[tokio::test]
     async fn a_campaign_list_blocks_only_its_campaign_and_the_global_list_blocks_all() {

@@ -20,6 +20,29 @@ pub struct DncRow {
     pub source: String,
 }
 
+impl DncRow {
+    /// A row of either list (`number, added_at, reason, source`).
+    pub(super) fn from_row(r: &sqlx::sqlite::SqliteRow) -> Result<DncRow, sqlx::Error> {
+        Ok(DncRow {
+            number: r.try_get("number")?,
+            added_at: r.try_get("added_at")?,
+            reason: r.try_get("reason")?,
+            source: r.try_get("source")?,
+        })
+    }
+}
+
+/// A row for the store tests of both lists.
+#[cfg(test)]
+pub(super) fn asked_row(number: &str, source: &str) -> DncRow {
+    DncRow {
+        number: number.into(),
+        added_at: 5,
+        reason: "asked".into(),
+        source: source.into(),
+    }
+}
+
 impl Store {
     /// Puts a number on the global list; false when it was there already (the first entry stays).
     pub async fn dnc_add(&self, row: &DncRow) -> Result<bool, HotlineError> {
@@ -45,6 +68,15 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 
+    /// Whether `number` (E.164) is on the global list (queue callbacks ask before dialling).
+    pub async fn dnc_listed(&self, number: &str) -> Result<bool, HotlineError> {
+        let row = sqlx::query("SELECT 1 FROM do_not_call WHERE number = ?")
+            .bind(number)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some())
+    }
+
     /// The whole global list, oldest first.
     pub async fn dnc_list(&self) -> Result<Vec<DncRow>, HotlineError> {
         let rows = sqlx::query(
@@ -52,16 +84,10 @@ impl Store {
         )
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(DncRow {
-                    number: r.try_get("number")?,
-                    added_at: r.try_get("added_at")?,
-                    reason: r.try_get("reason")?,
-                    source: r.try_get("source")?,
-                })
-            })
-            .collect()
+        Ok(rows
+            .iter()
+            .map(DncRow::from_row)
+            .collect::<Result<_, _>>()?)
     }
 }
 
@@ -70,14 +96,7 @@ mod tests {
     use super::*;
     use crate::store::temp_db;
 
-    fn row(number: &str, source: &str) -> DncRow {
-        DncRow {
-            number: number.into(),
-            added_at: 5,
-            reason: "asked".into(),
-            source: source.into(),
-        }
-    }
+    use super::asked_row as row;
 
     #[tokio::test]
     async fn campaign_dnc_numbers_are_added_once_listed_and_removed() {
@@ -86,6 +105,8 @@ mod tests {
         assert!(!store.dnc_add(&row("+12125550101", "api")).await.unwrap());
         assert!(store.dnc_blocks("any", "+12125550101").await.unwrap());
         assert!(!store.dnc_blocks("any", "+12125550102").await.unwrap());
+        assert!(store.dnc_listed("+12125550101").await.unwrap());
+        assert!(!store.dnc_listed("+12125550102").await.unwrap());
         let list = store.dnc_list().await.unwrap();
         assert_eq!(list, vec![row("+12125550101", "cli")]);
         assert!(store.dnc_remove("+12125550101").await.unwrap());

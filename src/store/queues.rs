@@ -234,16 +234,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
-            .map(|r| {
-                Ok(CallbackRecord {
-                    id: r.try_get("id")?,
-                    call_id: r.try_get("call_id")?,
-                    queue: r.try_get("queue")?,
-                    number: r.try_get("number")?,
-                    requested_at: r.try_get("requested_at")?,
-                    status: r.try_get("status")?,
-                })
-            })
+            .map(|r| Ok(super::callback_jobs::job(r)?.record()))
             .collect()
     }
 

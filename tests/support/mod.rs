@@ -121,6 +121,15 @@ pub fn run_ok(command: &mut Command) -> Output {
 }
 
 /// Runs a command to completion and returns its output whatever the exit status.
+/// What `hotline transcribe` hears in a WAV, lower-cased (empty when it fails).
+pub fn transcribe(wav: &Path) -> String {
+    let out = run(Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .current_dir(workspace_root())
+        .arg("transcribe")
+        .arg(wav));
+    String::from_utf8_lossy(&out.stdout).to_lowercase()
+}
+
 pub fn run(command: &mut Command) -> Output {
     command
         .stdin(Stdio::null())

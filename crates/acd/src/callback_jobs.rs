@@ -84,6 +84,11 @@ pub enum CallbackOutcome {
     Failed,
     /// No agent took the job (rang out, or left): the customer was never called.
     AgentMissed,
+    /// The number is on the do-not-call list: it is not called, and never will be for this job.
+    DoNotCall,
+    /// The number cannot be dialled (not a number, anonymous, or the trunk answered 404/484):
+    /// retrying cannot help.
+    InvalidNumber,
 }
 
 impl CallbackOutcome {
@@ -94,6 +99,8 @@ impl CallbackOutcome {
             CallbackOutcome::NoAnswer => "no-answer",
             CallbackOutcome::Failed => "failed",
             CallbackOutcome::AgentMissed => "agent-missed",
+            CallbackOutcome::DoNotCall => "do-not-call",
+            CallbackOutcome::InvalidNumber => "invalid-number",
         }
     }
 }
@@ -132,6 +139,12 @@ pub fn settle(
         },
         CallbackOutcome::AgentMissed => Settled {
             state: JobState::Pending,
+            attempts,
+            next_try_at: now,
+        },
+        // Nothing reached the customer's line, and nothing later will: failed at once.
+        CallbackOutcome::DoNotCall | CallbackOutcome::InvalidNumber => Settled {
+            state: JobState::Failed,
             attempts,
             next_try_at: now,
         },
@@ -240,6 +253,23 @@ mod tests {
                 next_try_at: 5_000
             }
         );
+    }
+
+    #[test]
+    fn a_listed_or_invalid_number_fails_the_job_at_once_without_using_an_attempt() {
+        for outcome in [CallbackOutcome::DoNotCall, CallbackOutcome::InvalidNumber] {
+            let s = settle(0, outcome, POLICY, 5_000);
+            assert_eq!(
+                s,
+                Settled {
+                    state: JobState::Failed,
+                    attempts: 0,
+                    next_try_at: 5_000
+                },
+                "{}",
+                outcome.name()
+            );
+        }
     }
 
     #[test]

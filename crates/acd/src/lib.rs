@@ -6,6 +6,7 @@ mod agent_commands;
 mod agents_edit;
 mod agents_file;
 mod callback_jobs;
+mod callback_screen;
 mod callers;
 mod distributor;
 mod duration;
@@ -27,6 +28,7 @@ pub use agents_file::{parse_agents, AgentSpec, AgentsFile, Ha1Hashes, DEFAULT_RE
 pub use callback_jobs::{
     next_due, settle, CallbackOutcome, CallbackPolicy, JobState, JobView, Settled,
 };
+pub use callback_screen::{dialable, screen, PlacingStage};
 pub use distributor::{
     Decision, Distributor, Enqueued, QueueLive, DEFAULT_HANDLE_TIME, MAX_CONSECUTIVE_MISSES,
     NO_ANSWER_REASON,

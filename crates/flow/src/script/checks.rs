@@ -64,9 +64,9 @@ fn fields_of(action: &Action) -> Option<(&'static str, Vec<(&'static str, String
     })
 }
 
-/// Whether some action of the step satisfies the check. `*_contains` fields look for a
-/// part (ignoring case); the others must be equal.
-pub(super) fn action_present(check: &ActionCheck, actions: &[Action]) -> Result<(), String> {
+/// What the check expected, when no action of the step satisfies it (`None`: one does).
+/// `*_contains` fields look for a part (ignoring case); the others must be equal.
+pub(super) fn missing_action(check: &ActionCheck, actions: &[Action]) -> Option<String> {
     let fits = |action: &Action| {
         let Some((kind, texts)) = fields_of(action) else {
             return false;
@@ -84,14 +84,14 @@ pub(super) fn action_present(check: &ActionCheck, actions: &[Action]) -> Result<
             })
     };
     if actions.iter().any(fits) {
-        return Ok(());
+        return None;
     }
     let details: Vec<String> = check
         .contains
         .iter()
         .map(|(f, v)| format!("{f} \"{v}\""))
         .collect();
-    Err(format!(
+    Some(format!(
         "expected a `{}` action{}{}",
         check.action,
         if details.is_empty() { "" } else { " with " },

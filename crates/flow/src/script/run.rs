@@ -273,7 +273,7 @@ impl Script {
             }
         }
         for check in &expect.actions {
-            if let Err(message) = checks::action_present(check, actions) {
+            if let Some(message) = checks::missing_action(check, actions) {
                 fail(format!("{message}; actions: {}", describe(actions)));
             }
         }
