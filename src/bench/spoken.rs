@@ -263,11 +263,12 @@ impl Matchers {
         encoder: &std::sync::Arc<hotline_nlu::SentenceEncoder>,
     ) -> anyhow::Result<Self> {
         let build = |near_miss: Option<NearMissMatcher>| {
-            hotline_nlu::EmbeddingMatcher::new(&active.flow, std::sync::Arc::clone(encoder))
-                .map(|m| {
+            hotline_nlu::EmbeddingMatcher::new(&active.flow, std::sync::Arc::clone(encoder)).map(
+                |m| {
                     m.with_keyword_floor(crate::server::KEYWORD_FLOOR)
                         .with_near_miss(near_miss)
-                })
+                },
+            )
         };
         Ok(Matchers {
             without: Box::new(build(None)?),

@@ -82,9 +82,20 @@ fn settings_are_read() {
 fn near_miss_is_off_unless_the_flow_turns_it_on() {
     let flow = load_flow(VALID, "t.yaml").expect("valid");
     assert!(!flow.settings().near_miss);
-    let on = edit("start: menu\n", "start: menu\nsettings:\n  near_miss: true\n");
-    assert!(load_flow(&on, "t.yaml").expect("valid").settings().near_miss);
-    let wrong = edit("start: menu\n", "start: menu\nsettings:\n  near_miss: maybe\n");
+    let on = edit(
+        "start: menu\n",
+        "start: menu\nsettings:\n  near_miss: true\n",
+    );
+    assert!(
+        load_flow(&on, "t.yaml")
+            .expect("valid")
+            .settings()
+            .near_miss
+    );
+    let wrong = edit(
+        "start: menu\n",
+        "start: menu\nsettings:\n  near_miss: maybe\n",
+    );
     assert_eq!(
         findings(&wrong),
         vec!["4:14: `near_miss` must be true or false, found a string"]

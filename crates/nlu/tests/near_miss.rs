@@ -38,7 +38,11 @@ const GARBLED: &[(&str, &str)] = &[
 fn surviving_words_route_a_garbled_question_only_with_the_setting_on() {
     let (off, on) = (shop(false), shop(true));
     for (text, expected) in GARBLED {
-        assert_eq!(off.classify(text), None, "{text:?} matched without near miss");
+        assert_eq!(
+            off.classify(text),
+            None,
+            "{text:?} matched without near miss"
+        );
         let found = on.classify(text).expect("a near-miss match");
         assert_eq!(found.intent, *expected, "{text:?}");
         assert!(!found.near_miss.is_empty(), "{text:?}: {found:?}");

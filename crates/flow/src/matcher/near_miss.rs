@@ -187,7 +187,10 @@ mod tests {
                 ),
                 intent(
                     "returns",
-                    &["how do I return an item", "I want a refund for a broken item"],
+                    &[
+                        "how do I return an item",
+                        "I want a refund for a broken item",
+                    ],
                     &["refund", "exchange"],
                 ),
                 intent(
@@ -195,11 +198,7 @@ mod tests {
                     &["where is my order", "track my parcel"],
                     &["tracking number"],
                 ),
-                intent(
-                    "cancel_order",
-                    &["I want to cancel my order"],
-                    &["cancel"],
-                ),
+                intent("cancel_order", &["I want to cancel my order"], &["cancel"]),
                 intent(
                     "opening_hours",
                     &["what are your opening hours", "when are you open"],
