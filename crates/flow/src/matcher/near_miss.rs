@@ -29,6 +29,13 @@ struct Topic {
     vocabulary: Vec<String>,
 }
 
+/// What one topic shares with a transcript: the heard words it knows, with their weights.
+struct Evidence<'a> {
+    topic: usize,
+    weight: f32,
+    shared: Vec<(&'a str, f32)>,
+}
+
 /// The intent the surviving words point to, and which words decided it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NearMiss {
@@ -83,22 +90,31 @@ impl NearMissMatcher {
             .map(|w| (w.as_str(), self.weight(w)))
             .filter(|(_, weight)| *weight > 0.0)
             .collect();
-        let mut evidence: Vec<(usize, f32, Vec<(&str, f32)>)> = self
+        let mut evidence: Vec<Evidence<'_>> = self
             .topics
             .iter()
             .enumerate()
-            .map(|(t, topic)| {
+            .map(|(topic, known)| {
                 let shared: Vec<(&str, f32)> = weighted
                     .iter()
                     .copied()
-                    .filter(|(w, _)| knows(topic, w))
+                    .filter(|(w, _)| knows(known, w))
                     .collect();
-                (t, shared.iter().map(|(_, weight)| weight).sum(), shared)
+                let weight = shared.iter().map(|(_, weight)| weight).sum();
+                Evidence {
+                    topic,
+                    weight,
+                    shared,
+                }
             })
             .collect();
-        evidence.sort_by(|a, b| b.1.total_cmp(&a.1));
-        let (best, best_sum, mut shared) = evidence.swap_remove(0);
-        let second_sum = evidence.iter().map(|e| e.1).fold(0.0_f32, f32::max);
+        evidence.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+        let Evidence {
+            topic: best,
+            weight: best_sum,
+            mut shared,
+        } = evidence.swap_remove(0);
+        let second_sum = evidence.iter().map(|e| e.weight).fold(0.0_f32, f32::max);
         let share = best_sum / (best_sum + second_sum);
         let covered = shared.len() as f32 / heard.len().max(1) as f32;
         let topic = &self.topics[best];
