@@ -273,7 +273,14 @@ impl<W: Write> ChatSession<W> {
     fn matched(&mut self, intent: Option<String>, score: f32, node: &str) -> std::io::Result<()> {
         if let Some(intent) = intent {
             self.failures_in_a_row = 0;
-            return writeln!(self.out, "     [{intent} {score:.2} at {node}]");
+            // A near miss (the flow's `near_miss` setting) says which surviving words decided.
+            let near_miss = self
+                .matcher
+                .classify(&self.last_text)
+                .filter(|m| m.intent == intent && !m.near_miss.is_empty())
+                .map(|m| format!("; near miss on {}", m.near_miss.join(", ")))
+                .unwrap_or_default();
+            return writeln!(self.out, "     [{intent} {score:.2} at {node}{near_miss}]");
         }
         self.failures_in_a_row += 1;
         match self.matcher.best_candidate(&self.last_text) {

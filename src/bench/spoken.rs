@@ -6,11 +6,14 @@
 //! engine from the bot's), preceded by a short silence, sent through G.711 µ-law and the ASR
 //! pool's resampler, transcribed, and understood as an `ask` node with the flow's FAQ fallback
 //! would: the intent the matcher finds, else the FAQ entry over the flow's threshold, else none.
+//! Each transcript is understood twice: without near-miss matching and with it (the flow's
+//! `near_miss` setting), so one run gives both figures.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context};
+use hotline_flow::{IntentMatcher, NearMissMatcher};
 use hotline_listen::{
     keep_better, second_pass_wanted, word_error_rate, Transcript, WhisperAsr, WordErrors,
 };
@@ -77,6 +80,7 @@ pub fn run(options: SpokenOptions, mut config: Config) -> anyhow::Result<()> {
     let encoder = crate::server::load_encoder(&config.speech.models_dir)?;
     let active = crate::server::load_flow_file(&set.flow, Some(&encoder))?;
     check_labels(&set, &active, &options.set)?;
+    let matchers = Matchers::new(&active, &encoder)?;
     let mut asr = WhisperAsr::load(&models.whisper, config.speech.asr_threads)?;
     let prompt = options
         .hot_words
@@ -94,6 +98,7 @@ pub fn run(options: SpokenOptions, mut config: Config) -> anyhow::Result<()> {
     let work = std::env::temp_dir().join(format!("hotline-bench-spoken-{}", std::process::id()));
     std::fs::create_dir_all(&work)?;
     let (mut plain, mut primed) = (Tally::default(), Tally::default());
+    let (mut plain_near, mut primed_near) = (Tally::default(), Tally::default());
     let mut both = Vec::new();
     for (n, question) in set.questions.iter().enumerate() {
         for (v, (voice, speed)) in VOICES.iter().enumerate() {
@@ -105,28 +110,43 @@ pub fn run(options: SpokenOptions, mut config: Config) -> anyhow::Result<()> {
             let pcm_16k = phone_path(&pcm);
             let mut lines = Vec::new();
             let mut decodes = Vec::new();
-            for (tally, hot) in [(&mut plain, None), (&mut primed, Some(prompt.as_str()))] {
+            let mut near_lines = Vec::new();
+            for (tally, near_tally, hot) in [
+                (&mut plain, &mut plain_near, None),
+                (&mut primed, &mut primed_near, Some(prompt.as_str())),
+            ] {
                 asr.set_prompt(hot);
                 let started = Instant::now();
                 let heard = asr.transcribe_long(&pcm_16k)?;
                 let seconds = started.elapsed().as_secs_f64();
                 tally.seconds += seconds;
+                near_tally.seconds += seconds;
                 let text = heard_text(&heard);
-                let got = understand(&active, text);
-                tally.record(&question.answer, &got, word_error_rate(&question.ask, text));
+                let words = word_error_rate(&question.ask, text);
+                let got = understand(&active, matchers.without.as_ref(), text);
+                let near = understand(&active, matchers.with.as_ref(), text);
+                tally.record(&question.answer, &got, words);
+                near_tally.record(&question.answer, &near, words);
                 lines.push((got, text.to_string()));
+                near_lines.push(near);
                 decodes.push((heard, seconds));
             }
-            let wrong = lines.iter().any(|(got, _)| *got != question.answer);
+            let wrong = lines
+                .iter()
+                .map(|(got, _)| got)
+                .chain(&near_lines)
+                .any(|got| *got != question.answer);
             if options.verbose || wrong {
                 println!(
-                    "{:?} ({voice}) expects {}:\n  plain:     {} <- {:?} ({:.2})\n  hot words: {} <- {:?} ({:.2})",
+                    "{:?} ({voice}) expects {}:\n  plain:     {} (near miss: {}) <- {:?} ({:.2})\n  hot words: {} (near miss: {}) <- {:?} ({:.2})",
                     question.ask,
                     question.answer,
                     lines[0].0,
+                    near_lines[0],
                     lines[0].1,
                     decodes[0].0.confidence,
                     lines[1].0,
+                    near_lines[1],
                     lines[1].1,
                     decodes[1].0.confidence
                 );
@@ -142,10 +162,15 @@ pub fn run(options: SpokenOptions, mut config: Config) -> anyhow::Result<()> {
             });
         }
     }
-    for (name, tally) in [("plain", &plain), ("hot words", &primed)] {
+    for (name, tally) in [
+        ("plain", &plain),
+        ("hot words", &primed),
+        ("plain + near miss", &plain_near),
+        ("hot words + near miss", &primed_near),
+    ] {
         tally.print(name);
     }
-    print_second_pass(&active, &set, &both);
+    print_second_pass(&active, &matchers, &set, &both);
     let _ = std::fs::remove_dir_all(&work);
     Ok(())
 }
@@ -164,7 +189,12 @@ const SECOND_PASS_BELOW: &[f32] = &[0.5, 0.6, 0.7, 0.8, 0.9];
 
 /// What hot words on a second decode only would give: the plain transcript, or, when it is under
 /// the floor, the better of the two; and how many questions would pay for the second decode.
-fn print_second_pass(active: &ActiveFlow, set: &LabelledSet, both: &[BothDecodes]) {
+fn print_second_pass(
+    active: &ActiveFlow,
+    matchers: &Matchers,
+    set: &LabelledSet,
+    both: &[BothDecodes],
+) {
     for &below in SECOND_PASS_BELOW {
         let mut tally = Tally::default();
         let mut second = 0;
@@ -179,7 +209,7 @@ fn print_second_pass(active: &ActiveFlow, set: &LabelledSet, both: &[BothDecodes
                 d.plain.clone()
             };
             let text = heard_text(&kept);
-            let got = understand(active, text);
+            let got = understand(active, matchers.without.as_ref(), text);
             tally.record(&question.answer, &got, word_error_rate(&question.ask, text));
         }
         tally.print(&format!(
@@ -221,9 +251,35 @@ fn check_labels(set: &LabelledSet, active: &ActiveFlow, file: &Path) -> anyhow::
     Ok(())
 }
 
+/// The flow's matcher built twice, near-miss matching off and on, whatever the flow's setting.
+struct Matchers {
+    without: Box<dyn IntentMatcher>,
+    with: Box<dyn IntentMatcher>,
+}
+
+impl Matchers {
+    fn new(
+        active: &ActiveFlow,
+        encoder: &std::sync::Arc<hotline_nlu::SentenceEncoder>,
+    ) -> anyhow::Result<Self> {
+        let build = |near_miss: Option<NearMissMatcher>| {
+            hotline_nlu::EmbeddingMatcher::new(&active.flow, std::sync::Arc::clone(encoder)).map(
+                |m| {
+                    m.with_keyword_floor(crate::server::KEYWORD_FLOOR)
+                        .with_near_miss(near_miss)
+                },
+            )
+        };
+        Ok(Matchers {
+            without: Box::new(build(None)?),
+            with: Box::new(build(Some(NearMissMatcher::new(&active.flow)))?),
+        })
+    }
+}
+
 /// What an `ask` node with the FAQ fallback makes of `text`: an intent, an FAQ entry, or none.
-fn understand(active: &ActiveFlow, text: &str) -> String {
-    if let Some(found) = active.matcher.classify(text) {
+fn understand(active: &ActiveFlow, matcher: &dyn IntentMatcher, text: &str) -> String {
+    if let Some(found) = matcher.classify(text) {
         return found.intent;
     }
     let threshold = active.flow.settings().faq_threshold;

@@ -245,7 +245,7 @@ pub fn active_flow(
 /// How similar an utterance must be to the intent a keyword rule picked for that rule to count:
 /// low enough for ASR misspellings ("delivary"), high enough that "open a bank account" does
 /// not land on opening hours.
-const KEYWORD_FLOOR: f32 = 0.2;
+pub(crate) const KEYWORD_FLOOR: f32 = 0.2;
 
 /// The sentence encoder for intents, when its model is installed (ONNX Runtime must be up).
 pub fn load_encoder(models_dir: &std::path::Path) -> Result<Arc<SentenceEncoder>, HotlineError> {

@@ -79,6 +79,30 @@ fn settings_are_read() {
 }
 
 #[test]
+fn near_miss_is_off_unless_the_flow_turns_it_on() {
+    let flow = load_flow(VALID, "t.yaml").expect("valid");
+    assert!(!flow.settings().near_miss);
+    let on = edit(
+        "start: menu\n",
+        "start: menu\nsettings:\n  near_miss: true\n",
+    );
+    assert!(
+        load_flow(&on, "t.yaml")
+            .expect("valid")
+            .settings()
+            .near_miss
+    );
+    let wrong = edit(
+        "start: menu\n",
+        "start: menu\nsettings:\n  near_miss: maybe\n",
+    );
+    assert_eq!(
+        findings(&wrong),
+        vec!["4:14: `near_miss` must be true or false, found a string"]
+    );
+}
+
+#[test]
 fn yaml_syntax_error_has_position() {
     assert_eq!(
         findings("flow: a\nstart: [b\n"),

@@ -61,7 +61,9 @@ pub use error::FlowError;
 pub use faq::{FaqAnswer, FaqAnswerer, KeywordFaq};
 pub use flow::{check, load_flow, Flow};
 pub use hot_words::hot_words;
-pub use matcher::{is_no_speech, IntentMatch, IntentMatcher, KeywordMatcher};
+pub use matcher::{
+    is_no_speech, IntentMatch, IntentMatcher, KeywordMatcher, NearMiss, NearMissMatcher,
+};
 pub use parse::LANGUAGE_VERSION;
 pub use say_as::{Currency, SayAs};
 pub use schema::{

@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
-use hotline_flow::{is_no_speech, Flow, Intent, IntentMatch, IntentMatcher, KeywordMatcher};
+use hotline_flow::{
+    is_no_speech, Flow, Intent, IntentMatch, IntentMatcher, KeywordMatcher, NearMissMatcher,
+};
 
 use crate::classifier::{ClassifierOptions, Example, IntentClassifier};
 use crate::{NluError, SentenceEncoder};
@@ -31,6 +33,9 @@ pub struct EmbeddingMatcher {
     fallback: KeywordMatcher,
     threshold: f32,
     keyword_floor: f32,
+    /// The last resort when the flow's `near_miss` setting is on: the words that survived a
+    /// misheard question, when they point clearly to one intent.
+    near_miss: Option<NearMissMatcher>,
 }
 
 impl std::fmt::Debug for EmbeddingMatcher {
@@ -42,16 +47,22 @@ impl std::fmt::Debug for EmbeddingMatcher {
             )
             .field("threshold", &self.threshold)
             .field("keyword_floor", &self.keyword_floor)
+            .field("near_miss", &self.near_miss.is_some())
             .finish_non_exhaustive()
     }
 }
 
 impl EmbeddingMatcher {
-    /// A matcher for all intents of `flow`, with the flow's `intent_threshold`; embeds every
-    /// example once.
+    /// A matcher for all intents of `flow`, with the flow's `intent_threshold` and, when its
+    /// `near_miss` setting is on, near-miss matching; embeds every example once.
     pub fn new(flow: &Flow, encoder: Arc<SentenceEncoder>) -> Result<Self, NluError> {
+        let near_miss = flow
+            .settings()
+            .near_miss
+            .then(|| NearMissMatcher::new(flow));
         Ok(Self::from_intents(flow.intents(), encoder)?
-            .with_threshold(flow.settings().intent_threshold))
+            .with_threshold(flow.settings().intent_threshold)
+            .with_near_miss(near_miss))
     }
 
     /// A matcher for the given intents.
@@ -94,7 +105,14 @@ impl EmbeddingMatcher {
             fallback: KeywordMatcher::from_intents(intents),
             threshold: MATCH_THRESHOLD,
             keyword_floor: DEFAULT_KEYWORD_FLOOR,
+            near_miss: None,
         })
+    }
+
+    /// Turns near-miss matching on (`Some`) or off (`None`, the default), whatever the flow says.
+    pub fn with_near_miss(mut self, near_miss: Option<NearMissMatcher>) -> Self {
+        self.near_miss = near_miss;
+        self
     }
 
     /// Changes the similarity needed for an embedding match (default [`MATCH_THRESHOLD`]).
@@ -124,16 +142,31 @@ impl EmbeddingMatcher {
             return Ok(Some(IntentMatch {
                 intent: classifier.intents()[prediction.intent].clone(),
                 score: prediction.similarity.clamp(0.0, 1.0),
+                near_miss: Vec::new(),
             }));
         }
         let (_, similarity) = classifier.probabilities(text, &embedding)?;
-        Ok(keyword.filter(|found| {
-            match classifier.intents().iter().position(|i| *i == found.intent) {
+        // A keyword or near-miss match counts only when the embeddings do not contradict it.
+        let not_contradicted = |intent: &str| {
+            match classifier.intents().iter().position(|i| i == intent) {
                 Some(index) => similarity[index] >= self.keyword_floor,
                 // An intent with keywords only: nothing to compare with.
                 None => true,
             }
-        }))
+        };
+        if let Some(found) = keyword.filter(|found| not_contradicted(&found.intent)) {
+            return Ok(Some(found));
+        }
+        Ok(self
+            .near_miss
+            .as_ref()
+            .and_then(|m| m.find(text))
+            .filter(|found| not_contradicted(&found.intent))
+            .map(|found| IntentMatch {
+                intent: found.intent,
+                score: found.score,
+                near_miss: found.words,
+            }))
     }
 }
 
@@ -158,6 +191,7 @@ impl IntentMatcher for EmbeddingMatcher {
         Some(IntentMatch {
             intent: classifier.intents().get(prediction.intent)?.clone(),
             score: prediction.similarity.clamp(0.0, 1.0),
+            near_miss: Vec::new(),
         })
     }
 }

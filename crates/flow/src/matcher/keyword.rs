@@ -85,6 +85,7 @@ impl KeywordMatcher {
             .map(|intent| IntentMatch {
                 intent: intent.id.clone(),
                 score: score(intent, &all, &content),
+                near_miss: Vec::new(),
             })
             .filter(|m| m.score > 0.0)
             .collect();

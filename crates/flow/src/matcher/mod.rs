@@ -2,9 +2,11 @@
 //! simple keyword-and-example matcher (to be joined by an embedding matcher later).
 
 pub mod keyword;
+pub mod near_miss;
 pub mod text;
 
 pub use keyword::KeywordMatcher;
+pub use near_miss::{NearMiss, NearMissMatcher};
 pub use text::is_no_speech;
 
 /// The intent a caller's words were matched to.
@@ -14,6 +16,9 @@ pub struct IntentMatch {
     pub intent: String,
     /// Confidence in `0.0..=1.0`; higher is surer.
     pub score: f32,
+    /// When the words that survived a misheard question decided the match (`near_miss`
+    /// setting), those words; empty for a match by meaning or keywords.
+    pub near_miss: Vec<String>,
 }
 
 /// Maps a transcript to an intent.

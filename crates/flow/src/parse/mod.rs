@@ -57,6 +57,7 @@ const SETTINGS_FIELDS: &[&str] = &[
     "anger_threshold",
     "faq_threshold",
     "intent_threshold",
+    "near_miss",
     "currency",
 ];
 const INTENT_FIELDS: &[&str] = &["examples", "keywords"];
@@ -186,6 +187,12 @@ fn read_settings(reader: &mut Reader<'_>, node: &YamlNode) -> Settings {
         .and_then(|v| steps::read_fraction(reader, v, "intent_threshold"))
     {
         settings.intent_threshold = v;
+    }
+    if let Some(v) = fields
+        .get("near_miss")
+        .and_then(|v| reader.bool(v, "near_miss"))
+    {
+        settings.near_miss = v;
     }
     if let Some(v) = fields.get("currency") {
         if let Some(code) = reader.text(v, "currency") {

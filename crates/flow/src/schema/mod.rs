@@ -66,6 +66,10 @@ pub struct Settings {
     /// Similarity (`0.0..=1.0`) a transcript needs to an intent's closest example to match it
     /// by meaning; below it the caller is out of scope (default `0.55`).
     pub intent_threshold: f32,
+    /// When nothing matches by meaning or keywords, let the words that survived a misheard
+    /// question pick an intent if they point clearly to one (`near_miss`, default `false`; see
+    /// docs/flows.md and docs/benchmarks.md).
+    pub near_miss: bool,
     /// Currency of `{amount:money}` readings (default `USD`).
     pub currency: Currency,
 }
@@ -82,6 +86,7 @@ impl Default for Settings {
             anger_threshold: 0.5,
             faq_threshold: 0.5,
             intent_threshold: 0.55,
+            near_miss: false,
             currency: Currency::Usd,
         }
     }
