@@ -326,21 +326,41 @@ impl CallTask {
             );
         }
         self.utterance_audio = heard.audio;
+        if heard.after_hang_up {
+            // The caller has gone: no reply, no actions, but what they said is on the record.
+            self.record_only(heard.transcript, "heard after the caller hung up")
+                .await;
+            return;
+        }
         if self.call_state().open {
             self.on_transcript(heard.transcript, heard.end).await;
             return;
         }
         // The flow stopped taking input after this was said: it is still on the record.
-        if let Ok(asr) = heard.transcript {
-            self.flush_turn().await;
-            self.turn_seq += 1;
-            let mut turn = Turn::new(&self.id, self.turn_seq);
-            turn.record.caller_text = Some(asr.text.trim().to_string());
-            turn.record.asr_confidence = Some(asr.confidence as f64);
-            turn.record.trace = Some("heard after the flow stopped listening".to_string());
-            self.turn = Some(turn);
-            self.flush_turn().await;
+        self.record_only(heard.transcript, "heard after the flow stopped listening")
+            .await;
+    }
+
+    /// Stores a caller turn the flow does not run for, with why in its trace.
+    async fn record_only(&mut self, transcript: Result<AsrResult, String>, why: &str) {
+        let asr = match transcript {
+            Ok(asr) => asr,
+            Err(reason) => {
+                tracing::error!("call {}: ASR failed: {reason}", self.id);
+                return;
+            }
+        };
+        if asr.text.trim().is_empty() {
+            return;
         }
+        self.flush_turn().await;
+        self.turn_seq += 1;
+        let mut turn = Turn::new(&self.id, self.turn_seq);
+        turn.record.caller_text = Some(asr.text.trim().to_string());
+        turn.record.asr_confidence = Some(asr.confidence as f64);
+        turn.record.trace = Some(why.to_string());
+        self.turn = Some(turn);
+        self.flush_turn().await;
     }
 
     /// Feeds the conversation and writes the input with its decisions to the call's journal.
