@@ -14,6 +14,13 @@ impl CallTask {
     /// The caller hung up: the bot stops, early transcription is cancelled, and finished turns
     /// (and `in_progress`, the utterance the listener still held) wait for their transcripts.
     pub(super) async fn on_caller_hung_up(&mut self, in_progress: Option<Vec<f32>>) {
+        if let Some(samples) = &in_progress {
+            tracing::info!(
+                "call {}: the caller hung up mid-sentence; transcribing its {:.1} s",
+                self.id,
+                samples.len() as f64 / 8000.0
+            );
+        }
         let outputs = self
             .listen
             .caller_hung_up(in_progress, self.call_state(), Instant::now());
@@ -44,6 +51,14 @@ impl CallTask {
                 Some(message) = internal.recv() => {
                     // Only transcripts matter now: the flow is over for this call.
                     if let Internal::Asr { job, result } = message {
+                        tracing::debug!(
+                            "call {}: transcription {job} came back after the hang-up: {}",
+                            self.id,
+                            match &result {
+                                Ok(asr) => format!("Whisper {} ms", asr.elapsed.as_millis()),
+                                Err(reason) => reason.clone(),
+                            }
+                        );
                         self.on_asr(job, result).await;
                     }
                 }
