@@ -207,6 +207,10 @@ fn a_caller_who_hangs_up_right_after_speaking_keeps_their_words_on_the_record() 
         );
     }
     let log = server.log_text();
+    // What happened after each hang-up, and how long Whisper took, for whoever reads the output.
+    for line in log.lines().filter(|l| l.contains("hang_up")) {
+        println!("{line}");
+    }
     assert!(
         log.contains("1 turn(s) heard after the caller hung up stored"),
         "the log should count the late turns"
