@@ -14,6 +14,7 @@ impl CallTask {
     /// The caller hung up: the bot stops, early transcription is cancelled, and finished turns
     /// (and `in_progress`, the utterance the listener still held) wait for their transcripts.
     pub(super) async fn on_caller_hung_up(&mut self, in_progress: Option<Vec<f32>>) {
+        self.withhold_after_hang_up = self.conversation.sensitive_slot().is_some();
         if let Some(samples) = &in_progress {
             tracing::info!(
                 "call {}: the caller hung up mid-sentence; transcribing its {:.1} s",

@@ -236,6 +236,7 @@ pub(super) async fn answer_and_talk(
         voicemail_seq: 0,
         handoff: None,
         sip: commands.clone(),
+        withhold_after_hang_up: false,
     };
     // Synthesis of the greeting starts now; sending waits for the ACK.
     task.turn = Some(Turn::new(id, 0));

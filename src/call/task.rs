@@ -95,6 +95,9 @@ pub(super) struct CallTask {
     pub(super) handoff: Option<super::handoff::Handoff>,
     /// Commands to the SIP task (agent legs, REFER).
     pub(super) sip: mpsc::UnboundedSender<crate::server::SipCommand>,
+    /// The caller hung up while the flow asked for a sensitive slot: what is heard afterwards is
+    /// withheld from the record as that slot's answer would have been.
+    pub(super) withhold_after_hang_up: bool,
 }
 
 impl CallTask {
@@ -328,7 +331,13 @@ impl CallTask {
         self.utterance_audio = heard.audio;
         if heard.after_hang_up {
             // The caller has gone: no reply, no actions, but what they said is on the record.
-            self.record_only(heard.transcript, "heard after the caller hung up")
+            let transcript = heard.transcript.map(|mut asr| {
+                if self.withhold_after_hang_up {
+                    asr.text = hotline_flow::privacy::WITHHELD.to_string();
+                }
+                asr
+            });
+            self.record_only(transcript, "heard after the caller hung up")
                 .await;
             return;
         }
