@@ -3,7 +3,8 @@
 //! The real `hotline serve` with its transcription slowed on purpose (`speech.asr_test_delay`), a
 //! SIPp caller who asks six questions back to back without waiting for the answers, and the
 //! record read back through `hotline calls show`: every question is a turn, in the order it was
-//! asked, and every one was answered.
+//! asked, and every one was answered. A caller who hangs up right after speaking, while the
+//! transcription is still running, keeps their last sentence on the record too.
 
 mod support;
 
@@ -11,7 +12,7 @@ use std::time::Duration;
 
 use support::audio::{timeline_wav, wav_to_ulaw, Segment};
 use support::sipp::SippCall;
-use support::{Server, ServerOptions, TempDir};
+use support::{run_ok, Server, ServerOptions, TempDir};
 
 /// What the caller asks, a word of it that Whisper must hear, and a phrase of the answer the shop
 /// flow gives to it.
@@ -107,6 +108,112 @@ fn six_questions_back_to_back_on_a_slow_server_are_all_turns_in_order_and_answer
     assert!(
         log.contains("holding phrase"),
         "with transcription slowed to {ASR_DELAY}, the caller should have heard the holding phrase"
+    );
+}
+
+/// Places one SIPp call that streams `caller.ul` from `dir` and hangs up as soon as it has played.
+fn speak_and_hang_up(server: &Server, dir: &TempDir, label: &str) -> support::CallRecord {
+    let length_ms = std::fs::metadata(dir.join("caller.ul"))
+        .expect("caller.ul written")
+        .len()
+        / 8;
+    let mut call = SippCall::new("caller_speaks_and_hangs_up.xml", server.sip, label);
+    call.extra_args = vec!["-d".into(), length_ms.to_string()];
+    call.run(dir)
+        .assert_success("caller speaks, then hangs up before the answer");
+    let record = server.wait_for_finished_call(&call.call_id(), Duration::from_secs(40));
+    println!("{}", record.text);
+    record
+}
+
+#[test]
+fn a_caller_who_hangs_up_right_after_speaking_keeps_their_words_on_the_record() {
+    let dir = TempDir::new("load-hangup");
+    let mut options = ServerOptions::new(34_400);
+    options
+        .speech
+        .push(("asr_test_delay".into(), ASR_DELAY.into()));
+    let server = Server::start(&dir, &options);
+
+    // A finished sentence (the end of the turn was heard) still being transcribed at the hang-up.
+    let wav = timeline_wav(
+        dir.path(),
+        "finished",
+        &[
+            Segment::Silence(Duration::from_secs(5)),
+            Segment::Say {
+                text: "How long does shipping take?",
+                voice: "en-us",
+            },
+            Segment::Silence(Duration::from_millis(1100)),
+        ],
+    );
+    wav_to_ulaw(&wav, &dir.join("caller.ul"), Duration::ZERO, Duration::ZERO);
+    let finished = speak_and_hang_up(&server, &dir, "e2e-hangup-finished");
+
+    // A sentence the hang-up cuts off: the line drops with the last word, before the silence
+    // that would end the turn (espeak-ng's own trailing silence trimmed).
+    let wav = timeline_wav(
+        dir.path(),
+        "cut",
+        &[
+            Segment::Silence(Duration::from_secs(5)),
+            Segment::Say {
+                text: "What is your return policy?",
+                voice: "en-us",
+            },
+        ],
+    );
+    let trimmed = dir.join("cut-trimmed.wav");
+    run_ok(
+        std::process::Command::new("sox")
+            .arg(&wav)
+            .arg(&trimmed)
+            .args(["reverse", "silence", "1", "0.01", "-40d", "reverse"]),
+    );
+    wav_to_ulaw(
+        &trimmed,
+        &dir.join("caller.ul"),
+        Duration::ZERO,
+        Duration::ZERO,
+    );
+    let cut = speak_and_hang_up(&server, &dir, "e2e-hangup-cut");
+
+    for (record, word, answer) in [
+        (&finished, "shipping", "working days"),
+        (&cut, "return", "30 days"),
+    ] {
+        assert_eq!(
+            record.cause.as_deref(),
+            Some("caller-bye"),
+            "{}",
+            record.text
+        );
+        let said = record.caller_said.join(" | ").to_lowercase();
+        assert!(
+            said.contains(word),
+            "the caller's last sentence (with {word:?}) should be on the record\n{}",
+            record.text
+        );
+        assert!(
+            record.text.contains("heard after the caller hung up"),
+            "the turn should say it was heard after the hang-up\n{}",
+            record.text
+        );
+        assert!(
+            !record.bot_said.iter().any(|s| s.contains(answer)),
+            "the flow does not answer a caller who has gone\n{}",
+            record.text
+        );
+    }
+    let log = server.log_text();
+    // What happened after each hang-up, and how long Whisper took, for whoever reads the output.
+    for line in log.lines().filter(|l| l.contains("hang_up")) {
+        println!("{line}");
+    }
+    assert!(
+        log.contains("1 turn(s) heard after the caller hung up stored"),
+        "the log should count the late turns"
     );
 }
 

@@ -7,6 +7,7 @@ mod callback_dialer;
 pub mod core;
 mod flow_actions;
 mod handoff;
+mod hang_up;
 mod hold;
 mod media_refusal;
 mod outbound;

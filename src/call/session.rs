@@ -236,6 +236,7 @@ pub(super) async fn answer_and_talk(
         voicemail_seq: 0,
         handoff: None,
         sip: commands.clone(),
+        withhold_after_hang_up: false,
     };
     // Synthesis of the greeting starts now; sending waits for the ACK.
     task.turn = Some(Turn::new(id, 0));
@@ -352,15 +353,14 @@ pub(super) async fn answer_and_talk(
                     // A caller who hangs up after leaving a message has left it.
                     task.finish_voicemail().await;
                     task.end_handoff().await;
-                    let (outputs, unheard) = task.listen.caller_hung_up(task.call_state());
-                    if unheard > 0 {
-                        tracing::warn!("call {}: the caller hung up while {unheard} turn(s) were still being transcribed", task.id);
-                    }
-                    task.run_turn_outputs(outputs).await;
+                    // What the caller said last is still transcribed and recorded.
+                    let cut_off = if task.handed_over() { None } else { listener.speech_in_progress() };
+                    task.on_caller_hung_up(cut_off).await;
                     let abandoned = task.requests.caller_hung_up();
                     let _ = task.run_requests(abandoned).await;
                     task.flush_turn().await;
                     let _ = task.converse(CallerInput::Hangup).await;
+                    task.hear_the_rest(&mut internal, dialog).await;
                     return Ok(task.hanging_up.clone().unwrap_or(cause));
                 }
                 Some(DialogEvent::Info { content_type, body }) => {

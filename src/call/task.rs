@@ -95,6 +95,9 @@ pub(super) struct CallTask {
     pub(super) handoff: Option<super::handoff::Handoff>,
     /// Commands to the SIP task (agent legs, REFER).
     pub(super) sip: mpsc::UnboundedSender<crate::server::SipCommand>,
+    /// The caller hung up while the flow asked for a sensitive slot: what is heard afterwards is
+    /// withheld from the record as that slot's answer would have been.
+    pub(super) withhold_after_hang_up: bool,
 }
 
 impl CallTask {
@@ -326,21 +329,47 @@ impl CallTask {
             );
         }
         self.utterance_audio = heard.audio;
+        if heard.after_hang_up {
+            // The caller has gone: no reply, no actions, but what they said is on the record.
+            let transcript = heard.transcript.map(|mut asr| {
+                if self.withhold_after_hang_up {
+                    asr.text = hotline_flow::privacy::WITHHELD.to_string();
+                }
+                asr
+            });
+            self.record_only(transcript, "heard after the caller hung up")
+                .await;
+            return;
+        }
         if self.call_state().open {
             self.on_transcript(heard.transcript, heard.end).await;
             return;
         }
         // The flow stopped taking input after this was said: it is still on the record.
-        if let Ok(asr) = heard.transcript {
-            self.flush_turn().await;
-            self.turn_seq += 1;
-            let mut turn = Turn::new(&self.id, self.turn_seq);
-            turn.record.caller_text = Some(asr.text.trim().to_string());
-            turn.record.asr_confidence = Some(asr.confidence as f64);
-            turn.record.trace = Some("heard after the flow stopped listening".to_string());
-            self.turn = Some(turn);
-            self.flush_turn().await;
+        self.record_only(heard.transcript, "heard after the flow stopped listening")
+            .await;
+    }
+
+    /// Stores a caller turn the flow does not run for, with why in its trace.
+    async fn record_only(&mut self, transcript: Result<AsrResult, String>, why: &str) {
+        let asr = match transcript {
+            Ok(asr) => asr,
+            Err(reason) => {
+                tracing::error!("call {}: ASR failed: {reason}", self.id);
+                return;
+            }
+        };
+        if asr.text.trim().is_empty() {
+            return;
         }
+        self.flush_turn().await;
+        self.turn_seq += 1;
+        let mut turn = Turn::new(&self.id, self.turn_seq);
+        turn.record.caller_text = Some(asr.text.trim().to_string());
+        turn.record.asr_confidence = Some(asr.confidence as f64);
+        turn.record.trace = Some(why.to_string());
+        self.turn = Some(turn);
+        self.flush_turn().await;
     }
 
     /// Feeds the conversation and writes the input with its decisions to the call's journal.

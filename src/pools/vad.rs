@@ -104,6 +104,14 @@ impl Listener {
             self.pending.drain(..VAD_CHUNK_8K);
         }
     }
+
+    /// The utterance the caller is in the middle of (confirmed speech not yet ended), for a
+    /// hang-up that cuts it off; `None` when they are not speaking.
+    pub fn speech_in_progress(&self) -> Option<Vec<f32>> {
+        self.endpointer
+            .is_speaking()
+            .then(|| self.endpointer.utterance_so_far().to_vec())
+    }
 }
 
 impl Drop for Listener {

@@ -7,11 +7,20 @@
 //! it in the order they were spoken, each as soon as its own transcript and all earlier ones are
 //! in. A turn that waits longer than the holding delay makes the caller hear a holding phrase once,
 //! so a slow server is never silence.
+//!
+//! When the caller hangs up, what they said is still theirs: finished turns keep waiting for their
+//! transcripts, and an utterance cut off by the hang-up is closed and transcribed too. Those turns
+//! come out marked as heard after the hang-up (for the record, not for the flow), until nothing is
+//! awaited or [`HANG_UP_TRANSCRIPTION_WAIT`] has passed; what is still missing then is lost.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use crate::pools::AsrResult;
+
+/// How long after the caller hung up the core still waits for the transcripts of what they said;
+/// then what is missing is cancelled and counted as lost.
+pub const HANG_UP_TRANSCRIPTION_WAIT: Duration = Duration::from_secs(30);
 
 /// A transcription job the core asked for.
 pub type JobId = u64;
@@ -54,6 +63,8 @@ pub struct HeardTurn {
     pub audio: Vec<f32>,
     /// Other turns still waiting for their transcripts behind this one.
     pub waiting_behind: usize,
+    /// The caller had hung up when this transcript came: the turn is for the record only.
+    pub after_hang_up: bool,
 }
 
 /// What the core asks the driver to do.
@@ -113,6 +124,12 @@ pub struct TurnTaker {
     held: bool,
     /// Utterances that came while the flow took no input (said for the record).
     ignored: u64,
+    /// The endpointer confirmed speech that has not ended in an utterance yet.
+    caller_speaking: bool,
+    /// When the caller hung up, if they did.
+    hung_up_at: Option<Instant>,
+    /// Turns the caller finished whose transcripts never came.
+    lost: usize,
 }
 
 impl TurnTaker {
@@ -126,6 +143,9 @@ impl TurnTaker {
             speaking_while_listening: false,
             held: false,
             ignored: 0,
+            caller_speaking: false,
+            hung_up_at: None,
+            lost: 0,
         }
     }
 
@@ -148,8 +168,7 @@ impl TurnTaker {
                 || !state.bot_speaking)
     }
 
-    /// Turns finished but not yet handed out.
-    #[cfg(test)]
+    /// Turns finished but not yet handed out (after a hang-up: transcripts still awaited).
     pub fn waiting(&self) -> usize {
         self.pending.len()
     }
@@ -159,8 +178,10 @@ impl TurnTaker {
         self.ignored
     }
 
+    /// The endpointer confirmed speech (it lasted its minimum length).
     pub fn speech_started(&mut self, state: CallState) -> Vec<TurnOutput> {
         let mut out = Vec::new();
+        self.caller_speaking = true;
         if self.config.barge_in && state.bot_speaking && self.accepting(state) {
             out.push(TurnOutput::StopSpeaking);
         }
@@ -217,6 +238,7 @@ impl TurnTaker {
         state: CallState,
     ) -> Vec<TurnOutput> {
         let mut out = Vec::new();
+        self.caller_speaking = false;
         if !self.accepting(state) {
             self.ignored += 1;
             if let Some(spec) = self.speculation.take() {
@@ -280,6 +302,7 @@ impl TurnTaker {
                 end: p.end,
                 audio: p.audio,
                 waiting_behind: self.pending.len(),
+                after_hang_up: self.hung_up_at.is_some(),
             }));
         }
         if self.pending.is_empty() {
@@ -289,6 +312,9 @@ impl TurnTaker {
 
     /// The next moment the core must be woken at, if any.
     pub fn poll_timeout(&self) -> Option<Instant> {
+        if let Some(at) = self.hung_up_at {
+            return (!self.pending.is_empty()).then_some(at + HANG_UP_TRANSCRIPTION_WAIT);
+        }
         let holding = match (self.config.holding_after, self.held) {
             (Some(after), false) => self.pending.front().map(|p| p.queued_at + after),
             _ => None,
@@ -302,6 +328,13 @@ impl TurnTaker {
     /// Time has reached `now`: fire what is due.
     pub fn handle_timeout(&mut self, now: Instant) -> Vec<TurnOutput> {
         let mut out = Vec::new();
+        if let Some(at) = self.hung_up_at {
+            if now >= at + HANG_UP_TRANSCRIPTION_WAIT {
+                self.lost += self.pending.len();
+                out.extend(self.pending.drain(..).map(|p| TurnOutput::Cancel(p.job)));
+            }
+            return out;
+        }
         if let (Some(after), false, Some(front)) =
             (self.config.holding_after, self.held, self.pending.front())
         {
@@ -333,26 +366,66 @@ impl TurnTaker {
         out
     }
 
-    /// The caller hung up: the bot stops speaking if it was, and every job still running is
-    /// cancelled. Returns the outputs and how many finished turns never got their transcript.
-    pub fn caller_hung_up(&mut self, state: CallState) -> (Vec<TurnOutput>, usize) {
-        let (cancels, unheard) = self.hang_up();
+    /// The caller hung up at `now`: the bot stops speaking if it was and early transcription is
+    /// cancelled, but finished turns keep waiting for their transcripts, and `in_progress` (the
+    /// utterance the caller was still speaking, as the listener has it) is closed and transcribed
+    /// when it was confirmed speech. Until [`TurnTaker::waiting`] is zero or
+    /// [`TurnTaker::poll_timeout`] passes, transcripts become turns marked `after_hang_up`.
+    pub fn caller_hung_up(
+        &mut self,
+        in_progress: Option<Vec<f32>>,
+        state: CallState,
+        now: Instant,
+    ) -> Vec<TurnOutput> {
         let mut out = Vec::new();
         if state.bot_speaking {
             out.push(TurnOutput::StopSpeaking);
         }
-        out.extend(cancels);
-        (out, unheard)
+        if let Some(spec) = self.speculation.take() {
+            out.push(TurnOutput::Cancel(spec.job));
+        }
+        let cut_off = in_progress
+            .filter(|samples| self.caller_speaking && !samples.is_empty() && self.accepting(state));
+        if let Some(samples) = cut_off {
+            let job = self.new_job();
+            out.push(TurnOutput::Transcribe {
+                job,
+                samples: samples.clone(),
+                speculative: false,
+            });
+            self.pending.push_back(Pending {
+                job,
+                end: TurnEnd {
+                    decided_at: now,
+                    endpoint_wait: Duration::ZERO,
+                },
+                audio: samples,
+                result: None,
+                queued_at: now,
+            });
+        }
+        self.caller_speaking = false;
+        self.speaking_while_listening = false;
+        self.no_input_deadline = None;
+        self.hung_up_at = Some(now);
+        out
     }
 
-    /// The call is over: every job still running is no longer wanted. Returns the cancels and how
-    /// many finished turns never got their transcript.
+    /// Turns the caller finished before hanging up whose transcripts did not come in time.
+    pub fn lost(&self) -> usize {
+        self.lost
+    }
+
+    /// The call is over with no time to wait (the server is stopping, the talk ends): every job
+    /// still running is no longer wanted. Returns the cancels and how many finished turns never
+    /// got their transcript (they count as lost).
     pub fn hang_up(&mut self) -> (Vec<TurnOutput>, usize) {
         let mut out = Vec::new();
         if let Some(spec) = self.speculation.take() {
             out.push(TurnOutput::Cancel(spec.job));
         }
         let unheard = self.pending.len();
+        self.lost += unheard;
         for p in self.pending.drain(..) {
             out.push(TurnOutput::Cancel(p.job));
         }

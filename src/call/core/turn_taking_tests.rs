@@ -1,6 +1,7 @@
 //! Turn-taking in virtual time: a transcriber slower than the caller, barge-in, early
 //! transcription kept and dropped, no-input and digit timeouts, keys during a prompt, the holding
-//! phrase and hang-up (while the bot speaks and while transcribing), each in microseconds.
+//! phrase and hang-up (while the bot speaks, while transcribing, mid-sentence, past the deadline),
+//! each in microseconds.
 
 use std::time::{Duration, Instant};
 
@@ -252,7 +253,7 @@ fn a_slow_transcript_makes_the_caller_hear_the_holding_phrase_once() {
 }
 
 #[test]
-fn hang_up_while_transcribing_cancels_every_job_and_counts_the_unheard_turns() {
+fn a_server_stopping_cancels_every_job_and_counts_the_unheard_turns_as_lost() {
     let t0 = Instant::now();
     let mut core = core(true);
     core.listen_for(Duration::from_secs(8), t0);
@@ -262,7 +263,105 @@ fn hang_up_while_transcribing_cancels_every_job_and_counts_the_unheard_turns() {
     let (out, unheard) = core.hang_up();
     assert_eq!(cancels(&out), [first]);
     assert_eq!(unheard, 1);
+    assert_eq!(core.lost(), 1);
     assert_eq!(core.poll_timeout(), None);
+}
+
+#[test]
+fn hang_up_while_transcribing_keeps_every_finished_turn_and_stores_them_in_order() {
+    let t0 = Instant::now();
+    let at = |ms: u64| t0 + Duration::from_millis(ms);
+    let mut core = core(true);
+    core.listen_for(Duration::from_secs(8), t0);
+    core.speech_started(LISTENING);
+    let first = jobs(&core.utterance(None, vec![0.1; 500], end(t0, 1000), LISTENING))[0].0;
+    core.speech_started(LISTENING);
+    let second = jobs(&core.utterance(None, vec![0.1; 500], end(t0, 2500), LISTENING))[0].0;
+    let out = core.caller_hung_up(None, LISTENING, at(2600));
+    assert!(cancels(&out).is_empty(), "finished turns are not cancelled");
+    assert_eq!(core.waiting(), 2);
+    assert_eq!(
+        core.poll_timeout(),
+        Some(at(2600) + HANG_UP_TRANSCRIPTION_WAIT)
+    );
+    // The second transcript first: it waits for the first, then both come out in order.
+    assert!(turns(&core.transcript(second, heard("and my order number"))).is_empty());
+    let out = core.transcript(first, heard("I want to cancel"));
+    assert_eq!(turns(&out), ["I want to cancel", "and my order number"]);
+    assert!(out
+        .iter()
+        .all(|o| matches!(o, TurnOutput::Turn(t) if t.after_hang_up)));
+    assert_eq!(core.waiting(), 0);
+    assert_eq!(core.lost(), 0);
+    assert_eq!(core.poll_timeout(), None, "nothing left to wait for");
+}
+
+#[test]
+fn transcripts_missing_at_the_hang_up_deadline_are_cancelled_and_counted_lost() {
+    let t0 = Instant::now();
+    let at = |ms: u64| t0 + Duration::from_millis(ms);
+    let mut core = core(true);
+    core.listen_for(Duration::from_secs(8), t0);
+    core.speech_started(LISTENING);
+    let first = jobs(&core.utterance(None, vec![0.1; 500], end(t0, 1000), LISTENING))[0].0;
+    core.speech_started(LISTENING);
+    let second = jobs(&core.utterance(None, vec![0.1; 500], end(t0, 2500), LISTENING))[0].0;
+    core.caller_hung_up(None, LISTENING, at(3000));
+    assert_eq!(turns(&core.transcript(first, heard("hello"))), ["hello"]);
+    let deadline = core.poll_timeout().expect("the second is still awaited");
+    assert_eq!(deadline, at(3000) + HANG_UP_TRANSCRIPTION_WAIT);
+    assert!(core
+        .handle_timeout(deadline - Duration::from_millis(1))
+        .is_empty());
+    let out = core.handle_timeout(deadline);
+    assert_eq!(cancels(&out), [second]);
+    assert_eq!(core.lost(), 1);
+    assert_eq!(core.waiting(), 0);
+    assert_eq!(core.poll_timeout(), None);
+    assert!(
+        core.transcript(second, heard("too late")).is_empty(),
+        "a cancelled job's late answer makes no turn"
+    );
+}
+
+#[test]
+fn an_utterance_cut_off_by_the_hang_up_is_closed_and_transcribed() {
+    let t0 = Instant::now();
+    let at = |ms: u64| t0 + Duration::from_millis(ms);
+    let mut core = core(true);
+    core.listen_for(Duration::from_secs(8), t0);
+    core.speech_started(LISTENING);
+    // The caller paused once (an early run started), went on, and hung up mid-sentence.
+    let early = jobs(&core.paused(1, vec![0.1; 400], LISTENING))[0].0;
+    assert_eq!(cancels(&core.resumed(1)), [early]);
+    let out = core.caller_hung_up(Some(vec![0.1; 900]), LISTENING, at(2000));
+    assert!(cancels(&out).is_empty());
+    let asked = jobs(&out);
+    assert_eq!(asked.len(), 1, "the cut-off utterance is transcribed");
+    assert!(!asked[0].1, "as a final turn, not a speculation");
+    assert_eq!(core.waiting(), 1);
+    let out = core.transcript(asked[0].0, heard("my card was stolen"));
+    assert_eq!(turns(&out), ["my card was stolen"]);
+    assert!(matches!(&out[0], TurnOutput::Turn(t) if t.after_hang_up));
+}
+
+#[test]
+fn hang_up_before_speech_was_confirmed_or_during_an_early_run_transcribes_nothing_new() {
+    let t0 = Instant::now();
+    let mut quiet = core(true);
+    quiet.listen_for(Duration::from_secs(8), t0);
+    // No speech confirmed: a click or breath in the listener's buffer is not an utterance.
+    let out = quiet.caller_hung_up(Some(vec![0.1; 100]), LISTENING, t0);
+    assert!(jobs(&out).is_empty());
+    assert_eq!(quiet.poll_timeout(), None);
+
+    let mut pausing = core(true);
+    pausing.listen_for(Duration::from_secs(8), t0);
+    pausing.speech_started(LISTENING);
+    let early = jobs(&pausing.paused(1, vec![0.1; 400], LISTENING))[0].0;
+    let out = pausing.caller_hung_up(None, LISTENING, t0);
+    assert_eq!(cancels(&out), [early], "speculation is still cancelled");
+    assert_eq!(pausing.poll_timeout(), None);
 }
 
 #[test]
@@ -334,27 +433,29 @@ fn hang_up_while_the_bot_speaks_stops_it_and_leaves_no_timer() {
     let t0 = Instant::now();
     let mut core = core(true);
     core.listen_for(Duration::from_secs(8), t0);
-    let (out, unheard) = core.caller_hung_up(SPEAKING);
+    let out = core.caller_hung_up(None, SPEAKING, t0);
     assert!(matches!(out.as_slice(), [TurnOutput::StopSpeaking]));
-    assert_eq!(unheard, 0);
+    assert_eq!(core.waiting(), 0);
     assert_eq!(core.poll_timeout(), None);
 }
 
 #[test]
-fn hang_up_while_a_transcription_runs_cancels_it_and_its_late_transcript_makes_no_turn() {
+fn hang_up_while_a_transcription_runs_keeps_it_and_its_late_transcript_is_a_turn_for_the_record() {
     let t0 = Instant::now();
     let mut core = core(true);
     core.listen_for(Duration::from_secs(8), t0);
     core.speech_started(LISTENING);
     let job = jobs(&core.utterance(None, vec![0.1; 500], end(t0, 1000), LISTENING))[0].0;
-    let (out, unheard) = core.caller_hung_up(LISTENING);
-    assert_eq!(cancels(&out), [job]);
+    let out = core.caller_hung_up(None, LISTENING, t0 + Duration::from_millis(1100));
+    assert!(cancels(&out).is_empty());
     assert!(!out.iter().any(|o| matches!(o, TurnOutput::StopSpeaking)));
-    assert_eq!(unheard, 1);
-    assert!(core.transcript(job, heard("hello")).is_empty());
-    assert_eq!(
-        core.poll_timeout(),
-        None,
+    assert_eq!(core.waiting(), 1);
+    assert!(
+        core.handle_timeout(t0 + Duration::from_secs(5)).is_empty(),
         "no holding phrase for a caller who left"
     );
+    let out = core.transcript(job, heard("hello"));
+    assert_eq!(turns(&out), ["hello"]);
+    assert!(matches!(&out[0], TurnOutput::Turn(t) if t.after_hang_up));
+    assert_eq!(core.poll_timeout(), None);
 }
