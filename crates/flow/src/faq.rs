@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::flow::Flow;
-use crate::matcher::text::{is_no_speech, is_stop_word, same_word, words};
+use crate::matcher::text::{content_words, is_no_speech, same_word};
 use crate::schema::FaqEntry;
 
 /// The best answer found for a question.
@@ -46,14 +46,6 @@ pub struct KeywordFaq {
     phrasings: Vec<Phrasing>,
     /// Inverse document frequency of each content word over the entries.
     weights: HashMap<String, f32>,
-}
-
-fn content_words(text: &str) -> Vec<String> {
-    let mut seen = HashSet::new();
-    words(text)
-        .into_iter()
-        .filter(|w| !is_stop_word(w) && seen.insert(w.clone()))
-        .collect()
 }
 
 impl KeywordFaq {

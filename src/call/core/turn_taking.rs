@@ -261,19 +261,7 @@ impl TurnTaker {
                 if let Some(spec) = stale {
                     out.push(TurnOutput::Cancel(spec.job));
                 }
-                let job = self.new_job();
-                out.push(TurnOutput::Transcribe {
-                    job,
-                    samples: samples.clone(),
-                    speculative: false,
-                });
-                self.pending.push_back(Pending {
-                    job,
-                    end,
-                    audio: samples,
-                    result: None,
-                    queued_at,
-                });
+                self.transcribe_turn(samples, end, queued_at, &mut out);
             }
         }
         self.release(&mut out);
@@ -387,22 +375,11 @@ impl TurnTaker {
         let cut_off = in_progress
             .filter(|samples| self.caller_speaking && !samples.is_empty() && self.accepting(state));
         if let Some(samples) = cut_off {
-            let job = self.new_job();
-            out.push(TurnOutput::Transcribe {
-                job,
-                samples: samples.clone(),
-                speculative: false,
-            });
-            self.pending.push_back(Pending {
-                job,
-                end: TurnEnd {
-                    decided_at: now,
-                    endpoint_wait: Duration::ZERO,
-                },
-                audio: samples,
-                result: None,
-                queued_at: now,
-            });
+            let end = TurnEnd {
+                decided_at: now,
+                endpoint_wait: Duration::ZERO,
+            };
+            self.transcribe_turn(samples, end, now, &mut out);
         }
         self.caller_speaking = false;
         self.speaking_while_listening = false;
@@ -431,6 +408,29 @@ impl TurnTaker {
         }
         self.no_input_deadline = None;
         (out, unheard)
+    }
+
+    /// Starts the final transcription of a finished turn and queues the turn for it.
+    fn transcribe_turn(
+        &mut self,
+        samples: Vec<f32>,
+        end: TurnEnd,
+        queued_at: Instant,
+        out: &mut Vec<TurnOutput>,
+    ) {
+        let job = self.new_job();
+        out.push(TurnOutput::Transcribe {
+            job,
+            samples: samples.clone(),
+            speculative: false,
+        });
+        self.pending.push_back(Pending {
+            job,
+            end,
+            audio: samples,
+            result: None,
+            queued_at,
+        });
     }
 
     fn new_job(&mut self) -> JobId {

@@ -267,16 +267,22 @@ fn a_server_stopping_cancels_every_job_and_counts_the_unheard_turns_as_lost() {
     assert_eq!(core.poll_timeout(), None);
 }
 
-#[test]
-fn hang_up_while_transcribing_keeps_every_finished_turn_and_stores_them_in_order() {
-    let t0 = Instant::now();
-    let at = |ms: u64| t0 + Duration::from_millis(ms);
+/// A listening core with two finished turns (ended at 1 s and 2.5 s) whose transcripts are out.
+fn two_turns_being_transcribed(t0: Instant) -> (TurnTaker, JobId, JobId) {
     let mut core = core(true);
     core.listen_for(Duration::from_secs(8), t0);
     core.speech_started(LISTENING);
     let first = jobs(&core.utterance(None, vec![0.1; 500], end(t0, 1000), LISTENING))[0].0;
     core.speech_started(LISTENING);
     let second = jobs(&core.utterance(None, vec![0.1; 500], end(t0, 2500), LISTENING))[0].0;
+    (core, first, second)
+}
+
+#[test]
+fn hang_up_while_transcribing_keeps_every_finished_turn_and_stores_them_in_order() {
+    let t0 = Instant::now();
+    let at = |ms: u64| t0 + Duration::from_millis(ms);
+    let (mut core, first, second) = two_turns_being_transcribed(t0);
     let out = core.caller_hung_up(None, LISTENING, at(2600));
     assert!(cancels(&out).is_empty(), "finished turns are not cancelled");
     assert_eq!(core.waiting(), 2);
@@ -300,12 +306,7 @@ fn hang_up_while_transcribing_keeps_every_finished_turn_and_stores_them_in_order
 fn transcripts_missing_at_the_hang_up_deadline_are_cancelled_and_counted_lost() {
     let t0 = Instant::now();
     let at = |ms: u64| t0 + Duration::from_millis(ms);
-    let mut core = core(true);
-    core.listen_for(Duration::from_secs(8), t0);
-    core.speech_started(LISTENING);
-    let first = jobs(&core.utterance(None, vec![0.1; 500], end(t0, 1000), LISTENING))[0].0;
-    core.speech_started(LISTENING);
-    let second = jobs(&core.utterance(None, vec![0.1; 500], end(t0, 2500), LISTENING))[0].0;
+    let (mut core, first, second) = two_turns_being_transcribed(t0);
     core.caller_hung_up(None, LISTENING, at(3000));
     assert_eq!(turns(&core.transcript(first, heard("hello"))), ["hello"]);
     let deadline = core.poll_timeout().expect("the second is still awaited");

@@ -164,16 +164,7 @@ fn overlap(example: &[String], content: &[String]) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnostic::SourcePos;
-
-    fn intent(id: &str, examples: &[&str], keywords: &[&str]) -> Intent {
-        Intent {
-            id: id.to_string(),
-            examples: examples.iter().map(|s| s.to_string()).collect(),
-            keywords: keywords.iter().map(|s| s.to_string()).collect(),
-            pos: SourcePos::START,
-        }
-    }
+    use crate::matcher::intent_for_tests as intent;
 
     fn matcher() -> KeywordMatcher {
         KeywordMatcher::from_intents(&[

@@ -5,6 +5,21 @@ pub mod keyword;
 pub mod near_miss;
 pub mod text;
 
+/// An intent built in a unit test, at no position in any file.
+#[cfg(test)]
+pub(crate) fn intent_for_tests(
+    id: &str,
+    examples: &[&str],
+    keywords: &[&str],
+) -> crate::schema::Intent {
+    crate::schema::Intent {
+        id: id.to_string(),
+        examples: examples.iter().map(|s| s.to_string()).collect(),
+        keywords: keywords.iter().map(|s| s.to_string()).collect(),
+        pos: crate::diagnostic::SourcePos::START,
+    }
+}
+
 pub use keyword::KeywordMatcher;
 pub use near_miss::{NearMiss, NearMissMatcher};
 pub use text::is_no_speech;

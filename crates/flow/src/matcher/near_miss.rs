@@ -8,7 +8,7 @@
 use std::collections::HashSet;
 
 use crate::flow::Flow;
-use crate::matcher::text::{is_no_speech, is_stop_word, same_word, words};
+use crate::matcher::text::{content_words, is_no_speech, same_word};
 use crate::schema::{FaqEntry, Intent};
 
 /// Distinct flow words the winning intent must share with the transcript.
@@ -149,15 +149,6 @@ fn knows(topic: &Topic, word: &str) -> bool {
     topic.vocabulary.iter().any(|v| same_word(word, v))
 }
 
-/// Distinct content words (stemmed, stop words removed) of `text`.
-fn content_words(text: &str) -> Vec<String> {
-    let mut seen = HashSet::new();
-    words(text)
-        .into_iter()
-        .filter(|w| !is_stop_word(w) && seen.insert(w.clone()))
-        .collect()
-}
-
 /// Distinct content words of several phrases.
 fn vocabulary<'a>(phrases: impl Iterator<Item = &'a String>) -> Vec<String> {
     let mut seen = HashSet::new();
@@ -171,16 +162,8 @@ fn vocabulary<'a>(phrases: impl Iterator<Item = &'a String>) -> Vec<String> {
 mod tests {
     use super::*;
     use crate::diagnostic::SourcePos;
+    use crate::matcher::intent_for_tests as intent;
     use crate::schema::Located;
-
-    fn intent(id: &str, examples: &[&str], keywords: &[&str]) -> Intent {
-        Intent {
-            id: id.to_string(),
-            examples: examples.iter().map(|s| s.to_string()).collect(),
-            keywords: keywords.iter().map(|s| s.to_string()).collect(),
-            pos: SourcePos::START,
-        }
-    }
 
     fn faq(id: &str, question: &str, paraphrases: &[&str]) -> FaqEntry {
         FaqEntry {

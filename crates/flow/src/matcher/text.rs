@@ -106,6 +106,15 @@ pub fn same_word(a: &str, b: &str) -> bool {
     a == b || (a.chars().count() >= 5 && b.chars().count() >= 5 && edit_distance(a, b) <= 1)
 }
 
+/// Distinct content words (stemmed, stop words removed) of `text`, in order.
+pub(crate) fn content_words(text: &str) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    words(text)
+        .into_iter()
+        .filter(|w| !is_stop_word(w) && seen.insert(w.clone()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
