@@ -22,11 +22,11 @@ voices: ["en-us 160"]
 scenarios:
   - name: hours
     turns:
-      - say: "What are your opening hours?"
+      - say: "When are you open?"
         intent: opening_hours
   - name: wrong on purpose
     turns:
-      - say: "What are your opening hours?"
+      - say: "When are you open?"
         intent: prices
 "#,
             flow.display()
@@ -48,11 +48,14 @@ scenarios:
     );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("2 scenarios x 1 voices"), "{text}");
-    // Both calls say the same sentence. Whisper may mishear one of them on a loaded machine
-    // (seen once in CI), so the test asks that at least one call heard it, and that each call
+    // Both calls say the same sentence. "What are your opening hours?" was heard as "What are
+    // your own settings?" in CI and in a fresh-clone rehearsal, in both calls, depending on the
+    // cached prompt audio the caller waits through (Piper's synthesis varies; cause not yet
+    // found, see the session note); "When are you open?" was heard right with that same cache.
+    // Whisper may still mishear one call, so the test asks that at least one call heard it, and that each call
     // is scored by what was heard: a mishearing is reported with the words heard, never as a
     // right turn, and the wrong expectation is never scored right.
-    let said = "What are your opening hours?";
+    let said = "When are you open?";
     let hours_right = text.contains("hours (en-us): 1/1 turns right");
     let wrong_heard = format!("heard as \"{said}\": intent opening_hours, expected prices");
     assert!(
