@@ -67,6 +67,8 @@ pub enum HotlineError {
     Http(String),
     #[error("Whisper failed its first run at start-up: {reason}")]
     WarmUp { reason: String },
+    #[error("the transcription was cancelled before it started")]
+    TranscriptionCancelled,
     #[error("{what} worker pool has stopped")]
     PoolStopped { what: &'static str },
     #[error("WAV {}: {reason}", path.display())]

@@ -57,7 +57,7 @@ impl CallTask {
                             self.id,
                             match &result {
                                 Ok(asr) => format!("Whisper {} ms", asr.elapsed.as_millis()),
-                                Err(reason) => reason.clone(),
+                                Err(e) => e.to_string(),
                             }
                         );
                         self.on_asr(job, result).await;

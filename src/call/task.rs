@@ -14,20 +14,19 @@ use tokio::sync::mpsc;
 
 use super::core::journal::{decisions, JournalEntry, JournalInput};
 use super::core::requests::{RequestId, Requests};
-use super::core::turn_taking::{CallState, HeardTurn, JobId, TurnEnd, TurnOutput, TurnTaker};
+use super::core::turn_taking::{
+    CallState, HeardTurn, JobId, Transcript, TurnEnd, TurnOutput, TurnTaker,
+};
 use super::turn::{ms, Turn};
 use super::voicemail::Voicemail;
 use super::Playout;
-use crate::pools::{AsrResult, ListenerEvent, TtsChunk, TtsJob};
+use crate::pools::{ListenerEvent, TtsChunk, TtsJob};
 use crate::server::Services;
 
 /// Results that come back to the call task from jobs it spawned.
 pub(super) enum Internal {
     /// A transcript of a job the turn-taking core asked for.
-    Asr {
-        job: JobId,
-        result: Result<AsrResult, String>,
-    },
+    Asr { job: JobId, result: Transcript },
     /// The business API's answer to the request the requests core asked for.
     Http { id: RequestId, input: CallerInput },
     /// The contact center's news for a queued caller.
@@ -233,7 +232,7 @@ impl CallTask {
         self.run_turn_outputs(outputs).await;
     }
 
-    pub(super) async fn on_asr(&mut self, job: JobId, result: Result<AsrResult, String>) {
+    pub(super) async fn on_asr(&mut self, job: JobId, result: Transcript) {
         self.asr_jobs.remove(&job);
         let outputs = self.listen.transcript(job, result);
         self.run_turn_outputs(outputs).await;
@@ -305,10 +304,7 @@ impl CallTask {
             })
             .flatten();
         tokio::spawn(async move {
-            let result = match asr.transcribe(samples, cancel, expect, hot_words).await {
-                Ok(r) => r,
-                Err(e) => Err(e.to_string()),
-            };
+            let result = asr.transcribe(samples, cancel, expect, hot_words).await;
             if let Ok(heard) = &result {
                 services.load.asr_started(heard.queued, Instant::now());
             }
@@ -351,7 +347,7 @@ impl CallTask {
     }
 
     /// Stores a caller turn the flow does not run for, with why in its trace.
-    async fn record_only(&mut self, transcript: Result<AsrResult, String>, why: &str) {
+    async fn record_only(&mut self, transcript: Transcript, why: &str) {
         let asr = match transcript {
             Ok(asr) => asr,
             Err(reason) => {
@@ -441,7 +437,7 @@ impl CallTask {
         }
     }
 
-    pub(super) async fn on_transcript(&mut self, result: Result<AsrResult, String>, end: TurnEnd) {
+    pub(super) async fn on_transcript(&mut self, result: Transcript, end: TurnEnd) {
         let asr = match result {
             Ok(asr) => asr,
             Err(reason) => {

@@ -36,7 +36,7 @@ struct AsrJob {
     /// Words the caller is likely to say (the flow's hot words), given to Whisper as its prompt.
     hot_words: Option<HotWordsJob>,
     submitted: Instant,
-    reply: oneshot::Sender<Result<AsrResult, String>>,
+    reply: oneshot::Sender<Result<AsrResult, HotlineError>>,
 }
 
 /// The flow's hot words for one job, and when to use them.
@@ -90,7 +90,7 @@ impl AsrPool {
                             .as_ref()
                             .is_some_and(|c| c.load(Ordering::Relaxed))
                         {
-                            let _ = job.reply.send(Err("cancelled before it started".into()));
+                            let _ = job.reply.send(Err(HotlineError::TranscriptionCancelled));
                             continue;
                         }
                         let queued = job.submitted.elapsed();
@@ -107,7 +107,7 @@ impl AsrPool {
                                 queued,
                                 second_pass,
                             })
-                            .map_err(|e| e.to_string());
+                            .map_err(HotlineError::from);
                         let _ = job.reply.send(result);
                     }
                 })
@@ -133,8 +133,13 @@ impl AsrPool {
             })
             .collect();
         self.transcribe(noise, None, Expect::Speech, None)
-            .await?
-            .map_err(|reason| HotlineError::WarmUp { reason })?;
+            .await
+            .map_err(|e| match e {
+                HotlineError::PoolStopped { .. } => e,
+                e => HotlineError::WarmUp {
+                    reason: e.to_string(),
+                },
+            })?;
         Ok(started.elapsed())
     }
 
@@ -147,7 +152,7 @@ impl AsrPool {
         cancelled: Option<Arc<AtomicBool>>,
         expect: Expect,
         hot_words: Option<HotWordsJob>,
-    ) -> Result<Result<AsrResult, String>, HotlineError> {
+    ) -> Result<AsrResult, HotlineError> {
         let (reply, answer) = oneshot::channel();
         let job = AsrJob {
             pcm_8k,
@@ -163,7 +168,7 @@ impl AsrPool {
             .map_err(|_| HotlineError::PoolStopped { what: "ASR" })?;
         answer
             .await
-            .map_err(|_| HotlineError::PoolStopped { what: "ASR" })
+            .map_err(|_| HotlineError::PoolStopped { what: "ASR" })?
     }
 }
 

@@ -327,13 +327,9 @@ impl<W: Write> Talk<W> {
                         hotline_flow::hot_words(self.conversation.flow())
                     });
                     tokio::spawn(async move {
-                        let result = match asr
+                        let result = asr
                             .transcribe(samples, cancel, hotline_listen::Expect::Speech, hot_words)
-                            .await
-                        {
-                            Ok(r) => r,
-                            Err(e) => Err(e.to_string()),
-                        };
+                            .await;
                         let _ = internal.send(Internal::Asr { job, result });
                     });
                 }

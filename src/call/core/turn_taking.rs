@@ -26,7 +26,7 @@ pub const HANG_UP_TRANSCRIPTION_WAIT: Duration = Duration::from_secs(30);
 pub type JobId = u64;
 
 /// What Whisper made of a job's audio, or why it could not.
-pub type Transcript = Result<AsrResult, String>;
+pub type Transcript = Result<AsrResult, crate::error::HotlineError>;
 
 /// How the core takes turns.
 #[derive(Debug, Clone, Copy)]
